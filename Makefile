@@ -1,0 +1,103 @@
+# privlink: one statically linked appliance daemon and its tests.
+#
+#   make          build/privlinkd (fetches and verifies pinned sources first)
+#   make run      the demo: namespaces, privlinkd, nginx, a curl through it
+#   make test     unit tests (plain, ASan+UBSan) and namespace integration tests
+#
+# Sources of lwIP, mbedTLS and inih come from Debian source packages pinned
+# in deps/deps.lock and unpacked under $(CACHE) by deps/fetch.sh.
+
+CACHE ?= .cache
+BUILD ?= build
+export PRIVLINK_CACHE := $(abspath $(CACHE))
+
+-include $(CACHE)/deps.mk
+
+$(CACHE)/deps.mk: deps/deps.lock deps/fetch.sh
+	@deps/packages.sh build
+	deps/fetch.sh
+
+CC = musl-gcc
+HOSTCC ?= gcc
+WARN = -Wall -Wextra -Werror
+OPT = -O2 -g
+CPPFLAGS_COMMON = -D_GNU_SOURCE -Iconfig -Ifirmware -Inetstack -Inetstack/include \
+	-I$(LWIP_DIR)/src/include -I$(LIBINIH_DIR) -I$(MBEDTLS_DIR)/include
+INIH_DEFS = -DINI_HANDLER_LINENO=1 -DINI_CALL_HANDLER_ON_NEW_SECTION=1 \
+	-DINI_STOP_ON_FIRST_ERROR=0 -DINI_ALLOW_MULTILINE=0 -DINI_MAX_LINE=1024
+CFLAGS = -std=c11 $(OPT) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS)
+LDFLAGS = -static
+
+# --- third-party objects, built with their own (non -Werror) flags --------
+LWIP_SRCS = $(addprefix $(LWIP_DIR)/src/core/, init.c def.c inet_chksum.c ip.c mem.c \
+	memp.c netif.c pbuf.c raw.c stats.c sys.c tcp.c tcp_in.c tcp_out.c timeouts.c udp.c \
+	ipv4/etharp.c ipv4/icmp.c ipv4/ip4.c ipv4/ip4_addr.c ipv4/ip4_frag.c) \
+	$(LWIP_DIR)/src/netif/ethernet.c
+LWIP_OBJS = $(patsubst $(LWIP_DIR)/src/%.c,$(BUILD)/lwip/%.o,$(LWIP_SRCS))
+MBEDTLS_SRCS = $(wildcard $(MBEDTLS_DIR)/library/*.c)
+MBEDTLS_OBJS = $(patsubst $(MBEDTLS_DIR)/library/%.c,$(BUILD)/mbedtls/%.o,$(MBEDTLS_SRCS))
+NETSTACK_HDRS = $(wildcard netstack/*.h netstack/include/*.h netstack/include/arch/*.h)
+
+$(BUILD)/lwip/%.o: $(LWIP_DIR)/src/%.c $(NETSTACK_HDRS) $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(OPT) -D_GNU_SOURCE -Inetstack/include -I$(LWIP_DIR)/src/include -c $< -o $@
+$(BUILD)/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(OPT) -I$(MBEDTLS_DIR)/include -I$(MBEDTLS_DIR)/library -c $< -o $@
+$(BUILD)/inih/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(OPT) $(INIH_DEFS) -c $< -o $@
+$(BUILD)/liblwip.a: $(LWIP_OBJS)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/libmbedtls.a: $(MBEDTLS_OBJS)
+	rm -f $@ && ar rcs $@ $^
+
+# --- privlinkd -------------------------------------------------------------
+CONFIG_SRCS = $(wildcard config/*.c)
+FIRMWARE_SRCS = $(wildcard firmware/*.c)
+NETSTACK_SRCS = $(wildcard netstack/*.c)
+OWN_SRCS = $(CONFIG_SRCS) $(FIRMWARE_SRCS) $(NETSTACK_SRCS)
+OWN_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(OWN_SRCS))
+OWN_HDRS = $(wildcard config/*.h firmware/*.h) $(NETSTACK_HDRS)
+
+$(BUILD)/obj/%.o: %.c $(OWN_HDRS) $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/privlinkd: $(OWN_OBJS) $(BUILD)/inih/ini.o $(BUILD)/liblwip.a $(BUILD)/libmbedtls.a
+	$(CC) $(LDFLAGS) -o $@ $(OWN_OBJS) $(BUILD)/inih/ini.o $(BUILD)/liblwip.a $(BUILD)/libmbedtls.a
+
+all: $(BUILD)/privlinkd
+.DEFAULT_GOAL := all
+
+# --- unit tests: host compiler, plain and with ASan+UBSan ------------------
+# Each tests/unit/test_X.c links the modules it names in UNIT_DEPS_X.
+UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
+UNIT_DEPS_test_ppv2 = firmware/ppv2.c
+UNIT_DEPS_test_cfg = $(CONFIG_SRCS) $(LIBINIH_DIR)/ini.c
+HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(UNIT_DEPS_$*)
+$(BUILD)/unit-san/%: tests/unit/%.c tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_DEPS_$*)
+
+unit-bins: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS)) $(addprefix $(BUILD)/unit-san/,$(UNIT_TESTS))
+
+# --- the two commands ------------------------------------------------------
+test: all unit-bins
+	@deps/packages.sh test
+	tests/run.sh
+
+run: all
+	@deps/packages.sh test
+	tests/demo.sh
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all test run clean unit-bins
+.DELETE_ON_ERROR:

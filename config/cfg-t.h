@@ -1,0 +1,91 @@
+/*
+ * privlink configuration: types and limits only.
+ *
+ * A struct pl_config is flat (no pointers): it is built fresh from a drop
+ * directory, validated as a whole, and swapped in only when it has no
+ * errors.  Cross references are indexes into the arrays, resolved by
+ * cfg_finish().  Addresses are IPv4 in network byte order.
+ */
+#ifndef PRIVLINK_CFG_T_H
+#define PRIVLINK_CFG_T_H
+
+#include <stdint.h>
+
+/* Section names are identifiers an operator types; 63 is plenty. */
+#define CFG_NAME_MAX		64
+/* Linux IFNAMSIZ. */
+#define CFG_IFNAME_MAX		16
+/* Enough for "dir/file.ini" of a config drive or fw_cfg path. */
+#define CFG_FILE_MAX		256
+/* An approval message is a short human note, as in the portal. */
+#define CFG_MESSAGE_MAX		256
+/* Limits of one appliance; raised when a real deployment needs more. */
+#define CFG_MAX_NICS		16
+#define CFG_MAX_SERVICES	64
+#define CFG_MAX_ENDPOINTS	256
+/* Every drop file of one directory is read; more is surely a mistake. */
+#define CFG_MAX_FILES		256
+
+/* Where something was declared, for file:line messages. */
+struct cfg_where {
+	char		w_file[CFG_FILE_MAX];
+	int		w_line;
+};
+
+enum cfg_role {
+	CFG_ROLE_CONSUMER = 0,
+	CFG_ROLE_PROVIDER,
+};
+
+enum cfg_approval {
+	CFG_APPROVAL_PENDING = 0,
+	CFG_APPROVAL_APPROVED,
+	CFG_APPROVAL_REJECTED,
+};
+
+/* [nic NAME]: a host interface the appliance drives with its own stack. */
+struct cfg_nic {
+	char		nic_name[CFG_NAME_MAX];
+	char		nic_ifname[CFG_IFNAME_MAX];	/* interface = */
+	uint32_t	nic_addr;			/* address = A.B.C.D/LEN */
+	uint8_t		nic_prefixlen;
+	uint32_t	nic_gateway;			/* gateway =, 0 if unset */
+	enum cfg_role	nic_role;			/* role = */
+	struct cfg_where nic_where;
+};
+
+/* [service NAME]: what a provider publishes. */
+struct cfg_service {
+	char		svc_name[CFG_NAME_MAX];
+	uint16_t	svc_frontend_port;		/* frontend_port = */
+	uint32_t	svc_backend_addr;		/* backend = A.B.C.D:PORT */
+	uint16_t	svc_backend_port;
+	uint32_t	svc_nat_ip;			/* nat_ip = */
+	int		svc_nat_nic;			/* provider NIC holding nat_ip */
+	int		svc_proxy_protocol;		/* proxy_protocol = on|off */
+	struct cfg_where svc_where;
+};
+
+/* [endpoint NAME] plus the last [approval NAME] that names it. */
+struct cfg_endpoint {
+	char		ep_name[CFG_NAME_MAX];
+	int		ep_nic;				/* nic = (index) */
+	uint32_t	ep_ip;				/* ip = */
+	int		ep_service;			/* service = (index) */
+	uint32_t	ep_link_id;			/* link_id = */
+	enum cfg_approval ep_state;			/* [approval] state = */
+	char		ep_message[CFG_MESSAGE_MAX];	/* [approval] message = */
+	struct cfg_where ep_where;
+	struct cfg_where ep_approval_where;		/* w_line 0: none */
+};
+
+struct pl_config {
+	struct cfg_nic		nics[CFG_MAX_NICS];
+	int			n_nics;
+	struct cfg_service	services[CFG_MAX_SERVICES];
+	int			n_services;
+	struct cfg_endpoint	endpoints[CFG_MAX_ENDPOINTS];
+	int			n_endpoints;
+};
+
+#endif

@@ -1,0 +1,40 @@
+#!/bin/bash
+# Makes sure the Debian packages a step needs are installed.
+#
+# Usage: deps/packages.sh GROUP...   (groups: build, test)
+# As root, missing packages are installed with apt-get; otherwise the exact
+# command to run is printed and the script exits 1.
+set -euo pipefail
+
+build_pkgs="musl-tools gcc make dpkg-dev xz-utils bzip2 ca-certificates file"
+test_pkgs="iproute2 iputils-ping nginx-light socat curl python3 ethtool procps valgrind"
+
+want=""
+for group in "$@"; do
+	case $group in
+	build) want="$want $build_pkgs" ;;
+	test) want="$want $test_pkgs" ;;
+	*) echo "packages: unknown group '$group'" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	[ "$status" = "install ok installed" ] || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "packages: missing Debian packages:$missing" >&2
+	echo "packages: run as root:  apt-get update && apt-get install -y$missing" >&2
+	exit 1
+fi
+echo "packages: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >&2
+# nginx-light would start the system nginx; our tests run their own.
+apt-get install -y -qq --no-install-recommends $missing >&2
+if [ -d /run/systemd/system ] || pidof nginx >/dev/null 2>&1; then
+	systemctl disable --now nginx >/dev/null 2>&1 || pkill -x nginx || true
+fi

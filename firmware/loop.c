@@ -1,0 +1,256 @@
+/*
+ * The event loop: epoll over the NICs' packet rings, a timerfd for lwIP's
+ * timers and a signalfd for SIGTERM, SIGINT and SIGHUP.  Single-threaded:
+ * everything, lwIP included, runs from here.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include "lwip/ip4_addr.h"
+#include "lwip/timeouts.h"
+
+#include "log.h"
+#include "loop.h"
+#include "reload.h"
+#include "relay.h"
+
+/* epoll tags: small integers for the loop's own fds, port index + 16 for
+ * the packet rings (CFG_MAX_NICS is below 16). */
+#define LOOP_TAG_TIMER		1
+#define LOOP_TAG_SIGNAL		2
+#define LOOP_TAG_PORT0		16
+#define LOOP_MAX_EVENTS		32
+
+static int
+loop_epoll_add(struct pl_loop *lp, int fd, uint64_t tag)
+{
+	struct epoll_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN;
+	ev.data.u64 = tag;
+	return epoll_ctl(lp->lp_epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+/* The netif of addr on NIC nic, added to the port if it is new. */
+static struct netif *
+loop_addr(struct pl_loop *lp, int nic, uint32_t addr)
+{
+	const struct cfg_nic *n = &lp->lp_cfg->nics[nic];
+	struct ring_port *rp = &lp->lp_ports[nic];
+	struct netif *netif = ring_port_find(rp, addr);
+	int rc;
+
+	if (netif != NULL)
+		return netif;
+	rc = ring_port_add_addr(rp, addr, n->nic_prefixlen, n->nic_gateway, &netif);
+	if (rc != 0) {
+		ip4_addr_t a;
+
+		ip4_addr_set_u32(&a, addr);
+		errno = -rc;
+		log_warn("nic %s: add address %s", n->nic_name, ip4addr_ntoa(&a));
+		return NULL;
+	}
+	return netif;
+}
+
+static int
+loop_setup_ports(struct pl_loop *lp)
+{
+	struct pl_config *cfg = lp->lp_cfg;
+
+	for (int i = 0; i < cfg->n_nics; i++) {
+		const struct cfg_nic *n = &cfg->nics[i];
+		const char *what = "";
+		int rc;
+
+		rc = ring_port_open(&lp->lp_ports[i], n->nic_ifname, &what);
+		if (rc != 0) {
+			errno = -rc;
+			log_warn("nic %s: interface %s: %s", n->nic_name, n->nic_ifname, what);
+			return -1;
+		}
+		lp->lp_n_ports = i + 1;
+		if (loop_addr(lp, i, n->nic_addr) == NULL)
+			return -1;
+		if (loop_epoll_add(lp, lp->lp_ports[i].rp_fd, LOOP_TAG_PORT0 + (uint64_t)i) == -1) {
+			log_warn("nic %s: epoll", n->nic_name);
+			return -1;
+		}
+	}
+	/* Every endpoint's address answers ARP and ping whatever its state;
+	 * only Approved ones get a listener. */
+	for (int e = 0; e < cfg->n_endpoints; e++) {
+		lp->lp_ep_netif[e] = loop_addr(lp, cfg->endpoints[e].ep_nic, cfg->endpoints[e].ep_ip);
+		if (lp->lp_ep_netif[e] == NULL)
+			return -1;
+	}
+	for (int s = 0; s < cfg->n_services; s++) {
+		lp->lp_nat_netif[s] = loop_addr(lp, cfg->services[s].svc_nat_nic,
+		    cfg->services[s].svc_nat_ip);
+		if (lp->lp_nat_netif[s] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Builds the data path for cfg: NICs, addresses, listeners of approved
+ * endpoints.  0, or -1 with the reason logged.
+ */
+int
+loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir)
+{
+	sigset_t mask;
+	int rc;
+
+	memset(lp, 0, sizeof(*lp));
+	lp->lp_epfd = lp->lp_timerfd = lp->lp_sigfd = -1;
+	lp->lp_cfg = cfg;
+	lp->lp_confdir = confdir;
+	if ((rc = ns_init()) != 0) {
+		log_warnx("random source: mbedTLS error -0x%04x", (unsigned int)-rc);
+		return -1;
+	}
+	lp->lp_epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (lp->lp_epfd == -1) {
+		log_warn("epoll_create1");
+		return -1;
+	}
+	if (loop_setup_ports(lp) != 0)
+		return -1;
+
+	lp->lp_timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (lp->lp_timerfd == -1 || loop_epoll_add(lp, lp->lp_timerfd, LOOP_TAG_TIMER) == -1) {
+		log_warn("timerfd");
+		return -1;
+	}
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
+		log_warn("sigprocmask");
+		return -1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	lp->lp_sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (lp->lp_sigfd == -1 || loop_epoll_add(lp, lp->lp_sigfd, LOOP_TAG_SIGNAL) == -1) {
+		log_warn("signalfd");
+		return -1;
+	}
+
+	for (int e = 0; e < cfg->n_endpoints; e++)
+		if (cfg->endpoints[e].ep_state == CFG_APPROVAL_APPROVED &&
+		    relay_listen(lp, e) != 0)
+			return -1;
+	return 0;
+}
+
+static int
+loop_arm_timer(struct pl_loop *lp, uint32_t ms)
+{
+	struct itimerspec its;
+
+	memset(&its, 0, sizeof(its));
+	if (ms != SYS_TIMEOUTS_SLEEPTIME_INFINITE) {
+		/* 0 would disarm the timer: a due timer fires in 1 ns. */
+		its.it_value.tv_sec = ms / 1000;
+		its.it_value.tv_nsec = (long)(ms % 1000) * 1000000L;
+		if (ms == 0)
+			its.it_value.tv_nsec = 1;
+	}
+	return timerfd_settime(lp->lp_timerfd, 0, &its, NULL);
+}
+
+static void
+loop_signal(struct pl_loop *lp)
+{
+	struct signalfd_siginfo si;
+
+	while (read(lp->lp_sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			log_info("signal %u: shutting down", si.ssi_signo);
+			lp->lp_quit = 1;
+			break;
+		case SIGHUP:
+			reload_run(lp);
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+/* Runs until SIGTERM/SIGINT.  0 on a clean stop, -1 on a loop failure. */
+int
+loop_run(struct pl_loop *lp)
+{
+	struct epoll_event ev[LOOP_MAX_EVENTS];
+	uint64_t expirations;
+
+	if (loop_arm_timer(lp, ns_timers_run()) == -1) {
+		log_warn("timerfd_settime");
+		return -1;
+	}
+	while (!lp->lp_quit) {
+		int n = epoll_wait(lp->lp_epfd, ev, LOOP_MAX_EVENTS, -1);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			log_warn("epoll_wait");
+			return -1;
+		}
+		for (int i = 0; i < n; i++) {
+			uint64_t tag = ev[i].data.u64;
+
+			if (tag == LOOP_TAG_TIMER) {
+				/* Only draining matters: lwIP reads its own clock. */
+				if (read(lp->lp_timerfd, &expirations, sizeof(expirations)) == -1 &&
+				    errno != EAGAIN)
+					log_warn("timerfd read");
+			} else if (tag == LOOP_TAG_SIGNAL) {
+				loop_signal(lp);
+			} else if (tag >= LOOP_TAG_PORT0 &&
+			    tag < LOOP_TAG_PORT0 + (uint64_t)lp->lp_n_ports) {
+				ring_port_input(&lp->lp_ports[tag - LOOP_TAG_PORT0]);
+			}
+		}
+		if (loop_arm_timer(lp, ns_timers_run()) == -1) {
+			log_warn("timerfd_settime");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Resets live connections (the RSTs go out now), closes everything. */
+void
+loop_teardown(struct pl_loop *lp)
+{
+	if (lp->lp_cfg != NULL) {
+		for (int e = 0; e < lp->lp_cfg->n_endpoints; e++)
+			relay_unlisten(lp, e);
+		relay_cut_all(lp);
+	}
+	for (int i = 0; i < lp->lp_n_ports; i++)
+		ring_port_close(&lp->lp_ports[i]);
+	lp->lp_n_ports = 0;
+	if (lp->lp_sigfd != -1)
+		close(lp->lp_sigfd);
+	if (lp->lp_timerfd != -1)
+		close(lp->lp_timerfd);
+	if (lp->lp_epfd != -1)
+		close(lp->lp_epfd);
+	lp->lp_epfd = lp->lp_timerfd = lp->lp_sigfd = -1;
+}

@@ -1,0 +1,31 @@
+/*
+ * The event loop and the one piece of global state, struct pl_loop.
+ */
+#ifndef PRIVLINK_LOOP_H
+#define PRIVLINK_LOOP_H
+
+#include "cfg-t.h"
+#include "netstack.h"
+#include "relay-t.h"
+
+struct pl_loop {
+	int			lp_epfd;
+	int			lp_timerfd;
+	int			lp_sigfd;
+	int			lp_quit;
+	const char		*lp_confdir;
+	struct pl_config	*lp_cfg;
+	struct ring_port	lp_ports[CFG_MAX_NICS];		/* by NIC index */
+	int			lp_n_ports;
+	struct netif		*lp_ep_netif[CFG_MAX_ENDPOINTS];
+	struct netif		*lp_nat_netif[CFG_MAX_SERVICES];
+	struct relay_listener	lp_listeners[CFG_MAX_ENDPOINTS];
+	struct relay_conn	*lp_conns;			/* live, linked */
+	struct relay_stats	lp_relay_stats;
+};
+
+int loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir);
+int loop_run(struct pl_loop *lp);
+void loop_teardown(struct pl_loop *lp);
+
+#endif

@@ -1,0 +1,82 @@
+/*
+ * privlinkd: a Private Link appliance.
+ *
+ *   privlinkd [-d] -c DIR     run with the INI drops of DIR
+ *   privlinkd -t -c DIR       check the drops: exit 0 if valid, 1 with
+ *                             file:line errors, 2 if valid with nothing
+ *                             to serve (no endpoint)
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "log.h"
+#include "loop.h"
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: privlinkd [-d] [-t] -c DIR\n"
+	    "  -c DIR  read the INI drops (*.ini) of DIR, in lexical order\n"
+	    "  -t      check the configuration and exit (0 ok, 1 errors, 2 nothing to serve)\n"
+	    "  -d      debug logging\n");
+	exit(1);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static struct pl_loop loop;
+	struct pl_config *cfg;
+	const char *dir = NULL;
+	int ch, check = 0, debug = 0, errors, rc;
+
+	while ((ch = getopt(argc, argv, "c:dt")) != -1) {
+		switch (ch) {
+		case 'c':
+			dir = optarg;
+			break;
+		case 'd':
+			debug = 1;
+			break;
+		case 't':
+			check = 1;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (dir == NULL || optind != argc)
+		usage();
+	log_init(debug);
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		fatal("config");
+	errors = cfg_load_dir(cfg, dir, stderr);
+	if (errors != 0) {
+		fprintf(stderr, "privlinkd: %s: %d error%s\n", dir, errors, errors == 1 ? "" : "s");
+		free(cfg);
+		return 1;
+	}
+	if (check) {
+		printf("configuration OK\n");
+		rc = cfg->n_endpoints == 0 ? 2 : 0;
+		free(cfg);
+		return rc;
+	}
+
+	if (loop_setup(&loop, cfg, dir) != 0) {
+		loop_teardown(&loop);
+		free(cfg);
+		return 1;
+	}
+	log_info("ready: %d NICs, %d services, %d endpoints", cfg->n_nics,
+	    cfg->n_services, cfg->n_endpoints);
+	rc = loop_run(&loop);
+	loop_teardown(&loop);
+	free(loop.lp_cfg);
+	log_info("stopped");
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,75 @@
+/*
+ * The TCP full proxy: types only.
+ */
+#ifndef PRIVLINK_RELAY_T_H
+#define PRIVLINK_RELAY_T_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "prot/ppv2.h"
+
+/* Live proxied connections, all endpoints together; past it new consumer
+ * connections are reset and counted. */
+#define RELAY_MAX_CONNS		16384
+/* A backend that has not answered the SYN by then is given up on, and the
+ * consumer reset: consumers should not hang on a dead backend. */
+#define RELAY_CONNECT_TIMEOUT_S	5
+/* lwIP's poll callback runs every RELAY_POLL_TICKS coarse ticks (500 ms). */
+#define RELAY_POLL_TICKS	2
+
+enum relay_state {
+	RELAY_CONNECTING = 0,	/* consumer accepted, backend SYN sent */
+	RELAY_OPEN,		/* both connected: relaying */
+	RELAY_STATE_MAX,
+};
+
+/* Why connections ended or were refused; a name table sits in relay.c. */
+enum relay_event {
+	RELAY_EV_ACCEPTED = 0,
+	RELAY_EV_CLOSED,		/* both directions finished cleanly */
+	RELAY_EV_RESET_BY_CONSUMER,
+	RELAY_EV_RESET_BY_BACKEND,
+	RELAY_EV_BACKEND_REFUSED,	/* RST or error before connect */
+	RELAY_EV_BACKEND_TIMEOUT,
+	RELAY_EV_LIMIT,			/* RELAY_MAX_CONNS reached */
+	RELAY_EV_NO_MEMORY,
+	RELAY_EV_CUT,			/* reset by the appliance: unapproved, shutdown */
+	RELAY_EV_MAX,
+};
+
+struct relay_conn;
+
+/* One end of a relayed connection: the argument of its pcb's callbacks
+ * (lwIP's error callback gets no pcb, so each end needs its own). */
+struct relay_end {
+	struct relay_conn	*re_conn;
+	struct tcp_pcb		*re_pcb;	/* NULL once lwIP freed it */
+	struct pbuf		*re_queue;	/* read here, not yet written to the peer */
+	int			re_eof;		/* FIN read here */
+	int			re_shut;	/* FIN forwarded to the peer */
+};
+
+struct relay_conn {
+	struct pl_loop		*rc_loop;
+	int			rc_endpoint;	/* config index */
+	enum relay_state	rc_state;
+	int			rc_ticks;	/* poll ticks while connecting */
+	struct relay_end	rc_front;	/* the consumer's side */
+	struct relay_end	rc_back;	/* the backend's side */
+	struct relay_conn	*rc_prev, *rc_next;
+};
+
+/* A private endpoint's listener. */
+struct relay_listener {
+	struct pl_loop		*rl_loop;
+	int			rl_endpoint;	/* config index */
+	struct tcp_pcb		*rl_pcb;
+};
+
+struct relay_stats {
+	uint64_t		rs_events[RELAY_EV_MAX];
+	unsigned int		rs_live;
+};
+
+#endif

@@ -1,0 +1,462 @@
+/*
+ * The TCP full proxy: a listener per approved private endpoint on its
+ * consumer NIC; per accepted consumer connection, a connection from the
+ * service's NAT IP on the provider NIC to the backend, a PROXY v2 header
+ * first when the service asks for it, then a byte relay in both
+ * directions.
+ *
+ * Backpressure: bytes read from one end stay queued (and unacknowledged
+ * to lwIP with tcp_recved) until the other end's send buffer takes them,
+ * so a slow reader closes the fast writer's window.  Per direction, at
+ * most one receive window and one send buffer are held.
+ *
+ * Half-close: a FIN read from one end is forwarded (tcp_shutdown) once
+ * its queue is drained; the connection ends when both directions have.
+ * A reset or error on one end resets the other.
+ */
+#include <string.h>
+#include <stdlib.h>
+
+#include "lwip/ip.h"
+#include "lwip/pbuf.h"
+#include "lwip/tcp.h"
+
+#include "log.h"
+#include "ppv2.h"
+#include "relay.h"
+
+static const char *const relay_event_names[RELAY_EV_MAX] = {
+	[RELAY_EV_ACCEPTED] = "accepted",
+	[RELAY_EV_CLOSED] = "closed",
+	[RELAY_EV_RESET_BY_CONSUMER] = "reset_by_consumer",
+	[RELAY_EV_RESET_BY_BACKEND] = "reset_by_backend",
+	[RELAY_EV_BACKEND_REFUSED] = "backend_refused",
+	[RELAY_EV_BACKEND_TIMEOUT] = "backend_timeout",
+	[RELAY_EV_LIMIT] = "connection_limit",
+	[RELAY_EV_NO_MEMORY] = "no_memory",
+	[RELAY_EV_CUT] = "cut_by_appliance",
+};
+
+const char *
+relay_event_name(enum relay_event ev)
+{
+	return ev < RELAY_EV_MAX ? relay_event_names[ev] : "unknown";
+}
+
+static void
+relay_count(struct pl_loop *lp, enum relay_event ev)
+{
+	lp->lp_relay_stats.rs_events[ev]++;
+}
+
+static struct relay_end *
+relay_peer(struct relay_end *end)
+{
+	struct relay_conn *rc = end->re_conn;
+
+	return end == &rc->rc_front ? &rc->rc_back : &rc->rc_front;
+}
+
+/* Detaches our callbacks so lwIP never calls back into a freed conn. */
+static void
+relay_detach(struct tcp_pcb *pcb)
+{
+	tcp_arg(pcb, NULL);
+	tcp_recv(pcb, NULL);
+	tcp_sent(pcb, NULL);
+	tcp_err(pcb, NULL);
+	tcp_poll(pcb, NULL, 0);
+}
+
+static void
+relay_free(struct relay_conn *rc)
+{
+	struct pl_loop *lp = rc->rc_loop;
+
+	if (rc->rc_front.re_queue != NULL)
+		pbuf_free(rc->rc_front.re_queue);
+	if (rc->rc_back.re_queue != NULL)
+		pbuf_free(rc->rc_back.re_queue);
+	if (rc->rc_prev != NULL)
+		rc->rc_prev->rc_next = rc->rc_next;
+	else
+		lp->lp_conns = rc->rc_next;
+	if (rc->rc_next != NULL)
+		rc->rc_next->rc_prev = rc->rc_prev;
+	lp->lp_relay_stats.rs_live--;
+	free(rc);
+}
+
+/*
+ * Ends a connection at once: both pcbs still alive are reset (RST sent)
+ * and the conn is freed.  Returns ERR_ABRT when the pcb whose callback is
+ * running ("self", may be NULL) was aborted, as lwIP requires.
+ */
+static err_t
+relay_reset(struct relay_conn *rc, struct tcp_pcb *self, enum relay_event why)
+{
+	err_t ret = ERR_OK;
+	struct tcp_pcb *pcbs[2] = { rc->rc_front.re_pcb, rc->rc_back.re_pcb };
+
+	relay_count(rc->rc_loop, why);
+	for (int i = 0; i < 2; i++) {
+		if (pcbs[i] == NULL)
+			continue;
+		relay_detach(pcbs[i]);
+		tcp_abort(pcbs[i]);
+		if (pcbs[i] == self)
+			ret = ERR_ABRT;
+	}
+	rc->rc_front.re_pcb = rc->rc_back.re_pcb = NULL;
+	relay_free(rc);
+	return ret;
+}
+
+/* Both directions are done: close both pcbs (lwIP finishes sending what
+ * they hold) and free the conn. */
+static err_t
+relay_close(struct relay_conn *rc, struct tcp_pcb *self)
+{
+	err_t ret = ERR_OK;
+	struct tcp_pcb *pcbs[2] = { rc->rc_front.re_pcb, rc->rc_back.re_pcb };
+
+	relay_count(rc->rc_loop, RELAY_EV_CLOSED);
+	for (int i = 0; i < 2; i++) {
+		if (pcbs[i] == NULL)
+			continue;
+		relay_detach(pcbs[i]);
+		if (tcp_close(pcbs[i]) != ERR_OK) {
+			/* No memory for the closing segment: reset instead
+			 * of leaking the pcb. */
+			tcp_abort(pcbs[i]);
+			if (pcbs[i] == self)
+				ret = ERR_ABRT;
+		}
+	}
+	rc->rc_front.re_pcb = rc->rc_back.re_pcb = NULL;
+	relay_free(rc);
+	return ret;
+}
+
+/*
+ * Moves what "from" has queued into its peer's send buffer, as far as the
+ * buffer takes it, and forwards a FIN once the queue is empty.  Returns
+ * ERR_ABRT if self was aborted, ERR_CLSD if the conn was freed.
+ */
+static err_t
+relay_pump(struct relay_end *from, struct tcp_pcb *self)
+{
+	struct relay_conn *rc = from->re_conn;
+	struct relay_end *to = relay_peer(from);
+	struct tcp_pcb *dst = to->re_pcb;
+	u32_t moved = 0;
+
+	if (rc->rc_state != RELAY_OPEN || dst == NULL)
+		return ERR_OK;
+	while (from->re_queue != NULL) {
+		struct pbuf *q = from->re_queue;
+		u16_t room = tcp_sndbuf(dst), n;
+		err_t err;
+
+		if (room == 0)
+			break;
+		n = q->len < room ? q->len : room;
+		err = tcp_write(dst, q->payload, n, TCP_WRITE_FLAG_COPY |
+		    (n < q->tot_len ? TCP_WRITE_FLAG_MORE : 0));
+		if (err == ERR_MEM)
+			break;		/* queue full: tcp_sent resumes */
+		if (err != ERR_OK)
+			return relay_reset(rc, self, RELAY_EV_NO_MEMORY) == ERR_ABRT ?
+			    ERR_ABRT : ERR_CLSD;
+		from->re_queue = pbuf_free_header(q, n);
+		moved += n;
+	}
+	if (moved > 0 && from->re_pcb != NULL) {
+		/* Open the source's window by what its peer has taken. */
+		while (moved > 0) {
+			u16_t chunk = moved > 0xffff ? 0xffff : (u16_t)moved;
+			tcp_recved(from->re_pcb, chunk);
+			moved -= chunk;
+		}
+	}
+	if (from->re_queue == NULL && from->re_eof && !from->re_shut) {
+		from->re_shut = 1;
+		if (tcp_shutdown(dst, 0, 1) != ERR_OK)
+			return relay_reset(rc, self, RELAY_EV_NO_MEMORY) == ERR_ABRT ?
+			    ERR_ABRT : ERR_CLSD;
+	}
+	tcp_output(dst);
+	if (rc->rc_front.re_shut && rc->rc_back.re_shut)
+		return relay_close(rc, self) == ERR_ABRT ? ERR_ABRT : ERR_CLSD;
+	return ERR_OK;
+}
+
+static err_t
+relay_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
+{
+	struct relay_end *end = arg;
+	err_t rc;
+
+	if (end == NULL) {
+		/* Data for a pcb we already let go of. */
+		if (p != NULL) {
+			tcp_recved(pcb, p->tot_len);
+			pbuf_free(p);
+		}
+		return ERR_OK;
+	}
+	if (err != ERR_OK) {
+		if (p != NULL)
+			pbuf_free(p);
+		return relay_reset(end->re_conn, pcb, RELAY_EV_NO_MEMORY);
+	}
+	if (p == NULL)
+		end->re_eof = 1;
+	else if (end->re_queue == NULL)
+		end->re_queue = p;
+	else
+		pbuf_cat(end->re_queue, p);
+	rc = relay_pump(end, pcb);
+	return rc == ERR_ABRT ? ERR_ABRT : ERR_OK;
+}
+
+/* pcb's send buffer has room again: pump what its peer has queued. */
+static err_t
+relay_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
+{
+	struct relay_end *end = arg;
+	err_t rc;
+
+	(void)len;
+	if (end == NULL)
+		return ERR_OK;
+	rc = relay_pump(relay_peer(end), pcb);
+	return rc == ERR_ABRT ? ERR_ABRT : ERR_OK;
+}
+
+/* lwIP freed the pcb (RST received, or it gave up retransmitting). */
+static void
+relay_err_cb(void *arg, err_t err)
+{
+	struct relay_end *end = arg;
+	struct relay_conn *rc;
+	enum relay_event why;
+
+	if (end == NULL)
+		return;
+	rc = end->re_conn;
+	end->re_pcb = NULL;
+	if (end == &rc->rc_back)
+		why = rc->rc_state == RELAY_CONNECTING ? RELAY_EV_BACKEND_REFUSED :
+		    RELAY_EV_RESET_BY_BACKEND;
+	else
+		why = RELAY_EV_RESET_BY_CONSUMER;
+	log_debug("endpoint %s: connection ended: %s (lwIP error %d)",
+	    rc->rc_loop->lp_cfg->endpoints[rc->rc_endpoint].ep_name,
+	    relay_event_name(why), (int)err);
+	relay_reset(rc, NULL, why);
+}
+
+static err_t
+relay_poll_cb(void *arg, struct tcp_pcb *pcb)
+{
+	struct relay_end *end = arg;
+	struct relay_conn *rc;
+
+	if (end == NULL)
+		return ERR_OK;
+	rc = end->re_conn;
+	if (rc->rc_state == RELAY_CONNECTING &&
+	    ++rc->rc_ticks * RELAY_POLL_TICKS >= RELAY_CONNECT_TIMEOUT_S * 2)
+		return relay_reset(rc, pcb, RELAY_EV_BACKEND_TIMEOUT);
+	return ERR_OK;
+}
+
+static err_t
+relay_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
+{
+	struct relay_end *end = arg;
+	struct relay_conn *rc;
+	const struct cfg_endpoint *ep;
+	const struct cfg_service *svc;
+	err_t ret;
+
+	if (end == NULL)
+		return ERR_OK;
+	rc = end->re_conn;
+	if (err != ERR_OK)
+		return relay_reset(rc, pcb, RELAY_EV_BACKEND_REFUSED);
+	ep = &rc->rc_loop->lp_cfg->endpoints[rc->rc_endpoint];
+	svc = &rc->rc_loop->lp_cfg->services[ep->ep_service];
+	rc->rc_state = RELAY_OPEN;
+
+	if (svc->svc_proxy_protocol) {
+		struct tcp_pcb *front = rc->rc_front.re_pcb;
+		struct ppv2_tcp4 pp;
+		uint8_t hdr[PPV2_MAX_LEN];
+		size_t n;
+
+		memset(&pp, 0, sizeof(pp));
+		pp.pp_src_addr = ip_2_ip4(&front->remote_ip)->addr;
+		pp.pp_dst_addr = ip_2_ip4(&front->local_ip)->addr;
+		pp.pp_src_port = front->remote_port;
+		pp.pp_dst_port = front->local_port;
+		pp.pp_has_link_id = 1;
+		pp.pp_link_id = ep->ep_link_id;
+		n = ppv2_write_tcp4(hdr, sizeof(hdr), &pp);
+		/* A fresh send buffer always has room for the header. */
+		if (n == 0 || tcp_write(pcb, hdr, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
+			return relay_reset(rc, pcb, RELAY_EV_NO_MEMORY);
+	}
+	tcp_recv(pcb, relay_recv_cb);
+	tcp_sent(pcb, relay_sent_cb);
+	tcp_sent(rc->rc_front.re_pcb, relay_sent_cb);
+	/* The consumer may have sent (and even finished) already. */
+	ret = relay_pump(&rc->rc_front, pcb);
+	if (ret == ERR_OK)
+		tcp_output(pcb);
+	return ret == ERR_ABRT ? ERR_ABRT : ERR_OK;
+}
+
+static err_t
+relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
+{
+	struct relay_listener *rl = arg;
+	struct pl_loop *lp = rl->rl_loop;
+	const struct cfg_endpoint *ep = &lp->lp_cfg->endpoints[rl->rl_endpoint];
+	const struct cfg_service *svc = &lp->lp_cfg->services[ep->ep_service];
+	struct netif *nat = lp->lp_nat_netif[ep->ep_service];
+	struct relay_conn *rc;
+	struct tcp_pcb *back;
+	ip_addr_t backend;
+
+	if (err != ERR_OK || front == NULL)
+		return ERR_VAL;
+	if (lp->lp_relay_stats.rs_live >= RELAY_MAX_CONNS) {
+		relay_count(lp, RELAY_EV_LIMIT);
+		tcp_abort(front);
+		return ERR_ABRT;
+	}
+	rc = calloc(1, sizeof(*rc));
+	back = tcp_new_ip_type(IPADDR_TYPE_V4);
+	if (rc == NULL || back == NULL)
+		goto nomem;
+	rc->rc_loop = lp;
+	rc->rc_endpoint = rl->rl_endpoint;
+	rc->rc_state = RELAY_CONNECTING;
+	rc->rc_front.re_conn = rc;
+	rc->rc_front.re_pcb = front;
+	rc->rc_back.re_conn = rc;
+	rc->rc_back.re_pcb = back;
+
+	/* The backend connection leaves from the NAT IP on the provider NIC
+	 * and nowhere else, whatever lwIP's routing table would pick. */
+	tcp_bind_netif(back, nat);
+	if (tcp_bind(back, netif_ip_addr4(nat), 0) != ERR_OK)
+		goto nomem;	/* no free ephemeral port */
+	tcp_arg(front, &rc->rc_front);
+	tcp_recv(front, relay_recv_cb);
+	tcp_err(front, relay_err_cb);
+	tcp_arg(back, &rc->rc_back);
+	tcp_err(back, relay_err_cb);
+	tcp_poll(back, relay_poll_cb, RELAY_POLL_TICKS);
+	tcp_nagle_disable(front);
+	tcp_nagle_disable(back);
+
+	rc->rc_next = lp->lp_conns;
+	if (lp->lp_conns != NULL)
+		lp->lp_conns->rc_prev = rc;
+	lp->lp_conns = rc;
+	lp->lp_relay_stats.rs_live++;
+	relay_count(lp, RELAY_EV_ACCEPTED);
+
+	ip_addr_set_ip4_u32_val(backend, svc->svc_backend_addr);
+	if (tcp_connect(back, &backend, svc->svc_backend_port, relay_connected_cb) != ERR_OK) {
+		/* back was never handed to lwIP's lists as connecting: it is
+		 * ours to free; relay_reset aborts both. */
+		return relay_reset(rc, front, RELAY_EV_BACKEND_REFUSED);
+	}
+	return ERR_OK;
+
+nomem:
+	relay_count(lp, RELAY_EV_NO_MEMORY);
+	if (back != NULL)
+		tcp_abort(back);
+	free(rc);
+	tcp_abort(front);
+	return ERR_ABRT;
+}
+
+/* Starts the listener of an approved endpoint.  0 or -1 (logged). */
+int
+relay_listen(struct pl_loop *lp, int endpoint)
+{
+	const struct cfg_endpoint *ep = &lp->lp_cfg->endpoints[endpoint];
+	const struct cfg_service *svc = &lp->lp_cfg->services[ep->ep_service];
+	struct relay_listener *rl = &lp->lp_listeners[endpoint];
+	struct tcp_pcb *pcb, *lpcb;
+	err_t err;
+
+	pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
+	if (pcb == NULL) {
+		log_warnx("endpoint %s: no memory for a listener", ep->ep_name);
+		return -1;
+	}
+	/* Overlapping consumer networks may hold the same IP:port on two
+	 * NICs; the netif binding tells them apart. */
+	ip_set_option(pcb, SOF_REUSEADDR);
+	tcp_bind_netif(pcb, lp->lp_ep_netif[endpoint]);
+	err = tcp_bind(pcb, netif_ip_addr4(lp->lp_ep_netif[endpoint]), svc->svc_frontend_port);
+	if (err != ERR_OK) {
+		log_warnx("endpoint %s: bind port %u: %s", ep->ep_name,
+		    svc->svc_frontend_port, lwip_strerr(err));
+		tcp_abort(pcb);
+		return -1;
+	}
+	lpcb = tcp_listen(pcb);
+	if (lpcb == NULL) {
+		log_warnx("endpoint %s: listen: no memory", ep->ep_name);
+		tcp_abort(pcb);
+		return -1;
+	}
+	rl->rl_loop = lp;
+	rl->rl_endpoint = endpoint;
+	rl->rl_pcb = lpcb;
+	tcp_arg(lpcb, rl);
+	tcp_accept(lpcb, relay_accept_cb);
+	return 0;
+}
+
+void
+relay_unlisten(struct pl_loop *lp, int endpoint)
+{
+	struct relay_listener *rl = &lp->lp_listeners[endpoint];
+
+	if (rl->rl_pcb == NULL)
+		return;
+	tcp_arg(rl->rl_pcb, NULL);
+	tcp_accept(rl->rl_pcb, NULL);
+	/* Closing a listener cannot fail for lack of memory. */
+	tcp_close(rl->rl_pcb);
+	rl->rl_pcb = NULL;
+}
+
+/* Resets every live connection of an endpoint (it left Approved). */
+void
+relay_cut_endpoint(struct pl_loop *lp, int endpoint)
+{
+	struct relay_conn *rc = lp->lp_conns, *next;
+
+	for (; rc != NULL; rc = next) {
+		next = rc->rc_next;
+		if (rc->rc_endpoint == endpoint)
+			relay_reset(rc, NULL, RELAY_EV_CUT);
+	}
+}
+
+void
+relay_cut_all(struct pl_loop *lp)
+{
+	while (lp->lp_conns != NULL)
+		relay_reset(lp->lp_conns, NULL, RELAY_EV_CUT);
+}

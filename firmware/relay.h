@@ -1,0 +1,16 @@
+/*
+ * The TCP full proxy between private endpoints and backends.
+ */
+#ifndef PRIVLINK_RELAY_H
+#define PRIVLINK_RELAY_H
+
+#include "loop.h"
+#include "relay-t.h"
+
+int relay_listen(struct pl_loop *lp, int endpoint);
+void relay_unlisten(struct pl_loop *lp, int endpoint);
+void relay_cut_endpoint(struct pl_loop *lp, int endpoint);
+void relay_cut_all(struct pl_loop *lp);
+const char *relay_event_name(enum relay_event ev);
+
+#endif

@@ -1,0 +1,87 @@
+/*
+ * lwIP options for privlinkd: a raw-API TCP proxy on Ethernet frames,
+ * driven by one single-threaded event loop (NO_SYS).  Everything not set
+ * here is lwIP's default from lwip/opt.h.
+ */
+#ifndef PRIVLINK_LWIPOPTS_H
+#define PRIVLINK_LWIPOPTS_H
+
+/* One thread, no OS layer, raw API only. */
+#define NO_SYS				1
+#define SYS_LIGHTWEIGHT_PROT		0
+#define LWIP_SOCKET			0
+#define LWIP_NETCONN			0
+#define LWIP_TIMERS			1
+
+/* Memory comes from the libc heap; our own caps bound it (connection
+ * limits, windows), not lwIP's static pools, which would have to be sized
+ * for the largest deployment up front. */
+#define MEM_LIBC_MALLOC			1
+#define MEMP_MEM_MALLOC			1
+#define MEM_ALIGNMENT			8
+
+/* IPv4 only for now; no forwarding ever: the appliance must not route
+ * between its NICs (the data-exfiltration guarantee). */
+#define LWIP_IPV4			1
+#define LWIP_IPV6			0
+#define IP_FORWARD			0
+#define IP_REASSEMBLY			1
+#define IP_FRAG				1
+#define LWIP_ARP			1
+#define LWIP_ETHERNET			1
+#define ARP_TABLE_SIZE			128
+/* Hold the first SYN to a backend while its ARP resolves instead of
+ * dropping it and waiting a full retransmission timeout. */
+#define ARP_QUEUEING			1
+#define LWIP_ICMP			1
+#define LWIP_RAW			0
+#define LWIP_UDP			1
+#define LWIP_DHCP			0
+#define LWIP_AUTOIP			0
+#define LWIP_IGMP			0
+#define LWIP_DNS			0
+#define LWIP_SINGLE_NETIF		0
+#define LWIP_NETIF_HOSTNAME		0
+#define LWIP_NETIF_STATUS_CALLBACK	0
+#define LWIP_NETIF_LINK_CALLBACK	0
+#define LWIP_NETIF_TX_SINGLE_PBUF	1
+
+/* TCP: full-size segments on Ethernet; a window large enough for bulk
+ * transfer across a LAN, with scaling; the relay bounds what it buffers
+ * per connection to one window in each direction. */
+#define LWIP_TCP			1
+#define TCP_MSS				1460
+#define LWIP_WND_SCALE			1
+#define TCP_RCV_SCALE			2
+#define TCP_WND				(64 * 1024)
+#define TCP_SND_BUF			(64 * 1024)
+#define TCP_SND_QUEUELEN		((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
+#define TCP_QUEUE_OOSEQ			1
+#define TCP_LISTEN_BACKLOG		0
+/* Overlapping consumer networks bind the same IP:port on two netifs. */
+#define SO_REUSE			1
+#define LWIP_TCP_KEEPALIVE		1
+#define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1
+#define LWIP_CALLBACK_API		1
+#define TCP_OVERSIZE			TCP_MSS
+
+/* Counters for every drop path; read by the status output. */
+#define LWIP_STATS			1
+#define LWIP_STATS_DISPLAY		0
+#define MEM_STATS			0
+#define MEMP_STATS			0
+#define SYS_STATS			0
+
+/* Checksums are computed and checked in software: the ring driver
+ * completes partial checksums before lwIP sees a frame. */
+#define CHECKSUM_GEN_IP			1
+#define CHECKSUM_GEN_TCP		1
+#define CHECKSUM_CHECK_IP		1
+#define CHECKSUM_CHECK_TCP		1
+
+/* Unpredictable initial sequence numbers (RFC 6528), keyed from mbedTLS. */
+#define LWIP_HOOK_FILENAME		"netstack_hooks.h"
+#define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) \
+	ns_tcp_isn((local_ip), (local_port), (remote_ip), (remote_port))
+
+#endif

@@ -1,0 +1,12 @@
+/*
+ * Prototypes of the hooks lwipopts.h installs into lwIP.
+ */
+#ifndef PRIVLINK_NETSTACK_HOOKS_H
+#define PRIVLINK_NETSTACK_HOOKS_H
+
+#include "lwip/ip_addr.h"
+
+u32_t ns_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
+    const ip_addr_t *remote_ip, u16_t remote_port);
+
+#endif

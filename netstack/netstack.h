@@ -1,0 +1,75 @@
+/*
+ * privlink's lwIP port: the stack's setup and the packet-ring NICs.
+ *
+ * One struct ring_port drives one host interface through an AF_PACKET
+ * TPACKET_V3 receive ring.  Each IPv4 address the appliance holds on that
+ * interface (the NIC's own, its private endpoints', its NAT IPs) is an lwIP
+ * netif of its own sharing the port's MAC, since an lwIP netif carries one
+ * IPv4 address.  Frames are handed to the netif whose address they name;
+ * anything addressed elsewhere is dropped here, before lwIP, so traffic can
+ * never reach an address the appliance holds on another NIC.
+ */
+#ifndef PRIVLINK_NETSTACK_H
+#define PRIVLINK_NETSTACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lwip/netif.h"
+
+/* Addresses one NIC carries: its own, one per endpoint, up to 8 NAT IPs
+ * per service.  A NIC with more is refused at configuration time. */
+#define RING_MAX_ADDRS		64
+/* Receive ring: each block must hold the largest GSO/GRO super-frame
+ * (64 KiB of IP payload) plus ring headers; 16 blocks absorb bursts. */
+#define RING_BLOCK_SIZE		(256 * 1024)
+#define RING_BLOCK_NR		16
+#define RING_FRAME_SIZE		2048
+/* The kernel hands a partly filled block over after this many ms: the
+ * added latency at low load (TPACKET_V3 wakes user space per block). */
+#define RING_BLOCK_TIMEOUT_MS	1
+
+struct ring_stats {
+	uint64_t	rs_rx_frames;		/* handed to lwIP */
+	uint64_t	rs_rx_bytes;
+	uint64_t	rs_rx_truncated;	/* larger than a ring block */
+	uint64_t	rs_rx_csum_completed;	/* partial checksum completed */
+	uint64_t	rs_rx_malformed;	/* bad IPv4 header or length */
+	uint64_t	rs_rx_not_ours;		/* no address of ours on this NIC */
+	uint64_t	rs_rx_vlan;		/* tagged: no VLANs configured */
+	uint64_t	rs_rx_nomem;
+	uint64_t	rs_tx_frames;
+	uint64_t	rs_tx_errors;
+};
+
+struct ring_port {
+	char		rp_ifname[16];
+	int		rp_ifindex;
+	int		rp_fd;
+	uint8_t		rp_mac[6];
+	uint16_t	rp_mtu;
+	uint8_t		*rp_ring;
+	size_t		rp_ring_len;
+	unsigned int	rp_block_cur;
+	struct netif	*rp_netifs[RING_MAX_ADDRS];
+	int		rp_n_netifs;
+	struct ring_stats rp_stats;
+};
+
+/* Stack setup: lwIP and the random source.  0, or an mbedTLS error. */
+int ns_init(void);
+/* Runs due lwIP timers; returns ms until the next one is due. */
+uint32_t ns_timers_run(void);
+
+int ring_port_open(struct ring_port *rp, const char *ifname, const char **what);
+int ring_port_add_addr(struct ring_port *rp, uint32_t addr, uint8_t prefixlen,
+    uint32_t gateway, struct netif **out);
+struct netif *ring_port_find(struct ring_port *rp, uint32_t addr);
+int ring_port_input(struct ring_port *rp);
+void ring_port_close(struct ring_port *rp);
+
+int ns_csum_complete_ipv4(uint8_t *ip, size_t len);
+int ns_rand_init(void);
+int ns_rand_bytes(void *buf, size_t len);
+
+#endif
