@@ -88,12 +88,14 @@ $(BUILD)/unit-san/%: tests/unit/%.c tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS)
 unit-bins: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS)) $(addprefix $(BUILD)/unit-san/,$(UNIT_TESTS))
 
 # --- the two commands ------------------------------------------------------
-test: all unit-bins
-	@deps/packages.sh test
+test:
+	@deps/packages.sh build test
+	$(MAKE) all unit-bins
 	tests/run.sh
 
-run: all
-	@deps/packages.sh test
+run:
+	@deps/packages.sh build test
+	$(MAKE) all
 	tests/demo.sh
 
 clean:

@@ -243,8 +243,22 @@ loop_teardown(struct pl_loop *lp)
 			relay_unlisten(lp, e);
 		relay_cut_all(lp);
 	}
-	for (int i = 0; i < lp->lp_n_ports; i++)
+	for (int i = 0; i < lp->lp_n_ports; i++) {
+		const struct ring_stats *st = &lp->lp_ports[i].rp_stats;
+
+		log_info("nic %s: rx %llu frames (%llu checksums completed, %llu super-frames), "
+		    "dropped %llu not ours, %llu malformed, %llu truncated; tx %llu frames, "
+		    "%llu errors", lp->lp_cfg->nics[i].nic_name,
+		    (unsigned long long)st->rs_rx_frames,
+		    (unsigned long long)st->rs_rx_csum_completed,
+		    (unsigned long long)st->rs_rx_superframes,
+		    (unsigned long long)st->rs_rx_not_ours,
+		    (unsigned long long)st->rs_rx_malformed,
+		    (unsigned long long)st->rs_rx_truncated,
+		    (unsigned long long)st->rs_tx_frames,
+		    (unsigned long long)st->rs_tx_errors);
 		ring_port_close(&lp->lp_ports[i]);
+	}
 	lp->lp_n_ports = 0;
 	if (lp->lp_sigfd != -1)
 		close(lp->lp_sigfd);

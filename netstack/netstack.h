@@ -34,6 +34,7 @@ struct ring_stats {
 	uint64_t	rs_rx_bytes;
 	uint64_t	rs_rx_truncated;	/* larger than a ring block */
 	uint64_t	rs_rx_csum_completed;	/* partial checksum completed */
+	uint64_t	rs_rx_superframes;	/* GSO/GRO: longer than the MTU */
 	uint64_t	rs_rx_malformed;	/* bad IPv4 header or length */
 	uint64_t	rs_rx_not_ours;		/* no address of ours on this NIC */
 	uint64_t	rs_rx_vlan;		/* tagged: no VLANs configured */

@@ -374,6 +374,8 @@ ring_frame_input(struct ring_port *rp, struct tpacket3_hdr *h)
 		return;
 	}
 	memcpy(p->payload, frame + ETH_HDR_LEN, ip_len);
+	if (ip_len > rp->rp_mtu)
+		rp->rp_stats.rs_rx_superframes++;
 	if (frame[0] & 1)	/* group address: tell lwIP, as ethernet_input does */
 		p->flags |= memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) == 0 ?
 		    PBUF_FLAG_LLBCAST : PBUF_FLAG_LLMCAST;
