@@ -70,13 +70,35 @@ $(BUILD)/privlinkd: $(OWN_OBJS) $(BUILD)/inih/ini.o $(BUILD)/liblwip.a $(BUILD)/
 all: $(BUILD)/privlinkd
 .DEFAULT_GOAL := all
 
+# --- privlinkd-san: the same daemon built with the host compiler, ASan and
+# UBSan, for the integration tests' leak and memory-error run (valgrind
+# cannot see a static musl binary's heap). ----------------------------------
+SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_LWIP_OBJS = $(patsubst $(BUILD)/lwip/%,$(BUILD)/san/lwip/%,$(LWIP_OBJS))
+SAN_MBEDTLS_OBJS = $(patsubst $(BUILD)/mbedtls/%,$(BUILD)/san/mbedtls/%,$(MBEDTLS_OBJS))
+SAN_OWN_OBJS = $(patsubst %.c,$(BUILD)/san/obj/%.o,$(OWN_SRCS))
+
+$(BUILD)/san/lwip/%.o: $(LWIP_DIR)/src/%.c $(NETSTACK_HDRS) $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -O1 -g $(SAN_FLAGS) -D_GNU_SOURCE -Inetstack/include -I$(LWIP_DIR)/src/include -c $< -o $@
+$(BUILD)/san/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -O1 -g -I$(MBEDTLS_DIR)/include -I$(MBEDTLS_DIR)/library -c $< -o $@
+$(BUILD)/san/obj/%.o: %.c $(OWN_HDRS) $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -O1 -g $(WARN) $(SAN_FLAGS) $(CPPFLAGS_COMMON) $(INIH_DEFS) -c $< -o $@
+$(BUILD)/san/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -O1 -g $(SAN_FLAGS) $(INIH_DEFS) -c $< -o $@
+$(BUILD)/privlinkd-san: $(SAN_OWN_OBJS) $(BUILD)/san/ini.o $(SAN_LWIP_OBJS) $(SAN_MBEDTLS_OBJS)
+	$(HOSTCC) $(SAN_FLAGS) -o $@ $^
+
 # --- unit tests: host compiler, plain and with ASan+UBSan ------------------
 # Each tests/unit/test_X.c links the modules it names in UNIT_DEPS_X.
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_DEPS_test_ppv2 = firmware/ppv2.c
 UNIT_DEPS_test_cfg = $(CONFIG_SRCS) $(LIBINIH_DIR)/ini.c
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
-SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
 $(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
@@ -90,7 +112,7 @@ unit-bins: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS)) $(addprefix $(BUILD)/unit-s
 # --- the two commands ------------------------------------------------------
 test:
 	@deps/packages.sh build test
-	$(MAKE) all unit-bins
+	$(MAKE) all unit-bins $(BUILD)/privlinkd-san
 	tests/run.sh
 
 run:

@@ -63,6 +63,8 @@
 #define LWIP_TCP_KEEPALIVE		1
 #define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1
 #define LWIP_CALLBACK_API		1
+/* htons() and friends come from libc; lwIP uses its lwip_ names. */
+#define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1
 #define TCP_OVERSIZE			TCP_MSS
 
 /* Counters for every drop path; read by the status output. */
