@@ -1,0 +1,70 @@
+/*
+ * Internals shared by the loader and the cross checks: the parse state,
+ * with the line of every key so that errors found only when the whole drop
+ * is known still point at the right line.
+ */
+#ifndef PRIVLINK_CFG_PRIV_H
+#define PRIVLINK_CFG_PRIV_H
+
+#include <stdio.h>
+
+#include "cfg-t.h"
+
+/* [approval] sections kept for resolution: several per endpoint are
+ * allowed (the last wins), so more than one per endpoint. */
+#define CFG_MAX_APPROVALS	(4 * CFG_MAX_ENDPOINTS)
+
+enum cfg_kind {
+	CFG_KIND_NONE = 0,	/* before the first section */
+	CFG_KIND_NIC,
+	CFG_KIND_SERVICE,
+	CFG_KIND_ENDPOINT,
+	CFG_KIND_APPROVAL,
+	CFG_KIND_SKIP,		/* a bad section: its keys are not checked */
+	CFG_KIND_MAX,
+};
+
+/* Key slots, per kind; the slot is the bit in cp_seen and the index of
+ * the key's line. */
+enum { NIC_K_INTERFACE = 0, NIC_K_ADDRESS, NIC_K_GATEWAY, NIC_K_ROLE, NIC_K_MAX };
+enum { SVC_K_FRONTEND_PORT = 0, SVC_K_BACKEND, SVC_K_NAT_IP, SVC_K_PROXY_PROTOCOL, SVC_K_MAX };
+enum { EP_K_NIC = 0, EP_K_IP, EP_K_SERVICE, EP_K_LINK_ID, EP_K_MAX };
+enum { APR_K_STATE = 0, APR_K_MESSAGE, APR_K_MAX };
+#define CFG_K_MAX 4
+
+struct cfg_approval_decl {
+	char			ad_endpoint[CFG_NAME_MAX];
+	enum cfg_approval	ad_state;
+	char			ad_message[CFG_MESSAGE_MAX];
+	struct cfg_where	ad_where;
+	int			ad_state_line;
+};
+
+struct cfg_parse {
+	struct pl_config	*cp_cfg;
+	FILE			*cp_errs;
+	int			cp_errors;
+	const char		*cp_file;		/* the file being read */
+
+	/* the current section */
+	enum cfg_kind		cp_kind;
+	char			cp_section[160];	/* "kind name", or the raw header */
+	int			cp_line;		/* its header line */
+	int			cp_index;		/* in its array */
+	unsigned int		cp_seen;
+
+	/* key lines (file is the item's where) and names to resolve */
+	int			cp_nic_lines[CFG_MAX_NICS][CFG_K_MAX];
+	int			cp_svc_lines[CFG_MAX_SERVICES][CFG_K_MAX];
+	int			cp_ep_lines[CFG_MAX_ENDPOINTS][CFG_K_MAX];
+	char			cp_ep_nic[CFG_MAX_ENDPOINTS][CFG_NAME_MAX];
+	char			cp_ep_service[CFG_MAX_ENDPOINTS][CFG_NAME_MAX];
+	struct cfg_approval_decl cp_approvals[CFG_MAX_APPROVALS];
+	int			cp_n_approvals;
+};
+
+void cfg_error(struct cfg_parse *cp, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void cfg_finish(struct cfg_parse *cp);
+
+#endif

@@ -1,0 +1,27 @@
+/*
+ * privlink configuration: loading a drop directory, names for enums,
+ * address helpers.
+ */
+#ifndef PRIVLINK_CFG_H
+#define PRIVLINK_CFG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cfg-t.h"
+
+int cfg_load_dir(struct pl_config *cfg, const char *dir, FILE *errs);
+const char *cfg_role_name(enum cfg_role role);
+const char *cfg_approval_name(enum cfg_approval state);
+
+int cfg_parse_ipv4(const char *s, uint32_t *addr);
+int cfg_parse_prefix(const char *s, uint32_t *addr, uint8_t *len);
+int cfg_parse_addr_port(const char *s, uint32_t *addr, uint16_t *port);
+int cfg_parse_port(const char *s, uint16_t *port);
+int cfg_parse_u32(const char *s, uint32_t *v);
+int cfg_parse_bool(const char *s, int *v);
+int cfg_valid_name(const char *s);
+uint32_t cfg_netmask(uint8_t len);
+int cfg_in_subnet(uint32_t addr, uint32_t net, uint8_t len);
+
+#endif

@@ -1,0 +1,185 @@
+/*
+ * Strict parsers for the values of INI keys.  Each returns 0 and fills its
+ * output, or -1 and leaves it alone.  Addresses come out in network byte
+ * order.  "Strict" means no leading zeros, no spaces, no trailing junk:
+ * an operator's typo must be an error, not a different address.
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <string.h>
+
+#include "cfg.h"
+
+/* A decimal number of at most maxdigits digits, no leading zero. */
+static const char *
+cfg_decimal(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+	const char *p = s;
+
+	if (!isdigit((unsigned char)*p))
+		return NULL;
+	if (p[0] == '0' && isdigit((unsigned char)p[1]))
+		return NULL;
+	while (isdigit((unsigned char)*p)) {
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > max)
+			return NULL;
+		p++;
+	}
+	*out = v;
+	return p;
+}
+
+static const char *
+cfg_ipv4_prefix(const char *s, uint32_t *addr)
+{
+	uint32_t a = 0;
+	unsigned long octet;
+	const char *p = s;
+
+	for (int i = 0; i < 4; i++) {
+		if (i > 0) {
+			if (*p != '.')
+				return NULL;
+			p++;
+		}
+		if ((p = cfg_decimal(p, 255, &octet)) == NULL)
+			return NULL;
+		a = a << 8 | (uint32_t)octet;
+	}
+	*addr = htonl(a);
+	return p;
+}
+
+int
+cfg_parse_ipv4(const char *s, uint32_t *addr)
+{
+	uint32_t a;
+	const char *end = cfg_ipv4_prefix(s, &a);
+
+	if (end == NULL || *end != '\0')
+		return -1;
+	*addr = a;
+	return 0;
+}
+
+int
+cfg_parse_prefix(const char *s, uint32_t *addr, uint8_t *len)
+{
+	unsigned long l;
+	uint32_t a;
+	const char *p = cfg_ipv4_prefix(s, &a);
+
+	if (p == NULL || *p != '/')
+		return -1;
+	p = cfg_decimal(p + 1, 32, &l);
+	if (p == NULL || *p != '\0' || l == 0)
+		return -1;
+	*addr = a;
+	*len = (uint8_t)l;
+	return 0;
+}
+
+int
+cfg_parse_port(const char *s, uint16_t *port)
+{
+	unsigned long v;
+	const char *p = cfg_decimal(s, 65535, &v);
+
+	if (p == NULL || *p != '\0' || v == 0)
+		return -1;
+	*port = (uint16_t)v;
+	return 0;
+}
+
+int
+cfg_parse_addr_port(const char *s, uint32_t *addr, uint16_t *port)
+{
+	uint32_t a;
+	uint16_t pt;
+	const char *p = cfg_ipv4_prefix(s, &a);
+
+	if (p == NULL || *p != ':' || cfg_parse_port(p + 1, &pt) != 0)
+		return -1;
+	*addr = a;
+	*port = pt;
+	return 0;
+}
+
+/* Decimal or 0x hexadecimal, 0..4294967295. */
+int
+cfg_parse_u32(const char *s, uint32_t *v)
+{
+	unsigned long long acc = 0;
+	const char *p;
+
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		p = s + 2;
+		if (*p == '\0' || strlen(p) > 8)
+			return -1;
+		for (; *p != '\0'; p++) {
+			if (!isxdigit((unsigned char)*p))
+				return -1;
+			acc = acc * 16 + (unsigned long long)(isdigit((unsigned char)*p) ?
+			    *p - '0' : tolower((unsigned char)*p) - 'a' + 10);
+		}
+	} else {
+		unsigned long d;
+
+		p = cfg_decimal(s, 4294967295UL, &d);
+		if (p == NULL || *p != '\0')
+			return -1;
+		acc = d;
+	}
+	*v = (uint32_t)acc;
+	return 0;
+}
+
+int
+cfg_parse_bool(const char *s, int *v)
+{
+	static const char *const yes[] = { "on", "yes", "true", "1" };
+	static const char *const no[] = { "off", "no", "false", "0" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*v = 1;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*v = 0;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Section names: 1..63 of [A-Za-z0-9_.-]. */
+int
+cfg_valid_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= CFG_NAME_MAX)
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+			return 0;
+	return 1;
+}
+
+/* Netmask of a prefix length, network byte order. */
+uint32_t
+cfg_netmask(uint8_t len)
+{
+	return len == 0 ? 0 : htonl(0xffffffffu << (32 - len));
+}
+
+int
+cfg_in_subnet(uint32_t addr, uint32_t net, uint8_t len)
+{
+	uint32_t m = cfg_netmask(len);
+
+	return (addr & m) == (net & m);
+}

@@ -1,0 +1,214 @@
+/*
+ * Cross checks over the whole drop, once every file is read: references
+ * resolve, addresses fit their NICs, nothing is claimed twice.  Errors
+ * point at the key that is wrong.
+ */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "cfg-priv.h"
+#include "cfg.h"
+
+static const char *
+cfg_ntoa(uint32_t addr, char buf[static INET_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
+}
+
+/* The network and broadcast addresses of a /1../30 are nobody's. */
+static int
+cfg_is_host(uint32_t addr, uint8_t len)
+{
+	uint32_t m = cfg_netmask(len);
+
+	return len >= 31 || ((addr & ~m) != 0 && (addr & ~m) != ~m);
+}
+
+static void
+cfg_finish_nics(struct cfg_parse *cp)
+{
+	struct pl_config *cfg = cp->cp_cfg;
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < cfg->n_nics; i++) {
+		struct cfg_nic *n = &cfg->nics[i];
+		const char *file = n->nic_where.w_file;
+		int *lines = cp->cp_nic_lines[i];
+
+		if (lines[NIC_K_ADDRESS] && !cfg_is_host(n->nic_addr, n->nic_prefixlen))
+			cfg_error(cp, file, lines[NIC_K_ADDRESS], "[nic %s] address: %s is the "
+			    "network or broadcast address of its subnet", n->nic_name,
+			    cfg_ntoa(n->nic_addr, a));
+		if (lines[NIC_K_GATEWAY] && lines[NIC_K_ADDRESS] &&
+		    !cfg_in_subnet(n->nic_gateway, n->nic_addr, n->nic_prefixlen))
+			cfg_error(cp, file, lines[NIC_K_GATEWAY], "[nic %s] gateway: not inside "
+			    "the NIC's subnet '%s'", n->nic_name, cfg_ntoa(n->nic_gateway, a));
+		for (int j = 0; j < i; j++) {
+			struct cfg_nic *o = &cfg->nics[j];
+			uint8_t len = n->nic_prefixlen < o->nic_prefixlen ?
+			    n->nic_prefixlen : o->nic_prefixlen;
+
+			if (lines[NIC_K_INTERFACE] && strcmp(n->nic_ifname, o->nic_ifname) == 0)
+				cfg_error(cp, file, lines[NIC_K_INTERFACE], "[nic %s] interface: "
+				    "already used by [nic %s] at %s:%d '%s'", n->nic_name,
+				    o->nic_name, o->nic_where.w_file, o->nic_where.w_line,
+				    n->nic_ifname);
+			/* Backends are routed by subnet: provider subnets
+			 * must be unambiguous.  Consumer ones may overlap. */
+			if (n->nic_role == CFG_ROLE_PROVIDER && o->nic_role == CFG_ROLE_PROVIDER &&
+			    lines[NIC_K_ADDRESS] && cp->cp_nic_lines[j][NIC_K_ADDRESS] &&
+			    cfg_in_subnet(n->nic_addr, o->nic_addr, len))
+				cfg_error(cp, file, lines[NIC_K_ADDRESS], "[nic %s] address: provider "
+				    "subnet overlaps [nic %s] %s/%u at %s:%d '%s/%u'", n->nic_name,
+				    o->nic_name, cfg_ntoa(o->nic_addr, b), o->nic_prefixlen,
+				    o->nic_where.w_file, o->nic_where.w_line,
+				    cfg_ntoa(n->nic_addr, a), n->nic_prefixlen);
+		}
+	}
+}
+
+static int
+cfg_nic_index(const struct pl_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->n_nics; i++)
+		if (strcmp(cfg->nics[i].nic_name, name) == 0)
+			return i;
+	return -1;
+}
+
+static int
+cfg_service_index(const struct pl_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->n_services; i++)
+		if (strcmp(cfg->services[i].svc_name, name) == 0)
+			return i;
+	return -1;
+}
+
+static void
+cfg_finish_services(struct cfg_parse *cp)
+{
+	struct pl_config *cfg = cp->cp_cfg;
+	char a[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < cfg->n_services; i++) {
+		struct cfg_service *s = &cfg->services[i];
+		const char *file = s->svc_where.w_file;
+		int *lines = cp->cp_svc_lines[i];
+		const struct cfg_nic *nat;
+
+		if (!lines[SVC_K_NAT_IP])
+			continue;
+		for (int n = 0; n < cfg->n_nics && s->svc_nat_nic == -1; n++)
+			if (cfg->nics[n].nic_role == CFG_ROLE_PROVIDER && cp->cp_nic_lines[n][NIC_K_ADDRESS] &&
+			    cfg_in_subnet(s->svc_nat_ip, cfg->nics[n].nic_addr, cfg->nics[n].nic_prefixlen))
+				s->svc_nat_nic = n;
+		if (s->svc_nat_nic == -1) {
+			cfg_error(cp, file, lines[SVC_K_NAT_IP], "[service %s] nat_ip: not inside "
+			    "the subnet of any provider NIC '%s'", s->svc_name, cfg_ntoa(s->svc_nat_ip, a));
+			continue;
+		}
+		nat = &cfg->nics[s->svc_nat_nic];
+		if (!cfg_is_host(s->svc_nat_ip, nat->nic_prefixlen))
+			cfg_error(cp, file, lines[SVC_K_NAT_IP], "[service %s] nat_ip: the network or "
+			    "broadcast address of [nic %s] '%s'", s->svc_name, nat->nic_name,
+			    cfg_ntoa(s->svc_nat_ip, a));
+		if (lines[SVC_K_BACKEND] && nat->nic_gateway == 0 &&
+		    !cfg_in_subnet(s->svc_backend_addr, nat->nic_addr, nat->nic_prefixlen))
+			cfg_error(cp, file, lines[SVC_K_BACKEND], "[service %s] backend: outside the "
+			    "subnet of [nic %s], which has no gateway '%s:%u'", s->svc_name,
+			    nat->nic_name, cfg_ntoa(s->svc_backend_addr, a), s->svc_backend_port);
+	}
+}
+
+static void
+cfg_finish_endpoints(struct cfg_parse *cp)
+{
+	struct pl_config *cfg = cp->cp_cfg;
+	char a[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < cfg->n_endpoints; i++) {
+		struct cfg_endpoint *e = &cfg->endpoints[i];
+		const char *file = e->ep_where.w_file;
+		int *lines = cp->cp_ep_lines[i];
+		const struct cfg_nic *nic;
+
+		if (lines[EP_K_SERVICE]) {
+			e->ep_service = cfg_service_index(cfg, cp->cp_ep_service[i]);
+			if (e->ep_service == -1)
+				cfg_error(cp, file, lines[EP_K_SERVICE], "[endpoint %s] service: no "
+				    "[service %s] in the drop '%s'", e->ep_name, cp->cp_ep_service[i],
+				    cp->cp_ep_service[i]);
+		}
+		if (!lines[EP_K_NIC])
+			continue;
+		e->ep_nic = cfg_nic_index(cfg, cp->cp_ep_nic[i]);
+		if (e->ep_nic == -1) {
+			cfg_error(cp, file, lines[EP_K_NIC], "[endpoint %s] nic: no [nic %s] in the "
+			    "drop '%s'", e->ep_name, cp->cp_ep_nic[i], cp->cp_ep_nic[i]);
+			continue;
+		}
+		nic = &cfg->nics[e->ep_nic];
+		if (nic->nic_role != CFG_ROLE_CONSUMER) {
+			cfg_error(cp, file, lines[EP_K_NIC], "[endpoint %s] nic: [nic %s] has role "
+			    "provider; endpoints live on consumer NICs '%s'", e->ep_name,
+			    nic->nic_name, nic->nic_name);
+			continue;
+		}
+		if (!lines[EP_K_IP] || !cp->cp_nic_lines[e->ep_nic][NIC_K_ADDRESS])
+			continue;
+		if (!cfg_in_subnet(e->ep_ip, nic->nic_addr, nic->nic_prefixlen) ||
+		    !cfg_is_host(e->ep_ip, nic->nic_prefixlen)) {
+			cfg_error(cp, file, lines[EP_K_IP], "[endpoint %s] ip: not a host address "
+			    "of [nic %s] %s/%u '%s'", e->ep_name, nic->nic_name,
+			    cfg_ntoa(nic->nic_addr, a), nic->nic_prefixlen, cfg_ntoa(e->ep_ip, a));
+			continue;
+		}
+		for (int j = 0; j < i; j++) {
+			const struct cfg_endpoint *o = &cfg->endpoints[j];
+
+			if (o->ep_nic == e->ep_nic && o->ep_ip == e->ep_ip && cp->cp_ep_lines[j][EP_K_IP]) {
+				cfg_error(cp, file, lines[EP_K_IP], "[endpoint %s] ip: already used on "
+				    "[nic %s] by [endpoint %s] at %s:%d '%s'", e->ep_name,
+				    nic->nic_name, o->ep_name, o->ep_where.w_file,
+				    o->ep_where.w_line, cfg_ntoa(e->ep_ip, a));
+				break;
+			}
+		}
+	}
+}
+
+/* Approvals apply in read order: the last one for an endpoint wins. */
+static void
+cfg_finish_approvals(struct cfg_parse *cp)
+{
+	struct pl_config *cfg = cp->cp_cfg;
+
+	for (int i = 0; i < cp->cp_n_approvals; i++) {
+		const struct cfg_approval_decl *ad = &cp->cp_approvals[i];
+		struct cfg_endpoint *e = NULL;
+
+		if (!ad->ad_state_line)
+			continue;	/* missing state: reported already */
+		for (int j = 0; j < cfg->n_endpoints; j++)
+			if (strcmp(cfg->endpoints[j].ep_name, ad->ad_endpoint) == 0)
+				e = &cfg->endpoints[j];
+		if (e == NULL) {
+			cfg_error(cp, ad->ad_where.w_file, ad->ad_where.w_line, "[approval %s]: no "
+			    "[endpoint %s] in the drop", ad->ad_endpoint, ad->ad_endpoint);
+			continue;
+		}
+		e->ep_state = ad->ad_state;
+		memcpy(e->ep_message, ad->ad_message, sizeof(e->ep_message));
+		e->ep_approval_where = ad->ad_where;
+	}
+}
+
+void
+cfg_finish(struct cfg_parse *cp)
+{
+	cfg_finish_nics(cp);
+	cfg_finish_services(cp);
+	cfg_finish_endpoints(cp);
+	cfg_finish_approvals(cp);
+}

@@ -1,0 +1,574 @@
+/*
+ * Loading a drop directory: every *.ini file (not starting with a dot) in
+ * byte order of the names, parsed with inih into one fresh struct
+ * pl_config, then cross-checked as a whole by cfg_finish().
+ *
+ * Schema (the README's INI reference is written from this):
+ *
+ *   [nic NAME]          interface = IFNAME              required
+ *                       address = A.B.C.D/LEN           required
+ *                       gateway = A.B.C.D               optional, in the subnet
+ *                       role = consumer | provider      required
+ *   [service NAME]      frontend_port = 1..65535        required
+ *                       backend = A.B.C.D:PORT          required
+ *                       nat_ip = A.B.C.D                required, in a provider subnet
+ *                       proxy_protocol = on | off       optional, default off
+ *   [endpoint NAME]     nic = NIC                       required, a consumer NIC
+ *                       ip = A.B.C.D                    required, in the NIC's subnet
+ *                       service = SERVICE               required
+ *                       link_id = 32-bit, dec or 0x     required
+ *   [approval ENDPOINT] state = Approved|Pending|Rejected  required
+ *                       message = text                  optional
+ *
+ * Every error is reported as "file:line: [kind name] key: reason 'value'"
+ * and counted; parsing goes on so one run lists every mistake.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+
+#include "ini.h"
+
+#include "cfg-priv.h"
+#include "cfg.h"
+
+struct cfg_key {
+	const char	*k_name;
+	int		k_required;
+};
+
+static const struct cfg_key cfg_nic_keys[NIC_K_MAX] = {
+	[NIC_K_INTERFACE] = { "interface", 1 },
+	[NIC_K_ADDRESS] = { "address", 1 },
+	[NIC_K_GATEWAY] = { "gateway", 0 },
+	[NIC_K_ROLE] = { "role", 1 },
+};
+static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
+	[SVC_K_FRONTEND_PORT] = { "frontend_port", 1 },
+	[SVC_K_BACKEND] = { "backend", 1 },
+	[SVC_K_NAT_IP] = { "nat_ip", 1 },
+	[SVC_K_PROXY_PROTOCOL] = { "proxy_protocol", 0 },
+};
+static const struct cfg_key cfg_ep_keys[EP_K_MAX] = {
+	[EP_K_NIC] = { "nic", 1 },
+	[EP_K_IP] = { "ip", 1 },
+	[EP_K_SERVICE] = { "service", 1 },
+	[EP_K_LINK_ID] = { "link_id", 1 },
+};
+static const struct cfg_key cfg_apr_keys[APR_K_MAX] = {
+	[APR_K_STATE] = { "state", 1 },
+	[APR_K_MESSAGE] = { "message", 0 },
+};
+
+static const struct {
+	const char		*kd_name;
+	const struct cfg_key	*kd_keys;
+	int			kd_n_keys;
+	int			kd_max;
+} cfg_kinds[CFG_KIND_MAX] = {
+	[CFG_KIND_NIC] = { "nic", cfg_nic_keys, NIC_K_MAX, CFG_MAX_NICS },
+	[CFG_KIND_SERVICE] = { "service", cfg_svc_keys, SVC_K_MAX, CFG_MAX_SERVICES },
+	[CFG_KIND_ENDPOINT] = { "endpoint", cfg_ep_keys, EP_K_MAX, CFG_MAX_ENDPOINTS },
+	[CFG_KIND_APPROVAL] = { "approval", cfg_apr_keys, APR_K_MAX, CFG_MAX_APPROVALS },
+};
+
+const char *
+cfg_role_name(enum cfg_role role)
+{
+	return role == CFG_ROLE_PROVIDER ? "provider" : "consumer";
+}
+
+const char *
+cfg_approval_name(enum cfg_approval state)
+{
+	switch (state) {
+	case CFG_APPROVAL_APPROVED:
+		return "Approved";
+	case CFG_APPROVAL_REJECTED:
+		return "Rejected";
+	case CFG_APPROVAL_PENDING:
+	default:
+		return "Pending";
+	}
+}
+
+void
+cfg_error(struct cfg_parse *cp, const char *file, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	cp->cp_errors++;
+	fprintf(cp->cp_errs, "%s:%d: ", file, line);
+	va_start(ap, fmt);
+	vfprintf(cp->cp_errs, fmt, ap);
+	va_end(ap);
+	fputc('\n', cp->cp_errs);
+}
+
+static void
+cfg_where_set(struct cfg_where *w, const char *file, int line)
+{
+	snprintf(w->w_file, sizeof(w->w_file), "%s", file);
+	w->w_line = line;
+}
+
+/* The key lines of the current section's item, or NULL. */
+static int *
+cfg_lines(struct cfg_parse *cp)
+{
+	switch (cp->cp_kind) {
+	case CFG_KIND_NIC:
+		return cp->cp_nic_lines[cp->cp_index];
+	case CFG_KIND_SERVICE:
+		return cp->cp_svc_lines[cp->cp_index];
+	case CFG_KIND_ENDPOINT:
+		return cp->cp_ep_lines[cp->cp_index];
+	default:
+		return NULL;
+	}
+}
+
+/* At the end of a section: report its missing required keys. */
+static void
+cfg_section_end(struct cfg_parse *cp)
+{
+	if (cp->cp_kind == CFG_KIND_NONE || cp->cp_kind == CFG_KIND_SKIP)
+		return;
+	for (int k = 0; k < cfg_kinds[cp->cp_kind].kd_n_keys; k++)
+		if (cfg_kinds[cp->cp_kind].kd_keys[k].k_required && !(cp->cp_seen & (1u << k)))
+			cfg_error(cp, cp->cp_file, cp->cp_line, "[%s]: missing required key '%s'",
+			    cp->cp_section, cfg_kinds[cp->cp_kind].kd_keys[k].k_name);
+	cp->cp_kind = CFG_KIND_NONE;
+}
+
+/* Where an item of this kind and name was declared before, or NULL. */
+static const struct cfg_where *
+cfg_find_decl(struct cfg_parse *cp, enum cfg_kind kind, const char *name)
+{
+	struct pl_config *cfg = cp->cp_cfg;
+
+	switch (kind) {
+	case CFG_KIND_NIC:
+		for (int i = 0; i < cfg->n_nics; i++)
+			if (strcmp(cfg->nics[i].nic_name, name) == 0)
+				return &cfg->nics[i].nic_where;
+		break;
+	case CFG_KIND_SERVICE:
+		for (int i = 0; i < cfg->n_services; i++)
+			if (strcmp(cfg->services[i].svc_name, name) == 0)
+				return &cfg->services[i].svc_where;
+		break;
+	case CFG_KIND_ENDPOINT:
+		for (int i = 0; i < cfg->n_endpoints; i++)
+			if (strcmp(cfg->endpoints[i].ep_name, name) == 0)
+				return &cfg->endpoints[i].ep_where;
+		break;
+	default:
+		break;
+	}
+	return NULL;
+}
+
+static void
+cfg_section_start(struct cfg_parse *cp, const char *section, int line)
+{
+	struct pl_config *cfg = cp->cp_cfg;
+	const struct cfg_where *prev;
+	char kind[32];
+	const char *name, *sp;
+	enum cfg_kind k = CFG_KIND_SKIP;
+	int *count = NULL;
+	size_t klen;
+
+	cfg_section_end(cp);
+	snprintf(cp->cp_section, sizeof(cp->cp_section), "%s", section);
+	cp->cp_line = line;
+	cp->cp_seen = 0;
+	cp->cp_kind = CFG_KIND_SKIP;
+
+	sp = strchr(section, ' ');
+	klen = sp == NULL ? strlen(section) : (size_t)(sp - section);
+	if (klen >= sizeof(kind)) {
+		cfg_error(cp, cp->cp_file, line, "[%s]: unknown section kind", section);
+		return;
+	}
+	memcpy(kind, section, klen);
+	kind[klen] = '\0';
+	for (int i = CFG_KIND_NIC; i <= CFG_KIND_APPROVAL; i++)
+		if (strcmp(kind, cfg_kinds[i].kd_name) == 0)
+			k = (enum cfg_kind)i;
+	if (k == CFG_KIND_SKIP) {
+		cfg_error(cp, cp->cp_file, line, "[%s]: unknown section kind '%s' "
+		    "(expected nic, service, endpoint or approval)", section, kind);
+		return;
+	}
+	name = sp == NULL ? "" : sp + 1;
+	while (*name == ' ' || *name == '\t')
+		name++;
+	if (!cfg_valid_name(name)) {
+		cfg_error(cp, cp->cp_file, line, "[%s]: %s name '%s' must be 1 to %d characters "
+		    "of A-Z a-z 0-9 _ . -", section, kind, name, CFG_NAME_MAX - 1);
+		return;
+	}
+	snprintf(cp->cp_section, sizeof(cp->cp_section), "%s %s", kind, name);
+	if ((prev = cfg_find_decl(cp, k, name)) != NULL) {
+		cfg_error(cp, cp->cp_file, line, "[%s]: duplicate [%s %s], first at %s:%d",
+		    cp->cp_section, kind, name, prev->w_file, prev->w_line);
+		return;
+	}
+	switch (k) {
+	case CFG_KIND_NIC:
+		count = &cfg->n_nics;
+		break;
+	case CFG_KIND_SERVICE:
+		count = &cfg->n_services;
+		break;
+	case CFG_KIND_ENDPOINT:
+		count = &cfg->n_endpoints;
+		break;
+	case CFG_KIND_APPROVAL:
+		count = &cp->cp_n_approvals;
+		break;
+	default:
+		return;
+	}
+	if (*count >= cfg_kinds[k].kd_max) {
+		cfg_error(cp, cp->cp_file, line, "[%s]: too many [%s] sections (at most %d)",
+		    cp->cp_section, kind, cfg_kinds[k].kd_max);
+		return;
+	}
+	cp->cp_index = (*count)++;
+	cp->cp_kind = k;
+	switch (k) {
+	case CFG_KIND_NIC:
+		snprintf(cfg->nics[cp->cp_index].nic_name, CFG_NAME_MAX, "%s", name);
+		cfg_where_set(&cfg->nics[cp->cp_index].nic_where, cp->cp_file, line);
+		break;
+	case CFG_KIND_SERVICE:
+		snprintf(cfg->services[cp->cp_index].svc_name, CFG_NAME_MAX, "%s", name);
+		cfg_where_set(&cfg->services[cp->cp_index].svc_where, cp->cp_file, line);
+		cfg->services[cp->cp_index].svc_nat_nic = -1;
+		break;
+	case CFG_KIND_ENDPOINT:
+		snprintf(cfg->endpoints[cp->cp_index].ep_name, CFG_NAME_MAX, "%s", name);
+		cfg_where_set(&cfg->endpoints[cp->cp_index].ep_where, cp->cp_file, line);
+		cfg->endpoints[cp->cp_index].ep_nic = -1;
+		cfg->endpoints[cp->cp_index].ep_service = -1;
+		break;
+	case CFG_KIND_APPROVAL:
+		snprintf(cp->cp_approvals[cp->cp_index].ad_endpoint, CFG_NAME_MAX, "%s", name);
+		cfg_where_set(&cp->cp_approvals[cp->cp_index].ad_where, cp->cp_file, line);
+		break;
+	default:
+		break;
+	}
+}
+
+#define BAD(reason) do {						\
+	cfg_error(cp, cp->cp_file, line, "[%s] %s: %s '%s'", cp->cp_section, key, \
+	    (reason), value);						\
+	return;								\
+} while (0)
+
+static void
+cfg_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line)
+{
+	struct cfg_nic *n = &cp->cp_cfg->nics[cp->cp_index];
+
+	switch (slot) {
+	case NIC_K_INTERFACE:
+		if (value[0] == '\0' || strlen(value) >= CFG_IFNAME_MAX ||
+		    strchr(value, '/') != NULL || strchr(value, ' ') != NULL)
+			BAD("bad interface name (1 to 15 characters, no '/' or space)");
+		snprintf(n->nic_ifname, sizeof(n->nic_ifname), "%s", value);
+		break;
+	case NIC_K_ADDRESS:
+		if (cfg_parse_prefix(value, &n->nic_addr, &n->nic_prefixlen) != 0)
+			BAD("bad IPv4 address/prefix (A.B.C.D/LEN, LEN 1..32)");
+		break;
+	case NIC_K_GATEWAY:
+		if (cfg_parse_ipv4(value, &n->nic_gateway) != 0)
+			BAD("bad IPv4 address");
+		break;
+	case NIC_K_ROLE:
+		if (strcasecmp(value, "consumer") == 0)
+			n->nic_role = CFG_ROLE_CONSUMER;
+		else if (strcasecmp(value, "provider") == 0)
+			n->nic_role = CFG_ROLE_PROVIDER;
+		else
+			BAD("role must be consumer or provider, not");
+		break;
+	}
+}
+
+static void
+cfg_svc_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line)
+{
+	struct cfg_service *s = &cp->cp_cfg->services[cp->cp_index];
+
+	switch (slot) {
+	case SVC_K_FRONTEND_PORT:
+		if (cfg_parse_port(value, &s->svc_frontend_port) != 0)
+			BAD("bad port (1..65535)");
+		break;
+	case SVC_K_BACKEND:
+		if (cfg_parse_addr_port(value, &s->svc_backend_addr, &s->svc_backend_port) != 0)
+			BAD("bad backend (A.B.C.D:PORT)");
+		break;
+	case SVC_K_NAT_IP:
+		if (cfg_parse_ipv4(value, &s->svc_nat_ip) != 0)
+			BAD("bad IPv4 address");
+		break;
+	case SVC_K_PROXY_PROTOCOL:
+		if (cfg_parse_bool(value, &s->svc_proxy_protocol) != 0)
+			BAD("expected on or off, not");
+		break;
+	}
+}
+
+static void
+cfg_ep_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line)
+{
+	struct cfg_endpoint *e = &cp->cp_cfg->endpoints[cp->cp_index];
+
+	switch (slot) {
+	case EP_K_NIC:
+		if (!cfg_valid_name(value))
+			BAD("bad name");
+		snprintf(cp->cp_ep_nic[cp->cp_index], CFG_NAME_MAX, "%s", value);
+		break;
+	case EP_K_IP:
+		if (cfg_parse_ipv4(value, &e->ep_ip) != 0)
+			BAD("bad IPv4 address");
+		break;
+	case EP_K_SERVICE:
+		if (!cfg_valid_name(value))
+			BAD("bad name");
+		snprintf(cp->cp_ep_service[cp->cp_index], CFG_NAME_MAX, "%s", value);
+		break;
+	case EP_K_LINK_ID:
+		if (cfg_parse_u32(value, &e->ep_link_id) != 0)
+			BAD("bad link id (0..4294967295, decimal or 0x hex)");
+		break;
+	}
+}
+
+static void
+cfg_apr_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line)
+{
+	struct cfg_approval_decl *a = &cp->cp_approvals[cp->cp_index];
+
+	switch (slot) {
+	case APR_K_STATE:
+		if (strcasecmp(value, "approved") == 0)
+			a->ad_state = CFG_APPROVAL_APPROVED;
+		else if (strcasecmp(value, "pending") == 0)
+			a->ad_state = CFG_APPROVAL_PENDING;
+		else if (strcasecmp(value, "rejected") == 0)
+			a->ad_state = CFG_APPROVAL_REJECTED;
+		else
+			BAD("state must be Approved, Pending or Rejected, not");
+		a->ad_state_line = line;
+		break;
+	case APR_K_MESSAGE:
+		if (strlen(value) >= CFG_MESSAGE_MAX)
+			BAD("message longer than 255 characters");
+		snprintf(a->ad_message, sizeof(a->ad_message), "%s", value);
+		break;
+	}
+}
+
+static void
+cfg_key(struct cfg_parse *cp, const char *key, const char *value, int line)
+{
+	const struct cfg_key *keys;
+	int slot = -1, *lines;
+
+	if (cp->cp_kind == CFG_KIND_SKIP)
+		return;
+	if (cp->cp_kind == CFG_KIND_NONE) {
+		cfg_error(cp, cp->cp_file, line, "%s: key outside any section '%s'", key, value);
+		return;
+	}
+	keys = cfg_kinds[cp->cp_kind].kd_keys;
+	for (int k = 0; k < cfg_kinds[cp->cp_kind].kd_n_keys; k++)
+		if (strcmp(key, keys[k].k_name) == 0)
+			slot = k;
+	if (slot == -1) {
+		cfg_error(cp, cp->cp_file, line, "[%s] %s: unknown key '%s'", cp->cp_section,
+		    key, value);
+		return;
+	}
+	if (cp->cp_seen & (1u << slot)) {
+		cfg_error(cp, cp->cp_file, line, "[%s] %s: key given twice in this section '%s'",
+		    cp->cp_section, key, value);
+		return;
+	}
+	cp->cp_seen |= 1u << slot;
+	if ((lines = cfg_lines(cp)) != NULL)
+		lines[slot] = line;
+
+	switch (cp->cp_kind) {
+	case CFG_KIND_NIC:
+		cfg_nic_key(cp, slot, key, value, line);
+		break;
+	case CFG_KIND_SERVICE:
+		cfg_svc_key(cp, slot, key, value, line);
+		break;
+	case CFG_KIND_ENDPOINT:
+		cfg_ep_key(cp, slot, key, value, line);
+		break;
+	case CFG_KIND_APPROVAL:
+		cfg_apr_key(cp, slot, key, value, line);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * inih's handler, called for each key.  Debian's inih cannot call it for
+ * section headers (its runtime option for that is compiled off), so the
+ * line reader below sees headers first and starts sections itself.
+ */
+static int
+cfg_ini_handler(void *user, const char *section, const char *name, const char *value,
+    int lineno)
+{
+	struct cfg_parse *cp = user;
+
+	(void)section;
+	if (name != NULL)
+		cfg_key(cp, name, value == NULL ? "" : value, lineno);
+	/* Our errors are counted by us: never make inih report one. */
+	return 1;
+}
+
+struct cfg_reader {
+	FILE			*cr_file;
+	struct cfg_parse	*cr_parse;
+	int			cr_line;	/* counted as inih counts: per call */
+};
+
+/* inih's line reader: fgets, plus section headers ("[kind name]", the
+ * text up to the first ']') handed to cfg_section_start.  A header
+ * without ']' is left to inih, which reports it as a syntax error. */
+static char *
+cfg_read_line(char *str, int num, void *stream)
+{
+	struct cfg_reader *cr = stream;
+	char *p, *end, header[128];
+	size_t n;
+
+	if (fgets(str, num, cr->cr_file) == NULL)
+		return NULL;
+	cr->cr_line++;
+	for (p = str; *p == ' ' || *p == '\t'; p++)
+		;
+	if (cr->cr_line == 1 && (unsigned char)p[0] == 0xef && (unsigned char)p[1] == 0xbb &&
+	    (unsigned char)p[2] == 0xbf)
+		p += 3;		/* UTF-8 byte order mark, as inih skips it */
+	if (*p != '[' || (end = strchr(p, ']')) == NULL)
+		return str;
+	for (p++; *p == ' ' || *p == '\t'; p++)
+		;
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	n = (size_t)(end - p) < sizeof(header) - 1 ? (size_t)(end - p) : sizeof(header) - 1;
+	memcpy(header, p, n);
+	header[n] = '\0';
+	cfg_section_start(cr->cr_parse, header, cr->cr_line);
+	return str;
+}
+
+static void
+cfg_load_file(struct cfg_parse *cp, const char *path)
+{
+	struct cfg_reader cr;
+	int rc;
+
+	cp->cp_file = path;
+	cp->cp_kind = CFG_KIND_NONE;
+	memset(&cr, 0, sizeof(cr));
+	cr.cr_parse = cp;
+	if ((cr.cr_file = fopen(path, "r")) == NULL) {
+		cfg_error(cp, path, 0, "cannot read: %s", strerror(errno));
+		return;
+	}
+	rc = ini_parse_stream(cfg_read_line, &cr, cfg_ini_handler, cp);
+	cfg_section_end(cp);
+	if (rc > 0)
+		cfg_error(cp, path, rc, "syntax error: expected [kind name] or key = value");
+	else if (rc != 0)
+		cfg_error(cp, path, 0, "cannot parse: %s", rc == -2 ? "out of memory" : "I/O error");
+	if (ferror(cr.cr_file))
+		cfg_error(cp, path, cr.cr_line, "read error");
+	fclose(cr.cr_file);
+}
+
+static int
+cfg_name_cmp(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+static int
+cfg_is_drop(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".ini") == 0;
+}
+
+int
+cfg_load_dir(struct pl_config *cfg, const char *dir, FILE *errs)
+{
+	struct dirent **names = NULL;
+	struct cfg_parse *cp;
+	int n, errors;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cp = calloc(1, sizeof(*cp));
+	if (cp == NULL) {
+		fprintf(errs, "%s: cannot load: out of memory\n", dir);
+		return 1;
+	}
+	cp->cp_cfg = cfg;
+	cp->cp_errs = errs;
+
+	n = scandir(dir, &names, cfg_is_drop, cfg_name_cmp);
+	if (n == -1) {
+		fprintf(errs, "%s: cannot read the drop directory: %s\n", dir, strerror(errno));
+		free(cp);
+		return 1;
+	}
+	if (n > CFG_MAX_FILES) {
+		fprintf(errs, "%s: %d drop files, at most %d are read\n", dir, n, CFG_MAX_FILES);
+		cp->cp_errors++;
+	}
+	for (int i = 0; i < n; i++) {
+		char path[CFG_FILE_MAX];
+		struct stat st;
+
+		if (i < CFG_MAX_FILES &&
+		    snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) < (int)sizeof(path)) {
+			if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+				cfg_error(cp, path, 0, "not a regular file");
+			else
+				cfg_load_file(cp, path);
+		} else if (i < CFG_MAX_FILES) {
+			fprintf(errs, "%s/%s: path too long\n", dir, names[i]->d_name);
+			cp->cp_errors++;
+		}
+		free(names[i]);
+	}
+	free(names);
+	cfg_finish(cp);
+	errors = cp->cp_errors;
+	free(cp);
+	return errors;
+}
