@@ -125,7 +125,7 @@ static void
 cfg_finish_endpoints(struct cfg_parse *cp)
 {
 	struct pl_config *cfg = cp->cp_cfg;
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	for (int i = 0; i < cfg->n_endpoints; i++) {
 		struct cfg_endpoint *e = &cfg->endpoints[i];
@@ -161,7 +161,7 @@ cfg_finish_endpoints(struct cfg_parse *cp)
 		    !cfg_is_host(e->ep_ip, nic->nic_prefixlen)) {
 			cfg_error(cp, file, lines[EP_K_IP], "[endpoint %s] ip: not a host address "
 			    "of [nic %s] %s/%u '%s'", e->ep_name, nic->nic_name,
-			    cfg_ntoa(nic->nic_addr, a), nic->nic_prefixlen, cfg_ntoa(e->ep_ip, a));
+			    cfg_ntoa(nic->nic_addr, a), nic->nic_prefixlen, cfg_ntoa(e->ep_ip, b));
 			continue;
 		}
 		for (int j = 0; j < i; j++) {

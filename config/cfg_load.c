@@ -271,10 +271,10 @@ cfg_section_start(struct cfg_parse *cp, const char *section, int line)
 #define BAD(reason) do {						\
 	cfg_error(cp, cp->cp_file, line, "[%s] %s: %s '%s'", cp->cp_section, key, \
 	    (reason), value);						\
-	return;								\
+	return -1;							\
 } while (0)
 
-static void
+static int
 cfg_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line)
 {
 	struct cfg_nic *n = &cp->cp_cfg->nics[cp->cp_index];
@@ -303,9 +303,10 @@ cfg_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 			BAD("role must be consumer or provider, not");
 		break;
 	}
+	return 0;
 }
 
-static void
+static int
 cfg_svc_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line)
 {
 	struct cfg_service *s = &cp->cp_cfg->services[cp->cp_index];
@@ -328,9 +329,10 @@ cfg_svc_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 			BAD("expected on or off, not");
 		break;
 	}
+	return 0;
 }
 
-static void
+static int
 cfg_ep_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line)
 {
 	struct cfg_endpoint *e = &cp->cp_cfg->endpoints[cp->cp_index];
@@ -355,9 +357,10 @@ cfg_ep_key(struct cfg_parse *cp, int slot, const char *key, const char *value, i
 			BAD("bad link id (0..4294967295, decimal or 0x hex)");
 		break;
 	}
+	return 0;
 }
 
-static void
+static int
 cfg_apr_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line)
 {
 	struct cfg_approval_decl *a = &cp->cp_approvals[cp->cp_index];
@@ -380,13 +383,14 @@ cfg_apr_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 		snprintf(a->ad_message, sizeof(a->ad_message), "%s", value);
 		break;
 	}
+	return 0;
 }
 
 static void
 cfg_key(struct cfg_parse *cp, const char *key, const char *value, int line)
 {
 	const struct cfg_key *keys;
-	int slot = -1, *lines;
+	int slot = -1, *lines, rc = -1;
 
 	if (cp->cp_kind == CFG_KIND_SKIP)
 		return;
@@ -409,25 +413,27 @@ cfg_key(struct cfg_parse *cp, const char *key, const char *value, int line)
 		return;
 	}
 	cp->cp_seen |= 1u << slot;
-	if ((lines = cfg_lines(cp)) != NULL)
-		lines[slot] = line;
 
 	switch (cp->cp_kind) {
 	case CFG_KIND_NIC:
-		cfg_nic_key(cp, slot, key, value, line);
+		rc = cfg_nic_key(cp, slot, key, value, line);
 		break;
 	case CFG_KIND_SERVICE:
-		cfg_svc_key(cp, slot, key, value, line);
+		rc = cfg_svc_key(cp, slot, key, value, line);
 		break;
 	case CFG_KIND_ENDPOINT:
-		cfg_ep_key(cp, slot, key, value, line);
+		rc = cfg_ep_key(cp, slot, key, value, line);
 		break;
 	case CFG_KIND_APPROVAL:
-		cfg_apr_key(cp, slot, key, value, line);
+		rc = cfg_apr_key(cp, slot, key, value, line);
 		break;
 	default:
 		break;
 	}
+	/* A key's line is kept only when its value is good: the cross
+	 * checks look at valid values only (the bad one is reported). */
+	if (rc == 0 && (lines = cfg_lines(cp)) != NULL)
+		lines[slot] = line;
 }
 
 /*

@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""The consumer side of ppv2_backend.py's modes.
+
+Usage: ppv2_client.py MODE HOST PORT NBYTES SEED [LOCAL_PORT]
+  sink    send "SINK" and NBYTES of data(SEED), half-close, expect the
+          backend's sha256 of exactly what was sent (consumer->backend,
+          and the reply crossing our half-close)
+  source  ask for NBYTES of data(SEED), check them, then, after the
+          backend's FIN, still send "thanks" (backend->consumer half-close)
+  both    send data(SEED+1) while receiving data(SEED), check what arrived
+Prints one JSON line; exits 0 when everything matched, 1 otherwise.
+"""
+import hashlib
+import json
+import socket
+import sys
+import threading
+
+from ppv2_backend import data, drain
+
+
+def main():
+    mode, host, port, n, seed = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    if len(sys.argv) > 6:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("0.0.0.0", int(sys.argv[6])))
+    sock.settimeout(60)
+    sock.connect((host, port))
+    out = {"mode": mode, "local_port": sock.getsockname()[1]}
+    ok = False
+    if mode == "sink":
+        payload = data(n, seed)
+        sock.sendall(b"SINK\n" + payload)
+        sock.shutdown(socket.SHUT_WR)
+        reply = sock.recv(4096).decode().split()
+        out["sent_sha256"] = hashlib.sha256(payload).hexdigest()
+        out["reply"] = reply
+        ok = reply == ["sha256", out["sent_sha256"], str(n)]
+    elif mode == "source":
+        sock.sendall(b"SOURCE %d %d\n" % (n, seed))
+        got_sha, got_n = drain(sock)
+        out["got_sha256"], out["got_bytes"] = got_sha, got_n
+        ok = got_n == n and got_sha == hashlib.sha256(data(n, seed)).hexdigest()
+        sock.sendall(b"thanks %d\n" % got_n)
+        sock.shutdown(socket.SHUT_WR)
+    elif mode == "both":
+        sock.sendall(b"BOTH %d %d\n" % (n, seed))
+        payload = data(n, seed + 1)
+        sender = threading.Thread(target=lambda: (sock.sendall(payload), sock.shutdown(socket.SHUT_WR)))
+        sender.start()
+        got_sha, got_n = drain(sock)
+        sender.join()
+        out["sent_sha256"] = hashlib.sha256(payload).hexdigest()
+        out["got_sha256"], out["got_bytes"] = got_sha, got_n
+        ok = got_n == n and got_sha == hashlib.sha256(data(n, seed)).hexdigest()
+    sock.close()
+    out["ok"] = ok
+    print(json.dumps(out))
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+# The namespace topology of the integration tests and the demo:
+#
+#   ${P}-cons: c0 10.0.0.7/24 ── pe0 ┐
+#                                    ${P}-appl: privlinkd on pe0 and pv0 (no kernel IP)
+#   ${P}-prov: p0 192.168.10.11/24 ── pv0 ┘  nginx :8443, ppv2_backend.py :9000
+#
+# Source it, then topo_up on|off; topo_down runs from the EXIT trap.
+# "on" keeps the kernel's default offloads on every veth end (partial
+# checksums, GSO super-frames reach privlinkd); "off" turns them off.
+
+P=${PL_NS_PREFIX:-pl}
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PRIVLINKD=${PRIVLINKD:-$ROOT/build/privlinkd}
+TOPO_DIR=""
+
+in_cons() { ip netns exec "$P-cons" "$@"; }
+in_appl() { ip netns exec "$P-appl" "$@"; }
+in_prov() { ip netns exec "$P-prov" "$@"; }
+
+topo_down() {
+	local ns pid
+	for ns in "$P-cons" "$P-appl" "$P-prov"; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns" 2>/dev/null
+	done
+	[ -n "$TOPO_DIR" ] && rm -rf "$TOPO_DIR"
+	TOPO_DIR=""
+	return 0
+}
+
+topo_offloads() {
+	local mode=$1 ns dev
+	[ "$mode" = on ] && return 0
+	for pair in "$P-cons c0" "$P-appl pe0" "$P-appl pv0" "$P-prov p0"; do
+		set -- $pair
+		ip netns exec "$1" ethtool -K "$2" rx off tx off tso off gso off gro off \
+			>/dev/null 2>&1 || { echo "topo: ethtool -K $2 failed" >&2; return 1; }
+	done
+}
+
+topo_up() {
+	local offloads=${1:-on}
+	topo_down
+	TOPO_DIR=$(mktemp -d /tmp/privlink-test.XXXXXX)
+	chmod 755 "$TOPO_DIR"
+	ip netns add "$P-cons" && ip netns add "$P-appl" && ip netns add "$P-prov" || return 1
+	ip link add c0 netns "$P-cons" type veth peer name pe0 netns "$P-appl" || return 1
+	ip link add p0 netns "$P-prov" type veth peer name pv0 netns "$P-appl" || return 1
+	in_cons ip addr add 10.0.0.7/24 dev c0
+	in_prov ip addr add 192.168.10.11/24 dev p0
+	# The appliance's NICs carry no kernel address and no IPv6 at all.
+	in_appl sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+	in_appl sysctl -qw net.ipv6.conf.pe0.disable_ipv6=1 net.ipv6.conf.pv0.disable_ipv6=1
+	for ns in cons appl prov; do ip -n "$P-$ns" link set lo up; done
+	in_cons ip link set c0 up
+	in_appl ip link set pe0 up
+	in_appl ip link set pv0 up
+	in_prov ip link set p0 up
+	topo_offloads "$offloads"
+}
+
+# start_privlinkd DROPDIR: runs privlinkd in the appliance namespace and
+# waits (10 s at most) for its ready line.
+start_privlinkd() {
+	local drop=$1 i
+	# ip netns exec execs privlinkd in place: $! is privlinkd itself.
+	ip netns exec "$P-appl" "$PRIVLINKD" -c "$drop" >"$TOPO_DIR/privlinkd.log" 2>&1 &
+	PRIVLINKD_PID=$!
+	for i in $(seq 100); do
+		grep -q 'privlinkd: ready' "$TOPO_DIR/privlinkd.log" && return 0
+		kill -0 "$PRIVLINKD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	echo "# privlinkd did not become ready:" >&2
+	sed 's/^/#   /' "$TOPO_DIR/privlinkd.log" >&2
+	return 1
+}
+
+# stop_privlinkd: SIGTERM and wait; returns privlinkd's exit status.
+stop_privlinkd() {
+	local rc
+	kill -TERM "$PRIVLINKD_PID" 2>/dev/null
+	wait "$PRIVLINKD_PID"
+	rc=$?
+	PRIVLINKD_PID=""
+	return $rc
+}
+
+privlinkd_alive() { [ -n "${PRIVLINKD_PID:-}" ] && kill -0 "$PRIVLINKD_PID" 2>/dev/null; }
+
+# start_nginx: a real nginx with proxy_protocol on 192.168.10.11:8443 that
+# answers with the PROXY v2 source it was told; its access log records the
+# TCP peer and the PROXY source of every request.
+start_nginx() {
+	local d=$TOPO_DIR/nginx i
+	mkdir -p "$d/logs"
+	cat >"$d/nginx.conf" <<-NGINX
+	user root;
+	worker_processes 1;
+	pid $d/nginx.pid;
+	error_log $d/logs/error.log;
+	events { worker_connections 1024; }
+	http {
+	    client_body_temp_path $d/body;
+	    proxy_temp_path $d/proxy;
+	    fastcgi_temp_path $d/fastcgi;
+	    uwsgi_temp_path $d/uwsgi;
+	    scgi_temp_path $d/scgi;
+	    log_format peers '\$remote_addr \$remote_port \$proxy_protocol_addr \$proxy_protocol_port';
+	    access_log $d/logs/access.log peers;
+	    server {
+	        listen 192.168.10.11:8443 proxy_protocol;
+	        location / { return 200 "\$proxy_protocol_addr:\$proxy_protocol_port\n"; }
+	    }
+	}
+	NGINX
+	in_prov nginx -p "$d" -c "$d/nginx.conf" || return 1
+	NGINX_LOG=$d/logs/access.log
+	for i in $(seq 50); do
+		in_prov bash -c 'exec 3<>/dev/tcp/192.168.10.11/8443' 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# start_ppv2_backend: the independent PROXY v2 parsing backend on
+# 192.168.10.11:9000; one JSON line per connection in $PPV2_LOG.
+start_ppv2_backend() {
+	local i
+	PPV2_LOG=$TOPO_DIR/ppv2.log
+	: >"$PPV2_LOG"
+	in_prov python3 "$ROOT/tests/lib/ppv2_backend.py" 192.168.10.11 9000 "$PPV2_LOG" \
+		>"$TOPO_DIR/ppv2_backend.out" 2>&1 &
+	for i in $(seq 50); do
+		grep -q listening "$TOPO_DIR/ppv2_backend.out" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	cat "$TOPO_DIR/ppv2_backend.out" >&2
+	return 1
+}
