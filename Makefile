@@ -94,18 +94,27 @@ $(BUILD)/privlinkd-san: $(SAN_OWN_OBJS) $(BUILD)/san/ini.o $(SAN_LWIP_OBJS) $(SA
 	$(HOSTCC) $(SAN_FLAGS) -o $@ $^
 
 # --- unit tests: host compiler, plain and with ASan+UBSan ------------------
-# Each tests/unit/test_X.c links the modules it names in UNIT_DEPS_X.
+# Each tests/unit/test_X.c links the modules it names in UNIT_DEPS_X; inih
+# (UNIT_INIH_X = 1) is compiled apart, without our -Werror.
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_DEPS_test_ppv2 = firmware/ppv2.c
-UNIT_DEPS_test_cfg = $(CONFIG_SRCS) $(LIBINIH_DIR)/ini.c
+UNIT_DEPS_test_cfg = $(CONFIG_SRCS)
+UNIT_INIH_test_cfg = 1
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
+UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c $(CACHE)/deps.mk
 
-$(BUILD)/unit/%: tests/unit/%.c tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c $(CACHE)/deps.mk
+$(BUILD)/unit/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(UNIT_DEPS_$*)
-$(BUILD)/unit-san/%: tests/unit/%.c tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c $(CACHE)/deps.mk
+	$(HOSTCC) -std=c11 -O1 -g $(INIH_DEFS) -c $< -o $@
+$(BUILD)/unit-san/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_DEPS_$*)
+	$(HOSTCC) -std=c11 -O1 -g $(SAN_FLAGS) $(INIH_DEFS) -c $< -o $@
+$(BUILD)/unit/%: tests/unit/%.c $(UNIT_SRC_DEPS) $(BUILD)/unit/ini.o
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(UNIT_DEPS_$*) $(if $(UNIT_INIH_$*),$(BUILD)/unit/ini.o)
+$(BUILD)/unit-san/%: tests/unit/%.c $(UNIT_SRC_DEPS) $(BUILD)/unit-san/ini.o
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_DEPS_$*) $(if $(UNIT_INIH_$*),$(BUILD)/unit-san/ini.o)
 
 unit-bins: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS)) $(addprefix $(BUILD)/unit-san/,$(UNIT_TESTS))
 

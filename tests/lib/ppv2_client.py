@@ -8,6 +8,8 @@ Usage: ppv2_client.py MODE HOST PORT NBYTES SEED [LOCAL_PORT]
   source  ask for NBYTES of data(SEED), check them, then, after the
           backend's FIN, still send "thanks" (backend->consumer half-close)
   both    send data(SEED+1) while receiving data(SEED), check what arrived
+  hold    a long-running upload: send NBYTES in 16 KiB steps, 20 ms apart;
+          succeeds when the appliance resets it midway ("reset": true)
 Prints one JSON line; exits 0 when everything matched, 1 otherwise.
 """
 import hashlib
@@ -15,6 +17,7 @@ import json
 import socket
 import sys
 import threading
+import time
 
 from ppv2_backend import data, drain
 
@@ -54,6 +57,21 @@ def main():
         out["sent_sha256"] = hashlib.sha256(payload).hexdigest()
         out["got_sha256"], out["got_bytes"] = got_sha, got_n
         ok = got_n == n and got_sha == hashlib.sha256(data(n, seed)).hexdigest()
+    elif mode == "hold":
+        sock.sendall(b"HOLD\n")
+        payload, sent = data(n, seed), 0
+        out["reset"] = False
+        try:
+            while sent < n:
+                sock.sendall(payload[sent:sent + 16384])
+                sent += 16384
+                time.sleep(0.02)
+            sock.shutdown(socket.SHUT_WR)
+            drain(sock)
+        except (ConnectionResetError, BrokenPipeError):
+            out["reset"] = True
+        out["sent_before_end"] = sent
+        ok = out["reset"] and sent < n
     sock.close()
     out["ok"] = ok
     print(json.dumps(out))

@@ -1,0 +1,325 @@
+/*
+ * The INI loader: values land in the right fields, every class of mistake
+ * is reported at its own file:line, and approvals follow read order.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "unit.h"
+
+static char tmpdir[64];
+
+static void
+put(const char *name, const char *text)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	f = fopen(path, "w");
+	if (f == NULL) {
+		perror(path);
+		exit(2);
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+static void
+clear_dir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -f %s/*", tmpdir);
+	if (system(cmd) != 0)
+		exit(2);
+}
+
+/* Loads tmpdir; returns the error count and the messages in *msgs. */
+static int
+load(struct pl_config *cfg, char **msgs)
+{
+	size_t len;
+	FILE *errs = open_memstream(msgs, &len);
+	int n;
+
+	n = cfg_load_dir(cfg, tmpdir, errs);
+	fclose(errs);
+	return n;
+}
+
+/* Does msgs hold a line starting with tmpdir/file:line: and containing what? */
+static int
+find_error(const char *msgs, const char *file, int line, const char *what, int quiet)
+{
+	char prefix[160];
+	const char *p = msgs;
+
+	snprintf(prefix, sizeof(prefix), "%s/%s:%d: ", tmpdir, file, line);
+	while (p != NULL && *p != '\0') {
+		const char *eol = strchr(p, '\n');
+		size_t n = eol ? (size_t)(eol - p) : strlen(p);
+		char buf[512];
+
+		snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
+		if (strncmp(buf, prefix, strlen(prefix)) == 0 && strstr(buf, what) != NULL)
+			return 1;
+		p = eol ? eol + 1 : NULL;
+	}
+	if (!quiet)
+		printf("# wanted %s... %s in:\n%s", prefix, what, msgs);
+	return 0;
+}
+
+#define has_error(m, f, l, w) find_error((m), (f), (l), (w), 0)
+
+static const char nics[] =
+	"[nic consumer0]\n"
+	"interface = pe0\n"
+	"address = 10.0.0.5/24\n"
+	"role = consumer\n"
+	"\n"
+	"[nic provider0]\n"
+	"interface = pv0\n"
+	"address = 192.168.10.201/24\n"
+	"gateway = 192.168.10.1\n"
+	"role = provider\n";
+static const char services[] =
+	"[service web]\n"
+	"frontend_port = 443\n"
+	"backend = 192.168.20.11:8443\n"
+	"nat_ip = 192.168.10.202\n"
+	"proxy_protocol = on\n";
+static const char endpoints[] =
+	"[endpoint web-pe]\n"
+	"nic = consumer0\n"
+	"ip = 10.0.0.6\n"
+	"service = web\n"
+	"link_id = 0xfffffffe\n";
+
+static void
+test_good(void)
+{
+	struct pl_config cfg;
+	char *msgs = NULL;
+	int n;
+
+	clear_dir();
+	put("10-nics.ini", nics);
+	put("20-services.ini", services);
+	put("30-endpoints.ini", endpoints);
+	put("40-approve.ini", "[approval web-pe]\nstate = approved\nmessage = ok for now\n");
+	put("50-reject.ini", "; a later drop wins\n[approval web-pe]\nstate = Rejected\nmessage = contract ended\n");
+	put("README", "not a drop: ignored\n");
+	put(".hidden.ini", "garbage without equals\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 0, "a good drop loads without errors (got %d: %s)", n, msgs);
+	CHECK(cfg.n_nics == 2 && cfg.n_services == 1 && cfg.n_endpoints == 1,
+	    "two NICs, one service, one endpoint");
+	CHECK(strcmp(cfg.nics[0].nic_ifname, "pe0") == 0 &&
+	    cfg.nics[0].nic_addr == inet_addr("10.0.0.5") && cfg.nics[0].nic_prefixlen == 24 &&
+	    cfg.nics[0].nic_role == CFG_ROLE_CONSUMER && cfg.nics[0].nic_gateway == 0,
+	    "nic consumer0: interface, address in network order, prefix, role, no gateway");
+	CHECK(cfg.nics[1].nic_gateway == inet_addr("192.168.10.1") &&
+	    cfg.nics[1].nic_role == CFG_ROLE_PROVIDER, "nic provider0: gateway and role");
+	CHECK(cfg.services[0].svc_frontend_port == 443 &&
+	    cfg.services[0].svc_backend_addr == inet_addr("192.168.20.11") &&
+	    cfg.services[0].svc_backend_port == 8443 &&
+	    cfg.services[0].svc_nat_ip == inet_addr("192.168.10.202") &&
+	    cfg.services[0].svc_nat_nic == 1 && cfg.services[0].svc_proxy_protocol == 1,
+	    "service web: ports, backend, NAT IP resolved to the provider NIC, PROXY on");
+	CHECK(cfg.endpoints[0].ep_nic == 0 && cfg.endpoints[0].ep_service == 0 &&
+	    cfg.endpoints[0].ep_ip == inet_addr("10.0.0.6") &&
+	    cfg.endpoints[0].ep_link_id == 0xfffffffeu,
+	    "endpoint web-pe: references resolved, ip, hex link id");
+	CHECK(cfg.endpoints[0].ep_state == CFG_APPROVAL_REJECTED &&
+	    strcmp(cfg.endpoints[0].ep_message, "contract ended") == 0 &&
+	    strstr(cfg.endpoints[0].ep_approval_where.w_file, "50-reject.ini") != NULL,
+	    "the last [approval] in read order wins (state, message, where)");
+	CHECK(cfg.endpoints[0].ep_where.w_line == 1 &&
+	    strstr(cfg.endpoints[0].ep_where.w_file, "30-endpoints.ini") != NULL,
+	    "the endpoint remembers where it was declared");
+	free(msgs);
+
+	clear_dir();
+	put("10-nics.ini", nics);
+	put("20-services.ini", services);
+	put("30-endpoints.ini", endpoints);
+	n = load(&cfg, &msgs);
+	CHECK(n == 0 && cfg.endpoints[0].ep_state == CFG_APPROVAL_PENDING &&
+	    cfg.endpoints[0].ep_approval_where.w_line == 0,
+	    "an endpoint without [approval] is Pending");
+	free(msgs);
+}
+
+static void
+test_errors(void)
+{
+	struct pl_config cfg;
+	char *msgs = NULL;
+	int n;
+
+	clear_dir();
+	put("10-nics.ini", nics);
+	put("20-services.ini",
+	    "[service web]\n"			/* 1 */
+	    "frontend_port = 0\n"		/* 2 */
+	    "backend = 192.168.20.11\n"		/* 3 */
+	    "nat_ip = 10.0.0.9\n"		/* 4 */
+	    "proxy_protocol = sometimes\n"	/* 5 */
+	    "colour = blue\n"			/* 6 */
+	    "frontend_port = 80\n");		/* 7 */
+	put("30-endpoints.ini",
+	    "key = outside\n"			/* 1 */
+	    "[endpoint a]\n"			/* 2 */
+	    "nic = provider0\n"			/* 3 */
+	    "ip = 10.0.0.6\n"			/* 4 */
+	    "service = web\n"			/* 5 */
+	    "link_id = 4294967296\n"		/* 6 */
+	    "[endpoint b]\n"			/* 7 */
+	    "nic = consumer0\n"			/* 8 */
+	    "ip = 10.0.1.6\n"			/* 9 */
+	    "service = nothere\n"		/* 10 */
+	    "link_id = 1\n"			/* 11 */
+	    "[endpoint c]\n"			/* 12 */
+	    "nic = consumer0\n"			/* 13 */
+	    "ip = 10.0.0.7\n"			/* 14 */
+	    "service = web\n"			/* 15 */
+	    "link_id = 2\n"			/* 16 */
+	    "[endpoint d]\n"			/* 17 */
+	    "nic = consumer0\n"			/* 18 */
+	    "ip = 10.0.0.7\n"			/* 19 */
+	    "service = web\n"			/* 20 */
+	    "link_id = 3\n"			/* 21 */
+	    "[endpoint e]\n"			/* 22 */
+	    "nic = consumer0\n"			/* 23 */
+	    "[vlan x]\n"			/* 24 */
+	    "[nic consumer0]\n"			/* 25 */
+	    "[approval zz]\n"			/* 26 */
+	    "state = Maybe\n"			/* 27 */
+	    "[approval c]\n"			/* 28 */
+	    "state = Approved\n"		/* 29 */
+	    "this line has no equals sign\n");	/* 30 */
+	n = load(&cfg, &msgs);
+	CHECK(has_error(msgs, "20-services.ini", 2, "frontend_port: bad port"), "port 0 is refused");
+	CHECK(has_error(msgs, "20-services.ini", 3, "backend: bad backend"), "backend needs a port");
+	CHECK(has_error(msgs, "20-services.ini", 4, "nat_ip: not inside the subnet of any provider NIC"),
+	    "a NAT IP outside every provider subnet is refused");
+	CHECK(has_error(msgs, "20-services.ini", 5, "proxy_protocol: expected on or off, not 'sometimes'"),
+	    "a bad boolean is quoted");
+	CHECK(has_error(msgs, "20-services.ini", 6, "[service web] colour: unknown key 'blue'"),
+	    "an unknown key is refused with its section");
+	CHECK(has_error(msgs, "20-services.ini", 7, "frontend_port: key given twice"),
+	    "a key given twice in one section is refused");
+	CHECK(has_error(msgs, "30-endpoints.ini", 1, "key outside any section"),
+	    "a key before any section is refused");
+	CHECK(has_error(msgs, "30-endpoints.ini", 3, "has role provider"),
+	    "an endpoint on a provider NIC is refused");
+	CHECK(has_error(msgs, "30-endpoints.ini", 6, "link_id: bad link id"),
+	    "a link id above 32 bits is refused");
+	CHECK(has_error(msgs, "30-endpoints.ini", 9, "ip: not a host address of [nic consumer0]"),
+	    "an endpoint IP outside its NIC's subnet is refused");
+	CHECK(has_error(msgs, "30-endpoints.ini", 10, "no [service nothere]"),
+	    "a reference to an undefined service is refused at its line");
+	CHECK(has_error(msgs, "30-endpoints.ini", 19, "ip: already used on [nic consumer0] by [endpoint c]"),
+	    "a duplicate endpoint IP on one NIC names the first");
+	CHECK(has_error(msgs, "30-endpoints.ini", 22, "missing required key 'ip'"),
+	    "a missing required key is reported at the section header");
+	CHECK(has_error(msgs, "30-endpoints.ini", 24, "unknown section kind 'vlan'"),
+	    "an unknown section kind is refused");
+	CHECK(has_error(msgs, "30-endpoints.ini", 25, "duplicate [nic consumer0], first at"),
+	    "a section defined twice across files names the first");
+	CHECK(find_error(msgs, "30-endpoints.ini", 26, "no [endpoint zz]", 1) == 0,
+	    "an [approval] with a bad state is not also reported as dangling");
+	CHECK(has_error(msgs, "30-endpoints.ini", 27, "state must be Approved, Pending or Rejected"),
+	    "a bad approval state is refused");
+	CHECK(has_error(msgs, "30-endpoints.ini", 30, "syntax error"), "a line without '=' is a syntax error");
+	CHECK(n == 19, "every error is counted: %d", n);
+	free(msgs);
+
+	clear_dir();
+	put("10-nics.ini", nics);
+	put("20-more.ini", "[nic consumer1]\ninterface = pe1\naddress = 10.0.0.5/24\nrole = consumer\n"
+	    "[nic provider1]\ninterface = pv1\naddress = 192.168.10.9/25\nrole = provider\n"
+	    "[nic x]\ninterface = pe0\naddress = 10.9.0.0/16\nrole = consumer\n");
+	put("30-approval.ini", "[approval ghost]\nstate = Approved\n");
+	n = load(&cfg, &msgs);
+	CHECK(has_error(msgs, "20-more.ini", 7, "provider subnet overlaps [nic provider0]"),
+	    "overlapping provider subnets are refused");
+	CHECK(has_error(msgs, "20-more.ini", 10, "interface: already used by [nic consumer0]"),
+	    "two NICs on one interface are refused");
+	CHECK(has_error(msgs, "20-more.ini", 11, "network or broadcast address"),
+	    "a NIC address that is its network address is refused");
+	CHECK(has_error(msgs, "30-approval.ini", 1, "no [endpoint ghost]"),
+	    "an approval of an undefined endpoint is refused");
+	CHECK(n == 4, "overlapping consumer subnets are fine; 4 errors in all (%d)", n);
+	free(msgs);
+}
+
+static void
+test_values(void)
+{
+	uint32_t a, v;
+	uint16_t port;
+	uint8_t len;
+	int b;
+
+	CHECK(cfg_parse_ipv4("10.0.0.5", &a) == 0 && a == inet_addr("10.0.0.5"), "dotted quad");
+	CHECK(cfg_parse_ipv4("10.0.0.05", &a) == -1, "a leading zero is refused");
+	CHECK(cfg_parse_ipv4("10.0.0", &a) == -1 && cfg_parse_ipv4("10.0.0.5 ", &a) == -1 &&
+	    cfg_parse_ipv4("1.2.3.256", &a) == -1 && cfg_parse_ipv4("", &a) == -1,
+	    "short, trailing junk, out of range and empty addresses are refused");
+	CHECK(cfg_parse_prefix("192.168.0.1/32", &a, &len) == 0 && len == 32, "a /32 prefix");
+	CHECK(cfg_parse_prefix("192.168.0.1/0", &a, &len) == -1 &&
+	    cfg_parse_prefix("192.168.0.1", &a, &len) == -1, "/0 and a missing length are refused");
+	CHECK(cfg_parse_addr_port("1.2.3.4:65535", &a, &port) == 0 && port == 65535, "address:port");
+	CHECK(cfg_parse_addr_port("1.2.3.4:65536", &a, &port) == -1, "port 65536 is refused");
+	CHECK(cfg_parse_u32("4294967295", &v) == 0 && v == 4294967295u, "largest decimal link id");
+	CHECK(cfg_parse_u32("0xDEADbeef", &v) == 0 && v == 0xdeadbeefu, "hex link id, any case");
+	CHECK(cfg_parse_u32("0x100000000", &v) == -1 && cfg_parse_u32("-1", &v) == -1 &&
+	    cfg_parse_u32("0x", &v) == -1, "too large, negative and empty hex link ids are refused");
+	CHECK(cfg_parse_bool("Yes", &b) == 0 && b == 1 && cfg_parse_bool("off", &b) == 0 && b == 0 &&
+	    cfg_parse_bool("2", &b) == -1, "booleans");
+	CHECK(cfg_valid_name("web-pe_1.a") && !cfg_valid_name("") && !cfg_valid_name("a b") &&
+	    !cfg_valid_name("0123456789012345678901234567890123456789012345678901234567890123"),
+	    "names: allowed characters and 63 at most");
+}
+
+static void
+test_example(void)
+{
+	struct pl_config *cfg = calloc(1, sizeof(*cfg));
+	size_t len;
+	char *msgs = NULL;
+	FILE *errs = open_memstream(&msgs, &len);
+	int n = cfg_load_dir(cfg, "config/examples/demo", errs);
+
+	fclose(errs);
+	CHECK(n == 0 && cfg->n_endpoints == 4, "the example drop is valid (%d errors: %s)", n, msgs);
+	CHECK(cfg->endpoints[2].ep_state == CFG_APPROVAL_PENDING &&
+	    cfg->endpoints[3].ep_state == CFG_APPROVAL_REJECTED &&
+	    cfg->endpoints[0].ep_state == CFG_APPROVAL_APPROVED,
+	    "the example has Approved, Pending and Rejected endpoints");
+	free(msgs);
+	free(cfg);
+}
+
+int
+main(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/privlink-cfg.XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 2;
+	}
+	test_values();
+	test_good();
+	test_errors();
+	test_example();
+	clear_dir();
+	rmdir(tmpdir);
+	return UNIT_DONE();
+}
