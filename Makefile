@@ -9,6 +9,7 @@
 
 CACHE ?= .cache
 BUILD ?= build
+JOBS ?= $(shell nproc)
 export PRIVLINK_CACHE := $(abspath $(CACHE))
 
 -include $(CACHE)/deps.mk
@@ -121,12 +122,12 @@ unit-bins: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS)) $(addprefix $(BUILD)/unit-s
 # --- the two commands ------------------------------------------------------
 test:
 	@deps/packages.sh build test
-	$(MAKE) all unit-bins $(BUILD)/privlinkd-san
+	$(MAKE) -j$(JOBS) all unit-bins $(BUILD)/privlinkd-san
 	tests/run.sh
 
 run:
 	@deps/packages.sh build test
-	$(MAKE) all
+	$(MAKE) -j$(JOBS) all
 	tests/demo.sh
 
 clean:

@@ -88,50 +88,30 @@ relay_free(struct relay_conn *rc)
 }
 
 /*
- * Ends a connection at once: both pcbs still alive are reset (RST sent)
- * and the conn is freed.  Returns ERR_ABRT when the pcb whose callback is
- * running ("self", may be NULL) was aborted, as lwIP requires.
+ * Ends a connection and frees it.  Gracefully (both directions are done):
+ * both pcbs are closed and lwIP finishes sending what they hold.
+ * Otherwise both pcbs still alive are reset (RST sent).  Returns ERR_ABRT
+ * when the pcb whose callback is running ("self", may be NULL) was
+ * aborted, as lwIP requires.
  */
 static err_t
-relay_reset(struct relay_conn *rc, struct tcp_pcb *self, enum relay_event why)
+relay_end(struct relay_conn *rc, struct tcp_pcb *self, enum relay_event why)
 {
-	err_t ret = ERR_OK;
 	struct tcp_pcb *pcbs[2] = { rc->rc_front.re_pcb, rc->rc_back.re_pcb };
+	err_t ret = ERR_OK;
 
 	relay_count(rc->rc_loop, why);
 	for (int i = 0; i < 2; i++) {
 		if (pcbs[i] == NULL)
 			continue;
 		relay_detach(pcbs[i]);
+		/* A close that fails (no memory for the FIN) resets rather
+		 * than leak the pcb. */
+		if (why == RELAY_EV_CLOSED && tcp_close(pcbs[i]) == ERR_OK)
+			continue;
 		tcp_abort(pcbs[i]);
 		if (pcbs[i] == self)
 			ret = ERR_ABRT;
-	}
-	rc->rc_front.re_pcb = rc->rc_back.re_pcb = NULL;
-	relay_free(rc);
-	return ret;
-}
-
-/* Both directions are done: close both pcbs (lwIP finishes sending what
- * they hold) and free the conn. */
-static err_t
-relay_close(struct relay_conn *rc, struct tcp_pcb *self)
-{
-	err_t ret = ERR_OK;
-	struct tcp_pcb *pcbs[2] = { rc->rc_front.re_pcb, rc->rc_back.re_pcb };
-
-	relay_count(rc->rc_loop, RELAY_EV_CLOSED);
-	for (int i = 0; i < 2; i++) {
-		if (pcbs[i] == NULL)
-			continue;
-		relay_detach(pcbs[i]);
-		if (tcp_close(pcbs[i]) != ERR_OK) {
-			/* No memory for the closing segment: reset instead
-			 * of leaking the pcb. */
-			tcp_abort(pcbs[i]);
-			if (pcbs[i] == self)
-				ret = ERR_ABRT;
-		}
 	}
 	rc->rc_front.re_pcb = rc->rc_back.re_pcb = NULL;
 	relay_free(rc);
@@ -166,7 +146,7 @@ relay_pump(struct relay_end *from, struct tcp_pcb *self)
 		if (err == ERR_MEM)
 			break;		/* queue full: tcp_sent resumes */
 		if (err != ERR_OK)
-			return relay_reset(rc, self, RELAY_EV_NO_MEMORY) == ERR_ABRT ?
+			return relay_end(rc, self, RELAY_EV_NO_MEMORY) == ERR_ABRT ?
 			    ERR_ABRT : ERR_CLSD;
 		from->re_queue = pbuf_free_header(q, n);
 		moved += n;
@@ -182,12 +162,12 @@ relay_pump(struct relay_end *from, struct tcp_pcb *self)
 	if (from->re_queue == NULL && from->re_eof && !from->re_shut) {
 		from->re_shut = 1;
 		if (tcp_shutdown(dst, 0, 1) != ERR_OK)
-			return relay_reset(rc, self, RELAY_EV_NO_MEMORY) == ERR_ABRT ?
+			return relay_end(rc, self, RELAY_EV_NO_MEMORY) == ERR_ABRT ?
 			    ERR_ABRT : ERR_CLSD;
 	}
 	tcp_output(dst);
 	if (rc->rc_front.re_shut && rc->rc_back.re_shut)
-		return relay_close(rc, self) == ERR_ABRT ? ERR_ABRT : ERR_CLSD;
+		return relay_end(rc, self, RELAY_EV_CLOSED) == ERR_ABRT ? ERR_ABRT : ERR_CLSD;
 	return ERR_OK;
 }
 
@@ -208,14 +188,19 @@ relay_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	if (err != ERR_OK) {
 		if (p != NULL)
 			pbuf_free(p);
-		return relay_reset(end->re_conn, pcb, RELAY_EV_NO_MEMORY);
+		return relay_end(end->re_conn, pcb, RELAY_EV_NO_MEMORY);
 	}
-	if (p == NULL)
+	if (p == NULL) {
 		end->re_eof = 1;
-	else if (end->re_queue == NULL)
+	} else if (end->re_queue == NULL) {
 		end->re_queue = p;
-	else
+	} else if ((u32_t)end->re_queue->tot_len + p->tot_len > 0xffff) {
+		/* More than a window unread: lwIP broke its own contract. */
+		pbuf_free(p);
+		return relay_end(end->re_conn, pcb, RELAY_EV_NO_MEMORY);
+	} else {
 		pbuf_cat(end->re_queue, p);
+	}
 	rc = relay_pump(end, pcb);
 	return rc == ERR_ABRT ? ERR_ABRT : ERR_OK;
 }
@@ -254,7 +239,7 @@ relay_err_cb(void *arg, err_t err)
 	log_debug("endpoint %s: connection ended: %s (lwIP error %d)",
 	    rc->rc_loop->lp_cfg->endpoints[rc->rc_endpoint].ep_name,
 	    relay_event_name(why), (int)err);
-	relay_reset(rc, NULL, why);
+	relay_end(rc, NULL, why);
 }
 
 static err_t
@@ -268,7 +253,7 @@ relay_poll_cb(void *arg, struct tcp_pcb *pcb)
 	rc = end->re_conn;
 	if (rc->rc_state == RELAY_CONNECTING &&
 	    ++rc->rc_ticks * RELAY_POLL_TICKS >= RELAY_CONNECT_TIMEOUT_S * 2)
-		return relay_reset(rc, pcb, RELAY_EV_BACKEND_TIMEOUT);
+		return relay_end(rc, pcb, RELAY_EV_BACKEND_TIMEOUT);
 	return ERR_OK;
 }
 
@@ -285,7 +270,7 @@ relay_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 		return ERR_OK;
 	rc = end->re_conn;
 	if (err != ERR_OK)
-		return relay_reset(rc, pcb, RELAY_EV_BACKEND_REFUSED);
+		return relay_end(rc, pcb, RELAY_EV_BACKEND_REFUSED);
 	ep = &rc->rc_loop->lp_cfg->endpoints[rc->rc_endpoint];
 	svc = &rc->rc_loop->lp_cfg->services[ep->ep_service];
 	rc->rc_state = RELAY_OPEN;
@@ -306,7 +291,7 @@ relay_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 		n = ppv2_write_tcp4(hdr, sizeof(hdr), &pp);
 		/* A fresh send buffer always has room for the header. */
 		if (n == 0 || tcp_write(pcb, hdr, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
-			return relay_reset(rc, pcb, RELAY_EV_NO_MEMORY);
+			return relay_end(rc, pcb, RELAY_EV_NO_MEMORY);
 	}
 	tcp_recv(pcb, relay_recv_cb);
 	tcp_sent(pcb, relay_sent_cb);
@@ -373,8 +358,8 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	ip_addr_set_ip4_u32_val(backend, svc->svc_backend_addr);
 	if (tcp_connect(back, &backend, svc->svc_backend_port, relay_connected_cb) != ERR_OK) {
 		/* back was never handed to lwIP's lists as connecting: it is
-		 * ours to free; relay_reset aborts both. */
-		return relay_reset(rc, front, RELAY_EV_BACKEND_REFUSED);
+		 * ours to free; relay_end aborts both. */
+		return relay_end(rc, front, RELAY_EV_BACKEND_REFUSED);
 	}
 	return ERR_OK;
 
@@ -450,7 +435,7 @@ relay_cut_endpoint(struct pl_loop *lp, int endpoint)
 	for (; rc != NULL; rc = next) {
 		next = rc->rc_next;
 		if (rc->rc_endpoint == endpoint)
-			relay_reset(rc, NULL, RELAY_EV_CUT);
+			relay_end(rc, NULL, RELAY_EV_CUT);
 	}
 }
 
@@ -458,5 +443,5 @@ void
 relay_cut_all(struct pl_loop *lp)
 {
 	while (lp->lp_conns != NULL)
-		relay_reset(lp->lp_conns, NULL, RELAY_EV_CUT);
+		relay_end(lp->lp_conns, NULL, RELAY_EV_CUT);
 }

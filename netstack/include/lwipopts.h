@@ -47,13 +47,14 @@
 #define LWIP_NETIF_TX_SINGLE_PBUF	1
 
 /* TCP: full-size segments on Ethernet; a window large enough for bulk
- * transfer across a LAN, with scaling; the relay bounds what it buffers
- * per connection to one window in each direction. */
+ * transfer across a LAN; the relay buffers at most one receive window per
+ * direction in one pbuf chain, whose 16-bit tot_len caps TCP_WND below
+ * 64 KiB. */
 #define LWIP_TCP			1
 #define TCP_MSS				1460
 #define LWIP_WND_SCALE			1
 #define TCP_RCV_SCALE			2
-#define TCP_WND				(64 * 1024)
+#define TCP_WND				(63 * 1024)
 #define TCP_SND_BUF			(64 * 1024)
 #define TCP_SND_QUEUELEN		((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_QUEUE_OOSEQ			1
