@@ -1,0 +1,35 @@
+#!/bin/bash
+# Hostile and malformed frames from the consumer side, at the sanitized
+# daemon (ASan+UBSan): nothing crashes, nothing is reported by the
+# sanitizers, an address the appliance holds on the provider NIC stays
+# unreachable from the consumer NIC, and service goes on afterwards.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/topo.sh"
+PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
+trap topo_down EXIT
+
+topo_up on || { not_ok "topology up"; exit 1; }
+start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
+start_privlinkd "$ROOT/config/examples/demo" || { not_ok "privlinkd (sanitized) starts"; exit 1; }
+LOG=$TOPO_DIR/privlinkd.log
+pe_mac=$(in_appl cat /sys/class/net/pe0/address)
+
+out=$(in_cons python3 "$ROOT/tests/lib/hostile_frames.py" c0 "$pe_mac" 10.0.0.7 10.0.0.5 \
+	192.168.10.201 3000 42 2>&1)
+check "hostile frames were sent" python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1])["sent"] > 9000 else 1)' "$out"
+check_eq "the NAT IP on the provider NIC is not reachable from the consumer NIC (ARP, ICMP, TCP)" \
+	"$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["foreign_replies"])' "$out" 2>&1)" "[]"
+check "privlinkd survived the hostile frames" privlinkd_alive
+out=$(in_cons python3 "$ROOT/tests/lib/ppv2_client.py" sink 10.0.0.6 443 1000000 11 2>&1)
+check "the endpoint still carries data afterwards" \
+	python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1])["ok"] else 1)' "$out"
+stop_privlinkd
+check_eq "SIGTERM stops the sanitized privlinkd with status 0" "$?" 0
+check "malformed frames were counted as dropped" grep -Eq 'nic consumer0: .* [1-9][0-9]* malformed' "$LOG"
+if grep -Eq 'Sanitizer|runtime error' "$LOG"; then
+	not_ok "no AddressSanitizer, LeakSanitizer or UBSan report" "$(grep -E -A8 'Sanitizer|runtime error' "$LOG" | head -30)"
+else
+	ok "no AddressSanitizer, LeakSanitizer or UBSan report"
+fi
+tap_done
