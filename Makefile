@@ -119,10 +119,38 @@ $(BUILD)/unit-san/%: tests/unit/%.c $(UNIT_SRC_DEPS) $(BUILD)/unit-san/ini.o
 
 unit-bins: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS)) $(addprefix $(BUILD)/unit-san/,$(UNIT_TESTS))
 
+# --- fuzzers: clang's libFuzzer with ASan+UBSan; tests/integration/test_fuzz.sh
+# runs each for a bounded time, `make fuzz` builds them for longer runs. ----
+FUZZ_CC = clang
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_LIB_FLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+FUZZ_LWIP_OBJS = $(patsubst $(BUILD)/lwip/%,$(BUILD)/fuzz/lwip/%,$(LWIP_OBJS))
+FUZZ_MBEDTLS_OBJS = $(patsubst $(BUILD)/mbedtls/%,$(BUILD)/fuzz/mbedtls/%,$(MBEDTLS_OBJS))
+
+$(BUILD)/fuzz/lwip/%.o: $(LWIP_DIR)/src/%.c $(NETSTACK_HDRS) $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 $(FUZZ_LIB_FLAGS) -D_GNU_SOURCE -Inetstack/include -I$(LWIP_DIR)/src/include -c $< -o $@
+$(BUILD)/fuzz/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 -g -O1 -I$(MBEDTLS_DIR)/include -I$(MBEDTLS_DIR)/library -c $< -o $@
+$(BUILD)/fuzz/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 $(FUZZ_LIB_FLAGS) $(INIH_DEFS) -c $< -o $@
+$(BUILD)/fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c $(CONFIG_SRCS) $(OWN_HDRS) $(BUILD)/fuzz/ini.o
+	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -o $@ \
+		tests/fuzz/fuzz_cfg.c $(CONFIG_SRCS) $(BUILD)/fuzz/ini.o
+$(BUILD)/fuzz/libmbedtls.a: $(FUZZ_MBEDTLS_OBJS)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c $(NETSTACK_SRCS) $(OWN_HDRS) $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a
+	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) -o $@ \
+		tests/fuzz/fuzz_frame.c $(NETSTACK_SRCS) $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a
+
+fuzz: $(BUILD)/fuzz/fuzz_cfg $(BUILD)/fuzz/fuzz_frame
+
 # --- the two commands ------------------------------------------------------
 test:
 	@deps/packages.sh build test
-	$(MAKE) -j$(JOBS) all unit-bins $(BUILD)/privlinkd-san
+	$(MAKE) -j$(JOBS) all unit-bins $(BUILD)/privlinkd-san fuzz
 	tests/run.sh
 
 run:
@@ -133,5 +161,5 @@ run:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run clean unit-bins
+.PHONY: all test run clean unit-bins fuzz
 .DELETE_ON_ERROR:

@@ -67,6 +67,7 @@ int ring_port_add_addr(struct ring_port *rp, uint32_t addr, uint8_t prefixlen,
     uint32_t gateway, struct netif **out);
 struct netif *ring_port_find(struct ring_port *rp, uint32_t addr);
 int ring_port_input(struct ring_port *rp);
+void ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t status);
 void ring_port_close(struct ring_port *rp);
 
 int ns_csum_complete_ipv4(uint8_t *ip, size_t len);

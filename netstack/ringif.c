@@ -294,31 +294,23 @@ ring_port_find(struct ring_port *rp, uint32_t addr)
 }
 
 /*
- * Hands one frame to lwIP through the netif whose address it names.
+ * Hands one frame (len bytes, the ring's status bits) to lwIP through the
+ * netif whose address it names; the frame may be modified in place.
  * IPv4 goes straight to ip4_input without its Ethernet header: a GSO/GRO
  * super-frame of a full 64 KiB IP packet is longer than a pbuf can be
  * with the header on.  ARP goes through lwIP's ethernet_input.
  */
-static void
-ring_frame_input(struct ring_port *rp, struct tpacket3_hdr *h)
+void
+ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t status)
 {
-	uint8_t *frame = (uint8_t *)h + h->tp_mac;
-	uint32_t len = h->tp_snaplen, dst;
+	uint32_t dst;
 	struct netif *netif;
 	struct pbuf *p;
 	uint16_t type;
-	size_t ip_len;
+	size_t ip_len, tot_len;
 
-	if (len < h->tp_len) {
-		rp->rp_stats.rs_rx_truncated++;
-		return;
-	}
 	if (len < ETH_HDR_LEN) {
 		rp->rp_stats.rs_rx_malformed++;
-		return;
-	}
-	if (h->tp_status & TP_STATUS_VLAN_VALID) {
-		rp->rp_stats.rs_rx_vlan++;
 		return;
 	}
 	type = (uint16_t)(frame[12] << 8 | frame[13]);
@@ -359,10 +351,17 @@ ring_frame_input(struct ring_port *rp, struct tpacket3_hdr *h)
 		rp->rp_stats.rs_rx_not_ours++;
 		return;
 	}
-	/* Drop Ethernet padding and anything past the IP total length. */
-	if (((size_t)frame[ETH_HDR_LEN + 2] << 8 | frame[ETH_HDR_LEN + 3]) < ip_len)
-		ip_len = (size_t)frame[ETH_HDR_LEN + 2] << 8 | frame[ETH_HDR_LEN + 3];
-	if (h->tp_status & TP_STATUS_CSUMNOTREADY) {
+	/* Drop Ethernet padding and anything past the IP total length; lwIP's
+	 * ip4_input reads the header before checking any length, so a total
+	 * length below a minimal header is refused here. */
+	tot_len = (size_t)frame[ETH_HDR_LEN + 2] << 8 | frame[ETH_HDR_LEN + 3];
+	if (tot_len < 20) {
+		rp->rp_stats.rs_rx_malformed++;
+		return;
+	}
+	if (tot_len < ip_len)
+		ip_len = tot_len;
+	if (status & TP_STATUS_CSUMNOTREADY) {
 		if (ns_csum_complete_ipv4(frame + ETH_HDR_LEN, ip_len) != 0) {
 			rp->rp_stats.rs_rx_malformed++;
 			return;
@@ -383,6 +382,20 @@ ring_frame_input(struct ring_port *rp, struct tpacket3_hdr *h)
 	rp->rp_stats.rs_rx_bytes += len;
 	/* ip4_input always consumes the pbuf. */
 	ip4_input(p, netif);
+}
+
+static void
+ring_frame_input(struct ring_port *rp, struct tpacket3_hdr *h)
+{
+	if (h->tp_snaplen < h->tp_len) {
+		rp->rp_stats.rs_rx_truncated++;
+		return;
+	}
+	if (h->tp_status & TP_STATUS_VLAN_VALID) {
+		rp->rp_stats.rs_rx_vlan++;
+		return;
+	}
+	ring_port_frame(rp, (uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_status);
 }
 
 /*
