@@ -387,23 +387,31 @@ relay_listen(struct pl_loop *lp, int endpoint)
 		log_warnx("endpoint %s: no memory for a listener", ep->ep_name);
 		return -1;
 	}
-	/* Overlapping consumer networks may hold the same IP:port on two
-	 * NICs; the netif binding tells them apart. */
+	/*
+	 * Overlapping consumer networks hold the same IP:port on two NICs;
+	 * the netif binding tells their listeners apart (lwIP matches
+	 * listeners by netif).  SOF_REUSEADDR lets both bind; tcp_listen()
+	 * refuses a second listener on one IP:port only while the flag is
+	 * set, so it is cleared for the call and set again on the listener
+	 * for the next bind to pass.
+	 */
 	ip_set_option(pcb, SOF_REUSEADDR);
 	tcp_bind_netif(pcb, lp->lp_ep_netif[endpoint]);
 	err = tcp_bind(pcb, netif_ip_addr4(lp->lp_ep_netif[endpoint]), svc->svc_frontend_port);
 	if (err != ERR_OK) {
-		log_warnx("endpoint %s: bind port %u: %s", ep->ep_name,
-		    svc->svc_frontend_port, lwip_strerr(err));
+		log_warnx("endpoint %s: bind port %u: lwIP error %d", ep->ep_name,
+		    svc->svc_frontend_port, (int)err);
 		tcp_abort(pcb);
 		return -1;
 	}
-	lpcb = tcp_listen(pcb);
+	ip_reset_option(pcb, SOF_REUSEADDR);
+	lpcb = tcp_listen_with_backlog_and_err(pcb, TCP_DEFAULT_LISTEN_BACKLOG, &err);
 	if (lpcb == NULL) {
-		log_warnx("endpoint %s: listen: no memory", ep->ep_name);
+		log_warnx("endpoint %s: listen: lwIP error %d", ep->ep_name, (int)err);
 		tcp_abort(pcb);
 		return -1;
 	}
+	ip_set_option(lpcb, SOF_REUSEADDR);
 	rl->rl_loop = lp;
 	rl->rl_endpoint = endpoint;
 	rl->rl_pcb = lpcb;

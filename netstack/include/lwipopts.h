@@ -86,5 +86,8 @@
 #define LWIP_HOOK_FILENAME		"netstack_hooks.h"
 #define LWIP_HOOK_TCP_ISN(local_ip, local_port, remote_ip, remote_port) \
 	ns_tcp_isn((local_ip), (local_port), (remote_ip), (remote_port))
+/* Unbound output (ICMP replies, resets) leaves by the NIC of the input
+ * that caused it: consumer networks may overlap. */
+#define LWIP_HOOK_IP4_ROUTE_SRC(src, dest)	ns_ip4_route_src((src), (dest))
 
 #endif

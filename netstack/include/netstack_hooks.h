@@ -6,7 +6,11 @@
 
 #include "lwip/ip_addr.h"
 
+struct netif;
+
 u32_t ns_tcp_isn(const ip_addr_t *local_ip, u16_t local_port,
     const ip_addr_t *remote_ip, u16_t remote_port);
+
+struct netif *ns_ip4_route_src(const ip4_addr_t *src, const ip4_addr_t *dest);
 
 #endif

@@ -16,10 +16,11 @@ TOPO_DIR=""
 in_cons() { ip netns exec "$P-cons" "$@"; }
 in_appl() { ip netns exec "$P-appl" "$@"; }
 in_prov() { ip netns exec "$P-prov" "$@"; }
+in_cons2() { ip netns exec "$P-cons2" "$@"; }
 
 topo_down() {
 	local ns pid
-	for ns in "$P-cons" "$P-appl" "$P-prov"; do
+	for ns in "$P-cons" "$P-cons2" "$P-appl" "$P-prov"; do
 		for pid in $(ip netns pids "$ns" 2>/dev/null); do
 			kill -KILL "$pid" 2>/dev/null
 		done
@@ -59,6 +60,18 @@ topo_up() {
 	in_appl ip link set pv0 up
 	in_prov ip link set p0 up
 	topo_offloads "$offloads"
+}
+
+# topo_add_consumer2: a second consumer network with the same addresses as
+# the first, ${P}-cons2 with c0 10.0.0.7/24, on the appliance's pe1.
+topo_add_consumer2() {
+	ip netns add "$P-cons2" || return 1
+	ip link add c0 netns "$P-cons2" type veth peer name pe1 netns "$P-appl" || return 1
+	in_cons2 ip addr add 10.0.0.7/24 dev c0
+	in_appl sysctl -qw net.ipv6.conf.pe1.disable_ipv6=1
+	ip -n "$P-cons2" link set lo up
+	in_cons2 ip link set c0 up
+	in_appl ip link set pe1 up
 }
 
 # start_privlinkd DROPDIR: runs privlinkd in the appliance namespace and
