@@ -19,6 +19,7 @@
 #include "loop.h"
 #include "reload.h"
 #include "relay.h"
+#include "status.h"
 
 /* epoll tags: small integers for the loop's own fds, port index + 16 for
  * the packet rings (CFG_MAX_NICS is below 16). */
@@ -106,7 +107,8 @@ loop_setup_ports(struct pl_loop *lp)
  * endpoints.  0, or -1 with the reason logged.
  */
 int
-loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir)
+loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
+    const char *status_path)
 {
 	sigset_t mask;
 	int rc;
@@ -115,6 +117,8 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir)
 	lp->lp_epfd = lp->lp_timerfd = lp->lp_sigfd = -1;
 	lp->lp_cfg = cfg;
 	lp->lp_confdir = confdir;
+	lp->lp_status_path = status_path;
+	lp->lp_started = time(NULL);
 	if ((rc = ns_init()) != 0) {
 		log_warnx("random source: mbedTLS error -0x%04x", (unsigned int)-rc);
 		return -1;
@@ -136,6 +140,7 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
 		log_warn("sigprocmask");
 		return -1;
@@ -184,6 +189,9 @@ loop_signal(struct pl_loop *lp)
 			break;
 		case SIGHUP:
 			reload_run(lp);
+			break;
+		case SIGUSR1:
+			status_write(lp);
 			break;
 		default:
 			break;

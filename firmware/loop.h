@@ -4,6 +4,8 @@
 #ifndef PRIVLINK_LOOP_H
 #define PRIVLINK_LOOP_H
 
+#include <time.h>
+
 #include "cfg-t.h"
 #include "netstack.h"
 #include "relay-t.h"
@@ -22,9 +24,13 @@ struct pl_loop {
 	struct relay_listener	lp_listeners[CFG_MAX_ENDPOINTS];
 	struct relay_conn	*lp_conns;			/* live, linked */
 	struct relay_stats	lp_relay_stats;
+	struct relay_ep_stats	lp_ep_stats[CFG_MAX_ENDPOINTS];
+	const char		*lp_status_path;		/* -s FILE */
+	time_t			lp_started;
 };
 
-int loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir);
+int loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
+    const char *status_path);
 int loop_run(struct pl_loop *lp);
 void loop_teardown(struct pl_loop *lp);
 

@@ -1,7 +1,9 @@
 /*
  * privlinkd: a Private Link appliance.
  *
- *   privlinkd [-d] -c DIR     run with the INI drops of DIR
+ *   privlinkd [-d] [-s FILE] -c DIR
+ *                             run with the INI drops of DIR; on SIGUSR1
+ *                             write the JSON status to FILE
  *   privlinkd -t -c DIR       check the drops: exit 0 if valid, 1 with
  *                             file:line errors, 2 if valid with nothing
  *                             to serve (no endpoint)
@@ -17,8 +19,9 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: privlinkd [-d] [-t] -c DIR\n"
+	fprintf(stderr, "usage: privlinkd [-d] [-t] [-s FILE] -c DIR\n"
 	    "  -c DIR  read the INI drops (*.ini) of DIR, in lexical order\n"
+	    "  -s FILE on SIGUSR1, write the JSON status to FILE\n"
 	    "  -t      check the configuration and exit (0 ok, 1 errors, 2 nothing to serve)\n"
 	    "  -d      debug logging\n");
 	exit(1);
@@ -29,16 +32,19 @@ main(int argc, char *argv[])
 {
 	static struct pl_loop loop;
 	struct pl_config *cfg;
-	const char *dir = NULL;
+	const char *dir = NULL, *status = NULL;
 	int ch, check = 0, debug = 0, errors, rc;
 
-	while ((ch = getopt(argc, argv, "c:dt")) != -1) {
+	while ((ch = getopt(argc, argv, "c:ds:t")) != -1) {
 		switch (ch) {
 		case 'c':
 			dir = optarg;
 			break;
 		case 'd':
 			debug = 1;
+			break;
+		case 's':
+			status = optarg;
 			break;
 		case 't':
 			check = 1;
@@ -67,7 +73,7 @@ main(int argc, char *argv[])
 		return rc;
 	}
 
-	if (loop_setup(&loop, cfg, dir) != 0) {
+	if (loop_setup(&loop, cfg, dir, status) != 0) {
 		loop_teardown(&loop);
 		free(cfg);
 		return 1;

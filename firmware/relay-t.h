@@ -67,6 +67,13 @@ struct relay_listener {
 	struct tcp_pcb		*rl_pcb;
 };
 
+/* Per endpoint, for the status report. */
+struct relay_ep_stats {
+	unsigned int		es_live;
+	uint64_t		es_accepted;
+	uint64_t		es_cut;		/* reset because it left Approved */
+};
+
 struct relay_stats {
 	uint64_t		rs_events[RELAY_EV_MAX];
 	unsigned int		rs_live;

@@ -84,6 +84,7 @@ relay_free(struct relay_conn *rc)
 	if (rc->rc_next != NULL)
 		rc->rc_next->rc_prev = rc->rc_prev;
 	lp->lp_relay_stats.rs_live--;
+	lp->lp_ep_stats[rc->rc_endpoint].es_live--;
 	free(rc);
 }
 
@@ -353,6 +354,8 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 		lp->lp_conns->rc_prev = rc;
 	lp->lp_conns = rc;
 	lp->lp_relay_stats.rs_live++;
+	lp->lp_ep_stats[rl->rl_endpoint].es_live++;
+	lp->lp_ep_stats[rl->rl_endpoint].es_accepted++;
 	relay_count(lp, RELAY_EV_ACCEPTED);
 
 	ip_addr_set_ip4_u32_val(backend, svc->svc_backend_addr);
@@ -442,8 +445,10 @@ relay_cut_endpoint(struct pl_loop *lp, int endpoint)
 
 	for (; rc != NULL; rc = next) {
 		next = rc->rc_next;
-		if (rc->rc_endpoint == endpoint)
+		if (rc->rc_endpoint == endpoint) {
+			lp->lp_ep_stats[endpoint].es_cut++;
 			relay_end(rc, NULL, RELAY_EV_CUT);
+		}
 	}
 }
 

@@ -101,6 +101,11 @@ check "after the bad reload the rejected endpoint still refuses" test $? -ne 0
 out=$(client sink 10.0.0.6 443 100000 10)
 check "after the bad reload the approved endpoint still serves" json_ok "$out"
 
+status=$(privlinkd_status)
+check_eq "the status counts the refused and the silent backend, and the cut transfer" \
+	"$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); e=s["connections"]["events"]; p={x["name"]: x for x in s["endpoints"]}["pending-pe"]; print(e["backend_refused"], e["backend_timeout"], p["cut"], p["state"], p["message"])' "$status" 2>&1)" \
+	"1 1 1 Rejected revoked"
+
 stop_privlinkd
 check_eq "SIGTERM stops the sanitized privlinkd with status 0" "$?" 0
 if grep -Eq 'Sanitizer|runtime error' "$LOG"; then

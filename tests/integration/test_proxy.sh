@@ -91,6 +91,10 @@ run_mode() {
 	check "[$mode] no answer for an address that is not ours" test $? -ne 0
 
 	check "[$mode] privlinkd is still running" privlinkd_alive
+	sleep 0.5	# the last connections finish closing
+	status=$(privlinkd_status)
+	check "[$mode] SIGUSR1 writes a JSON status that matches what this test did" \
+		python3 "$ROOT/tests/lib/check_status.py" "$status"
 	stop_privlinkd
 	check_eq "[$mode] SIGTERM stops privlinkd with status 0" "$?" 0
 	if [ "$mode" = on ]; then

@@ -79,7 +79,9 @@ topo_add_consumer2() {
 start_privlinkd() {
 	local drop=$1 i
 	# ip netns exec execs privlinkd in place: $! is privlinkd itself.
-	ip netns exec "$P-appl" "$PRIVLINKD" -c "$drop" >"$TOPO_DIR/privlinkd.log" 2>&1 &
+	STATUS_JSON=$TOPO_DIR/status.json
+	ip netns exec "$P-appl" "$PRIVLINKD" -s "$STATUS_JSON" -c "$drop" \
+		>"$TOPO_DIR/privlinkd.log" 2>&1 &
 	PRIVLINKD_PID=$!
 	for i in $(seq 100); do
 		grep -q 'privlinkd: ready' "$TOPO_DIR/privlinkd.log" && return 0
@@ -99,6 +101,18 @@ stop_privlinkd() {
 	rc=$?
 	PRIVLINKD_PID=""
 	return $rc
+}
+
+# privlinkd_status: asks for the JSON status (SIGUSR1) and prints it.
+privlinkd_status() {
+	local i
+	rm -f "$STATUS_JSON"
+	kill -USR1 "$PRIVLINKD_PID"
+	for i in $(seq 50); do
+		[ -s "$STATUS_JSON" ] && { cat "$STATUS_JSON"; return 0; }
+		sleep 0.1
+	done
+	return 1
 }
 
 privlinkd_alive() { [ -n "${PRIVLINKD_PID:-}" ] && kill -0 "$PRIVLINKD_PID" 2>/dev/null; }
