@@ -27,10 +27,11 @@ enum cfg_kind {
 /* Key slots, per kind; the slot is the bit in cp_seen and the index of
  * the key's line. */
 enum { NIC_K_INTERFACE = 0, NIC_K_ADDRESS, NIC_K_GATEWAY, NIC_K_ROLE, NIC_K_MAX };
-enum { SVC_K_FRONTEND_PORT = 0, SVC_K_BACKEND, SVC_K_NAT_IP, SVC_K_PROXY_PROTOCOL, SVC_K_MAX };
+enum { SVC_K_FRONTEND_PORT = 0, SVC_K_BACKEND, SVC_K_NAT_IP, SVC_K_PROXY_PROTOCOL,
+    SVC_K_NAT_PORT_RANGE, SVC_K_MAX };
 enum { EP_K_NIC = 0, EP_K_IP, EP_K_SERVICE, EP_K_LINK_ID, EP_K_MAX };
 enum { APR_K_STATE = 0, APR_K_MESSAGE, APR_K_MAX };
-#define CFG_K_MAX 4
+#define CFG_K_MAX 5
 
 struct cfg_approval_decl {
 	char			ad_endpoint[CFG_NAME_MAX];

@@ -23,6 +23,11 @@
 #define CFG_MAX_NICS		16
 #define CFG_MAX_SERVICES	64
 #define CFG_MAX_ENDPOINTS	256
+/* NAT IPs per service: Azure's Private Link service allows 1 to 8. */
+#define CFG_MAX_NAT_IPS		8
+/* Default source ports of a NAT IP: everything above the well-known. */
+#define CFG_NAT_PORT_MIN	1024
+#define CFG_NAT_PORT_MAX	65535
 /* Every drop file of one directory is read; more is surely a mistake. */
 #define CFG_MAX_FILES		256
 
@@ -60,8 +65,11 @@ struct cfg_service {
 	uint16_t	svc_frontend_port;		/* frontend_port = */
 	uint32_t	svc_backend_addr;		/* backend = A.B.C.D:PORT */
 	uint16_t	svc_backend_port;
-	uint32_t	svc_nat_ip;			/* nat_ip = */
-	int		svc_nat_nic;			/* provider NIC holding nat_ip */
+	uint32_t	svc_nat_ips[CFG_MAX_NAT_IPS];	/* nat_ip = A, B, ... */
+	int		svc_nat_nics[CFG_MAX_NAT_IPS];	/* provider NIC of each */
+	int		svc_n_nat_ips;
+	uint16_t	svc_port_min;			/* nat_port_range = MIN-MAX */
+	uint16_t	svc_port_max;
 	int		svc_proxy_protocol;		/* proxy_protocol = on|off */
 	struct cfg_where svc_where;
 };

@@ -18,6 +18,8 @@ int cfg_parse_ipv4(const char *s, uint32_t *addr);
 int cfg_parse_prefix(const char *s, uint32_t *addr, uint8_t *len);
 int cfg_parse_addr_port(const char *s, uint32_t *addr, uint16_t *port);
 int cfg_parse_port(const char *s, uint16_t *port);
+int cfg_parse_port_range(const char *s, uint16_t *min, uint16_t *max);
+int cfg_parse_ipv4_list(const char *s, uint32_t *addrs, int max, int *n);
 int cfg_parse_u32(const char *s, uint32_t *v);
 int cfg_parse_bool(const char *s, int *v);
 int cfg_valid_name(const char *s);

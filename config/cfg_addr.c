@@ -183,3 +183,51 @@ cfg_in_subnet(uint32_t addr, uint32_t net, uint8_t len)
 
 	return (addr & m) == (net & m);
 }
+
+/* "MIN-MAX" ports, MIN <= MAX. */
+int
+cfg_parse_port_range(const char *s, uint16_t *min, uint16_t *max)
+{
+	unsigned long lo, hi;
+	const char *p = cfg_decimal(s, 65535, &lo);
+
+	if (p == NULL || *p != '-' || lo == 0)
+		return -1;
+	p = cfg_decimal(p + 1, 65535, &hi);
+	if (p == NULL || *p != '\0' || hi < lo)
+		return -1;
+	*min = (uint16_t)lo;
+	*max = (uint16_t)hi;
+	return 0;
+}
+
+/* "A.B.C.D, A.B.C.D, ...": 1 to max distinct addresses. */
+int
+cfg_parse_ipv4_list(const char *s, uint32_t *addrs, int max, int *n)
+{
+	uint32_t got[32];
+	int count = 0;
+	const char *p = s;
+
+	if (max > (int)(sizeof(got) / sizeof(got[0])))
+		return -1;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (count == max || (p = cfg_ipv4_prefix(p, &got[count])) == NULL)
+			return -1;
+		for (int i = 0; i < count; i++)
+			if (got[i] == got[count])
+				return -1;
+		count++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p++ != ',')
+			return -1;
+	}
+	memcpy(addrs, got, (size_t)count * sizeof(got[0]));
+	*n = count;
+	return 0;
+}

@@ -89,7 +89,7 @@ static void
 cfg_finish_services(struct cfg_parse *cp)
 {
 	struct pl_config *cfg = cp->cp_cfg;
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	for (int i = 0; i < cfg->n_services; i++) {
 		struct cfg_service *s = &cfg->services[i];
@@ -99,25 +99,32 @@ cfg_finish_services(struct cfg_parse *cp)
 
 		if (!lines[SVC_K_NAT_IP])
 			continue;
-		for (int n = 0; n < cfg->n_nics && s->svc_nat_nic == -1; n++)
-			if (cfg->nics[n].nic_role == CFG_ROLE_PROVIDER && cp->cp_nic_lines[n][NIC_K_ADDRESS] &&
-			    cfg_in_subnet(s->svc_nat_ip, cfg->nics[n].nic_addr, cfg->nics[n].nic_prefixlen))
-				s->svc_nat_nic = n;
-		if (s->svc_nat_nic == -1) {
-			cfg_error(cp, file, lines[SVC_K_NAT_IP], "[service %s] nat_ip: not inside "
-			    "the subnet of any provider NIC '%s'", s->svc_name, cfg_ntoa(s->svc_nat_ip, a));
-			continue;
+		for (int k = 0; k < s->svc_n_nat_ips; k++) {
+			uint32_t ip = s->svc_nat_ips[k];
+
+			s->svc_nat_nics[k] = -1;
+			for (int n = 0; n < cfg->n_nics && s->svc_nat_nics[k] == -1; n++)
+				if (cfg->nics[n].nic_role == CFG_ROLE_PROVIDER &&
+				    cp->cp_nic_lines[n][NIC_K_ADDRESS] &&
+				    cfg_in_subnet(ip, cfg->nics[n].nic_addr, cfg->nics[n].nic_prefixlen))
+					s->svc_nat_nics[k] = n;
+			if (s->svc_nat_nics[k] == -1) {
+				cfg_error(cp, file, lines[SVC_K_NAT_IP], "[service %s] nat_ip: not inside "
+				    "the subnet of any provider NIC '%s'", s->svc_name, cfg_ntoa(ip, a));
+				continue;
+			}
+			nat = &cfg->nics[s->svc_nat_nics[k]];
+			if (!cfg_is_host(ip, nat->nic_prefixlen))
+				cfg_error(cp, file, lines[SVC_K_NAT_IP], "[service %s] nat_ip: the network "
+				    "or broadcast address of [nic %s] '%s'", s->svc_name, nat->nic_name,
+				    cfg_ntoa(ip, a));
+			else if (lines[SVC_K_BACKEND] && nat->nic_gateway == 0 &&
+			    !cfg_in_subnet(s->svc_backend_addr, nat->nic_addr, nat->nic_prefixlen))
+				cfg_error(cp, file, lines[SVC_K_BACKEND], "[service %s] backend: outside the "
+				    "subnet of [nic %s] (NAT IP %s), which has no gateway '%s:%u'",
+				    s->svc_name, nat->nic_name, cfg_ntoa(ip, a),
+				    cfg_ntoa(s->svc_backend_addr, b), s->svc_backend_port);
 		}
-		nat = &cfg->nics[s->svc_nat_nic];
-		if (!cfg_is_host(s->svc_nat_ip, nat->nic_prefixlen))
-			cfg_error(cp, file, lines[SVC_K_NAT_IP], "[service %s] nat_ip: the network or "
-			    "broadcast address of [nic %s] '%s'", s->svc_name, nat->nic_name,
-			    cfg_ntoa(s->svc_nat_ip, a));
-		if (lines[SVC_K_BACKEND] && nat->nic_gateway == 0 &&
-		    !cfg_in_subnet(s->svc_backend_addr, nat->nic_addr, nat->nic_prefixlen))
-			cfg_error(cp, file, lines[SVC_K_BACKEND], "[service %s] backend: outside the "
-			    "subnet of [nic %s], which has no gateway '%s:%u'", s->svc_name,
-			    nat->nic_name, cfg_ntoa(s->svc_backend_addr, a), s->svc_backend_port);
 	}
 }
 

@@ -11,7 +11,8 @@
  *                       role = consumer | provider      required
  *   [service NAME]      frontend_port = 1..65535        required
  *                       backend = A.B.C.D:PORT          required
- *                       nat_ip = A.B.C.D                required, in a provider subnet
+ *                       nat_ip = A.B.C.D[, ...]         required, 1 to 8, in provider subnets
+ *                       nat_port_range = MIN-MAX        optional, default 1024-65535
  *                       proxy_protocol = on | off       optional, default off
  *   [endpoint NAME]     nic = NIC                       required, a consumer NIC
  *                       ip = A.B.C.D                    required, in the NIC's subnet
@@ -52,6 +53,7 @@ static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
 	[SVC_K_BACKEND] = { "backend", 1 },
 	[SVC_K_NAT_IP] = { "nat_ip", 1 },
 	[SVC_K_PROXY_PROTOCOL] = { "proxy_protocol", 0 },
+	[SVC_K_NAT_PORT_RANGE] = { "nat_port_range", 0 },
 };
 static const struct cfg_key cfg_ep_keys[EP_K_MAX] = {
 	[EP_K_NIC] = { "nic", 1 },
@@ -251,7 +253,8 @@ cfg_section_start(struct cfg_parse *cp, const char *section, int line)
 	case CFG_KIND_SERVICE:
 		snprintf(cfg->services[cp->cp_index].svc_name, CFG_NAME_MAX, "%s", name);
 		cfg_where_set(&cfg->services[cp->cp_index].svc_where, cp->cp_file, line);
-		cfg->services[cp->cp_index].svc_nat_nic = -1;
+		cfg->services[cp->cp_index].svc_port_min = CFG_NAT_PORT_MIN;
+		cfg->services[cp->cp_index].svc_port_max = CFG_NAT_PORT_MAX;
 		break;
 	case CFG_KIND_ENDPOINT:
 		snprintf(cfg->endpoints[cp->cp_index].ep_name, CFG_NAME_MAX, "%s", name);
@@ -321,8 +324,12 @@ cfg_svc_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 			BAD("bad backend (A.B.C.D:PORT)");
 		break;
 	case SVC_K_NAT_IP:
-		if (cfg_parse_ipv4(value, &s->svc_nat_ip) != 0)
-			BAD("bad IPv4 address");
+		if (cfg_parse_ipv4_list(value, s->svc_nat_ips, CFG_MAX_NAT_IPS, &s->svc_n_nat_ips) != 0)
+			BAD("expected 1 to 8 distinct IPv4 addresses separated by commas");
+		break;
+	case SVC_K_NAT_PORT_RANGE:
+		if (cfg_parse_port_range(value, &s->svc_port_min, &s->svc_port_max) != 0)
+			BAD("expected MIN-MAX, 1 <= MIN <= MAX <= 65535");
 		break;
 	case SVC_K_PROXY_PROTOCOL:
 		if (cfg_parse_bool(value, &s->svc_proxy_protocol) != 0)

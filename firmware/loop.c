@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "loop.h"
+#include "nat.h"
 #include "reload.h"
 #include "relay.h"
 #include "status.h"
@@ -93,13 +94,12 @@ loop_setup_ports(struct pl_loop *lp)
 		if (lp->lp_ep_netif[e] == NULL)
 			return -1;
 	}
-	for (int s = 0; s < cfg->n_services; s++) {
-		lp->lp_nat_netif[s] = loop_addr(lp, cfg->services[s].svc_nat_nic,
-		    cfg->services[s].svc_nat_ip);
-		if (lp->lp_nat_netif[s] == NULL)
-			return -1;
-	}
-	return 0;
+	for (int s = 0; s < cfg->n_services; s++)
+		for (int k = 0; k < cfg->services[s].svc_n_nat_ips; k++)
+			if (loop_addr(lp, cfg->services[s].svc_nat_nics[k],
+			    cfg->services[s].svc_nat_ips[k]) == NULL)
+				return -1;
+	return nat_setup(lp);
 }
 
 /*
@@ -251,6 +251,7 @@ loop_teardown(struct pl_loop *lp)
 			relay_unlisten(lp, e);
 		relay_cut_all(lp);
 	}
+	nat_teardown(lp);
 	for (int i = 0; i < lp->lp_n_ports; i++) {
 		const struct ring_stats *st = &lp->lp_ports[i].rp_stats;
 

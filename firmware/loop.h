@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cfg-t.h"
+#include "nat-t.h"
 #include "netstack.h"
 #include "relay-t.h"
 
@@ -20,7 +21,10 @@ struct pl_loop {
 	struct ring_port	lp_ports[CFG_MAX_NICS];		/* by NIC index */
 	int			lp_n_ports;
 	struct netif		*lp_ep_netif[CFG_MAX_ENDPOINTS];
-	struct netif		*lp_nat_netif[CFG_MAX_SERVICES];
+	struct nat_ip		lp_nat[NAT_MAX_IPS];
+	int			lp_n_nat;
+	int			lp_svc_nat[CFG_MAX_SERVICES][CFG_MAX_NAT_IPS];	/* into lp_nat */
+	unsigned int		lp_svc_rr[CFG_MAX_SERVICES];	/* next NAT IP to try */
 	struct relay_listener	lp_listeners[CFG_MAX_ENDPOINTS];
 	struct relay_conn	*lp_conns;			/* live, linked */
 	struct relay_stats	lp_relay_stats;

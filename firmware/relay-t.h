@@ -12,6 +12,9 @@
 /* Live proxied connections, all endpoints together; past it new consumer
  * connections are reset and counted. */
 #define RELAY_MAX_CONNS		16384
+/* Source ports tried on one connection when lwIP still holds the one the
+ * NAT table offered (its TIME_WAIT outlived ours). */
+#define RELAY_NAT_TRIES		8
 /* A backend that has not answered the SYN by then is given up on, and the
  * consumer reset: consumers should not hang on a dead backend. */
 #define RELAY_CONNECT_TIMEOUT_S	5
@@ -33,6 +36,7 @@ enum relay_event {
 	RELAY_EV_BACKEND_REFUSED,	/* RST or error before connect */
 	RELAY_EV_BACKEND_TIMEOUT,
 	RELAY_EV_LIMIT,			/* RELAY_MAX_CONNS reached */
+	RELAY_EV_NAT_EXHAUSTED,		/* no free port on any NAT IP */
 	RELAY_EV_NO_MEMORY,
 	RELAY_EV_CUT,			/* reset by the appliance: unapproved, shutdown */
 	RELAY_EV_MAX,
@@ -55,6 +59,8 @@ struct relay_conn {
 	int			rc_endpoint;	/* config index */
 	enum relay_state	rc_state;
 	int			rc_ticks;	/* poll ticks while connecting */
+	int			rc_nat;		/* lp_nat index, -1 before one is held */
+	uint16_t		rc_nat_port;
 	struct relay_end	rc_front;	/* the consumer's side */
 	struct relay_end	rc_back;	/* the backend's side */
 	struct relay_conn	*rc_prev, *rc_next;

@@ -22,6 +22,7 @@
 #include "lwip/tcp.h"
 
 #include "log.h"
+#include "nat.h"
 #include "ppv2.h"
 #include "relay.h"
 
@@ -33,6 +34,7 @@ static const char *const relay_event_names[RELAY_EV_MAX] = {
 	[RELAY_EV_BACKEND_REFUSED] = "backend_refused",
 	[RELAY_EV_BACKEND_TIMEOUT] = "backend_timeout",
 	[RELAY_EV_LIMIT] = "connection_limit",
+	[RELAY_EV_NAT_EXHAUSTED] = "nat_ports_exhausted",
 	[RELAY_EV_NO_MEMORY] = "no_memory",
 	[RELAY_EV_CUT] = "cut_by_appliance",
 };
@@ -69,10 +71,13 @@ relay_detach(struct tcp_pcb *pcb)
 }
 
 static void
-relay_free(struct relay_conn *rc)
+relay_free(struct relay_conn *rc, int graceful)
 {
 	struct pl_loop *lp = rc->rc_loop;
 
+	/* A gracefully closed backend connection may sit in TIME_WAIT. */
+	if (rc->rc_nat != -1)
+		nat_release(lp, rc->rc_nat, rc->rc_nat_port, graceful);
 	if (rc->rc_front.re_queue != NULL)
 		pbuf_free(rc->rc_front.re_queue);
 	if (rc->rc_back.re_queue != NULL)
@@ -115,7 +120,7 @@ relay_end(struct relay_conn *rc, struct tcp_pcb *self, enum relay_event why)
 			ret = ERR_ABRT;
 	}
 	rc->rc_front.re_pcb = rc->rc_back.re_pcb = NULL;
-	relay_free(rc);
+	relay_free(rc, why == RELAY_EV_CLOSED);
 	return ret;
 }
 
@@ -311,7 +316,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	struct pl_loop *lp = rl->rl_loop;
 	const struct cfg_endpoint *ep = &lp->lp_cfg->endpoints[rl->rl_endpoint];
 	const struct cfg_service *svc = &lp->lp_cfg->services[ep->ep_service];
-	struct netif *nat = lp->lp_nat_netif[ep->ep_service];
+	struct nat_ip *ni;
 	struct relay_conn *rc;
 	struct tcp_pcb *back;
 	ip_addr_t backend;
@@ -330,16 +335,37 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	rc->rc_loop = lp;
 	rc->rc_endpoint = rl->rl_endpoint;
 	rc->rc_state = RELAY_CONNECTING;
+	rc->rc_nat = -1;
 	rc->rc_front.re_conn = rc;
 	rc->rc_front.re_pcb = front;
 	rc->rc_back.re_conn = rc;
 	rc->rc_back.re_pcb = back;
 
-	/* The backend connection leaves from the NAT IP on the provider NIC
+	/* The backend connection leaves from a NAT IP on the provider NIC
 	 * and nowhere else, whatever lwIP's routing table would pick. */
-	tcp_bind_netif(back, nat);
-	if (tcp_bind(back, netif_ip_addr4(nat), 0) != ERR_OK)
-		goto nomem;	/* no free ephemeral port */
+	for (int tries = 0; rc->rc_nat == -1; tries++) {
+		int nat;
+		uint16_t port;
+		err_t berr;
+
+		if (tries == RELAY_NAT_TRIES || nat_alloc(lp, ep->ep_service, &nat, &port) != 0) {
+			relay_count(lp, RELAY_EV_NAT_EXHAUSTED);
+			tcp_abort(back);
+			free(rc);
+			tcp_abort(front);
+			return ERR_ABRT;
+		}
+		ni = &lp->lp_nat[nat];
+		tcp_bind_netif(back, ni->ni_netif);
+		berr = tcp_bind(back, netif_ip_addr4(ni->ni_netif), port);
+		if (berr == ERR_OK) {
+			rc->rc_nat = nat;
+			rc->rc_nat_port = port;
+		} else {
+			/* lwIP still holds it: leave it for a TIME_WAIT. */
+			nat_release(lp, nat, port, 1);
+		}
+	}
 	tcp_arg(front, &rc->rc_front);
 	tcp_recv(front, relay_recv_cb);
 	tcp_err(front, relay_err_cb);

@@ -38,7 +38,10 @@ reload_same_shape(const struct pl_config *a, const struct pl_config *b)
 		    x->svc_frontend_port != y->svc_frontend_port ||
 		    x->svc_backend_addr != y->svc_backend_addr ||
 		    x->svc_backend_port != y->svc_backend_port ||
-		    x->svc_nat_ip != y->svc_nat_ip || x->svc_nat_nic != y->svc_nat_nic ||
+		    x->svc_n_nat_ips != y->svc_n_nat_ips ||
+		    memcmp(x->svc_nat_ips, y->svc_nat_ips, sizeof(x->svc_nat_ips)) != 0 ||
+		    memcmp(x->svc_nat_nics, y->svc_nat_nics, sizeof(x->svc_nat_nics)) != 0 ||
+		    x->svc_port_min != y->svc_port_min || x->svc_port_max != y->svc_port_max ||
 		    x->svc_proxy_protocol != y->svc_proxy_protocol)
 			return 0;
 	}

@@ -92,10 +92,19 @@ status_services(struct pl_loop *lp, FILE *f)
 		status_str(f, s->svc_name);
 		fprintf(f, ", \"frontend_port\": %u, \"backend\": ", s->svc_frontend_port);
 		status_addr(f, s->svc_backend_addr);
-		fprintf(f, ", \"backend_port\": %u, \"nat_ip\": ", s->svc_backend_port);
-		status_addr(f, s->svc_nat_ip);
-		fprintf(f, ", \"proxy_protocol\": %s, \"live_connections\": %u}",
-		    s->svc_proxy_protocol ? "true" : "false", live);
+		fprintf(f, ", \"backend_port\": %u, \"proxy_protocol\": %s, "
+		    "\"live_connections\": %u,\n     \"nat_port_range\": [%u, %u], \"nat_ips\": [",
+		    s->svc_backend_port, s->svc_proxy_protocol ? "true" : "false", live,
+		    s->svc_port_min, s->svc_port_max);
+		for (int k = 0; k < s->svc_n_nat_ips; k++) {
+			const struct nat_ip *ni = &lp->lp_nat[lp->lp_svc_nat[i][k]];
+
+			fprintf(f, "%s{\"ip\": ", k ? ", " : "");
+			status_addr(f, ni->ni_addr);
+			fprintf(f, ", \"ports_in_use\": %u, \"ports_allocated\": %llu}",
+			    ni->ni_live, (unsigned long long)ni->ni_allocated);
+		}
+		fputs("]}", f);
 	}
 	fputs("\n  ],\n", f);
 }

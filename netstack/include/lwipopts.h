@@ -58,6 +58,8 @@
 #define TCP_SND_BUF			(64 * 1024)
 #define TCP_SND_QUEUELEN		((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_QUEUE_OOSEQ			1
+/* TIME_WAIT (2 * MSL) of 60 s, as Linux: NAT ports come back sooner. */
+#define TCP_MSL				30000UL
 #define TCP_LISTEN_BACKLOG		0
 /* Overlapping consumer networks bind the same IP:port on two netifs. */
 #define SO_REUSE			1

@@ -128,9 +128,12 @@ test_good(void)
 	CHECK(cfg.services[0].svc_frontend_port == 443 &&
 	    cfg.services[0].svc_backend_addr == inet_addr("192.168.20.11") &&
 	    cfg.services[0].svc_backend_port == 8443 &&
-	    cfg.services[0].svc_nat_ip == inet_addr("192.168.10.202") &&
-	    cfg.services[0].svc_nat_nic == 1 && cfg.services[0].svc_proxy_protocol == 1,
-	    "service web: ports, backend, NAT IP resolved to the provider NIC, PROXY on");
+	    cfg.services[0].svc_n_nat_ips == 1 &&
+	    cfg.services[0].svc_nat_ips[0] == inet_addr("192.168.10.202") &&
+	    cfg.services[0].svc_nat_nics[0] == 1 && cfg.services[0].svc_proxy_protocol == 1 &&
+	    cfg.services[0].svc_port_min == 1024 && cfg.services[0].svc_port_max == 65535,
+	    "service web: ports, backend, NAT IP resolved to the provider NIC, PROXY on, "
+	    "default NAT port range");
 	CHECK(cfg.endpoints[0].ep_nic == 0 && cfg.endpoints[0].ep_service == 0 &&
 	    cfg.endpoints[0].ep_ip == inet_addr("10.0.0.6") &&
 	    cfg.endpoints[0].ep_link_id == 0xfffffffeu,
@@ -289,6 +292,59 @@ test_values(void)
 }
 
 static void
+test_nat(void)
+{
+	struct pl_config cfg;
+	char *msgs = NULL;
+	int n;
+
+	clear_dir();
+	put("10-nics.ini", nics);
+	put("20-services.ini",
+	    "[service three]\n"
+	    "frontend_port = 443\n"
+	    "backend = 192.168.10.11:8443\n"
+	    "nat_ip = 192.168.10.201,192.168.10.202 , 192.168.10.203\n"
+	    "nat_port_range = 40000-40002\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 0 && cfg.services[0].svc_n_nat_ips == 3 &&
+	    cfg.services[0].svc_nat_ips[2] == inet_addr("192.168.10.203") &&
+	    cfg.services[0].svc_nat_nics[2] == 1 &&
+	    cfg.services[0].svc_port_min == 40000 && cfg.services[0].svc_port_max == 40002,
+	    "three NAT IPs in a list and a port range (%d errors: %s)", n, msgs);
+	free(msgs);
+
+	clear_dir();
+	put("10-nics.ini", nics);
+	put("20-services.ini",
+	    "[service a]\n"				/* 1 */
+	    "frontend_port = 443\n"			/* 2 */
+	    "backend = 192.168.10.11:8443\n"		/* 3 */
+	    "nat_ip = 192.168.10.201, 192.168.10.201\n"	/* 4 */
+	    "nat_port_range = 2000-1000\n"		/* 5 */
+	    "[service b]\n"				/* 6 */
+	    "frontend_port = 443\n"			/* 7 */
+	    "backend = 192.168.10.11:8443\n"		/* 8 */
+	    "nat_ip = 192.168.10.1,192.168.10.2,192.168.10.3,192.168.10.4,"
+	    "192.168.10.5,192.168.10.6,192.168.10.7,192.168.10.8,192.168.10.9\n"	/* 9 */
+	    "[service c]\n"				/* 10 */
+	    "frontend_port = 443\n"			/* 11 */
+	    "backend = 192.168.10.11:8443\n"		/* 12 */
+	    "nat_ip = 192.168.10.201, 10.0.0.200\n");	/* 13 */
+	n = load(&cfg, &msgs);
+	CHECK(has_error(msgs, "20-services.ini", 4, "nat_ip: expected 1 to 8 distinct"),
+	    "a NAT IP listed twice is refused");
+	CHECK(has_error(msgs, "20-services.ini", 5, "nat_port_range: expected MIN-MAX"),
+	    "a port range upside down is refused");
+	CHECK(has_error(msgs, "20-services.ini", 9, "nat_ip: expected 1 to 8 distinct"),
+	    "nine NAT IPs are refused");
+	CHECK(has_error(msgs, "20-services.ini", 13, "not inside the subnet of any provider NIC '10.0.0.200'"),
+	    "each NAT IP of a list must be on a provider NIC");
+	CHECK(n == 4, "4 errors (%d)", n);
+	free(msgs);
+}
+
+static void
 test_example(void)
 {
 	struct pl_config *cfg = calloc(1, sizeof(*cfg));
@@ -318,6 +374,7 @@ main(void)
 	test_values();
 	test_good();
 	test_errors();
+	test_nat();
 	test_example();
 	clear_dir();
 	rmdir(tmpdir);
