@@ -91,12 +91,15 @@ $(BUILD)/san/obj/%.o: %.c $(OWN_HDRS) $(CACHE)/deps.mk
 $(BUILD)/san/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=c11 -O1 -g $(SAN_FLAGS) $(INIH_DEFS) -c $< -o $@
-$(BUILD)/privlinkd-san: $(SAN_OWN_OBJS) $(BUILD)/san/ini.o $(SAN_LWIP_OBJS) $(SAN_MBEDTLS_OBJS)
+$(BUILD)/san/libmbedtls.a: $(SAN_MBEDTLS_OBJS)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/privlinkd-san: $(SAN_OWN_OBJS) $(BUILD)/san/ini.o $(SAN_LWIP_OBJS) $(BUILD)/san/libmbedtls.a
 	$(HOSTCC) $(SAN_FLAGS) -o $@ $^
 
 # --- unit tests: host compiler, plain and with ASan+UBSan ------------------
 # Each tests/unit/test_X.c links the modules it names in UNIT_DEPS_X; inih
-# (UNIT_INIH_X = 1) is compiled apart, without our -Werror.
+# (UNIT_INIH_X = 1) is compiled apart, without our -Werror; mbedTLS comes
+# from the host build of privlinkd-san's (not instrumented) objects.
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_DEPS_test_ppv2 = firmware/ppv2.c
 UNIT_DEPS_test_cfg = $(CONFIG_SRCS)
@@ -110,12 +113,14 @@ $(BUILD)/unit/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 $(BUILD)/unit-san/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=c11 -O1 -g $(SAN_FLAGS) $(INIH_DEFS) -c $< -o $@
-$(BUILD)/unit/%: tests/unit/%.c $(UNIT_SRC_DEPS) $(BUILD)/unit/ini.o
+$(BUILD)/unit/%: tests/unit/%.c $(UNIT_SRC_DEPS) $(BUILD)/unit/ini.o $(BUILD)/san/libmbedtls.a
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(UNIT_DEPS_$*) $(if $(UNIT_INIH_$*),$(BUILD)/unit/ini.o)
-$(BUILD)/unit-san/%: tests/unit/%.c $(UNIT_SRC_DEPS) $(BUILD)/unit-san/ini.o
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(UNIT_DEPS_$*) $(if $(UNIT_INIH_$*),$(BUILD)/unit/ini.o) \
+		$(BUILD)/san/libmbedtls.a
+$(BUILD)/unit-san/%: tests/unit/%.c $(UNIT_SRC_DEPS) $(BUILD)/unit-san/ini.o $(BUILD)/san/libmbedtls.a
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_DEPS_$*) $(if $(UNIT_INIH_$*),$(BUILD)/unit-san/ini.o)
+	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_DEPS_$*) \
+		$(if $(UNIT_INIH_$*),$(BUILD)/unit-san/ini.o) $(BUILD)/san/libmbedtls.a
 
 unit-bins: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS)) $(addprefix $(BUILD)/unit-san/,$(UNIT_TESTS))
 
@@ -136,9 +141,9 @@ $(BUILD)/fuzz/mbedtls/%.o: $(MBEDTLS_DIR)/library/%.c $(CACHE)/deps.mk
 $(BUILD)/fuzz/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 $(FUZZ_LIB_FLAGS) $(INIH_DEFS) -c $< -o $@
-$(BUILD)/fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c $(CONFIG_SRCS) $(OWN_HDRS) $(BUILD)/fuzz/ini.o
+$(BUILD)/fuzz/fuzz_cfg: tests/fuzz/fuzz_cfg.c $(CONFIG_SRCS) $(OWN_HDRS) $(BUILD)/fuzz/ini.o $(BUILD)/fuzz/libmbedtls.a
 	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -o $@ \
-		tests/fuzz/fuzz_cfg.c $(CONFIG_SRCS) $(BUILD)/fuzz/ini.o
+		tests/fuzz/fuzz_cfg.c $(CONFIG_SRCS) $(BUILD)/fuzz/ini.o $(BUILD)/fuzz/libmbedtls.a
 $(BUILD)/fuzz/libmbedtls.a: $(FUZZ_MBEDTLS_OBJS)
 	rm -f $@ && ar rcs $@ $^
 $(BUILD)/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c $(NETSTACK_SRCS) $(OWN_HDRS) $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a

@@ -20,6 +20,7 @@ enum cfg_kind {
 	CFG_KIND_SERVICE,
 	CFG_KIND_ENDPOINT,
 	CFG_KIND_APPROVAL,
+	CFG_KIND_APPLIANCE,
 	CFG_KIND_SKIP,		/* a bad section: its keys are not checked */
 	CFG_KIND_MAX,
 };
@@ -28,10 +29,12 @@ enum cfg_kind {
  * the key's line. */
 enum { NIC_K_INTERFACE = 0, NIC_K_ADDRESS, NIC_K_GATEWAY, NIC_K_ROLE, NIC_K_MAX };
 enum { SVC_K_FRONTEND_PORT = 0, SVC_K_BACKEND, SVC_K_NAT_IP, SVC_K_PROXY_PROTOCOL,
-    SVC_K_NAT_PORT_RANGE, SVC_K_MAX };
-enum { EP_K_NIC = 0, EP_K_IP, EP_K_SERVICE, EP_K_LINK_ID, EP_K_MAX };
+    SVC_K_NAT_PORT_RANGE, SVC_K_OWNER, SVC_K_VISIBILITY, SVC_K_AUTO_APPROVAL,
+    SVC_K_ALIAS_PREFIX, SVC_K_MAX };
+enum { EP_K_NIC = 0, EP_K_IP, EP_K_SERVICE, EP_K_LINK_ID, EP_K_SUBSCRIPTION, EP_K_MAX };
+enum { APL_K_SECRET = 0, APL_K_REGION, APL_K_ALIAS_SUFFIX, APL_K_MAX };
 enum { APR_K_STATE = 0, APR_K_MESSAGE, APR_K_MAX };
-#define CFG_K_MAX 5
+#define CFG_K_MAX 9
 
 struct cfg_approval_decl {
 	char			ad_endpoint[CFG_NAME_MAX];
@@ -58,8 +61,10 @@ struct cfg_parse {
 	int			cp_nic_lines[CFG_MAX_NICS][CFG_K_MAX];
 	int			cp_svc_lines[CFG_MAX_SERVICES][CFG_K_MAX];
 	int			cp_ep_lines[CFG_MAX_ENDPOINTS][CFG_K_MAX];
+	int			cp_apl_lines[CFG_K_MAX];
+	int			cp_has_appliance;
 	char			cp_ep_nic[CFG_MAX_ENDPOINTS][CFG_NAME_MAX];
-	char			cp_ep_service[CFG_MAX_ENDPOINTS][CFG_NAME_MAX];
+	char			cp_ep_service[CFG_MAX_ENDPOINTS][CFG_ALIAS_MAX];	/* name or alias */
 	struct cfg_approval_decl cp_approvals[CFG_MAX_APPROVALS];
 	int			cp_n_approvals;
 };
@@ -67,5 +72,7 @@ struct cfg_parse {
 void cfg_error(struct cfg_parse *cp, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void cfg_finish(struct cfg_parse *cp);
+int cfg_alias(const struct cfg_appliance *ap, const struct cfg_service *svc,
+    char out[static CFG_ALIAS_MAX]);
 
 #endif

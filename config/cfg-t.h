@@ -28,6 +28,13 @@
 /* Default source ports of a NAT IP: everything above the well-known. */
 #define CFG_NAT_PORT_MIN	1024
 #define CFG_NAT_PORT_MAX	65535
+/* Subscriptions named in one visibility or auto-approval list. */
+#define CFG_MAX_SUBS		16
+/* The appliance secret aliases are derived from: 16 to 64 bytes. */
+#define CFG_SECRET_MIN		16
+#define CFG_SECRET_MAX		64
+/* PREFIX.GUID.REGION.SUFFIX */
+#define CFG_ALIAS_MAX		(3 * CFG_NAME_MAX + 40)
 /* Every drop file of one directory is read; more is surely a mistake. */
 #define CFG_MAX_FILES		256
 
@@ -46,6 +53,21 @@ enum cfg_approval {
 	CFG_APPROVAL_PENDING = 0,
 	CFG_APPROVAL_APPROVED,
 	CFG_APPROVAL_REJECTED,
+};
+
+enum cfg_visibility {
+	CFG_VIS_OWNER = 0,	/* visibility = none: only the owner */
+	CFG_VIS_LIST,		/* visibility = SUB, SUB...: those and the owner */
+	CFG_VIS_ANYONE,		/* visibility = *: anyone with the alias */
+};
+
+/* [appliance]: settings of the whole appliance. */
+struct cfg_appliance {
+	uint8_t		ap_secret[CFG_SECRET_MAX];	/* secret = HEX */
+	int		ap_secret_len;
+	char		ap_region[CFG_NAME_MAX];	/* region =, default "local" */
+	char		ap_alias_suffix[CFG_NAME_MAX];	/* alias_suffix =, default "privlink" */
+	struct cfg_where ap_where;
 };
 
 /* [nic NAME]: a host interface the appliance drives with its own stack. */
@@ -71,6 +93,14 @@ struct cfg_service {
 	uint16_t	svc_port_min;			/* nat_port_range = MIN-MAX */
 	uint16_t	svc_port_max;
 	int		svc_proxy_protocol;		/* proxy_protocol = on|off */
+	char		svc_owner[CFG_NAME_MAX];	/* owner = SUB */
+	enum cfg_visibility svc_visibility;		/* visibility = */
+	char		svc_visible[CFG_MAX_SUBS][CFG_NAME_MAX];
+	int		svc_n_visible;
+	char		svc_auto[CFG_MAX_SUBS][CFG_NAME_MAX];	/* auto_approval = */
+	int		svc_n_auto;
+	char		svc_alias_prefix[CFG_NAME_MAX];	/* alias_prefix =, default the name */
+	char		svc_alias[CFG_ALIAS_MAX];	/* derived */
 	struct cfg_where svc_where;
 };
 
@@ -81,6 +111,8 @@ struct cfg_endpoint {
 	uint32_t	ep_ip;				/* ip = */
 	int		ep_service;			/* service = (index) */
 	uint32_t	ep_link_id;			/* link_id = */
+	char		ep_subscription[CFG_NAME_MAX];	/* subscription =, "" the owner's */
+	int		ep_auto_approved;
 	enum cfg_approval ep_state;			/* [approval] state = */
 	char		ep_message[CFG_MESSAGE_MAX];	/* [approval] message = */
 	struct cfg_where ep_where;
@@ -88,6 +120,7 @@ struct cfg_endpoint {
 };
 
 struct pl_config {
+	struct cfg_appliance	appliance;
 	struct cfg_nic		nics[CFG_MAX_NICS];
 	int			n_nics;
 	struct cfg_service	services[CFG_MAX_SERVICES];

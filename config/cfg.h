@@ -20,9 +20,12 @@ int cfg_parse_addr_port(const char *s, uint32_t *addr, uint16_t *port);
 int cfg_parse_port(const char *s, uint16_t *port);
 int cfg_parse_port_range(const char *s, uint16_t *min, uint16_t *max);
 int cfg_parse_ipv4_list(const char *s, uint32_t *addrs, int max, int *n);
+int cfg_parse_name_list(const char *s, char (*names)[CFG_NAME_MAX], int max, int *n);
+int cfg_parse_hex(const char *s, uint8_t *out, int max);
 int cfg_parse_u32(const char *s, uint32_t *v);
 int cfg_parse_bool(const char *s, int *v);
 int cfg_valid_name(const char *s);
+int cfg_valid_alias(const char *s);
 uint32_t cfg_netmask(uint8_t len);
 int cfg_in_subnet(uint32_t addr, uint32_t net, uint8_t len);
 

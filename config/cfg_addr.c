@@ -169,6 +169,18 @@ cfg_valid_name(const char *s)
 	return 1;
 }
 
+/* A service alias (or name): the characters of names, any length. */
+int
+cfg_valid_alias(const char *s)
+{
+	if (*s == '\0')
+		return 0;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '.' && *s != '-')
+			return 0;
+	return 1;
+}
+
 /* Netmask of a prefix length, network byte order. */
 uint32_t
 cfg_netmask(uint8_t len)
@@ -230,4 +242,62 @@ cfg_parse_ipv4_list(const char *s, uint32_t *addrs, int max, int *n)
 	memcpy(addrs, got, (size_t)count * sizeof(got[0]));
 	*n = count;
 	return 0;
+}
+
+/* "a, b, c": 1 to max distinct names. */
+int
+cfg_parse_name_list(const char *s, char (*names)[CFG_NAME_MAX], int max, int *n)
+{
+	char buf[CFG_NAME_MAX];
+	int count = 0;
+	const char *p = s;
+
+	for (;;) {
+		size_t len;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		len = strcspn(p, ", \t");
+		if (count == max || len == 0 || len >= sizeof(buf))
+			return -1;
+		memcpy(buf, p, len);
+		buf[len] = '\0';
+		if (!cfg_valid_name(buf))
+			return -1;
+		for (int i = 0; i < count; i++)
+			if (strcmp(names[i], buf) == 0)
+				return -1;
+		memcpy(names[count++], buf, len + 1);
+		p += len;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		if (*p++ != ',')
+			return -1;
+	}
+	*n = count;
+	return 0;
+}
+
+/* An even number of hex digits into at most max bytes: the byte count,
+ * or -1. */
+int
+cfg_parse_hex(const char *s, uint8_t *out, int max)
+{
+	size_t len = strlen(s);
+
+	if (len == 0 || len % 2 != 0 || len / 2 > (size_t)max)
+		return -1;
+	for (size_t i = 0; i < len; i += 2) {
+		int hi, lo;
+
+		if (!isxdigit((unsigned char)s[i]) || !isxdigit((unsigned char)s[i + 1]))
+			return -1;
+		hi = isdigit((unsigned char)s[i]) ? s[i] - '0' : tolower((unsigned char)s[i]) - 'a' + 10;
+		lo = isdigit((unsigned char)s[i + 1]) ? s[i + 1] - '0' :
+		    tolower((unsigned char)s[i + 1]) - 'a' + 10;
+		out[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	return (int)(len / 2);
 }

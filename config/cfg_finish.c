@@ -76,13 +76,77 @@ cfg_nic_index(const struct pl_config *cfg, const char *name)
 	return -1;
 }
 
+/* A service by name, or by alias. */
 static int
 cfg_service_index(const struct pl_config *cfg, const char *name)
 {
 	for (int i = 0; i < cfg->n_services; i++)
-		if (strcmp(cfg->services[i].svc_name, name) == 0)
+		if (strcmp(cfg->services[i].svc_name, name) == 0 ||
+		    (cfg->services[i].svc_alias[0] != '\0' &&
+		    strcmp(cfg->services[i].svc_alias, name) == 0))
 			return i;
 	return -1;
+}
+
+static int
+cfg_in_list(const char (*list)[CFG_NAME_MAX], int n, const char *sub)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(list[i], sub) == 0)
+			return 1;
+	return 0;
+}
+
+/* May subscription sub (the owner's when empty) see service svc? */
+static int
+cfg_visible(const struct cfg_service *svc, const char *sub)
+{
+	if (sub[0] == '\0' || strcmp(sub, svc->svc_owner) == 0)
+		return 1;
+	switch (svc->svc_visibility) {
+	case CFG_VIS_ANYONE:
+		return 1;
+	case CFG_VIS_LIST:
+		return cfg_in_list((const char (*)[CFG_NAME_MAX])svc->svc_visible,
+		    svc->svc_n_visible, sub);
+	case CFG_VIS_OWNER:
+	default:
+		return 0;
+	}
+}
+
+/* The appliance's defaults, and every service's alias (which needs the
+ * secret), and auto-approval inside visibility. */
+static void
+cfg_finish_aliases(struct cfg_parse *cp)
+{
+	struct pl_config *cfg = cp->cp_cfg;
+	struct cfg_appliance *ap = &cfg->appliance;
+
+	if (ap->ap_region[0] == '\0')
+		snprintf(ap->ap_region, sizeof(ap->ap_region), "local");
+	if (ap->ap_alias_suffix[0] == '\0')
+		snprintf(ap->ap_alias_suffix, sizeof(ap->ap_alias_suffix), "privlink");
+	for (int i = 0; i < cfg->n_services; i++) {
+		struct cfg_service *s = &cfg->services[i];
+		int *lines = cp->cp_svc_lines[i];
+
+		if (ap->ap_secret_len == 0) {
+			/* Reported once, at the first service. */
+			if (i == 0 && !cp->cp_apl_lines[APL_K_SECRET] && !cp->cp_has_appliance)
+				cfg_error(cp, s->svc_where.w_file, s->svc_where.w_line, "[service %s]: "
+				    "service aliases need the appliance secret: add [appliance] "
+				    "secret = 64 hex digits", s->svc_name);
+		} else if (cfg_alias(ap, s, s->svc_alias) != 0) {
+			cfg_error(cp, s->svc_where.w_file, s->svc_where.w_line, "[service %s]: "
+			    "alias longer than %d characters", s->svc_name, CFG_ALIAS_MAX - 1);
+		}
+		for (int k = 0; k < s->svc_n_auto; k++)
+			if (!cfg_visible(s, s->svc_auto[k]))
+				cfg_error(cp, s->svc_where.w_file, lines[SVC_K_AUTO_APPROVAL],
+				    "[service %s] auto_approval: subscription '%s' is outside the "
+				    "service's visibility", s->svc_name, s->svc_auto[k]);
+	}
 }
 
 static void
@@ -142,10 +206,24 @@ cfg_finish_endpoints(struct cfg_parse *cp)
 
 		if (lines[EP_K_SERVICE]) {
 			e->ep_service = cfg_service_index(cfg, cp->cp_ep_service[i]);
-			if (e->ep_service == -1)
+			if (e->ep_service == -1) {
 				cfg_error(cp, file, lines[EP_K_SERVICE], "[endpoint %s] service: no "
-				    "[service %s] in the drop '%s'", e->ep_name, cp->cp_ep_service[i],
+				    "service with that name or alias in the drop '%s'", e->ep_name,
 				    cp->cp_ep_service[i]);
+			} else if (!cfg_visible(&cfg->services[e->ep_service], e->ep_subscription)) {
+				cfg_error(cp, file, lines[EP_K_SERVICE], "[endpoint %s] service: "
+				    "[service %s] is not visible to subscription '%s'", e->ep_name,
+				    cfg->services[e->ep_service].svc_name, e->ep_subscription);
+				e->ep_service = -1;
+			} else {
+				const struct cfg_service *svc = &cfg->services[e->ep_service];
+
+				e->ep_auto_approved = e->ep_subscription[0] != '\0' &&
+				    cfg_in_list((const char (*)[CFG_NAME_MAX])svc->svc_auto,
+				    svc->svc_n_auto, e->ep_subscription);
+				if (e->ep_auto_approved)
+					e->ep_state = CFG_APPROVAL_APPROVED;
+			}
 		}
 		if (!lines[EP_K_NIC])
 			continue;
@@ -216,6 +294,7 @@ cfg_finish(struct cfg_parse *cp)
 {
 	cfg_finish_nics(cp);
 	cfg_finish_services(cp);
+	cfg_finish_aliases(cp);
 	cfg_finish_endpoints(cp);
 	cfg_finish_approvals(cp);
 }

@@ -5,6 +5,9 @@
  *
  * Schema (the README's INI reference is written from this):
  *
+ *   [appliance]         secret = HEX (32..128 digits)   required once there is a service
+ *                       region = NAME                   optional, default local
+ *                       alias_suffix = NAME             optional, default privlink
  *   [nic NAME]          interface = IFNAME              required
  *                       address = A.B.C.D/LEN           required
  *                       gateway = A.B.C.D               optional, in the subnet
@@ -14,10 +17,15 @@
  *                       nat_ip = A.B.C.D[, ...]         required, 1 to 8, in provider subnets
  *                       nat_port_range = MIN-MAX        optional, default 1024-65535
  *                       proxy_protocol = on | off       optional, default off
+ *                       owner = SUB                     optional
+ *                       visibility = none | * | SUB, .. optional, default none
+ *                       auto_approval = SUB, ...        optional, inside visibility
+ *                       alias_prefix = NAME             optional, default the service name
  *   [endpoint NAME]     nic = NIC                       required, a consumer NIC
  *                       ip = A.B.C.D                    required, in the NIC's subnet
- *                       service = SERVICE               required
+ *                       service = SERVICE or ALIAS      required
  *                       link_id = 32-bit, dec or 0x     required
+ *                       subscription = SUB              optional, default the owner's
  *   [approval ENDPOINT] state = Approved|Pending|Rejected  required
  *                       message = text                  optional
  *
@@ -54,12 +62,22 @@ static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
 	[SVC_K_NAT_IP] = { "nat_ip", 1 },
 	[SVC_K_PROXY_PROTOCOL] = { "proxy_protocol", 0 },
 	[SVC_K_NAT_PORT_RANGE] = { "nat_port_range", 0 },
+	[SVC_K_OWNER] = { "owner", 0 },
+	[SVC_K_VISIBILITY] = { "visibility", 0 },
+	[SVC_K_AUTO_APPROVAL] = { "auto_approval", 0 },
+	[SVC_K_ALIAS_PREFIX] = { "alias_prefix", 0 },
 };
 static const struct cfg_key cfg_ep_keys[EP_K_MAX] = {
 	[EP_K_NIC] = { "nic", 1 },
 	[EP_K_IP] = { "ip", 1 },
 	[EP_K_SERVICE] = { "service", 1 },
 	[EP_K_LINK_ID] = { "link_id", 1 },
+	[EP_K_SUBSCRIPTION] = { "subscription", 0 },
+};
+static const struct cfg_key cfg_apl_keys[APL_K_MAX] = {
+	[APL_K_SECRET] = { "secret", 1 },
+	[APL_K_REGION] = { "region", 0 },
+	[APL_K_ALIAS_SUFFIX] = { "alias_suffix", 0 },
 };
 static const struct cfg_key cfg_apr_keys[APR_K_MAX] = {
 	[APR_K_STATE] = { "state", 1 },
@@ -76,6 +94,7 @@ static const struct {
 	[CFG_KIND_SERVICE] = { "service", cfg_svc_keys, SVC_K_MAX, CFG_MAX_SERVICES },
 	[CFG_KIND_ENDPOINT] = { "endpoint", cfg_ep_keys, EP_K_MAX, CFG_MAX_ENDPOINTS },
 	[CFG_KIND_APPROVAL] = { "approval", cfg_apr_keys, APR_K_MAX, CFG_MAX_APPROVALS },
+	[CFG_KIND_APPLIANCE] = { "appliance", cfg_apl_keys, APL_K_MAX, 1 },
 };
 
 const char *
@@ -129,6 +148,8 @@ cfg_lines(struct cfg_parse *cp)
 		return cp->cp_svc_lines[cp->cp_index];
 	case CFG_KIND_ENDPOINT:
 		return cp->cp_ep_lines[cp->cp_index];
+	case CFG_KIND_APPLIANCE:
+		return cp->cp_apl_lines;
 	default:
 		return NULL;
 	}
@@ -200,17 +221,36 @@ cfg_section_start(struct cfg_parse *cp, const char *section, int line)
 	}
 	memcpy(kind, section, klen);
 	kind[klen] = '\0';
-	for (int i = CFG_KIND_NIC; i <= CFG_KIND_APPROVAL; i++)
+	for (int i = CFG_KIND_NIC; i <= CFG_KIND_APPLIANCE; i++)
 		if (strcmp(kind, cfg_kinds[i].kd_name) == 0)
 			k = (enum cfg_kind)i;
 	if (k == CFG_KIND_SKIP) {
 		cfg_error(cp, cp->cp_file, line, "[%s]: unknown section kind '%s' "
-		    "(expected nic, service, endpoint or approval)", section, kind);
+		    "(expected appliance, nic, service, endpoint or approval)", section, kind);
 		return;
 	}
 	name = sp == NULL ? "" : sp + 1;
 	while (*name == ' ' || *name == '\t')
 		name++;
+	if (k == CFG_KIND_APPLIANCE) {
+		struct cfg_appliance *ap = &cfg->appliance;
+
+		if (*name != '\0') {
+			cfg_error(cp, cp->cp_file, line, "[%s]: [appliance] takes no name", section);
+			return;
+		}
+		if (cp->cp_has_appliance) {
+			cfg_error(cp, cp->cp_file, line, "[appliance]: duplicate [appliance], first at "
+			    "%s:%d", ap->ap_where.w_file, ap->ap_where.w_line);
+			return;
+		}
+		cp->cp_has_appliance = 1;
+		snprintf(cp->cp_section, sizeof(cp->cp_section), "appliance");
+		cfg_where_set(&ap->ap_where, cp->cp_file, line);
+		cp->cp_kind = k;
+		cp->cp_index = 0;
+		return;
+	}
 	if (!cfg_valid_name(name)) {
 		cfg_error(cp, cp->cp_file, line, "[%s]: %s name '%s' must be 1 to %d characters "
 		    "of A-Z a-z 0-9 _ . -", section, kind, name, CFG_NAME_MAX - 1);
@@ -331,6 +371,30 @@ cfg_svc_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 		if (cfg_parse_port_range(value, &s->svc_port_min, &s->svc_port_max) != 0)
 			BAD("expected MIN-MAX, 1 <= MIN <= MAX <= 65535");
 		break;
+	case SVC_K_OWNER:
+		if (!cfg_valid_name(value))
+			BAD("bad subscription name");
+		snprintf(s->svc_owner, sizeof(s->svc_owner), "%s", value);
+		break;
+	case SVC_K_VISIBILITY:
+		if (strcmp(value, "*") == 0)
+			s->svc_visibility = CFG_VIS_ANYONE;
+		else if (strcasecmp(value, "none") == 0)
+			s->svc_visibility = CFG_VIS_OWNER;
+		else if (cfg_parse_name_list(value, s->svc_visible, CFG_MAX_SUBS, &s->svc_n_visible) == 0)
+			s->svc_visibility = CFG_VIS_LIST;
+		else
+			BAD("expected none, * or 1 to 16 subscriptions separated by commas, not");
+		break;
+	case SVC_K_AUTO_APPROVAL:
+		if (cfg_parse_name_list(value, s->svc_auto, CFG_MAX_SUBS, &s->svc_n_auto) != 0)
+			BAD("expected 1 to 16 subscriptions separated by commas, not");
+		break;
+	case SVC_K_ALIAS_PREFIX:
+		if (!cfg_valid_name(value) || strchr(value, '.') != NULL)
+			BAD("bad alias prefix (1 to 63 of A-Z a-z 0-9 _ -)");
+		snprintf(s->svc_alias_prefix, sizeof(s->svc_alias_prefix), "%s", value);
+		break;
 	case SVC_K_PROXY_PROTOCOL:
 		if (cfg_parse_bool(value, &s->svc_proxy_protocol) != 0)
 			BAD("expected on or off, not");
@@ -355,13 +419,19 @@ cfg_ep_key(struct cfg_parse *cp, int slot, const char *key, const char *value, i
 			BAD("bad IPv4 address");
 		break;
 	case EP_K_SERVICE:
-		if (!cfg_valid_name(value))
-			BAD("bad name");
-		snprintf(cp->cp_ep_service[cp->cp_index], CFG_NAME_MAX, "%s", value);
+		/* a service name, or an alias (which has dots and may be long) */
+		if (strlen(value) >= CFG_ALIAS_MAX || !cfg_valid_alias(value))
+			BAD("bad service name or alias");
+		snprintf(cp->cp_ep_service[cp->cp_index], CFG_ALIAS_MAX, "%s", value);
 		break;
 	case EP_K_LINK_ID:
 		if (cfg_parse_u32(value, &e->ep_link_id) != 0)
 			BAD("bad link id (0..4294967295, decimal or 0x hex)");
+		break;
+	case EP_K_SUBSCRIPTION:
+		if (!cfg_valid_name(value))
+			BAD("bad subscription name");
+		snprintf(e->ep_subscription, sizeof(e->ep_subscription), "%s", value);
 		break;
 	}
 	return 0;
@@ -388,6 +458,36 @@ cfg_apr_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 		if (strlen(value) >= CFG_MESSAGE_MAX)
 			BAD("message longer than 255 characters");
 		snprintf(a->ad_message, sizeof(a->ad_message), "%s", value);
+		break;
+	}
+	return 0;
+}
+
+static int
+cfg_apl_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line)
+{
+	struct cfg_appliance *ap = &cp->cp_cfg->appliance;
+
+	switch (slot) {
+	case APL_K_SECRET:
+		ap->ap_secret_len = cfg_parse_hex(value, ap->ap_secret, CFG_SECRET_MAX);
+		if (ap->ap_secret_len < CFG_SECRET_MIN) {
+			ap->ap_secret_len = 0;
+			/* The secret itself is never echoed into a log. */
+			cfg_error(cp, cp->cp_file, line, "[appliance] secret: expected %d to %d "
+			    "hexadecimal digits", 2 * CFG_SECRET_MIN, 2 * CFG_SECRET_MAX);
+			return -1;
+		}
+		break;
+	case APL_K_REGION:
+		if (!cfg_valid_name(value) || strchr(value, '.') != NULL)
+			BAD("bad region name");
+		snprintf(ap->ap_region, sizeof(ap->ap_region), "%s", value);
+		break;
+	case APL_K_ALIAS_SUFFIX:
+		if (!cfg_valid_name(value))
+			BAD("bad alias suffix");
+		snprintf(ap->ap_alias_suffix, sizeof(ap->ap_alias_suffix), "%s", value);
 		break;
 	}
 	return 0;
@@ -433,6 +533,9 @@ cfg_key(struct cfg_parse *cp, const char *key, const char *value, int line)
 		break;
 	case CFG_KIND_APPROVAL:
 		rc = cfg_apr_key(cp, slot, key, value, line);
+		break;
+	case CFG_KIND_APPLIANCE:
+		rc = cfg_apl_key(cp, slot, key, value, line);
 		break;
 	default:
 		break;

@@ -4,7 +4,8 @@
  *   privlinkd [-d] [-s FILE] -c DIR
  *                             run with the INI drops of DIR; on SIGUSR1
  *                             write the JSON status to FILE
- *   privlinkd -t -c DIR       check the drops: exit 0 if valid, 1 with
+ *   privlinkd -t -c DIR       check the drops, print each service's alias:
+ *                             exit 0 if valid, 1 with
  *                             file:line errors, 2 if valid with nothing
  *                             to serve (no endpoint)
  */
@@ -67,6 +68,9 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if (check) {
+		for (int i = 0; i < cfg->n_services; i++)
+			printf("service %s: alias %s\n", cfg->services[i].svc_name,
+			    cfg->services[i].svc_alias);
 		printf("configuration OK\n");
 		rc = cfg->n_endpoints == 0 ? 2 : 0;
 		free(cfg);

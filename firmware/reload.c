@@ -42,7 +42,8 @@ reload_same_shape(const struct pl_config *a, const struct pl_config *b)
 		    memcmp(x->svc_nat_ips, y->svc_nat_ips, sizeof(x->svc_nat_ips)) != 0 ||
 		    memcmp(x->svc_nat_nics, y->svc_nat_nics, sizeof(x->svc_nat_nics)) != 0 ||
 		    x->svc_port_min != y->svc_port_min || x->svc_port_max != y->svc_port_max ||
-		    x->svc_proxy_protocol != y->svc_proxy_protocol)
+		    x->svc_proxy_protocol != y->svc_proxy_protocol ||
+		    strcmp(x->svc_alias, y->svc_alias) != 0)
 			return 0;
 	}
 	for (int i = 0; i < a->n_endpoints; i++) {
@@ -50,7 +51,8 @@ reload_same_shape(const struct pl_config *a, const struct pl_config *b)
 
 		if (strcmp(x->ep_name, y->ep_name) != 0 || x->ep_nic != y->ep_nic ||
 		    x->ep_ip != y->ep_ip || x->ep_service != y->ep_service ||
-		    x->ep_link_id != y->ep_link_id)
+		    x->ep_link_id != y->ep_link_id ||
+		    strcmp(x->ep_subscription, y->ep_subscription) != 0)
 			return 0;
 	}
 	return 1;

@@ -90,6 +90,10 @@ status_services(struct pl_loop *lp, FILE *f)
 				live += lp->lp_ep_stats[e].es_live;
 		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
 		status_str(f, s->svc_name);
+		fputs(", \"alias\": ", f);
+		status_str(f, s->svc_alias);
+		fputs(", \"owner\": ", f);
+		status_str(f, s->svc_owner);
 		fprintf(f, ", \"frontend_port\": %u, \"backend\": ", s->svc_frontend_port);
 		status_addr(f, s->svc_backend_addr);
 		fprintf(f, ", \"backend_port\": %u, \"proxy_protocol\": %s, "
@@ -127,8 +131,11 @@ status_endpoints(struct pl_loop *lp, FILE *f)
 		status_addr(f, e->ep_ip);
 		fputs(", \"service\": ", f);
 		status_str(f, cfg->services[e->ep_service].svc_name);
-		fprintf(f, ", \"link_id\": %u,\n     \"state\": \"%s\", \"message\": ", e->ep_link_id,
-		    cfg_approval_name(e->ep_state));
+		fputs(", \"subscription\": ", f);
+		status_str(f, e->ep_subscription);
+		fprintf(f, ", \"link_id\": %u,\n     \"state\": \"%s\", \"auto_approved\": %s, "
+		    "\"message\": ", e->ep_link_id, cfg_approval_name(e->ep_state),
+		    e->ep_auto_approved ? "true" : "false");
 		status_str(f, e->ep_message);
 		fprintf(f, ", \"listening\": %s, \"live_connections\": %u, \"accepted\": %llu, "
 		    "\"cut\": %llu}", lp->lp_listeners[i].rl_pcb != NULL ? "true" : "false",

@@ -12,7 +12,7 @@ start_nginx || { not_ok "nginx starts"; exit 1; }
 start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
 DROP=$TOPO_DIR/drop
 mkdir -p "$DROP"
-cp "$ROOT/config/examples/demo/10-nics.ini" "$DROP/"
+cp "$ROOT/config/examples/demo/00-appliance.ini" "$ROOT/config/examples/demo/10-nics.ini" "$DROP/"
 cat >"$DROP/20-services.ini" <<'INI'
 [service web3]
 frontend_port = 443

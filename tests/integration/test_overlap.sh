@@ -15,6 +15,7 @@ start_nginx || { not_ok "nginx starts"; exit 1; }
 start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
 DROP=$TOPO_DIR/drop
 mkdir -p "$DROP"
+cp "$ROOT/config/examples/demo/00-appliance.ini" "$DROP/"
 cat >"$DROP/10-nics.ini" <<'INI'
 [nic consumer-a]
 interface = pe0

@@ -29,6 +29,15 @@ put(const char *name, const char *text)
 }
 
 static void
+unlink_drop(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+	unlink(path);
+}
+
+static void
 clear_dir(void)
 {
 	char cmd[128];
@@ -76,6 +85,11 @@ find_error(const char *msgs, const char *file, int line, const char *what, int q
 
 #define has_error(m, f, l, w) find_error((m), (f), (l), (w), 0)
 
+/* The appliance section rides along with the NICs: services need its
+ * secret.  Line numbers below count from the [nic consumer0] line as 1. */
+static const char appliance[] =
+	"[appliance]\n"
+	"secret = 00112233445566778899aabbccddeeff\n";
 static const char nics[] =
 	"[nic consumer0]\n"
 	"interface = pe0\n"
@@ -108,6 +122,7 @@ test_good(void)
 	int n;
 
 	clear_dir();
+	put("00-appliance.ini", appliance);
 	put("10-nics.ini", nics);
 	put("20-services.ini", services);
 	put("30-endpoints.ini", endpoints);
@@ -148,6 +163,7 @@ test_good(void)
 	free(msgs);
 
 	clear_dir();
+	put("00-appliance.ini", appliance);
 	put("10-nics.ini", nics);
 	put("20-services.ini", services);
 	put("30-endpoints.ini", endpoints);
@@ -166,6 +182,7 @@ test_errors(void)
 	int n;
 
 	clear_dir();
+	put("00-appliance.ini", appliance);
 	put("10-nics.ini", nics);
 	put("20-services.ini",
 	    "[service web]\n"			/* 1 */
@@ -225,7 +242,7 @@ test_errors(void)
 	    "a link id above 32 bits is refused");
 	CHECK(has_error(msgs, "30-endpoints.ini", 9, "ip: not a host address of [nic consumer0]"),
 	    "an endpoint IP outside its NIC's subnet is refused");
-	CHECK(has_error(msgs, "30-endpoints.ini", 10, "no [service nothere]"),
+	CHECK(has_error(msgs, "30-endpoints.ini", 10, "no service with that name or alias in the drop 'nothere'"),
 	    "a reference to an undefined service is refused at its line");
 	CHECK(has_error(msgs, "30-endpoints.ini", 19, "ip: already used on [nic consumer0] by [endpoint c]"),
 	    "a duplicate endpoint IP on one NIC names the first");
@@ -244,6 +261,7 @@ test_errors(void)
 	free(msgs);
 
 	clear_dir();
+	put("00-appliance.ini", appliance);
 	put("10-nics.ini", nics);
 	put("20-more.ini", "[nic consumer1]\ninterface = pe1\naddress = 10.0.0.5/24\nrole = consumer\n"
 	    "[nic provider1]\ninterface = pv1\naddress = 192.168.10.9/25\nrole = provider\n"
@@ -299,6 +317,7 @@ test_nat(void)
 	int n;
 
 	clear_dir();
+	put("00-appliance.ini", appliance);
 	put("10-nics.ini", nics);
 	put("20-services.ini",
 	    "[service three]\n"
@@ -315,6 +334,7 @@ test_nat(void)
 	free(msgs);
 
 	clear_dir();
+	put("00-appliance.ini", appliance);
 	put("10-nics.ini", nics);
 	put("20-services.ini",
 	    "[service a]\n"				/* 1 */
@@ -342,6 +362,87 @@ test_nat(void)
 	    "each NAT IP of a list must be on a provider NIC");
 	CHECK(n == 4, "4 errors (%d)", n);
 	free(msgs);
+}
+
+static void
+test_visibility(void)
+{
+	struct pl_config cfg, cfg2;
+	char *msgs = NULL;
+	char alias[CFG_ALIAS_MAX];
+	int n;
+
+	clear_dir();
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+	    "region = eu1\nalias_suffix = example\n");
+	put("10-nics.ini", nics);
+	put("20-services.ini",
+	    "[service s]\nfrontend_port = 443\nbackend = 192.168.10.11:1\nnat_ip = 192.168.10.202\n"
+	    "owner = prov\nvisibility = a, b\nauto_approval = a\nalias_prefix = shop\n"
+	    "[service open]\nfrontend_port = 443\nbackend = 192.168.10.11:1\nnat_ip = 192.168.10.202\n"
+	    "visibility = *\n");
+	put("30-endpoints.ini",
+	    "[endpoint ea]\nnic = consumer0\nip = 10.0.0.10\nservice = s\nlink_id = 1\nsubscription = a\n"
+	    "[endpoint eb]\nnic = consumer0\nip = 10.0.0.11\nservice = s\nlink_id = 2\nsubscription = b\n"
+	    "[endpoint eo]\nnic = consumer0\nip = 10.0.0.12\nservice = s\nlink_id = 3\n"
+	    "[endpoint ez]\nnic = consumer0\nip = 10.0.0.13\nservice = open\nlink_id = 4\nsubscription = z\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 0, "visibility lists, *, owner and auto-approval load (%d: %s)", n, msgs);
+	free(msgs);
+	CHECK(cfg.endpoints[0].ep_state == CFG_APPROVAL_APPROVED && cfg.endpoints[0].ep_auto_approved,
+	    "a subscription in auto_approval is Approved at once");
+	CHECK(cfg.endpoints[1].ep_state == CFG_APPROVAL_PENDING && !cfg.endpoints[1].ep_auto_approved,
+	    "a subscription only in visibility is Pending");
+	CHECK(cfg.endpoints[2].ep_state == CFG_APPROVAL_PENDING,
+	    "the owner's endpoint (no subscription) sees the service and is Pending");
+	CHECK(cfg.endpoints[3].ep_service == 1, "anyone sees a visibility * service");
+	snprintf(alias, sizeof(alias), "%s", cfg.services[0].svc_alias);
+	CHECK(strncmp(alias, "shop.", 5) == 0 && strlen(alias) == 5 + 36 + 1 + 3 + 1 + 7 &&
+	    strcmp(alias + strlen(alias) - 12, ".eu1.example") == 0 && alias[13] == '-' &&
+	    alias[18] == '-' && alias[23] == '-' && alias[28] == '-',
+	    "the alias is PREFIX.GUID.REGION.SUFFIX: %s", alias);
+
+	/* The same drop again, and an endpoint asking by alias. */
+	put("40-by-alias.ini", "");
+	{
+		char buf[512];
+
+		snprintf(buf, sizeof(buf), "[endpoint byalias]\nnic = consumer0\nip = 10.0.0.14\n"
+		    "service = %s\nlink_id = 5\nsubscription = a\n", alias);
+		put("40-by-alias.ini", buf);
+	}
+	n = load(&cfg2, &msgs);
+	CHECK(n == 0 && strcmp(cfg2.services[0].svc_alias, alias) == 0,
+	    "the alias is stable across loads (%d: %s)", n, msgs);
+	CHECK(cfg2.endpoints[4].ep_service == 0 && cfg2.endpoints[4].ep_state == CFG_APPROVAL_APPROVED,
+	    "an endpoint may ask for a service by its alias");
+	CHECK(strcmp(cfg2.services[1].svc_alias, alias) != 0, "two services have two aliases");
+	free(msgs);
+
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeefe\n"
+	    "region = eu1\nalias_suffix = example\n");
+	put("40-by-alias.ini", "");
+	n = load(&cfg2, &msgs);
+	CHECK(n == 0 && strcmp(cfg2.services[0].svc_alias, alias) != 0,
+	    "another secret gives another alias");
+	free(msgs);
+
+	put("30-endpoints.ini",
+	    "[endpoint ec]\nnic = consumer0\nip = 10.0.0.10\nservice = s\nlink_id = 1\nsubscription = c\n");
+	put("50-bad.ini", "[appliance]\nsecret = 0011\n");
+	put("20-services.ini",
+	    "[service s]\nfrontend_port = 443\nbackend = 192.168.10.11:1\nnat_ip = 192.168.10.202\n"
+	    "owner = prov\nvisibility = a, b\nauto_approval = a, c\n");
+	n = load(&cfg2, &msgs);
+	CHECK(has_error(msgs, "20-services.ini", 7, "auto_approval: subscription 'c' is outside"),
+	    "auto-approval outside visibility is refused");
+	CHECK(has_error(msgs, "30-endpoints.ini", 4, "[service s] is not visible to subscription 'c'"),
+	    "an endpoint of a subscription outside visibility is refused");
+	CHECK(has_error(msgs, "50-bad.ini", 1, "duplicate [appliance]"), "one [appliance] only");
+	CHECK(n == 3, "3 errors (%d)", n);
+	free(msgs);
+	unlink_drop("40-by-alias.ini");
+	unlink_drop("50-bad.ini");
 }
 
 static void
@@ -375,6 +476,7 @@ main(void)
 	test_good();
 	test_errors();
 	test_nat();
+	test_visibility();
 	test_example();
 	clear_dir();
 	rmdir(tmpdir);
