@@ -213,12 +213,27 @@ cfg_parse_port_range(const char *s, uint16_t *min, uint16_t *max)
 	return 0;
 }
 
+/* After a list item: 1 and *p past the comma if another item follows, 0
+ * at the end of the list, -1 on anything else. */
+static int
+cfg_list_next(const char **p)
+{
+	while (**p == ' ' || **p == '\t')
+		(*p)++;
+	if (**p == '\0')
+		return 0;
+	if (**p != ',')
+		return -1;
+	(*p)++;
+	return 1;
+}
+
 /* "A.B.C.D, A.B.C.D, ...": 1 to max distinct addresses. */
 int
 cfg_parse_ipv4_list(const char *s, uint32_t *addrs, int max, int *n)
 {
 	uint32_t got[32];
-	int count = 0;
+	int count = 0, more;
 	const char *p = s;
 
 	if (max > (int)(sizeof(got) / sizeof(got[0])))
@@ -232,12 +247,11 @@ cfg_parse_ipv4_list(const char *s, uint32_t *addrs, int max, int *n)
 			if (got[i] == got[count])
 				return -1;
 		count++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
+		if ((more = cfg_list_next(&p)) <= 0) {
+			if (more < 0)
+				return -1;
 			break;
-		if (*p++ != ',')
-			return -1;
+		}
 	}
 	memcpy(addrs, got, (size_t)count * sizeof(got[0]));
 	*n = count;
@@ -249,7 +263,7 @@ int
 cfg_parse_name_list(const char *s, char (*names)[CFG_NAME_MAX], int max, int *n)
 {
 	char buf[CFG_NAME_MAX];
-	int count = 0;
+	int count = 0, more;
 	const char *p = s;
 
 	for (;;) {
@@ -269,12 +283,11 @@ cfg_parse_name_list(const char *s, char (*names)[CFG_NAME_MAX], int max, int *n)
 				return -1;
 		memcpy(names[count++], buf, len + 1);
 		p += len;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
+		if ((more = cfg_list_next(&p)) <= 0) {
+			if (more < 0)
+				return -1;
 			break;
-		if (*p++ != ',')
-			return -1;
+		}
 	}
 	*n = count;
 	return 0;
