@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -26,6 +27,11 @@
  * the packet rings (CFG_MAX_NICS is below 16). */
 #define LOOP_TAG_TIMER		1
 #define LOOP_TAG_SIGNAL		2
+#define LOOP_TAG_INOTIFY	3
+#define LOOP_TAG_RELOAD		4
+/* Changes to the drop directory are applied this long after the last one:
+ * an operator or a tool often writes several files in a row. */
+#define LOOP_RELOAD_SETTLE_MS	200
 #define LOOP_TAG_PORT0		16
 #define LOOP_MAX_EVENTS		32
 
@@ -103,6 +109,59 @@ loop_setup_ports(struct pl_loop *lp)
 }
 
 /*
+ * Watches the drop directory: a file written, renamed in or out, or
+ * removed triggers a reload once changes have settled.  A directory that
+ * cannot be watched (no inotify) is reported; SIGHUP still reloads.
+ */
+static int
+loop_watch_drops(struct pl_loop *lp)
+{
+	lp->lp_reloadfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (lp->lp_reloadfd == -1 || loop_epoll_add(lp, lp->lp_reloadfd, LOOP_TAG_RELOAD) == -1) {
+		log_warn("reload timerfd");
+		return -1;
+	}
+	lp->lp_inotifyfd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (lp->lp_inotifyfd == -1 ||
+	    inotify_add_watch(lp->lp_inotifyfd, lp->lp_confdir,
+	    IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE) == -1 ||
+	    loop_epoll_add(lp, lp->lp_inotifyfd, LOOP_TAG_INOTIFY) == -1) {
+		log_warn("%s: not watched for changes (reload with SIGHUP)", lp->lp_confdir);
+		if (lp->lp_inotifyfd != -1)
+			close(lp->lp_inotifyfd);
+		lp->lp_inotifyfd = -1;
+	}
+	return 0;
+}
+
+/* Drains inotify; a change to a drop file (re)arms the settle timer. */
+static void
+loop_drops_changed(struct pl_loop *lp)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct itimerspec its;
+	int changed = 0;
+	ssize_t n;
+
+	while ((n = read(lp->lp_inotifyfd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n; ) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+			size_t len = ev->len ? strlen(ev->name) : 0;
+
+			if (len > 4 && strcmp(ev->name + len - 4, ".ini") == 0 && ev->name[0] != '.')
+				changed = 1;
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+	if (!changed)
+		return;
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_nsec = LOOP_RELOAD_SETTLE_MS * 1000000L;
+	if (timerfd_settime(lp->lp_reloadfd, 0, &its, NULL) == -1)
+		log_warn("reload timer");
+}
+
+/*
  * Builds the data path for cfg: NICs, addresses, listeners of approved
  * endpoints.  0, or -1 with the reason logged.
  */
@@ -115,6 +174,7 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 
 	memset(lp, 0, sizeof(*lp));
 	lp->lp_epfd = lp->lp_timerfd = lp->lp_sigfd = -1;
+	lp->lp_inotifyfd = lp->lp_reloadfd = -1;
 	lp->lp_cfg = cfg;
 	lp->lp_confdir = confdir;
 	lp->lp_status_path = status_path;
@@ -152,6 +212,8 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 		return -1;
 	}
 
+	if (loop_watch_drops(lp) != 0)
+		return -1;
 	for (int e = 0; e < cfg->n_endpoints; e++)
 		if (cfg->endpoints[e].ep_state == CFG_APPROVAL_APPROVED &&
 		    relay_listen(lp, e) != 0)
@@ -229,6 +291,13 @@ loop_run(struct pl_loop *lp)
 					log_warn("timerfd read");
 			} else if (tag == LOOP_TAG_SIGNAL) {
 				loop_signal(lp);
+			} else if (tag == LOOP_TAG_INOTIFY) {
+				loop_drops_changed(lp);
+			} else if (tag == LOOP_TAG_RELOAD) {
+				if (read(lp->lp_reloadfd, &expirations, sizeof(expirations)) > 0) {
+					log_info("%s changed: reloading", lp->lp_confdir);
+					reload_run(lp);
+				}
 			} else if (tag >= LOOP_TAG_PORT0 &&
 			    tag < LOOP_TAG_PORT0 + (uint64_t)lp->lp_n_ports) {
 				ring_port_input(&lp->lp_ports[tag - LOOP_TAG_PORT0]);
@@ -271,6 +340,11 @@ loop_teardown(struct pl_loop *lp)
 	lp->lp_n_ports = 0;
 	if (lp->lp_sigfd != -1)
 		close(lp->lp_sigfd);
+	if (lp->lp_inotifyfd != -1)
+		close(lp->lp_inotifyfd);
+	if (lp->lp_reloadfd != -1)
+		close(lp->lp_reloadfd);
+	lp->lp_inotifyfd = lp->lp_reloadfd = -1;
 	if (lp->lp_timerfd != -1)
 		close(lp->lp_timerfd);
 	if (lp->lp_epfd != -1)

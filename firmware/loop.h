@@ -15,6 +15,8 @@ struct pl_loop {
 	int			lp_epfd;
 	int			lp_timerfd;
 	int			lp_sigfd;
+	int			lp_inotifyfd;	/* the drop directory, -1 if not watched */
+	int			lp_reloadfd;	/* timerfd: a reload after changes settle */
 	int			lp_quit;
 	const char		*lp_confdir;
 	struct pl_config	*lp_cfg;

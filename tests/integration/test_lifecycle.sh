@@ -80,7 +80,7 @@ check "the newly approved endpoint carries data" json_ok "$out"
 # A long-running upload is cut when the endpoint is Rejected.
 client hold 10.0.0.8 443 20000000 7 >"$TOPO_DIR/hold.out" &
 hold=$!
-sleep 1
+check "the long-running upload is under way" wait_status 'ep["pending-pe"]["live_connections"] == 1'
 printf '[approval pending-pe]\nstate = Rejected\nmessage = revoked\n' >"$DROP/60-reject.ini"
 kill -HUP "$PRIVLINKD_PID"
 check "SIGHUP applies the rejection" wait_log "pending-pe: Approved -> Rejected: revoked"

@@ -62,7 +62,8 @@ for i in 1 2 3; do
 		200000000 $i >"$TOPO_DIR/hold$i.out" 2>&1 &
 	holds="$holds $!"
 done
-sleep 1
+check "three long-running connections hold the three ports" \
+	wait_status 'svc["tiny"]["nat_ips"][0]["ports_in_use"] == 3'
 out=$(in_cons python3 "$ROOT/tests/lib/ppv2_client.py" sink 10.0.0.6 443 1000 9 2>&1)
 case $out in
 *ConnectionResetError*|*BrokenPipeError*|*"Connection reset"*) ok "with 3 ports held, a 4th connection is reset at once" ;;

@@ -115,6 +115,22 @@ privlinkd_status() {
 	return 1
 }
 
+# wait_status EXPR: polls the status (10 s at most) until the Python
+# expression EXPR holds for it (s: the document; ep/svc: by name).
+wait_status() {
+	local i
+	for i in $(seq 50); do
+		privlinkd_status 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+ep = {e["name"]: e for e in s["endpoints"]}
+svc = {v["name"]: v for v in s["services"]}
+sys.exit(0 if eval(sys.argv[1]) else 1)' "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 privlinkd_alive() { [ -n "${PRIVLINKD_PID:-}" ] && kill -0 "$PRIVLINKD_PID" 2>/dev/null; }
 
 # start_nginx: a real nginx with proxy_protocol on 192.168.10.11:8443 that
