@@ -47,7 +47,7 @@ loop_epoll_add(struct pl_loop *lp, int fd, uint64_t tag)
 }
 
 /* The netif of addr on NIC nic, added to the port if it is new. */
-static struct netif *
+struct netif *
 loop_addr(struct pl_loop *lp, int nic, uint32_t addr)
 {
 	const struct cfg_nic *n = &lp->lp_cfg->nics[nic];
@@ -55,8 +55,10 @@ loop_addr(struct pl_loop *lp, int nic, uint32_t addr)
 	struct netif *netif = ring_port_find(rp, addr);
 	int rc;
 
-	if (netif != NULL)
+	if (netif != NULL) {
+		netif_set_up(netif);	/* a reload may bring an address back */
 		return netif;
+	}
 	rc = ring_port_add_addr(rp, addr, n->nic_prefixlen, n->nic_gateway, &netif);
 	if (rc != 0) {
 		ip4_addr_t a;

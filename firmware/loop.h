@@ -38,6 +38,7 @@ struct pl_loop {
 int loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
     const char *status_path);
 int loop_run(struct pl_loop *lp);
+struct netif *loop_addr(struct pl_loop *lp, int nic, uint32_t addr);
 void loop_teardown(struct pl_loop *lp);
 
 #endif

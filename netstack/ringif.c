@@ -283,7 +283,10 @@ ring_port_add_addr(struct ring_port *rp, uint32_t addr, uint8_t prefixlen,
 	return 0;
 }
 
-/* The netif holding addr (network byte order) on this port, or NULL. */
+/* The netif holding addr (network byte order) on this port, or NULL.  It
+ * may be down: an address a reload took away is kept as a down netif (its
+ * frames are dropped) rather than removed, since lwIP's netif_remove()
+ * aborts every connection of that IP, on other NICs too. */
 struct netif *
 ring_port_find(struct ring_port *rp, uint32_t addr)
 {
@@ -321,7 +324,7 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 			return;
 		}
 		memcpy(&dst, frame + ETH_HDR_LEN + 24, 4);
-		if ((netif = ring_port_find(rp, dst)) == NULL) {
+		if ((netif = ring_port_find(rp, dst)) == NULL || !netif_is_up(netif)) {
 			rp->rp_stats.rs_rx_not_ours++;
 			return;
 		}
@@ -347,7 +350,7 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		return;
 	}
 	memcpy(&dst, frame + ETH_HDR_LEN + 16, 4);
-	if ((netif = ring_port_find(rp, dst)) == NULL) {
+	if ((netif = ring_port_find(rp, dst)) == NULL || !netif_is_up(netif)) {
 		rp->rp_stats.rs_rx_not_ours++;
 		return;
 	}

@@ -8,6 +8,8 @@ Usage: ppv2_client.py MODE HOST PORT NBYTES SEED [LOCAL_PORT]
   source  ask for NBYTES of data(SEED), check them, then, after the
           backend's FIN, still send "thanks" (backend->consumer half-close)
   both    send data(SEED+1) while receiving data(SEED), check what arrived
+  slow    like sink, but the upload is paced (16 KiB every 20 ms): a transfer
+          that runs across something else happening
   hold    a long-running upload: send NBYTES in 16 KiB steps, 20 ms apart;
           succeeds when the appliance resets it midway ("reset": true)
 Prints one JSON line; exits 0 when everything matched, 1 otherwise.
@@ -32,9 +34,15 @@ def main():
     sock.connect((host, port))
     out = {"mode": mode, "local_port": sock.getsockname()[1]}
     ok = False
-    if mode == "sink":
+    if mode in ("sink", "slow"):
         payload = data(n, seed)
-        sock.sendall(b"SINK\n" + payload)
+        if mode == "sink":
+            sock.sendall(b"SINK\n" + payload)
+        else:
+            sock.sendall(b"SINK\n")
+            for off in range(0, n, 16384):
+                sock.sendall(payload[off:off + 16384])
+                time.sleep(0.02)
         sock.shutdown(socket.SHUT_WR)
         reply = sock.recv(4096).decode().split()
         out["sent_sha256"] = hashlib.sha256(payload).hexdigest()

@@ -1,0 +1,76 @@
+#!/bin/bash
+# A valid reload applied while traffic flows: endpoints added start,
+# removed ones stop answering and their connections are reset, unchanged
+# ones keep their live connections intact.
+set -u
+. "$(dirname "$0")/../lib/tap.sh"
+. "$(dirname "$0")/../lib/topo.sh"
+trap topo_down EXIT
+
+topo_up on || { not_ok "topology up"; exit 1; }
+start_nginx || { not_ok "nginx starts"; exit 1; }
+start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
+DROP=$TOPO_DIR/drop
+mkdir -p "$DROP"
+cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
+start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
+LOG=$TOPO_DIR/privlinkd.log
+json_ok() { python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]).get("ok") else 1)' "$1"; }
+client() { in_cons python3 "$ROOT/tests/lib/ppv2_client.py" "$@" 2>&1; }
+applied() { grep -c "reload: configuration applied" "$LOG"; }
+wait_applied() {
+	local i
+	for i in $(seq 50); do [ "$(applied)" -gt "$1" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+check "before: the Rejected endpoint's address 10.0.0.9 answers ping" in_cons ping -c 1 -W 2 -q 10.0.0.9
+ip netns exec "$P-cons" python3 "$ROOT/tests/lib/ppv2_client.py" slow 10.0.0.6 443 3000000 1 \
+	>"$TOPO_DIR/slow.out" 2>&1 &
+slow=$!
+check "a paced 3 MB upload through raw-pe is under way" wait_status 'ep["raw-pe"]["live_connections"] == 1'
+
+# One drop change: add new-pe, remove rejected-pe, leave the rest.
+n=$(applied)
+cat >>"$DROP/30-endpoints.ini" <<'INI'
+
+[endpoint new-pe]
+nic = consumer0
+ip = 10.0.0.10
+service = raw
+link_id = 10
+INI
+sed -i '/^\[endpoint rejected-pe\]/,/^link_id = 9$/d' "$DROP/30-endpoints.ini"
+sed -i '/^\[approval rejected-pe\]/,$d' "$DROP/40-approvals.ini"
+printf '\n[approval new-pe]\nstate = Approved\n' >>"$DROP/40-approvals.ini"
+"$PRIVLINKD" -t -c "$DROP" >/dev/null || not_ok "the edited drop is valid" "$("$PRIVLINKD" -t -c "$DROP" 2>&1)"
+check "the change is applied (inotify)" wait_applied "$n"
+check "the log names the added and the removed endpoint" \
+	sh -c "grep -q 'endpoint new-pe: added, Approved' '$LOG' && grep -q 'endpoint rejected-pe: removed' '$LOG'"
+out=$(client sink 10.0.0.10 443 100000 2)
+check "the added endpoint carries data" json_ok "$out"
+check "the removed endpoint's address no longer answers" sh -c "! ip netns exec '$P-cons' ping -c 1 -W 1 -q 10.0.0.9"
+body=$(in_cons curl -sS --max-time 10 --local-port 40555 http://10.0.0.5:443/ 2>&1)
+check_eq "an unchanged endpoint serves on" "$body" "10.0.0.7:40555"
+wait $slow
+check "the upload running across the reload arrived intact (sha256 of 3 MB)" json_ok "$(cat "$TOPO_DIR/slow.out")"
+
+# Removing an endpoint resets its live connections.
+ip netns exec "$P-cons" python3 "$ROOT/tests/lib/ppv2_client.py" hold 10.0.0.10 443 100000000 3 \
+	>"$TOPO_DIR/hold.out" 2>&1 &
+hold=$!
+check "a long upload through new-pe is under way" wait_status 'ep["new-pe"]["live_connections"] == 1'
+n=$(applied)
+sed -i '/^\[endpoint new-pe\]/,$d' "$DROP/30-endpoints.ini"
+sed -i '/^\[approval new-pe\]/,$d' "$DROP/40-approvals.ini"
+check "the removal is applied" wait_applied "$n"
+wait $hold
+check "the removed endpoint's live upload was reset" json_ok "$(cat "$TOPO_DIR/hold.out")"
+status=$(privlinkd_status)
+check_eq "the status lists the remaining endpoints and counts" \
+	"$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print(sorted(e["name"] for e in s["endpoints"]), {e["name"]: e["accepted"] for e in s["endpoints"]}["raw-pe"], s["connections"]["live"])' "$status" 2>&1)" \
+	"['pending-pe', 'raw-pe', 'web-pe'] 1 0"
+
+stop_privlinkd
+check_eq "SIGTERM stops privlinkd with status 0" "$?" 0
+tap_done
