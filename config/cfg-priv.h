@@ -46,6 +46,7 @@ struct cfg_approval_decl {
 
 struct cfg_parse {
 	struct pl_config	*cp_cfg;
+	const struct pl_config	*cp_running;	/* on reload, the config in force */
 	FILE			*cp_errs;
 	int			cp_errors;
 	const char		*cp_file;		/* the file being read */

@@ -53,6 +53,7 @@ enum cfg_approval {
 	CFG_APPROVAL_PENDING = 0,
 	CFG_APPROVAL_APPROVED,
 	CFG_APPROVAL_REJECTED,
+	CFG_APPROVAL_DISCONNECTED,	/* its service was deleted by a reload */
 };
 
 enum cfg_visibility {
@@ -109,7 +110,8 @@ struct cfg_endpoint {
 	char		ep_name[CFG_NAME_MAX];
 	int		ep_nic;				/* nic = (index) */
 	uint32_t	ep_ip;				/* ip = */
-	int		ep_service;			/* service = (index) */
+	int		ep_service;			/* service = (index), -1 if Disconnected */
+	char		ep_service_name[CFG_NAME_MAX];	/* the service's name */
 	uint32_t	ep_link_id;			/* link_id = */
 	char		ep_subscription[CFG_NAME_MAX];	/* subscription =, "" the owner's */
 	int		ep_auto_approved;

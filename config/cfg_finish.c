@@ -115,6 +115,35 @@ cfg_visible(const struct cfg_service *svc, const char *sub)
 	}
 }
 
+/*
+ * On a reload, did the running config serve the service endpoint e names
+ * (by name or alias), or was e Disconnected already?  Then a drop deleted
+ * the service and e is Disconnected, not in error.
+ */
+static int
+cfg_was_deleted(struct cfg_parse *cp, struct cfg_endpoint *e, const char *name)
+{
+	const struct pl_config *run = cp->cp_running;
+
+	if (run == NULL)
+		return 0;
+	for (int i = 0; i < run->n_services; i++)
+		if (strcmp(run->services[i].svc_name, name) == 0 ||
+		    strcmp(run->services[i].svc_alias, name) == 0) {
+			snprintf(e->ep_service_name, sizeof(e->ep_service_name), "%s",
+			    run->services[i].svc_name);
+			return 1;
+		}
+	for (int i = 0; i < run->n_endpoints; i++)
+		if (run->endpoints[i].ep_state == CFG_APPROVAL_DISCONNECTED &&
+		    strcmp(run->endpoints[i].ep_name, e->ep_name) == 0) {
+			memcpy(e->ep_service_name, run->endpoints[i].ep_service_name,
+			    sizeof(e->ep_service_name));
+			return 1;
+		}
+	return 0;
+}
+
 /* The appliance's defaults, and every service's alias (which needs the
  * secret), and auto-approval inside visibility. */
 static void
@@ -206,7 +235,9 @@ cfg_finish_endpoints(struct cfg_parse *cp)
 
 		if (lines[EP_K_SERVICE]) {
 			e->ep_service = cfg_service_index(cfg, cp->cp_ep_service[i]);
-			if (e->ep_service == -1) {
+			if (e->ep_service == -1 && cfg_was_deleted(cp, e, cp->cp_ep_service[i])) {
+				e->ep_state = CFG_APPROVAL_DISCONNECTED;
+			} else if (e->ep_service == -1) {
 				cfg_error(cp, file, lines[EP_K_SERVICE], "[endpoint %s] service: no "
 				    "service with that name or alias in the drop '%s'", e->ep_name,
 				    cp->cp_ep_service[i]);
@@ -218,6 +249,8 @@ cfg_finish_endpoints(struct cfg_parse *cp)
 			} else {
 				const struct cfg_service *svc = &cfg->services[e->ep_service];
 
+				/* both CFG_NAME_MAX, NUL-terminated */
+				memcpy(e->ep_service_name, svc->svc_name, sizeof(e->ep_service_name));
 				e->ep_auto_approved = e->ep_subscription[0] != '\0' &&
 				    cfg_in_list((const char (*)[CFG_NAME_MAX])svc->svc_auto,
 				    svc->svc_n_auto, e->ep_subscription);
@@ -283,6 +316,8 @@ cfg_finish_approvals(struct cfg_parse *cp)
 			    "[endpoint %s] in the drop", ad->ad_endpoint, ad->ad_endpoint);
 			continue;
 		}
+		if (e->ep_state == CFG_APPROVAL_DISCONNECTED)
+			continue;	/* no service to approve a connection to */
 		e->ep_state = ad->ad_state;
 		memcpy(e->ep_message, ad->ad_message, sizeof(e->ep_message));
 		e->ep_approval_where = ad->ad_where;

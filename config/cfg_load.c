@@ -29,6 +29,10 @@
  *   [approval ENDPOINT] state = Approved|Pending|Rejected  required
  *                       message = text                  optional
  *
+ * An endpoint without an [approval] is Pending, or Approved when its
+ * subscription is in its service's auto_approval; on a reload, an endpoint
+ * whose service the drop deleted is Disconnected.
+ *
  * Every error is reported as "file:line: [kind name] key: reason 'value'"
  * and counted; parsing goes on so one run lists every mistake.
  */
@@ -111,6 +115,8 @@ cfg_approval_name(enum cfg_approval state)
 		return "Approved";
 	case CFG_APPROVAL_REJECTED:
 		return "Rejected";
+	case CFG_APPROVAL_DISCONNECTED:
+		return "Disconnected";
 	case CFG_APPROVAL_PENDING:
 	default:
 		return "Pending";
@@ -643,6 +649,18 @@ cfg_is_drop(const struct dirent *d)
 int
 cfg_load_dir(struct pl_config *cfg, const char *dir, FILE *errs)
 {
+	return cfg_load_dir_running(cfg, dir, NULL, errs);
+}
+
+/*
+ * As cfg_load_dir, for a reload: an endpoint whose service the running
+ * config had and the new drop deletes becomes Disconnected instead of
+ * being an error (as a private endpoint does when its service is deleted).
+ */
+int
+cfg_load_dir_running(struct pl_config *cfg, const char *dir, const struct pl_config *running,
+    FILE *errs)
+{
 	struct dirent **names = NULL;
 	struct cfg_parse *cp;
 	int n, errors;
@@ -654,6 +672,7 @@ cfg_load_dir(struct pl_config *cfg, const char *dir, FILE *errs)
 		return 1;
 	}
 	cp->cp_cfg = cfg;
+	cp->cp_running = running;
 	cp->cp_errs = errs;
 
 	n = scandir(dir, &names, cfg_is_drop, cfg_name_cmp);

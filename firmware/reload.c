@@ -156,7 +156,7 @@ reload_run(struct pl_loop *lp)
 		log_warn("reload: keeping the running configuration");
 		goto keep;
 	}
-	errors = cfg_load_dir(next, lp->lp_confdir, stderr);
+	errors = cfg_load_dir_running(next, lp->lp_confdir, old, stderr);
 	if (errors != 0) {
 		log_warnx("reload: %d error%s in %s: keeping the running configuration",
 		    errors, errors == 1 ? "" : "s", lp->lp_confdir);

@@ -130,7 +130,7 @@ status_endpoints(struct pl_loop *lp, FILE *f)
 		fputs(", \"ip\": ", f);
 		status_addr(f, e->ep_ip);
 		fputs(", \"service\": ", f);
-		status_str(f, cfg->services[e->ep_service].svc_name);
+		status_str(f, e->ep_service_name);
 		fputs(", \"subscription\": ", f);
 		status_str(f, e->ep_subscription);
 		fprintf(f, ", \"link_id\": %u,\n     \"state\": \"%s\", \"auto_approved\": %s, "

@@ -71,6 +71,28 @@ check_eq "the status lists the remaining endpoints and counts" \
 	"$(python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print(sorted(e["name"] for e in s["endpoints"]), {e["name"]: e["accepted"] for e in s["endpoints"]}["raw-pe"], s["connections"]["live"])' "$status" 2>&1)" \
 	"['pending-pe', 'raw-pe', 'web-pe'] 1 0"
 
+# Deleting a service: its endpoints become Disconnected, their live
+# connections are reset, and later reloads stay valid.
+ip netns exec "$P-cons" python3 "$ROOT/tests/lib/ppv2_client.py" hold 10.0.0.6 443 100000000 4 \
+	>"$TOPO_DIR/hold2.out" 2>&1 &
+hold=$!
+check "a long upload through raw-pe is under way" wait_status 'ep["raw-pe"]["live_connections"] == 1'
+n=$(applied)
+sed -i '/^\[service raw\]/,$d' "$DROP/20-services.ini"
+check "the deletion of service raw is applied" wait_applied "$n"
+wait $hold
+check "the live upload of an endpoint whose service was deleted was reset" \
+	json_ok "$(cat "$TOPO_DIR/hold2.out")"
+check_eq "its endpoints are Disconnected, not listening, and still name the service" \
+	"$(privlinkd_status | python3 -c 'import json,sys; s=json.load(sys.stdin); print([(e["name"], e["state"], e["listening"], e["service"]) for e in s["endpoints"] if e["name"] in ("raw-pe", "pending-pe")])' 2>&1)" \
+	"[('raw-pe', 'Disconnected', False, 'raw'), ('pending-pe', 'Disconnected', False, 'raw')]"
+check "the log says so" grep -q "endpoint raw-pe: Approved -> Disconnected" "$LOG"
+out=$(client sink 10.0.0.6 443 1000 5)
+check "a Disconnected endpoint refuses new connections" test $? -ne 0
+n=$(applied)
+printf '; touched\n' >>"$DROP/40-approvals.ini"
+check "a later reload with the endpoints still Disconnected is valid" wait_applied "$n"
+
 stop_privlinkd
 check_eq "SIGTERM stops privlinkd with status 0" "$?" 0
 tap_done

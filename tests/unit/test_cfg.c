@@ -446,6 +446,51 @@ test_visibility(void)
 }
 
 static void
+test_disconnected(void)
+{
+	struct pl_config *run = calloc(1, sizeof(*run)), *next = calloc(1, sizeof(*next));
+	char *msgs = NULL;
+	size_t len;
+	FILE *errs;
+	int n;
+
+	clear_dir();
+	put("00-appliance.ini", appliance);
+	put("10-nics.ini", nics);
+	put("20-services.ini", services);
+	put("30-endpoints.ini", endpoints);
+	put("40-approve.ini", "[approval web-pe]\nstate = Approved\n");
+	n = load(run, &msgs);
+	free(msgs);
+	CHECK(n == 0 && run->endpoints[0].ep_state == CFG_APPROVAL_APPROVED, "the running drop loads");
+
+	put("20-services.ini", "");
+	errs = open_memstream(&msgs, &len);
+	n = cfg_load_dir_running(next, tmpdir, run, errs);
+	fclose(errs);
+	CHECK(n == 0 && next->endpoints[0].ep_state == CFG_APPROVAL_DISCONNECTED &&
+	    next->endpoints[0].ep_service == -1 &&
+	    strcmp(next->endpoints[0].ep_service_name, "web") == 0,
+	    "on reload, deleting the service leaves its endpoint Disconnected, "
+	    "whatever its approval (%d: %s)", n, msgs);
+	free(msgs);
+
+	errs = open_memstream(&msgs, &len);
+	n = cfg_load_dir_running(run, tmpdir, next, errs);
+	fclose(errs);
+	CHECK(n == 0 && run->endpoints[0].ep_state == CFG_APPROVAL_DISCONNECTED,
+	    "a Disconnected endpoint stays so on the next reload (%d: %s)", n, msgs);
+	free(msgs);
+
+	n = load(next, &msgs);
+	CHECK(n == 1 && has_error(msgs, "30-endpoints.ini", 4, "no service with that name"),
+	    "without a running config (start, privlinkd -t) the same drop is an error");
+	free(msgs);
+	free(run);
+	free(next);
+}
+
+static void
 test_example(void)
 {
 	struct pl_config *cfg = calloc(1, sizeof(*cfg));
@@ -477,6 +522,7 @@ main(void)
 	test_errors();
 	test_nat();
 	test_visibility();
+	test_disconnected();
 	test_example();
 	clear_dir();
 	rmdir(tmpdir);
