@@ -48,6 +48,13 @@ nat_find_or_add(struct pl_loop *lp, uint32_t addr, struct netif *netif)
 		return -1;
 	ni->ni_addr = addr;
 	ni->ni_netif = netif;
+	/* Start the port walk at a random point: sequential ports from a
+	 * known start would make backend connections easy to guess. */
+	if (ns_rand_bytes(&ni->ni_cursor, sizeof(ni->ni_cursor)) != 0) {
+		free(ni->ni_free_at);
+		ni->ni_free_at = NULL;
+		return -1;
+	}
 	return lp->lp_n_nat++;
 }
 
