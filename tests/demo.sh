@@ -33,6 +33,7 @@ body=$(in_cons curl -sS --max-time 10 --local-port 40123 http://10.0.0.5:443/)
 echo "   $body"
 
 say "nginx's access log: TCP peer (the NAT IP), its port, then the PROXY v2 source address and port"
+for _ in $(seq 20); do [ -s "$NGINX_LOG" ] && break; sleep 0.1; done	# written after the reply
 sed 's/^/   /' "$NGINX_LOG"
 
 say "consumer: curl http://10.0.0.8:443/ (endpoint pending-pe is Pending: refused, nothing reaches a backend)"

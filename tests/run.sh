@@ -7,7 +7,9 @@
 # integration script (tests/integration/test_*.sh).  Each prints TAP-like
 # lines "ok N - what" / "not ok N - what"; they are counted.  A suite that
 # exits non-zero, times out or prints no result line counts as one failure
-# more.  Nothing is skipped.
+# more, and so does a unit test that is not built or a script that leaves
+# network namespaces of its prefix (PL_NS_PREFIX, default "pl") behind.
+# Nothing is skipped; a PATTERN that matches no suite is a failure.
 set -u
 cd "$(dirname "$0")/.."
 pattern=${1:-}
@@ -25,6 +27,7 @@ run_suite() {
 	local name=$1 limit=$2; shift 2
 	local rc ok notok
 	case $name in *"$pattern"*) ;; *) return ;; esac
+	suites=$((suites + 1))
 	echo "=== $name"
 	timeout --kill-after=10 "$limit" "$@" >"$log" 2>&1
 	rc=$?
@@ -43,13 +46,54 @@ run_suite() {
 	fi
 }
 
-for bin in build/unit/test_* build/unit-san/test_*; do
-	[ -x "$bin" ] || continue
-	run_suite "$bin" 120 "$bin"
+# A suite that cannot run is a failure, never a skip.
+missing() {
+	case $1 in *"$pattern"*) ;; *) return ;; esac
+	echo "=== $1"
+	echo "# missing: $2"
+	failed=$((failed + 1)); suites=$((suites + 1))
+	failures+=("$1: $2")
+}
+
+# What a suite leaves in the namespaces of its prefix is killed and
+# removed here, and counted as a failure (a trap that did not run).
+# leftovers WHO [count|nocount]
+P=${PL_NS_PREFIX:-pl}
+leftovers() {
+	local ns pid left="" count=${2:-count}
+	for ns in $(ip netns list | awk '{print $1}' | grep -E "^$P-(cons|cons2|appl|prov)\$"); do
+		for pid in $(ip netns pids "$ns"); do kill -KILL "$pid" 2>/dev/null; done
+		ip netns del "$ns" && left="$left $ns"
+	done
+	if [ -n "$left" ]; then
+		echo "# $1 left network namespaces behind:$left (removed)"
+		[ "$count" = count ] || return 0
+		failed=$((failed + 1))
+		failures+=("$1: left network namespaces behind:$left")
+	fi
+	return 0
+}
+
+suites=0
+leftovers "an earlier run" nocount
+for src in tests/unit/test_*.c; do
+	name=$(basename "$src" .c)
+	for dir in build/unit build/unit-san; do
+		if [ -x "$dir/$name" ]; then
+			run_suite "$dir/$name" 120 "$dir/$name"
+		else
+			missing "$dir/$name" "not built from $src (run 'make test', which builds it)"
+		fi
+	done
 done
 for script in tests/integration/test_*.sh; do
 	run_suite "$script" 600 bash "$script"
+	case $script in *"$pattern"*) leftovers "$script" ;; esac
 done
+if [ "$suites" -eq 0 ]; then
+	failed=$((failed + 1))
+	failures+=("no suite matches '$pattern'")
+fi
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then

@@ -45,10 +45,12 @@ def parse_header(sock):
     ver, cmd = hdr[12] >> 4, hdr[12] & 0x0F
     if ver != 2:
         raise ValueError("version %d" % ver)
+    if cmd not in (0, 1):  # the spec: receivers must drop other commands
+        raise ValueError("command %d is neither LOCAL nor PROXY" % cmd)
     fam = hdr[13]
     length = int.from_bytes(hdr[14:16], "big")
     body = recv_exact(sock, length)
-    out = {"command": {0: "LOCAL", 1: "PROXY"}.get(cmd, cmd), "family": fam, "length": length}
+    out = {"command": ("LOCAL", "PROXY")[cmd], "family": fam, "length": length}
     if cmd == 1:
         if fam != 0x11:
             raise ValueError("family 0x%02x, want 0x11 (TCP over IPv4)" % fam)

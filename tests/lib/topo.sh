@@ -36,7 +36,7 @@ topo_offloads() {
 	[ "$mode" = on ] && return 0
 	for pair in "$P-cons c0" "$P-appl pe0" "$P-appl pv0" "$P-prov p0"; do
 		set -- $pair
-		ip netns exec "$1" ethtool -K "$2" rx off tx off tso off gso off gro off \
+		ip netns exec "$1" ethtool -K "$2" rx off tx off tso off gso off gro off lro off \
 			>/dev/null 2>&1 || { echo "topo: ethtool -K $2 failed" >&2; return 1; }
 	done
 }
