@@ -21,6 +21,7 @@ enum cfg_kind {
 	CFG_KIND_ENDPOINT,
 	CFG_KIND_APPROVAL,
 	CFG_KIND_APPLIANCE,
+	CFG_KIND_POOL,
 	CFG_KIND_SKIP,		/* a bad section: its keys are not checked */
 	CFG_KIND_MAX,
 };
@@ -30,11 +31,15 @@ enum cfg_kind {
 enum { NIC_K_INTERFACE = 0, NIC_K_ADDRESS, NIC_K_GATEWAY, NIC_K_ROLE, NIC_K_MAX };
 enum { SVC_K_FRONTEND_PORT = 0, SVC_K_BACKEND, SVC_K_NAT_IP, SVC_K_PROXY_PROTOCOL,
     SVC_K_NAT_PORT_RANGE, SVC_K_OWNER, SVC_K_VISIBILITY, SVC_K_AUTO_APPROVAL,
-    SVC_K_ALIAS_PREFIX, SVC_K_MAX };
+    SVC_K_ALIAS_PREFIX, SVC_K_RULE, SVC_K_DISTRIBUTION, SVC_K_IDLE_TIMEOUT, SVC_K_IDLE_RESET,
+    SVC_K_KEEPALIVE, SVC_K_FRONTEND_IP, SVC_K_FRONTEND_PROXY_PROTOCOL, SVC_K_MAX };
+enum { POOL_K_BACKEND = 0, POOL_K_PROBE, POOL_K_PROBE_PORT, POOL_K_PROBE_PATH,
+    POOL_K_PROBE_HOST, POOL_K_PROBE_INTERVAL, POOL_K_PROBE_TIMEOUT, POOL_K_PROBE_RISE,
+    POOL_K_PROBE_FALL, POOL_K_PROBE_EXPECT, POOL_K_RESET_ON_DOWN, POOL_K_MAX };
 enum { EP_K_NIC = 0, EP_K_IP, EP_K_SERVICE, EP_K_LINK_ID, EP_K_SUBSCRIPTION, EP_K_MAX };
 enum { APL_K_SECRET = 0, APL_K_REGION, APL_K_ALIAS_SUFFIX, APL_K_MAX };
 enum { APR_K_STATE = 0, APR_K_MESSAGE, APR_K_MAX };
-#define CFG_K_MAX 9
+#define CFG_K_MAX 32
 
 struct cfg_approval_decl {
 	char			ad_endpoint[CFG_NAME_MAX];
@@ -63,6 +68,10 @@ struct cfg_parse {
 	int			cp_svc_lines[CFG_MAX_SERVICES][CFG_K_MAX];
 	int			cp_ep_lines[CFG_MAX_ENDPOINTS][CFG_K_MAX];
 	int			cp_apl_lines[CFG_K_MAX];
+	int			cp_pool_lines[CFG_MAX_POOLS][CFG_K_MAX];
+	int			cp_rule_lines[CFG_MAX_SERVICES][CFG_MAX_RULES];
+	char			cp_rule_pool[CFG_MAX_SERVICES][CFG_MAX_RULES][CFG_NAME_MAX];
+	int			cp_svc_bad[CFG_MAX_SERVICES];	/* a bad rule or backend */
 	int			cp_has_appliance;
 	char			cp_ep_nic[CFG_MAX_ENDPOINTS][CFG_NAME_MAX];
 	char			cp_ep_service[CFG_MAX_ENDPOINTS][CFG_ALIAS_MAX];	/* name or alias */
@@ -73,7 +82,21 @@ struct cfg_parse {
 void cfg_error(struct cfg_parse *cp, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void cfg_finish(struct cfg_parse *cp);
+int cfg_pool_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line);
+int cfg_rule_key(struct cfg_parse *cp, const char *key, const char *value, int line);
+void cfg_finish_pools(struct cfg_parse *cp);
+void cfg_pool_defaults(struct cfg_pool *pool);
+int cfg_backend_nic(const struct pl_config *cfg, uint32_t addr);
+void cfg_finish_rules(struct cfg_parse *cp);
+const char *cfg_ntoa(uint32_t addr, char buf[static 16]);
 int cfg_alias(const struct cfg_appliance *ap, const struct cfg_service *svc,
     char out[static CFG_ALIAS_MAX]);
+
+/* A bad value: reported at its line as "[section] key: reason 'value'". */
+#define BAD(reason) do {						\
+	cfg_error(cp, cp->cp_file, line, "[%s] %s: %s '%s'", cp->cp_section, key, \
+	    (reason), value);						\
+	return -1;							\
+} while (0)
 
 #endif

@@ -35,6 +35,20 @@
 #define CFG_SECRET_MAX		64
 /* PREFIX.GUID.REGION.SUFFIX */
 #define CFG_ALIAS_MAX		(3 * CFG_NAME_MAX + 40)
+/* Load balancing: named pools, plus one made for each service that names
+ * a single backend; backends per pool; frontend rules per service. */
+#define CFG_MAX_POOLS		(2 * CFG_MAX_SERVICES)
+#define CFG_MAX_BACKENDS	32
+#define CFG_MAX_RULES		8
+#define CFG_WEIGHT_MAX		1000
+/* An HTTP probe's path and Host header. */
+#define CFG_PROBE_TEXT_MAX	128
+/* Defaults, as Azure's load balancer has them where it has one. */
+#define CFG_PROBE_INTERVAL_MS	5000
+#define CFG_PROBE_TIMEOUT_MS	2000
+#define CFG_PROBE_RISE		2
+#define CFG_PROBE_FALL		2
+#define CFG_IDLE_TIMEOUT_MS	(4 * 60 * 1000)
 /* Every drop file of one directory is read; more is surely a mistake. */
 #define CFG_MAX_FILES		256
 
@@ -71,6 +85,21 @@ struct cfg_appliance {
 	struct cfg_where ap_where;
 };
 
+enum cfg_probe {
+	CFG_PROBE_NONE = 0,	/* backends are taken as up */
+	CFG_PROBE_TCP,		/* a TCP handshake */
+	CFG_PROBE_HTTP,		/* GET a path, expect a status range */
+	CFG_PROBE_HTTPS,	/* the same over TLS (certificate not verified) */
+};
+
+/* Which fields of a connection choose its backend (Azure's names:
+ * Default, SourceIP, SourceIPProtocol). */
+enum cfg_distribution {
+	CFG_DIST_5TUPLE = 0,	/* source and destination address and port, protocol */
+	CFG_DIST_SOURCE_IP,	/* source and destination address */
+	CFG_DIST_SOURCE_IP_PROTO, /* the same and the protocol */
+};
+
 /* [nic NAME]: a host interface the appliance drives with its own stack. */
 struct cfg_nic {
 	char		nic_name[CFG_NAME_MAX];
@@ -82,12 +111,60 @@ struct cfg_nic {
 	struct cfg_where nic_where;
 };
 
+/* backend = A.B.C.D[:PORT] [weight=N] [drain] of a [pool]. */
+struct cfg_backend {
+	uint32_t	be_addr;
+	uint16_t	be_port;			/* 0: the rule's */
+	uint16_t	be_weight;			/* 1..CFG_WEIGHT_MAX */
+	int		be_drain;			/* no new connections */
+	int		be_line;
+};
+
+/* [pool NAME]: backends and how their health is probed. */
+struct cfg_pool {
+	char		pool_name[CFG_NAME_MAX];	/* "service:NAME" when implicit */
+	int		pool_implicit;			/* made from a service's backend = */
+	struct cfg_backend pool_backends[CFG_MAX_BACKENDS];
+	int		pool_n_backends;
+	enum cfg_probe	pool_probe;			/* probe = */
+	uint16_t	pool_probe_port;		/* probe_port =, 0: the backend's */
+	char		pool_probe_path[CFG_PROBE_TEXT_MAX];	/* probe_path =, default / */
+	char		pool_probe_host[CFG_PROBE_TEXT_MAX];	/* probe_host =, "" the address */
+	uint32_t	pool_probe_interval_ms;		/* probe_interval = */
+	uint32_t	pool_probe_timeout_ms;		/* probe_timeout = */
+	uint8_t		pool_probe_rise;		/* probe_rise = */
+	uint8_t		pool_probe_fall;		/* probe_fall = */
+	uint16_t	pool_expect_min;		/* probe_expect = MIN-MAX */
+	uint16_t	pool_expect_max;
+	int		pool_reset_on_down;		/* reset_on_down = */
+	struct cfg_where pool_where;
+};
+
+/* rule = FRONTEND_PORT -> POOL[:BACKEND_PORT] */
+struct cfg_rule {
+	uint16_t	ru_frontend_port;
+	int		ru_pool;			/* index */
+	uint16_t	ru_backend_port;		/* 0: each backend's own */
+};
+
 /* [service NAME]: what a provider publishes. */
 struct cfg_service {
 	char		svc_name[CFG_NAME_MAX];
-	uint16_t	svc_frontend_port;		/* frontend_port = */
+	uint16_t	svc_frontend_port;		/* frontend_port = (one-backend form) */
 	uint32_t	svc_backend_addr;		/* backend = A.B.C.D:PORT */
 	uint16_t	svc_backend_port;
+	struct cfg_rule	svc_rules[CFG_MAX_RULES];	/* rule =, or the one-backend form */
+	int		svc_n_rules;
+	enum cfg_distribution svc_distribution;		/* distribution = */
+	uint32_t	svc_idle_timeout_ms;		/* idle_timeout = */
+	int		svc_idle_reset;			/* idle_reset = */
+	int		svc_keepalive;			/* tcp_keepalive = IDLE, INTERVAL, COUNT | off */
+	uint32_t	svc_keepalive_idle_ms;
+	uint32_t	svc_keepalive_intvl_ms;
+	uint32_t	svc_keepalive_count;
+	uint32_t	svc_frontend_ip;		/* frontend_ip =, 0 if none */
+	int		svc_frontend_nic;		/* its provider NIC, -1 if none */
+	int		svc_frontend_proxy_protocol;	/* frontend_proxy_protocol = */
 	uint32_t	svc_nat_ips[CFG_MAX_NAT_IPS];	/* nat_ip = A, B, ... */
 	int		svc_nat_nics[CFG_MAX_NAT_IPS];	/* provider NIC of each */
 	int		svc_n_nat_ips;
@@ -127,6 +204,8 @@ struct pl_config {
 	int			n_nics;
 	struct cfg_service	services[CFG_MAX_SERVICES];
 	int			n_services;
+	struct cfg_pool		pools[CFG_MAX_POOLS];
+	int			n_pools;
 	struct cfg_endpoint	endpoints[CFG_MAX_ENDPOINTS];
 	int			n_endpoints;
 };

@@ -26,6 +26,13 @@ int cfg_parse_name_list(const char *s, char (*names)[CFG_NAME_MAX], int max, int
 int cfg_parse_hex(const char *s, uint8_t *out, int max);
 int cfg_parse_u32(const char *s, uint32_t *v);
 int cfg_parse_bool(const char *s, int *v);
+int cfg_parse_duration_ms(const char *s, uint32_t min_ms, uint32_t max_ms, uint32_t *ms);
+int cfg_parse_backend(const char *s, struct cfg_backend *be);
+int cfg_parse_rule(const char *s, uint16_t *front, char pool[static CFG_NAME_MAX], uint16_t *back);
+int cfg_parse_keepalive(const char *s, int *on, uint32_t *idle_ms, uint32_t *intvl_ms,
+    uint32_t *count);
+const char *cfg_probe_name(enum cfg_probe probe);
+const char *cfg_distribution_name(enum cfg_distribution dist);
 int cfg_valid_name(const char *s);
 int cfg_valid_alias(const char *s);
 uint32_t cfg_netmask(uint8_t len);

@@ -9,7 +9,7 @@
 #include "cfg-priv.h"
 #include "cfg.h"
 
-static const char *
+const char *
 cfg_ntoa(uint32_t addr, char buf[static INET_ADDRSTRLEN])
 {
 	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
@@ -182,7 +182,7 @@ static void
 cfg_finish_services(struct cfg_parse *cp)
 {
 	struct pl_config *cfg = cp->cp_cfg;
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN];
 
 	for (int i = 0; i < cfg->n_services; i++) {
 		struct cfg_service *s = &cfg->services[i];
@@ -211,12 +211,6 @@ cfg_finish_services(struct cfg_parse *cp)
 				cfg_error(cp, file, lines[SVC_K_NAT_IP], "[service %s] nat_ip: the network "
 				    "or broadcast address of [nic %s] '%s'", s->svc_name, nat->nic_name,
 				    cfg_ntoa(ip, a));
-			else if (lines[SVC_K_BACKEND] && nat->nic_gateway == 0 &&
-			    !cfg_in_subnet(s->svc_backend_addr, nat->nic_addr, nat->nic_prefixlen))
-				cfg_error(cp, file, lines[SVC_K_BACKEND], "[service %s] backend: outside the "
-				    "subnet of [nic %s] (NAT IP %s), which has no gateway '%s:%u'",
-				    s->svc_name, nat->nic_name, cfg_ntoa(ip, a),
-				    cfg_ntoa(s->svc_backend_addr, b), s->svc_backend_port);
 		}
 	}
 }
@@ -329,6 +323,8 @@ cfg_finish(struct cfg_parse *cp)
 {
 	cfg_finish_nics(cp);
 	cfg_finish_services(cp);
+	cfg_finish_pools(cp);
+	cfg_finish_rules(cp);
 	cfg_finish_aliases(cp);
 	cfg_finish_endpoints(cp);
 	cfg_finish_approvals(cp);

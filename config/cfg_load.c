@@ -12,8 +12,9 @@
  *                       address = A.B.C.D/LEN           required
  *                       gateway = A.B.C.D               optional, in the subnet
  *                       role = consumer | provider      required
- *   [service NAME]      frontend_port = 1..65535        required
- *                       backend = A.B.C.D:PORT          required
+ *   [service NAME]      rule = PORT -> POOL[:PORT]      repeatable (see cfg_lb.c), or:
+ *                       frontend_port = 1..65535        with backend =, one backend
+ *                       backend = A.B.C.D:PORT
  *                       nat_ip = A.B.C.D[, ...]         required, 1 to 8, in provider subnets
  *                       nat_port_range = MIN-MAX        optional, default 1024-65535
  *                       proxy_protocol = on | off       optional, default off
@@ -21,6 +22,13 @@
  *                       visibility = none | * | SUB, .. optional, default none
  *                       auto_approval = SUB, ...        optional, inside visibility
  *                       alias_prefix = NAME             optional, default the service name
+ *                       distribution = 5-tuple | source-ip | source-ip-protocol
+ *                       idle_timeout = DURATION         optional, default 4m
+ *                       idle_reset = on | off           optional, default off
+ *                       tcp_keepalive = off | IDLE, INTERVAL, COUNT
+ *                       frontend_ip = A.B.C.D           optional, on a provider NIC
+ *                       frontend_proxy_protocol = on | off  optional, default off
+ *   [pool NAME]         backends and probe: see cfg_lb.c
  *   [endpoint NAME]     nic = NIC                       required, a consumer NIC
  *                       ip = A.B.C.D                    required, in the NIC's subnet
  *                       service = SERVICE or ALIAS      required
@@ -52,6 +60,7 @@
 struct cfg_key {
 	const char	*k_name;
 	int		k_required;
+	int		k_repeat;	/* may be given more than once */
 };
 
 static const struct cfg_key cfg_nic_keys[NIC_K_MAX] = {
@@ -61,8 +70,8 @@ static const struct cfg_key cfg_nic_keys[NIC_K_MAX] = {
 	[NIC_K_ROLE] = { "role", 1 },
 };
 static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
-	[SVC_K_FRONTEND_PORT] = { "frontend_port", 1 },
-	[SVC_K_BACKEND] = { "backend", 1 },
+	[SVC_K_FRONTEND_PORT] = { "frontend_port", 0 },
+	[SVC_K_BACKEND] = { "backend", 0 },
 	[SVC_K_NAT_IP] = { "nat_ip", 1 },
 	[SVC_K_PROXY_PROTOCOL] = { "proxy_protocol", 0 },
 	[SVC_K_NAT_PORT_RANGE] = { "nat_port_range", 0 },
@@ -70,6 +79,26 @@ static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
 	[SVC_K_VISIBILITY] = { "visibility", 0 },
 	[SVC_K_AUTO_APPROVAL] = { "auto_approval", 0 },
 	[SVC_K_ALIAS_PREFIX] = { "alias_prefix", 0 },
+	[SVC_K_RULE] = { "rule", 0, 1 },
+	[SVC_K_DISTRIBUTION] = { "distribution", 0 },
+	[SVC_K_IDLE_TIMEOUT] = { "idle_timeout", 0 },
+	[SVC_K_IDLE_RESET] = { "idle_reset", 0 },
+	[SVC_K_KEEPALIVE] = { "tcp_keepalive", 0 },
+	[SVC_K_FRONTEND_IP] = { "frontend_ip", 0 },
+	[SVC_K_FRONTEND_PROXY_PROTOCOL] = { "frontend_proxy_protocol", 0 },
+};
+static const struct cfg_key cfg_pool_keys[POOL_K_MAX] = {
+	[POOL_K_BACKEND] = { "backend", 1, 1 },
+	[POOL_K_PROBE] = { "probe", 0 },
+	[POOL_K_PROBE_PORT] = { "probe_port", 0 },
+	[POOL_K_PROBE_PATH] = { "probe_path", 0 },
+	[POOL_K_PROBE_HOST] = { "probe_host", 0 },
+	[POOL_K_PROBE_INTERVAL] = { "probe_interval", 0 },
+	[POOL_K_PROBE_TIMEOUT] = { "probe_timeout", 0 },
+	[POOL_K_PROBE_RISE] = { "probe_rise", 0 },
+	[POOL_K_PROBE_FALL] = { "probe_fall", 0 },
+	[POOL_K_PROBE_EXPECT] = { "probe_expect", 0 },
+	[POOL_K_RESET_ON_DOWN] = { "reset_on_down", 0 },
 };
 static const struct cfg_key cfg_ep_keys[EP_K_MAX] = {
 	[EP_K_NIC] = { "nic", 1 },
@@ -99,6 +128,7 @@ static const struct {
 	[CFG_KIND_ENDPOINT] = { "endpoint", cfg_ep_keys, EP_K_MAX, CFG_MAX_ENDPOINTS },
 	[CFG_KIND_APPROVAL] = { "approval", cfg_apr_keys, APR_K_MAX, CFG_MAX_APPROVALS },
 	[CFG_KIND_APPLIANCE] = { "appliance", cfg_apl_keys, APL_K_MAX, 1 },
+	[CFG_KIND_POOL] = { "pool", cfg_pool_keys, POOL_K_MAX, CFG_MAX_SERVICES },
 };
 
 const char *
@@ -156,6 +186,8 @@ cfg_lines(struct cfg_parse *cp)
 		return cp->cp_ep_lines[cp->cp_index];
 	case CFG_KIND_APPLIANCE:
 		return cp->cp_apl_lines;
+	case CFG_KIND_POOL:
+		return cp->cp_pool_lines[cp->cp_index];
 	default:
 		return NULL;
 	}
@@ -196,6 +228,11 @@ cfg_find_decl(struct cfg_parse *cp, enum cfg_kind kind, const char *name)
 			if (strcmp(cfg->endpoints[i].ep_name, name) == 0)
 				return &cfg->endpoints[i].ep_where;
 		break;
+	case CFG_KIND_POOL:
+		for (int i = 0; i < cfg->n_pools; i++)
+			if (strcmp(cfg->pools[i].pool_name, name) == 0)
+				return &cfg->pools[i].pool_where;
+		break;
 	default:
 		break;
 	}
@@ -227,12 +264,12 @@ cfg_section_start(struct cfg_parse *cp, const char *section, int line)
 	}
 	memcpy(kind, section, klen);
 	kind[klen] = '\0';
-	for (int i = CFG_KIND_NIC; i <= CFG_KIND_APPLIANCE; i++)
+	for (int i = CFG_KIND_NIC; i <= CFG_KIND_POOL; i++)
 		if (strcmp(kind, cfg_kinds[i].kd_name) == 0)
 			k = (enum cfg_kind)i;
 	if (k == CFG_KIND_SKIP) {
 		cfg_error(cp, cp->cp_file, line, "[%s]: unknown section kind '%s' "
-		    "(expected appliance, nic, service, endpoint or approval)", section, kind);
+		    "(expected appliance, nic, service, pool, endpoint or approval)", section, kind);
 		return;
 	}
 	name = sp == NULL ? "" : sp + 1;
@@ -281,6 +318,9 @@ cfg_section_start(struct cfg_parse *cp, const char *section, int line)
 	case CFG_KIND_APPROVAL:
 		count = &cp->cp_n_approvals;
 		break;
+	case CFG_KIND_POOL:
+		count = &cfg->n_pools;
+		break;
 	default:
 		return;
 	}
@@ -301,6 +341,13 @@ cfg_section_start(struct cfg_parse *cp, const char *section, int line)
 		cfg_where_set(&cfg->services[cp->cp_index].svc_where, cp->cp_file, line);
 		cfg->services[cp->cp_index].svc_port_min = CFG_NAT_PORT_MIN;
 		cfg->services[cp->cp_index].svc_port_max = CFG_NAT_PORT_MAX;
+		cfg->services[cp->cp_index].svc_idle_timeout_ms = CFG_IDLE_TIMEOUT_MS;
+		cfg->services[cp->cp_index].svc_frontend_nic = -1;
+		break;
+	case CFG_KIND_POOL:
+		snprintf(cfg->pools[cp->cp_index].pool_name, CFG_NAME_MAX, "%s", name);
+		cfg_where_set(&cfg->pools[cp->cp_index].pool_where, cp->cp_file, line);
+		cfg_pool_defaults(&cfg->pools[cp->cp_index]);
 		break;
 	case CFG_KIND_ENDPOINT:
 		snprintf(cfg->endpoints[cp->cp_index].ep_name, CFG_NAME_MAX, "%s", name);
@@ -316,12 +363,6 @@ cfg_section_start(struct cfg_parse *cp, const char *section, int line)
 		break;
 	}
 }
-
-#define BAD(reason) do {						\
-	cfg_error(cp, cp->cp_file, line, "[%s] %s: %s '%s'", cp->cp_section, key, \
-	    (reason), value);						\
-	return -1;							\
-} while (0)
 
 static int
 cfg_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line)
@@ -403,6 +444,39 @@ cfg_svc_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 		break;
 	case SVC_K_PROXY_PROTOCOL:
 		if (cfg_parse_bool(value, &s->svc_proxy_protocol) != 0)
+			BAD("expected on or off, not");
+		break;
+	case SVC_K_RULE:
+		return cfg_rule_key(cp, key, value, line);
+	case SVC_K_DISTRIBUTION:
+		if (strcasecmp(value, "5-tuple") == 0)
+			s->svc_distribution = CFG_DIST_5TUPLE;
+		else if (strcasecmp(value, "source-ip") == 0)
+			s->svc_distribution = CFG_DIST_SOURCE_IP;
+		else if (strcasecmp(value, "source-ip-protocol") == 0)
+			s->svc_distribution = CFG_DIST_SOURCE_IP_PROTO;
+		else
+			BAD("expected 5-tuple, source-ip or source-ip-protocol, not");
+		break;
+	case SVC_K_IDLE_TIMEOUT:
+		if (cfg_parse_duration_ms(value, 1000, 86400000, &s->svc_idle_timeout_ms) != 0)
+			BAD("expected a duration from 1s to 24h (e.g. 240, 4m), not");
+		break;
+	case SVC_K_IDLE_RESET:
+		if (cfg_parse_bool(value, &s->svc_idle_reset) != 0)
+			BAD("expected on or off, not");
+		break;
+	case SVC_K_KEEPALIVE:
+		if (cfg_parse_keepalive(value, &s->svc_keepalive, &s->svc_keepalive_idle_ms,
+		    &s->svc_keepalive_intvl_ms, &s->svc_keepalive_count) != 0)
+			BAD("expected off or IDLE, INTERVAL, COUNT (e.g. 60s, 10s, 3), not");
+		break;
+	case SVC_K_FRONTEND_IP:
+		if (cfg_parse_ipv4(value, &s->svc_frontend_ip) != 0)
+			BAD("bad IPv4 address");
+		break;
+	case SVC_K_FRONTEND_PROXY_PROTOCOL:
+		if (cfg_parse_bool(value, &s->svc_frontend_proxy_protocol) != 0)
 			BAD("expected on or off, not");
 		break;
 	}
@@ -520,7 +594,7 @@ cfg_key(struct cfg_parse *cp, const char *key, const char *value, int line)
 		    key, value);
 		return;
 	}
-	if (cp->cp_seen & (1u << slot)) {
+	if ((cp->cp_seen & (1u << slot)) && !keys[slot].k_repeat) {
 		cfg_error(cp, cp->cp_file, line, "[%s] %s: key given twice in this section '%s'",
 		    cp->cp_section, key, value);
 		return;
@@ -543,9 +617,16 @@ cfg_key(struct cfg_parse *cp, const char *key, const char *value, int line)
 	case CFG_KIND_APPLIANCE:
 		rc = cfg_apl_key(cp, slot, key, value, line);
 		break;
+	case CFG_KIND_POOL:
+		rc = cfg_pool_key(cp, slot, key, value, line);
+		break;
 	default:
 		break;
 	}
+	/* A bad rule or backend is reported: no "missing rule" on top. */
+	if (rc != 0 && cp->cp_kind == CFG_KIND_SERVICE &&
+	    (slot == SVC_K_RULE || slot == SVC_K_FRONTEND_PORT || slot == SVC_K_BACKEND))
+		cp->cp_svc_bad[cp->cp_index] = 1;
 	/* A key's line is kept only when its value is good: the cross
 	 * checks look at valid values only (the bad one is reported). */
 	if (rc == 0 && (lines = cfg_lines(cp)) != NULL)

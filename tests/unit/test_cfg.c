@@ -509,6 +509,180 @@ test_example(void)
 	free(cfg);
 }
 
+/* Pools, rules, probes, idle and keepalive settings, the provider-side
+ * frontend, and the one-backend form as a pool of its own. */
+static void
+test_pools(void)
+{
+	struct pl_config *cfg = calloc(1, sizeof(*cfg));
+	const struct cfg_service *s;
+	const struct cfg_pool *p;
+	char *msgs = NULL;
+	int n;
+
+	clear_dir();
+	put("00-appliance.ini", appliance);
+	put("10-nics.ini", nics);
+	put("20-pools.ini",
+	    "[pool web]\n"
+	    "backend = 192.168.10.11:8443 weight=3\n"
+	    "backend = 192.168.10.12:8443\n"
+	    "backend = 192.168.10.13:8443 weight=2 drain\n"
+	    "probe = https\n"
+	    "probe_port = 9443\n"
+	    "probe_path = /healthz\n"
+	    "probe_host = web.example\n"
+	    "probe_interval = 500ms\n"
+	    "probe_timeout = 400ms\n"
+	    "probe_rise = 3\n"
+	    "probe_fall = 4\n"
+	    "probe_expect = 200-204\n"
+	    "reset_on_down = on\n");
+	put("30-services.ini",
+	    "[service lb]\n"
+	    "rule = 443 -> web\n"
+	    "rule = 80->web:8080\n"
+	    "nat_ip = 192.168.10.202\n"
+	    "distribution = source-ip\n"
+	    "idle_timeout = 2m\n"
+	    "idle_reset = on\n"
+	    "tcp_keepalive = 30s, 5, 4\n"
+	    "frontend_ip = 192.168.10.50\n"
+	    "frontend_proxy_protocol = on\n"
+	    "[service one]\n"
+	    "frontend_port = 8000\n"
+	    "backend = 192.168.10.21:80\n"
+	    "nat_ip = 192.168.10.203\n");
+	n = load(cfg, &msgs);
+	CHECK(n == 0, "a drop with a pool, rules and a one-backend service is valid (%d errors: %s)",
+	    n, msgs);
+	free(msgs);
+	p = &cfg->pools[0];
+	CHECK(cfg->n_pools == 2 && p->pool_n_backends == 3 &&
+	    p->pool_backends[0].be_weight == 3 && p->pool_backends[1].be_weight == 1 &&
+	    p->pool_backends[2].be_weight == 2 && p->pool_backends[2].be_drain &&
+	    p->pool_backends[2].be_port == 8443 && !p->pool_backends[0].be_drain &&
+	    p->pool_backends[0].be_addr == inet_addr("192.168.10.11") &&
+	    p->pool_backends[0].be_port == 8443,
+	    "pool web: three backends with weights 3, 1 (default), 2 and a drain flag");
+	CHECK(p->pool_probe == CFG_PROBE_HTTPS && p->pool_probe_port == 9443 &&
+	    strcmp(p->pool_probe_path, "/healthz") == 0 &&
+	    strcmp(p->pool_probe_host, "web.example") == 0 &&
+	    p->pool_probe_interval_ms == 500 && p->pool_probe_timeout_ms == 400 &&
+	    p->pool_probe_rise == 3 && p->pool_probe_fall == 4 &&
+	    p->pool_expect_min == 200 && p->pool_expect_max == 204 && p->pool_reset_on_down,
+	    "pool web: probe settings");
+	s = &cfg->services[0];
+	CHECK(s->svc_n_rules == 2 && s->svc_rules[0].ru_frontend_port == 443 &&
+	    s->svc_rules[0].ru_pool == 0 && s->svc_rules[0].ru_backend_port == 0 &&
+	    s->svc_rules[1].ru_frontend_port == 80 && s->svc_rules[1].ru_backend_port == 8080,
+	    "service lb: rules 443 -> web and 80 -> web:8080");
+	CHECK(s->svc_distribution == CFG_DIST_SOURCE_IP && s->svc_idle_timeout_ms == 120000 &&
+	    s->svc_idle_reset && s->svc_keepalive && s->svc_keepalive_idle_ms == 30000 &&
+	    s->svc_keepalive_intvl_ms == 5000 && s->svc_keepalive_count == 4,
+	    "service lb: distribution, idle timeout, idle reset, keepalive");
+	CHECK(s->svc_frontend_ip == inet_addr("192.168.10.50") && s->svc_frontend_nic == 1 &&
+	    s->svc_frontend_proxy_protocol, "service lb: provider-side frontend on provider0");
+	s = &cfg->services[1];
+	p = &cfg->pools[1];
+	CHECK(s->svc_n_rules == 1 && s->svc_rules[0].ru_frontend_port == 8000 &&
+	    s->svc_rules[0].ru_pool == 1 && strcmp(p->pool_name, "service:one") == 0 &&
+	    p->pool_implicit && p->pool_n_backends == 1 && p->pool_probe == CFG_PROBE_NONE &&
+	    p->pool_backends[0].be_port == 80 &&
+	    s->svc_idle_timeout_ms == CFG_IDLE_TIMEOUT_MS && !s->svc_idle_reset &&
+	    s->svc_distribution == CFG_DIST_5TUPLE && s->svc_frontend_nic == -1,
+	    "service one: frontend_port + backend is a pool of its own, defaults apply");
+
+	clear_dir();
+	put("00-appliance.ini", appliance);
+	put("10-nics.ini", nics);
+	put("20-pools.ini",
+	    "[pool a]\n"				/* 1 */
+	    "backend = 192.168.10.11:80\n"		/* 2 */
+	    "backend = 192.168.10.11:80\n"		/* 3 */
+	    "backend = 192.168.10.12 weight=0\n"	/* 4 */
+	    "backend = 192.168.10.13\n"		/* 5 */
+	    "probe = tcp\n"				/* 6 */
+	    "probe_path = /x\n"			/* 7 */
+	    "probe_interval = 1s\n"			/* 8 */
+	    "probe_timeout = 2s\n"			/* 9 */
+	    "probe = udp\n"				/* 10 */
+	    "[pool b]\n"				/* 11 */
+	    "probe = http\n");				/* 12 */
+	put("30-services.ini",
+	    "[service x]\n"				/* 1 */
+	    "rule = 443 -> nosuch\n"			/* 2 */
+	    "rule = 443 -> b:1\n"			/* 3 */
+	    "rule = 80 => a\n"				/* 4 */
+	    "nat_ip = 192.168.10.202\n"		/* 5 */
+	    "frontend_ip = 10.0.0.50\n"		/* 6 */
+	    "idle_timeout = 0\n"			/* 7 */
+	    "tcp_keepalive = on\n"			/* 8 */
+	    "[service y]\n"				/* 9 */
+	    "rule = 443 -> a\n"			/* 10 */
+	    "frontend_port = 443\n"			/* 11 */
+	    "nat_ip = 192.168.10.203\n"		/* 12 */
+	    "frontend_ip = 192.168.10.202\n"		/* 13 */
+	    "[service z]\n"				/* 14 */
+	    "nat_ip = 192.168.10.204\n"		/* 15 */
+	    "distribution = round-robin\n");		/* 16 */
+	n = load(cfg, &msgs);
+	CHECK(has_error(msgs, "20-pools.ini", 3, "listed twice, first at line 2"),
+	    "a backend listed twice in a pool is refused");
+	CHECK(has_error(msgs, "20-pools.ini", 4, "backend: expected A.B.C.D[:PORT]"),
+	    "weight 0 is refused (drain is the way to stop new connections)");
+	CHECK(has_error(msgs, "20-pools.ini", 5, "the probe needs a port"),
+	    "a probed backend without a port, with no probe_port, is refused");
+	CHECK(has_error(msgs, "20-pools.ini", 7, "only for probe = http or https"),
+	    "probe_path on a TCP probe is refused");
+	CHECK(has_error(msgs, "20-pools.ini", 9, "longer than probe_interval"),
+	    "a probe timeout longer than the interval is refused");
+	CHECK(has_error(msgs, "20-pools.ini", 10, "probe: key given twice"),
+	    "probe given twice is refused");
+	CHECK(has_error(msgs, "20-pools.ini", 11, "missing required key 'backend'"),
+	    "a pool without backends is refused");
+	CHECK(has_error(msgs, "30-services.ini", 2, "no [pool nosuch]"), "an unknown pool is refused");
+	CHECK(has_error(msgs, "30-services.ini", 3, "frontend port 443 is taken by the rule at line 2"),
+	    "two rules on one frontend port are refused");
+	CHECK(has_error(msgs, "30-services.ini", 4, "rule: expected FRONTEND_PORT -> POOL"),
+	    "a malformed rule is refused");
+	CHECK(has_error(msgs, "30-services.ini", 6, "frontend_ip: not inside the subnet of any provider"),
+	    "a frontend IP outside the provider subnets is refused");
+	CHECK(has_error(msgs, "30-services.ini", 7, "idle_timeout: expected a duration"),
+	    "an idle timeout of 0 is refused");
+	CHECK(has_error(msgs, "30-services.ini", 8, "tcp_keepalive: expected off or IDLE"),
+	    "tcp_keepalive = on without timings is refused");
+	CHECK(has_error(msgs, "30-services.ini", 11, "give rule = lines or frontend_port and backend, not both"),
+	    "rules and the one-backend form together are refused");
+	CHECK(has_error(msgs, "30-services.ini", 14, "missing rule = PORT -> POOL"),
+	    "a service without rule or backend is refused");
+	CHECK(has_error(msgs, "30-services.ini", 16, "distribution: expected 5-tuple"),
+	    "an unknown distribution is refused");
+	CHECK(n == 16, "16 errors in all (%d)", n);
+	free(msgs);
+
+	clear_dir();
+	put("00-appliance.ini", appliance);
+	put("10-nics.ini", nics);
+	put("20-pools.ini", "[pool a]\nbackend = 192.168.10.11\nbackend = 192.168.10.12:80\n");
+	put("30-services.ini",
+	    "[service x]\n"				/* 1 */
+	    "rule = 443 -> a\n"			/* 2 */
+	    "nat_ip = 192.168.10.202\n"		/* 3 */
+	    "frontend_ip = 192.168.10.203\n"		/* 4 */
+	    "[service y]\n"				/* 5 */
+	    "rule = 443 -> a:80\n"			/* 6 */
+	    "nat_ip = 192.168.10.203\n");		/* 7 */
+	n = load(cfg, &msgs);
+	CHECK(has_error(msgs, "30-services.ini", 2, "has a backend without a port (line 2)"),
+	    "a rule without a backend port over a backend without one is refused");
+	CHECK(has_error(msgs, "30-services.ini", 4, "frontend_ip: a NAT IP of [service y]"),
+	    "a frontend IP that is another service's NAT IP is refused");
+	CHECK(n == 2, "2 errors in all (%d)", n);
+	free(msgs);
+	free(cfg);
+}
+
 int
 main(void)
 {
@@ -523,6 +697,7 @@ main(void)
 	test_nat();
 	test_visibility();
 	test_disconnected();
+	test_pools();
 	test_example();
 	clear_dir();
 	rmdir(tmpdir);
