@@ -94,7 +94,7 @@ $(BUILD)/san/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 $(BUILD)/san/libmbedtls.a: $(SAN_MBEDTLS_OBJS)
 	rm -f $@ && ar rcs $@ $^
 $(BUILD)/privlinkd-san: $(SAN_OWN_OBJS) $(BUILD)/san/ini.o $(SAN_LWIP_OBJS) $(BUILD)/san/libmbedtls.a
-	$(HOSTCC) $(SAN_FLAGS) -o $@ $^
+	$(HOSTCC) $(SAN_FLAGS) -o $@ $^ -lm
 
 # --- unit tests: host compiler, plain and with ASan+UBSan ------------------
 # Each tests/unit/test_X.c links the modules it names in UNIT_DEPS_X; inih
@@ -104,8 +104,10 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_DEPS_test_ppv2 = firmware/ppv2.c
 UNIT_DEPS_test_cfg = $(CONFIG_SRCS)
 UNIT_INIH_test_cfg = 1
+UNIT_DEPS_test_lb = firmware/lb.c
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
-UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c $(CACHE)/deps.mk
+UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c firmware/lb.c \
+	$(CACHE)/deps.mk
 
 $(BUILD)/unit/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
@@ -116,11 +118,11 @@ $(BUILD)/unit-san/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_SRC_DEPS) $(BUILD)/unit/ini.o $(BUILD)/san/libmbedtls.a
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(UNIT_DEPS_$*) $(if $(UNIT_INIH_$*),$(BUILD)/unit/ini.o) \
-		$(BUILD)/san/libmbedtls.a
+		$(BUILD)/san/libmbedtls.a -lm
 $(BUILD)/unit-san/%: tests/unit/%.c $(UNIT_SRC_DEPS) $(BUILD)/unit-san/ini.o $(BUILD)/san/libmbedtls.a
 	@mkdir -p $(dir $@)
 	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_DEPS_$*) \
-		$(if $(UNIT_INIH_$*),$(BUILD)/unit-san/ini.o) $(BUILD)/san/libmbedtls.a
+		$(if $(UNIT_INIH_$*),$(BUILD)/unit-san/ini.o) $(BUILD)/san/libmbedtls.a -lm
 
 unit-bins: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS)) $(addprefix $(BUILD)/unit-san/,$(UNIT_TESTS))
 

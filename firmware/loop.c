@@ -102,11 +102,17 @@ loop_setup_ports(struct pl_loop *lp)
 		if (lp->lp_ep_netif[e] == NULL)
 			return -1;
 	}
-	for (int s = 0; s < cfg->n_services; s++)
-		for (int k = 0; k < cfg->services[s].svc_n_nat_ips; k++)
-			if (loop_addr(lp, cfg->services[s].svc_nat_nics[k],
-			    cfg->services[s].svc_nat_ips[k]) == NULL)
+	for (int s = 0; s < cfg->n_services; s++) {
+		const struct cfg_service *svc = &cfg->services[s];
+
+		for (int k = 0; k < svc->svc_n_nat_ips; k++)
+			if (loop_addr(lp, svc->svc_nat_nics[k], svc->svc_nat_ips[k]) == NULL)
 				return -1;
+		if (svc->svc_frontend_nic != -1 &&
+		    (lp->lp_fe_netif[s] = loop_addr(lp, svc->svc_frontend_nic,
+		    svc->svc_frontend_ip)) == NULL)
+			return -1;
+	}
 	return nat_setup(lp);
 }
 
@@ -220,7 +226,14 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 		if (cfg->endpoints[e].ep_state == CFG_APPROVAL_APPROVED &&
 		    relay_listen(lp, e) != 0)
 			return -1;
-	return 0;
+	for (int s = 0; s < cfg->n_services; s++)
+		if (cfg->services[s].svc_frontend_nic != -1 && relay_listen_frontend(lp, s) != 0)
+			return -1;
+	if (ns_rand_bytes(&lp->lp_lb_seed, sizeof(lp->lp_lb_seed)) != 0) {
+		log_warnx("random source: no seed for the flow hash");
+		return -1;
+	}
+	return health_start(lp);
 }
 
 static int
@@ -318,8 +331,11 @@ void
 loop_teardown(struct pl_loop *lp)
 {
 	if (lp->lp_cfg != NULL) {
+		health_stop(lp);
 		for (int e = 0; e < lp->lp_cfg->n_endpoints; e++)
 			relay_unlisten(lp, e);
+		for (int s = 0; s < lp->lp_cfg->n_services; s++)
+			relay_unlisten_frontend(lp, s);
 		relay_cut_all(lp);
 	}
 	nat_teardown(lp);

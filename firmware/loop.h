@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "cfg-t.h"
+#include "health.h"
 #include "nat-t.h"
 #include "netstack.h"
 #include "relay-t.h"
@@ -27,10 +28,17 @@ struct pl_loop {
 	int			lp_n_nat;
 	int			lp_svc_nat[CFG_MAX_SERVICES][CFG_MAX_NAT_IPS];	/* into lp_nat */
 	unsigned int		lp_svc_rr[CFG_MAX_SERVICES];	/* next NAT IP to try */
-	struct relay_listener	lp_listeners[CFG_MAX_ENDPOINTS];
+	struct relay_listener	lp_listeners[CFG_MAX_ENDPOINTS][CFG_MAX_RULES];
+	struct netif		*lp_fe_netif[CFG_MAX_SERVICES];	/* provider-side frontends */
+	struct relay_listener	lp_fe_listeners[CFG_MAX_SERVICES][CFG_MAX_RULES];
 	struct relay_conn	*lp_conns;			/* live, linked */
 	struct relay_stats	lp_relay_stats;
 	struct relay_ep_stats	lp_ep_stats[CFG_MAX_ENDPOINTS];
+	struct relay_ep_stats	lp_fe_stats[CFG_MAX_SERVICES];
+	uint64_t		lp_svc_no_backend[CFG_MAX_SERVICES];	/* refused: pool all down */
+	struct backend_health	lp_health[CFG_MAX_POOLS][CFG_MAX_BACKENDS];
+	struct probe		*lp_probes;
+	uint64_t		lp_lb_seed;			/* keys the flow hash */
 	const char		*lp_status_path;		/* -s FILE */
 	time_t			lp_started;
 };

@@ -39,6 +39,9 @@ enum relay_event {
 	RELAY_EV_NAT_EXHAUSTED,		/* no free port on any NAT IP */
 	RELAY_EV_NO_MEMORY,
 	RELAY_EV_CUT,			/* reset by the appliance: unapproved, shutdown */
+	RELAY_EV_NO_BACKEND,		/* refused: no backend of the pool is up */
+	RELAY_EV_IDLE,			/* idle_timeout expired */
+	RELAY_EV_BACKEND_DOWN,		/* reset: its backend went down (reset_on_down) */
 	RELAY_EV_MAX,
 };
 
@@ -56,7 +59,11 @@ struct relay_end {
 
 struct relay_conn {
 	struct pl_loop		*rc_loop;
-	int			rc_endpoint;	/* config index */
+	int			rc_endpoint;	/* config index, -1: the provider-side frontend */
+	int			rc_service;	/* config index */
+	int			rc_pool;	/* config index */
+	int			rc_backend;	/* in the pool, -1 once a reload removed it */
+	uint32_t		rc_last_ms;	/* sys_now() of the last payload either way */
 	enum relay_state	rc_state;
 	int			rc_ticks;	/* poll ticks while connecting */
 	int			rc_nat;		/* lp_nat index, -1 before one is held */
@@ -66,14 +73,17 @@ struct relay_conn {
 	struct relay_conn	*rc_prev, *rc_next;
 };
 
-/* A private endpoint's listener. */
+/* A listener: a private endpoint's, or a service's provider-side
+ * frontend's, on one rule's frontend port. */
 struct relay_listener {
 	struct pl_loop		*rl_loop;
-	int			rl_endpoint;	/* config index */
+	int			rl_endpoint;	/* config index, -1: the frontend */
+	int			rl_service;
+	int			rl_rule;
 	struct tcp_pcb		*rl_pcb;
 };
 
-/* Per endpoint, for the status report. */
+/* Per endpoint (and per service frontend), for the status report. */
 struct relay_ep_stats {
 	unsigned int		es_live;
 	uint64_t		es_accepted;

@@ -1,8 +1,10 @@
 /*
- * The TCP full proxy: a listener per approved private endpoint on its
- * consumer NIC; per accepted consumer connection, a connection from the
- * service's NAT IP on the provider NIC to the backend, a PROXY v2 header
- * first when the service asks for it, then a byte relay in both
+ * The TCP full proxy: a listener per approved private endpoint and rule
+ * of its service on its consumer NIC (and per rule on a service's
+ * provider-side frontend IP); per accepted connection, a backend of the
+ * rule's pool chosen by the service's distribution among those up, a
+ * connection to it from the service's NAT IP on the provider NIC, a PROXY
+ * v2 header first when the service asks for it, then a byte relay in both
  * directions.
  *
  * Backpressure: bytes read from one end stay queued (and unacknowledged
@@ -14,13 +16,19 @@
  * its queue is drained; the connection ends when both directions have.
  * A reset or error on one end resets the other.
  */
+#include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 
 #include "lwip/ip.h"
 #include "lwip/pbuf.h"
+#include "lwip/sys.h"
 #include "lwip/tcp.h"
+/* tcp_abandon(): forget a connection without a reset (idle expiry). */
+#include "lwip/priv/tcp_priv.h"
 
+#include "health.h"
+#include "lb.h"
 #include "log.h"
 #include "nat.h"
 #include "ppv2.h"
@@ -37,6 +45,9 @@ static const char *const relay_event_names[RELAY_EV_MAX] = {
 	[RELAY_EV_NAT_EXHAUSTED] = "nat_ports_exhausted",
 	[RELAY_EV_NO_MEMORY] = "no_memory",
 	[RELAY_EV_CUT] = "cut_by_appliance",
+	[RELAY_EV_NO_BACKEND] = "no_healthy_backend",
+	[RELAY_EV_IDLE] = "idle_timeout",
+	[RELAY_EV_BACKEND_DOWN] = "backend_down",
 };
 
 const char *
@@ -49,6 +60,22 @@ static void
 relay_count(struct pl_loop *lp, enum relay_event ev)
 {
 	lp->lp_relay_stats.rs_events[ev]++;
+}
+
+/* The counters a connection or listener belongs to. */
+static struct relay_ep_stats *
+relay_stats_of(struct pl_loop *lp, int endpoint, int service)
+{
+	return endpoint >= 0 ? &lp->lp_ep_stats[endpoint] : &lp->lp_fe_stats[service];
+}
+
+static const char *
+relay_name(const struct relay_conn *rc)
+{
+	const struct pl_config *cfg = rc->rc_loop->lp_cfg;
+
+	return rc->rc_endpoint >= 0 ? cfg->endpoints[rc->rc_endpoint].ep_name :
+	    cfg->services[rc->rc_service].svc_name;
 }
 
 static struct relay_end *
@@ -89,7 +116,9 @@ relay_free(struct relay_conn *rc, int graceful)
 	if (rc->rc_next != NULL)
 		rc->rc_next->rc_prev = rc->rc_prev;
 	lp->lp_relay_stats.rs_live--;
-	lp->lp_ep_stats[rc->rc_endpoint].es_live--;
+	relay_stats_of(lp, rc->rc_endpoint, rc->rc_service)->es_live--;
+	if (rc->rc_backend != -1)
+		lp->lp_health[rc->rc_pool][rc->rc_backend].bh_live--;
 	free(rc);
 }
 
@@ -196,6 +225,8 @@ relay_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 			pbuf_free(p);
 		return relay_end(end->re_conn, pcb, RELAY_EV_NO_MEMORY);
 	}
+	if (p != NULL)
+		end->re_conn->rc_last_ms = sys_now();
 	if (p == NULL) {
 		end->re_eof = 1;
 	} else if (end->re_queue == NULL) {
@@ -242,10 +273,38 @@ relay_err_cb(void *arg, err_t err)
 		    RELAY_EV_RESET_BY_BACKEND;
 	else
 		why = RELAY_EV_RESET_BY_CONSUMER;
-	log_debug("endpoint %s: connection ended: %s (lwIP error %d)",
-	    rc->rc_loop->lp_cfg->endpoints[rc->rc_endpoint].ep_name,
+	log_debug("%s: connection ended: %s (lwIP error %d)", relay_name(rc),
 	    relay_event_name(why), (int)err);
 	relay_end(rc, NULL, why);
+}
+
+/*
+ * idle_timeout expired.  With idle_reset, both sides get a reset, as
+ * Azure's "TCP reset on idle" sends.  Without, the connection is
+ * forgotten without a packet (Azure's default): whichever side speaks next
+ * gets a reset from lwIP, which no longer knows it.  The NAT port is held
+ * for a TIME_WAIT either way, since the backend may still hold the
+ * connection.
+ */
+static err_t
+relay_idle(struct relay_conn *rc, struct tcp_pcb *self)
+{
+	struct tcp_pcb *pcbs[2] = { rc->rc_front.re_pcb, rc->rc_back.re_pcb };
+	int reset = rc->rc_loop->lp_cfg->services[rc->rc_service].svc_idle_reset;
+	err_t ret = ERR_OK;
+
+	relay_count(rc->rc_loop, RELAY_EV_IDLE);
+	for (int i = 0; i < 2; i++) {
+		if (pcbs[i] == NULL)
+			continue;
+		relay_detach(pcbs[i]);
+		tcp_abandon(pcbs[i], reset);
+		if (pcbs[i] == self)
+			ret = ERR_ABRT;
+	}
+	rc->rc_front.re_pcb = rc->rc_back.re_pcb = NULL;
+	relay_free(rc, 1);
+	return ret;
 }
 
 static err_t
@@ -260,6 +319,9 @@ relay_poll_cb(void *arg, struct tcp_pcb *pcb)
 	if (rc->rc_state == RELAY_CONNECTING &&
 	    ++rc->rc_ticks * RELAY_POLL_TICKS >= RELAY_CONNECT_TIMEOUT_S * 2)
 		return relay_end(rc, pcb, RELAY_EV_BACKEND_TIMEOUT);
+	if (rc->rc_state == RELAY_OPEN && sys_now() - rc->rc_last_ms >=
+	    rc->rc_loop->lp_cfg->services[rc->rc_service].svc_idle_timeout_ms)
+		return relay_idle(rc, pcb);
 	return ERR_OK;
 }
 
@@ -277,11 +339,12 @@ relay_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 	rc = end->re_conn;
 	if (err != ERR_OK)
 		return relay_end(rc, pcb, RELAY_EV_BACKEND_REFUSED);
-	ep = &rc->rc_loop->lp_cfg->endpoints[rc->rc_endpoint];
-	svc = &rc->rc_loop->lp_cfg->services[ep->ep_service];
+	ep = rc->rc_endpoint >= 0 ? &rc->rc_loop->lp_cfg->endpoints[rc->rc_endpoint] : NULL;
+	svc = &rc->rc_loop->lp_cfg->services[rc->rc_service];
 	rc->rc_state = RELAY_OPEN;
+	rc->rc_last_ms = sys_now();
 
-	if (svc->svc_proxy_protocol) {
+	if (ep != NULL ? svc->svc_proxy_protocol : svc->svc_frontend_proxy_protocol) {
 		struct tcp_pcb *front = rc->rc_front.re_pcb;
 		struct ppv2_tcp4 pp;
 		uint8_t hdr[PPV2_MAX_LEN];
@@ -292,8 +355,9 @@ relay_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 		pp.pp_dst_addr = ip_2_ip4(&front->local_ip)->addr;
 		pp.pp_src_port = front->remote_port;
 		pp.pp_dst_port = front->local_port;
-		pp.pp_has_link_id = 1;
-		pp.pp_link_id = ep->ep_link_id;
+		/* Only a private endpoint has a link id. */
+		pp.pp_has_link_id = ep != NULL;
+		pp.pp_link_id = ep != NULL ? ep->ep_link_id : 0;
 		n = ppv2_write_tcp4(hdr, sizeof(hdr), &pp);
 		/* A fresh send buffer always has room for the header. */
 		if (n == 0 || tcp_write(pcb, hdr, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
@@ -309,17 +373,56 @@ relay_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ret == ERR_ABRT ? ERR_ABRT : ERR_OK;
 }
 
+/* Keepalive probes on a relayed pcb, when the service asks for them. */
+static void
+relay_keepalive(struct tcp_pcb *pcb, const struct cfg_service *svc)
+{
+	if (!svc->svc_keepalive)
+		return;
+	ip_set_option(pcb, SOF_KEEPALIVE);
+	pcb->keep_idle = svc->svc_keepalive_idle_ms;
+	pcb->keep_intvl = svc->svc_keepalive_intvl_ms;
+	pcb->keep_cnt = svc->svc_keepalive_count;
+}
+
+/*
+ * The backend of the listener's rule for this connection, by the
+ * service's distribution among the pool's backends that are up and not
+ * drained.  -1 when there is none.
+ */
+static int
+relay_choose(struct pl_loop *lp, const struct relay_listener *rl, struct tcp_pcb *front)
+{
+	const struct cfg_service *svc = &lp->lp_cfg->services[rl->rl_service];
+	int pool = svc->svc_rules[rl->rl_rule].ru_pool;
+	uint8_t eligible[CFG_MAX_BACKENDS];
+	struct lb_flow fl;
+
+	if (health_eligible(lp, pool, eligible) == 0)
+		return -1;
+	fl.fl_src = ip_2_ip4(&front->remote_ip)->addr;
+	fl.fl_dst = ip_2_ip4(&front->local_ip)->addr;
+	fl.fl_sport = front->remote_port;
+	fl.fl_dport = front->local_port;
+	fl.fl_proto = IP_PROTO_TCP;
+	return lb_pick(&lp->lp_cfg->pools[pool], eligible,
+	    lb_flow_hash(&fl, svc->svc_distribution, lp->lp_lb_seed));
+}
+
 static err_t
 relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 {
 	struct relay_listener *rl = arg;
 	struct pl_loop *lp = rl->rl_loop;
-	const struct cfg_endpoint *ep = &lp->lp_cfg->endpoints[rl->rl_endpoint];
-	const struct cfg_service *svc = &lp->lp_cfg->services[ep->ep_service];
+	const struct cfg_service *svc = &lp->lp_cfg->services[rl->rl_service];
+	const struct cfg_rule *rule = &svc->svc_rules[rl->rl_rule];
+	const struct cfg_backend *be;
+	struct relay_ep_stats *es = relay_stats_of(lp, rl->rl_endpoint, rl->rl_service);
 	struct nat_ip *ni;
 	struct relay_conn *rc;
 	struct tcp_pcb *back;
 	ip_addr_t backend;
+	int b;
 
 	if (err != ERR_OK || front == NULL)
 		return ERR_VAL;
@@ -328,12 +431,23 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 		tcp_abort(front);
 		return ERR_ABRT;
 	}
+	/* Every backend down: reset now, never leave the consumer hanging. */
+	if ((b = relay_choose(lp, rl, front)) == -1) {
+		relay_count(lp, RELAY_EV_NO_BACKEND);
+		lp->lp_svc_no_backend[rl->rl_service]++;
+		tcp_abort(front);
+		return ERR_ABRT;
+	}
+	be = &lp->lp_cfg->pools[rule->ru_pool].pool_backends[b];
 	rc = calloc(1, sizeof(*rc));
 	back = tcp_new_ip_type(IPADDR_TYPE_V4);
 	if (rc == NULL || back == NULL)
 		goto nomem;
 	rc->rc_loop = lp;
 	rc->rc_endpoint = rl->rl_endpoint;
+	rc->rc_service = rl->rl_service;
+	rc->rc_pool = rule->ru_pool;
+	rc->rc_backend = b;
 	rc->rc_state = RELAY_CONNECTING;
 	rc->rc_nat = -1;
 	rc->rc_front.re_conn = rc;
@@ -348,7 +462,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 		uint16_t port;
 		err_t berr;
 
-		if (tries == RELAY_NAT_TRIES || nat_alloc(lp, ep->ep_service, &nat, &port) != 0) {
+		if (tries == RELAY_NAT_TRIES || nat_alloc(lp, rl->rl_service, &nat, &port) != 0) {
 			relay_count(lp, RELAY_EV_NAT_EXHAUSTED);
 			tcp_abort(back);
 			free(rc);
@@ -374,18 +488,23 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	tcp_poll(back, relay_poll_cb, RELAY_POLL_TICKS);
 	tcp_nagle_disable(front);
 	tcp_nagle_disable(back);
+	relay_keepalive(front, svc);
+	relay_keepalive(back, svc);
 
 	rc->rc_next = lp->lp_conns;
 	if (lp->lp_conns != NULL)
 		lp->lp_conns->rc_prev = rc;
 	lp->lp_conns = rc;
 	lp->lp_relay_stats.rs_live++;
-	lp->lp_ep_stats[rl->rl_endpoint].es_live++;
-	lp->lp_ep_stats[rl->rl_endpoint].es_accepted++;
+	es->es_live++;
+	es->es_accepted++;
+	lp->lp_health[rc->rc_pool][b].bh_live++;
+	lp->lp_health[rc->rc_pool][b].bh_total++;
 	relay_count(lp, RELAY_EV_ACCEPTED);
 
-	ip_addr_set_ip4_u32_val(backend, svc->svc_backend_addr);
-	if (tcp_connect(back, &backend, svc->svc_backend_port, relay_connected_cb) != ERR_OK) {
+	ip_addr_set_ip4_u32_val(backend, be->be_addr);
+	if (tcp_connect(back, &backend, rule->ru_backend_port != 0 ? rule->ru_backend_port :
+	    be->be_port, relay_connected_cb) != ERR_OK) {
 		/* back was never handed to lwIP's lists as connecting: it is
 		 * ours to free; relay_end aborts both. */
 		return relay_end(rc, front, RELAY_EV_BACKEND_REFUSED);
@@ -401,19 +520,17 @@ nomem:
 	return ERR_ABRT;
 }
 
-/* Starts the listener of an approved endpoint.  0 or -1 (logged). */
-int
-relay_listen(struct pl_loop *lp, int endpoint)
+/* One listener on netif's address and port.  0 or -1 (logged). */
+static int
+relay_listen_one(struct pl_loop *lp, struct relay_listener *rl, struct netif *netif,
+    uint16_t port, const char *who)
 {
-	const struct cfg_endpoint *ep = &lp->lp_cfg->endpoints[endpoint];
-	const struct cfg_service *svc = &lp->lp_cfg->services[ep->ep_service];
-	struct relay_listener *rl = &lp->lp_listeners[endpoint];
 	struct tcp_pcb *pcb, *lpcb;
 	err_t err;
 
 	pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
 	if (pcb == NULL) {
-		log_warnx("endpoint %s: no memory for a listener", ep->ep_name);
+		log_warnx("%s: no memory for a listener", who);
 		return -1;
 	}
 	/*
@@ -425,35 +542,31 @@ relay_listen(struct pl_loop *lp, int endpoint)
 	 * for the next bind to pass.
 	 */
 	ip_set_option(pcb, SOF_REUSEADDR);
-	tcp_bind_netif(pcb, lp->lp_ep_netif[endpoint]);
-	err = tcp_bind(pcb, netif_ip_addr4(lp->lp_ep_netif[endpoint]), svc->svc_frontend_port);
+	tcp_bind_netif(pcb, netif);
+	err = tcp_bind(pcb, netif_ip_addr4(netif), port);
 	if (err != ERR_OK) {
-		log_warnx("endpoint %s: bind port %u: lwIP error %d", ep->ep_name,
-		    svc->svc_frontend_port, (int)err);
+		log_warnx("%s: bind port %u: lwIP error %d", who, port, (int)err);
 		tcp_abort(pcb);
 		return -1;
 	}
 	ip_reset_option(pcb, SOF_REUSEADDR);
 	lpcb = tcp_listen_with_backlog_and_err(pcb, TCP_DEFAULT_LISTEN_BACKLOG, &err);
 	if (lpcb == NULL) {
-		log_warnx("endpoint %s: listen: lwIP error %d", ep->ep_name, (int)err);
+		log_warnx("%s: listen on port %u: lwIP error %d", who, port, (int)err);
 		tcp_abort(pcb);
 		return -1;
 	}
 	ip_set_option(lpcb, SOF_REUSEADDR);
 	rl->rl_loop = lp;
-	rl->rl_endpoint = endpoint;
 	rl->rl_pcb = lpcb;
 	tcp_arg(lpcb, rl);
 	tcp_accept(lpcb, relay_accept_cb);
 	return 0;
 }
 
-void
-relay_unlisten(struct pl_loop *lp, int endpoint)
+static void
+relay_unlisten_one(struct relay_listener *rl)
 {
-	struct relay_listener *rl = &lp->lp_listeners[endpoint];
-
 	if (rl->rl_pcb == NULL)
 		return;
 	tcp_arg(rl->rl_pcb, NULL);
@@ -461,6 +574,74 @@ relay_unlisten(struct pl_loop *lp, int endpoint)
 	/* Closing a listener cannot fail for lack of memory. */
 	tcp_close(rl->rl_pcb);
 	rl->rl_pcb = NULL;
+}
+
+/* Listeners on a list of rules: all of them, or none (-1, logged). */
+static int
+relay_listen_rules(struct pl_loop *lp, struct relay_listener *rls, int endpoint, int service,
+    struct netif *netif, const char *who)
+{
+	const struct cfg_service *svc = &lp->lp_cfg->services[service];
+
+	for (int r = 0; r < svc->svc_n_rules; r++) {
+		rls[r].rl_endpoint = endpoint;
+		rls[r].rl_service = service;
+		rls[r].rl_rule = r;
+		if (relay_listen_one(lp, &rls[r], netif, svc->svc_rules[r].ru_frontend_port,
+		    who) != 0) {
+			for (int q = 0; q < r; q++)
+				relay_unlisten_one(&rls[q]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Starts the listeners of an approved endpoint, one per rule of its
+ * service.  0 or -1 (logged). */
+int
+relay_listen(struct pl_loop *lp, int endpoint)
+{
+	const struct cfg_endpoint *ep = &lp->lp_cfg->endpoints[endpoint];
+	char who[CFG_NAME_MAX + 16];
+
+	snprintf(who, sizeof(who), "endpoint %s", ep->ep_name);
+	return relay_listen_rules(lp, lp->lp_listeners[endpoint], endpoint, ep->ep_service,
+	    lp->lp_ep_netif[endpoint], who);
+}
+
+void
+relay_unlisten(struct pl_loop *lp, int endpoint)
+{
+	for (int r = 0; r < CFG_MAX_RULES; r++)
+		relay_unlisten_one(&lp->lp_listeners[endpoint][r]);
+}
+
+/* Starts the provider-side frontend of a service.  0 or -1 (logged). */
+int
+relay_listen_frontend(struct pl_loop *lp, int service)
+{
+	char who[CFG_NAME_MAX + 32];
+
+	snprintf(who, sizeof(who), "service %s frontend", lp->lp_cfg->services[service].svc_name);
+	return relay_listen_rules(lp, lp->lp_fe_listeners[service], -1, service,
+	    lp->lp_fe_netif[service], who);
+}
+
+void
+relay_unlisten_frontend(struct pl_loop *lp, int service)
+{
+	for (int r = 0; r < CFG_MAX_RULES; r++)
+		relay_unlisten_one(&lp->lp_fe_listeners[service][r]);
+}
+
+int
+relay_listening(const struct relay_listener *rls)
+{
+	for (int r = 0; r < CFG_MAX_RULES; r++)
+		if (rls[r].rl_pcb != NULL)
+			return 1;
+	return 0;
 }
 
 /* Resets every live connection of an endpoint (it left Approved). */
@@ -475,6 +656,34 @@ relay_cut_endpoint(struct pl_loop *lp, int endpoint)
 			lp->lp_ep_stats[endpoint].es_cut++;
 			relay_end(rc, NULL, RELAY_EV_CUT);
 		}
+	}
+}
+
+/* Resets every live connection through a service's frontend. */
+void
+relay_cut_frontend(struct pl_loop *lp, int service)
+{
+	struct relay_conn *rc = lp->lp_conns, *next;
+
+	for (; rc != NULL; rc = next) {
+		next = rc->rc_next;
+		if (rc->rc_endpoint == -1 && rc->rc_service == service) {
+			lp->lp_fe_stats[service].es_cut++;
+			relay_end(rc, NULL, RELAY_EV_CUT);
+		}
+	}
+}
+
+/* Resets every live connection to a backend that went down. */
+void
+relay_cut_backend(struct pl_loop *lp, int pool, int backend)
+{
+	struct relay_conn *rc = lp->lp_conns, *next;
+
+	for (; rc != NULL; rc = next) {
+		next = rc->rc_next;
+		if (rc->rc_pool == pool && rc->rc_backend == backend)
+			relay_end(rc, NULL, RELAY_EV_BACKEND_DOWN);
 	}
 }
 

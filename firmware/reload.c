@@ -3,12 +3,16 @@
  * as a whole; with any error the running config stays exactly as it was.
  *
  * A valid config is applied at once.  An endpoint that is Approved in both
- * and unchanged, its service unchanged too, keeps its listener and its
- * live connections.  Every other endpoint of the old config stops
- * listening and its live connections are reset; every Approved endpoint
- * of the new one that was not kept starts listening.  Addresses no longer
- * used stop answering.  NIC changes need a restart: they are refused with
- * a message and the running config stays.
+ * and unchanged, its service unchanged too, keeps its listeners and its
+ * live connections; so does a service's provider-side frontend.  Every
+ * other endpoint and frontend of the old config stops listening and its
+ * live connections are reset; every Approved endpoint and frontend of the
+ * new one that was not kept starts listening.  A service is unchanged when
+ * its rules, NAT IPs and PROXY setting are: pools may change under live
+ * connections (weights, backends, probes), and backends keep their health
+ * by pool name and address.  Addresses no longer used stop answering.
+ * NIC changes need a restart: they are refused with a message and the
+ * running config stays.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +22,7 @@
 #include "lwip/tcp.h"
 
 #include "cfg.h"
+#include "health.h"
 #include "log.h"
 #include "nat.h"
 #include "relay.h"
@@ -40,14 +45,31 @@ reload_same_nics(const struct pl_config *a, const struct pl_config *b)
 	return 1;
 }
 
+/* Do a's rules and b's send the same ports to the same pools? */
+static int
+reload_same_rules(const struct pl_config *a, const struct cfg_service *x,
+    const struct pl_config *b, const struct cfg_service *y)
+{
+	if (x->svc_n_rules != y->svc_n_rules)
+		return 0;
+	for (int r = 0; r < x->svc_n_rules; r++) {
+		const struct cfg_rule *p = &x->svc_rules[r], *q = &y->svc_rules[r];
+
+		if (p->ru_frontend_port != q->ru_frontend_port ||
+		    p->ru_backend_port != q->ru_backend_port ||
+		    strcmp(a->pools[p->ru_pool].pool_name, b->pools[q->ru_pool].pool_name) != 0)
+			return 0;
+	}
+	return 1;
+}
+
 /* Does a connection of x's service behave the same under y? */
 static int
-reload_same_service(const struct cfg_service *x, const struct cfg_service *y)
+reload_same_service(const struct pl_config *a, const struct cfg_service *x,
+    const struct pl_config *b, const struct cfg_service *y)
 {
 	return strcmp(x->svc_name, y->svc_name) == 0 &&
-	    x->svc_frontend_port == y->svc_frontend_port &&
-	    x->svc_backend_addr == y->svc_backend_addr &&
-	    x->svc_backend_port == y->svc_backend_port &&
+	    reload_same_rules(a, x, b, y) &&
 	    x->svc_proxy_protocol == y->svc_proxy_protocol &&
 	    x->svc_n_nat_ips == y->svc_n_nat_ips &&
 	    memcmp(x->svc_nat_ips, y->svc_nat_ips, sizeof(x->svc_nat_ips)) == 0 &&
@@ -69,10 +91,44 @@ reload_kept(const struct pl_config *a, int e, const struct pl_config *b)
 			continue;
 		if (y->ep_state == CFG_APPROVAL_APPROVED && x->ep_nic == y->ep_nic &&
 		    x->ep_ip == y->ep_ip && x->ep_link_id == y->ep_link_id &&
-		    reload_same_service(&a->services[x->ep_service], &b->services[y->ep_service]))
+		    reload_same_service(a, &a->services[x->ep_service], b,
+		    &b->services[y->ep_service]))
 			return i;
 		return -1;
 	}
+	return -1;
+}
+
+/* Index in b of the service whose frontend keeps running as a's service
+ * s's, or -1. */
+static int
+reload_kept_frontend(const struct pl_config *a, int s, const struct pl_config *b)
+{
+	const struct cfg_service *x = &a->services[s];
+
+	if (x->svc_frontend_nic == -1)
+		return -1;
+	for (int i = 0; i < b->n_services; i++) {
+		const struct cfg_service *y = &b->services[i];
+
+		if (strcmp(x->svc_name, y->svc_name) != 0)
+			continue;
+		if (y->svc_frontend_nic == x->svc_frontend_nic &&
+		    y->svc_frontend_ip == x->svc_frontend_ip &&
+		    y->svc_frontend_proxy_protocol == x->svc_frontend_proxy_protocol &&
+		    reload_same_service(a, x, b, y))
+			return i;
+		return -1;
+	}
+	return -1;
+}
+
+static int
+reload_service_index(const struct pl_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->n_services; i++)
+		if (strcmp(cfg->services[i].svc_name, name) == 0)
+			return i;
 	return -1;
 }
 
@@ -119,25 +175,67 @@ reload_drop_addresses(struct pl_loop *lp, const struct pl_config *old,
 
 			for (int e = 0; e < next->n_endpoints && !used; e++)
 				used = next->endpoints[e].ep_nic == n && next->endpoints[e].ep_ip == a;
-			for (int s = 0; s < next->n_services && !used; s++)
-				for (int i = 0; i < next->services[s].svc_n_nat_ips && !used; i++)
-					used = next->services[s].svc_nat_nics[i] == n &&
-					    next->services[s].svc_nat_ips[i] == a;
+			for (int s = 0; s < next->n_services && !used; s++) {
+				const struct cfg_service *svc = &next->services[s];
+
+				used = svc->svc_frontend_nic == n && svc->svc_frontend_ip == a;
+				for (int i = 0; i < svc->svc_n_nat_ips && !used; i++)
+					used = svc->svc_nat_nics[i] == n && svc->svc_nat_ips[i] == a;
+			}
 			if (!used && netif_is_up(netif))
 				netif_set_down(netif);
 		}
 	}
 }
 
-/* Moves the listener and connections of old endpoint j to new endpoint i. */
+/* What a reload needs besides the new config, allocated up front so that
+ * once the new config is valid, applying it cannot fail half way. */
+struct reload_scratch {
+	struct relay_listener	listeners[CFG_MAX_ENDPOINTS][CFG_MAX_RULES];
+	struct relay_listener	fe_listeners[CFG_MAX_SERVICES][CFG_MAX_RULES];
+	struct relay_ep_stats	stats[CFG_MAX_ENDPOINTS];
+	struct relay_ep_stats	fe_stats[CFG_MAX_SERVICES];
+	uint64_t		no_backend[CFG_MAX_SERVICES];
+	struct backend_health	health[CFG_MAX_POOLS][CFG_MAX_BACKENDS];
+	int			kept[CFG_MAX_ENDPOINTS];
+	int			fe_kept[CFG_MAX_SERVICES];
+};
+
+/* Points each moved listener at its new place, rule by rule. */
 static void
-reload_move_endpoint(struct pl_loop *lp, int j, int i, struct relay_listener *listeners)
+reload_rebind(struct relay_listener *row, int endpoint, int service)
 {
-	listeners[i] = lp->lp_listeners[j];
-	listeners[i].rl_endpoint = i;
-	for (struct relay_conn *rc = lp->lp_conns; rc != NULL; rc = rc->rc_next)
-		if (rc->rc_endpoint == j)
-			rc->rc_endpoint = i + CFG_MAX_ENDPOINTS;	/* moved: see below */
+	for (int r = 0; r < CFG_MAX_RULES; r++) {
+		row[r].rl_endpoint = endpoint;
+		row[r].rl_service = service;
+		if (row[r].rl_pcb != NULL)
+			tcp_arg(row[r].rl_pcb, &row[r]);
+	}
+}
+
+/* Live connections follow their endpoint, service, pool and backend. */
+static void
+reload_remap_conns(struct pl_loop *lp, const struct pl_config *old, const struct pl_config *next,
+    const struct reload_scratch *sc)
+{
+	for (struct relay_conn *rc = lp->lp_conns; rc != NULL; rc = rc->rc_next) {
+		int np, nb;
+
+		if (rc->rc_endpoint >= 0) {
+			rc->rc_endpoint = sc->kept[rc->rc_endpoint];
+			rc->rc_service = next->endpoints[rc->rc_endpoint].ep_service;
+		} else {
+			rc->rc_service = sc->fe_kept[rc->rc_service];
+		}
+		if (rc->rc_backend != -1 &&
+		    health_find(old, rc->rc_pool, rc->rc_backend, next, &np, &nb) == 0) {
+			rc->rc_pool = np;
+			rc->rc_backend = nb;
+		} else {
+			rc->rc_pool = 0;
+			rc->rc_backend = -1;	/* its backend left the pool */
+		}
+	}
 }
 
 /* 0 when the new config is running, -1 when the old one stays. */
@@ -145,14 +243,12 @@ int
 reload_run(struct pl_loop *lp)
 {
 	struct pl_config *next, *old = lp->lp_cfg;
-	struct relay_listener *listeners;
-	struct relay_ep_stats *stats;
-	int errors, kept[CFG_MAX_ENDPOINTS], n_kept = 0;
+	struct reload_scratch *sc;
+	int errors, n_kept = 0;
 
 	next = calloc(1, sizeof(*next));
-	listeners = calloc(CFG_MAX_ENDPOINTS, sizeof(*listeners));
-	stats = calloc(CFG_MAX_ENDPOINTS, sizeof(*stats));
-	if (next == NULL || listeners == NULL || stats == NULL) {
+	sc = calloc(1, sizeof(*sc));
+	if (next == NULL || sc == NULL) {
 		log_warn("reload: keeping the running configuration");
 		goto keep;
 	}
@@ -168,64 +264,98 @@ reload_run(struct pl_loop *lp)
 		goto keep;
 	}
 	reload_log_changes(old, next);
+	health_stop(lp);
 
-	/* Old endpoints not kept: no listener, no connection. */
+	/* Old endpoints and frontends not kept: no listener, no connection. */
 	for (int j = 0; j < old->n_endpoints; j++) {
-		kept[j] = reload_kept(old, j, next);
-		if (kept[j] == -1) {
+		sc->kept[j] = reload_kept(old, j, next);
+		if (sc->kept[j] == -1) {
 			relay_unlisten(lp, j);
 			relay_cut_endpoint(lp, j);
 		} else {
 			n_kept++;
 		}
 	}
-	/* Kept ones move to their new index; connections are renumbered in
-	 * two steps so an old index is never mistaken for a new one. */
+	for (int s = 0; s < old->n_services; s++) {
+		sc->fe_kept[s] = reload_kept_frontend(old, s, next);
+		if (sc->fe_kept[s] == -1) {
+			relay_unlisten_frontend(lp, s);
+			relay_cut_frontend(lp, s);
+		}
+	}
+	/* Kept ones move to their new index. */
 	for (int j = 0; j < old->n_endpoints; j++)
-		if (kept[j] != -1)
-			reload_move_endpoint(lp, j, kept[j], listeners);
-	/* Counters follow an endpoint's name, kept or not. */
+		if (sc->kept[j] != -1)
+			memcpy(sc->listeners[sc->kept[j]], lp->lp_listeners[j],
+			    sizeof(lp->lp_listeners[j]));
+	for (int s = 0; s < old->n_services; s++)
+		if (sc->fe_kept[s] != -1)
+			memcpy(sc->fe_listeners[sc->fe_kept[s]], lp->lp_fe_listeners[s],
+			    sizeof(lp->lp_fe_listeners[s]));
+	/* Counters follow names, kept or not. */
 	for (int i = 0; i < next->n_endpoints; i++)
 		for (int j = 0; j < old->n_endpoints; j++)
 			if (strcmp(old->endpoints[j].ep_name, next->endpoints[i].ep_name) == 0)
-				stats[i] = lp->lp_ep_stats[j];
-	for (struct relay_conn *rc = lp->lp_conns; rc != NULL; rc = rc->rc_next)
-		rc->rc_endpoint -= CFG_MAX_ENDPOINTS;
-	memcpy(lp->lp_listeners, listeners, sizeof(lp->lp_listeners));
-	memcpy(lp->lp_ep_stats, stats, sizeof(lp->lp_ep_stats));
+				sc->stats[i] = lp->lp_ep_stats[j];
+	for (int t = 0; t < next->n_services; t++) {
+		int s = reload_service_index(old, next->services[t].svc_name);
+
+		if (s != -1) {
+			sc->fe_stats[t] = lp->lp_fe_stats[s];
+			sc->no_backend[t] = lp->lp_svc_no_backend[s];
+		}
+	}
+	reload_remap_conns(lp, old, next, sc);
+	health_carry(lp, old, next, sc->health);
+	memcpy(lp->lp_listeners, sc->listeners, sizeof(lp->lp_listeners));
+	memcpy(lp->lp_fe_listeners, sc->fe_listeners, sizeof(lp->lp_fe_listeners));
+	memcpy(lp->lp_ep_stats, sc->stats, sizeof(lp->lp_ep_stats));
+	memcpy(lp->lp_fe_stats, sc->fe_stats, sizeof(lp->lp_fe_stats));
+	memcpy(lp->lp_svc_no_backend, sc->no_backend, sizeof(lp->lp_svc_no_backend));
 	for (int i = 0; i < next->n_endpoints; i++)
-		if (lp->lp_listeners[i].rl_pcb != NULL)
-			tcp_arg(lp->lp_listeners[i].rl_pcb, &lp->lp_listeners[i]);
+		reload_rebind(lp->lp_listeners[i], i, next->endpoints[i].ep_service);
+	for (int t = 0; t < next->n_services; t++)
+		reload_rebind(lp->lp_fe_listeners[t], -1, t);
 
 	reload_drop_addresses(lp, old, next);
 	lp->lp_cfg = next;
 	free(old);
 	old = NULL;
 
-	/* New addresses, NAT tables, listeners.  A failure here leaves the
-	 * endpoint concerned down, logged; the rest runs. */
+	/* New addresses, NAT tables, listeners, probes.  A failure here
+	 * leaves the endpoint or frontend concerned down, logged; the rest
+	 * runs. */
 	for (int e = 0; e < next->n_endpoints; e++)
 		lp->lp_ep_netif[e] = loop_addr(lp, next->endpoints[e].ep_nic, next->endpoints[e].ep_ip);
-	for (int s = 0; s < next->n_services; s++)
-		for (int k = 0; k < next->services[s].svc_n_nat_ips; k++)
-			loop_addr(lp, next->services[s].svc_nat_nics[k], next->services[s].svc_nat_ips[k]);
+	for (int s = 0; s < next->n_services; s++) {
+		const struct cfg_service *svc = &next->services[s];
+
+		for (int k = 0; k < svc->svc_n_nat_ips; k++)
+			loop_addr(lp, svc->svc_nat_nics[k], svc->svc_nat_ips[k]);
+		lp->lp_fe_netif[s] = svc->svc_frontend_nic == -1 ? NULL :
+		    loop_addr(lp, svc->svc_frontend_nic, svc->svc_frontend_ip);
+	}
 	memset(lp->lp_svc_rr, 0, sizeof(lp->lp_svc_rr));
 	if (nat_setup(lp) != 0)
 		log_warnx("reload: NAT tables incomplete");
 	for (int e = 0; e < next->n_endpoints; e++)
 		if (next->endpoints[e].ep_state == CFG_APPROVAL_APPROVED &&
-		    lp->lp_listeners[e].rl_pcb == NULL && lp->lp_ep_netif[e] != NULL &&
+		    !relay_listening(lp->lp_listeners[e]) && lp->lp_ep_netif[e] != NULL &&
 		    relay_listen(lp, e) != 0)
 			log_warnx("endpoint %s: approved but not listening", next->endpoints[e].ep_name);
+	for (int s = 0; s < next->n_services; s++)
+		if (lp->lp_fe_netif[s] != NULL && !relay_listening(lp->lp_fe_listeners[s]) &&
+		    relay_listen_frontend(lp, s) != 0)
+			log_warnx("service %s: frontend not listening", next->services[s].svc_name);
+	if (health_start(lp) != 0)
+		log_warnx("reload: health probes not running");
 	log_info("reload: configuration applied: %d endpoint%s, %d kept running",
 	    next->n_endpoints, next->n_endpoints == 1 ? "" : "s", n_kept);
-	free(listeners);
-	free(stats);
+	free(sc);
 	return 0;
 
 keep:
 	free(next);
-	free(listeners);
-	free(stats);
+	free(sc);
 	return -1;
 }

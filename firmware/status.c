@@ -1,6 +1,7 @@
 /*
  * The status report, for operators and monitoring: NICs with their frame
- * counters, services, endpoints with their approval state, listening
+ * counters, services with their rules and frontend, pools with each
+ * backend's health and connections, endpoints with their approval state, listening
  * state and connection counts, and the relay's events by reason.  Written
  * as JSON to the status file (privlinkd -s FILE) on SIGUSR1: first to
  * FILE.tmp, then renamed, so a reader never sees half a document.
@@ -76,6 +77,20 @@ status_nics(struct pl_loop *lp, FILE *f)
 }
 
 static void
+status_rules(const struct pl_config *cfg, const struct cfg_service *s, FILE *f)
+{
+	fputs("\"rules\": [", f);
+	for (int r = 0; r < s->svc_n_rules; r++) {
+		const struct cfg_rule *ru = &s->svc_rules[r];
+
+		fprintf(f, "%s{\"frontend_port\": %u, \"pool\": ", r ? ", " : "", ru->ru_frontend_port);
+		status_str(f, cfg->pools[ru->ru_pool].pool_name);
+		fprintf(f, ", \"backend_port\": %u}", ru->ru_backend_port);
+	}
+	fputs("]", f);
+}
+
+static void
 status_services(struct pl_loop *lp, FILE *f)
 {
 	const struct pl_config *cfg = lp->lp_cfg;
@@ -83,7 +98,7 @@ status_services(struct pl_loop *lp, FILE *f)
 	fputs("  \"services\": [", f);
 	for (int i = 0; i < cfg->n_services; i++) {
 		const struct cfg_service *s = &cfg->services[i];
-		unsigned int live = 0;
+		unsigned int live = lp->lp_fe_stats[i].es_live;
 
 		for (int e = 0; e < cfg->n_endpoints; e++)
 			if (cfg->endpoints[e].ep_service == i)
@@ -94,11 +109,29 @@ status_services(struct pl_loop *lp, FILE *f)
 		status_str(f, s->svc_alias);
 		fputs(", \"owner\": ", f);
 		status_str(f, s->svc_owner);
-		fprintf(f, ", \"frontend_port\": %u, \"backend\": ", s->svc_frontend_port);
-		status_addr(f, s->svc_backend_addr);
-		fprintf(f, ", \"backend_port\": %u, \"proxy_protocol\": %s, "
-		    "\"live_connections\": %u,\n     \"nat_port_range\": [%u, %u], \"nat_ips\": [",
-		    s->svc_backend_port, s->svc_proxy_protocol ? "true" : "false", live,
+		fputs(",\n     ", f);
+		status_rules(cfg, s, f);
+		fprintf(f, ", \"distribution\": \"%s\", \"idle_timeout_ms\": %u, \"idle_reset\": %s,\n"
+		    "     \"proxy_protocol\": %s, \"live_connections\": %u, "
+		    "\"refused_no_healthy_backend\": %llu,\n     \"frontend\": ",
+		    cfg_distribution_name(s->svc_distribution), s->svc_idle_timeout_ms,
+		    s->svc_idle_reset ? "true" : "false", s->svc_proxy_protocol ? "true" : "false",
+		    live, (unsigned long long)lp->lp_svc_no_backend[i]);
+		if (s->svc_frontend_nic == -1) {
+			fputs("null", f);
+		} else {
+			const struct relay_ep_stats *es = &lp->lp_fe_stats[i];
+
+			fputs("{\"ip\": ", f);
+			status_addr(f, s->svc_frontend_ip);
+			fputs(", \"nic\": ", f);
+			status_str(f, cfg->nics[s->svc_frontend_nic].nic_name);
+			fprintf(f, ", \"proxy_protocol\": %s, \"listening\": %s, \"live_connections\": %u, "
+			    "\"accepted\": %llu}", s->svc_frontend_proxy_protocol ? "true" : "false",
+			    relay_listening(lp->lp_fe_listeners[i]) ? "true" : "false", es->es_live,
+			    (unsigned long long)es->es_accepted);
+		}
+		fprintf(f, ",\n     \"nat_port_range\": [%u, %u], \"nat_ips\": [",
 		    s->svc_port_min, s->svc_port_max);
 		for (int k = 0; k < s->svc_n_nat_ips; k++) {
 			const struct nat_ip *ni = &lp->lp_nat[lp->lp_svc_nat[i][k]];
@@ -107,6 +140,43 @@ status_services(struct pl_loop *lp, FILE *f)
 			status_addr(f, ni->ni_addr);
 			fprintf(f, ", \"ports_in_use\": %u, \"ports_allocated\": %llu}",
 			    ni->ni_live, (unsigned long long)ni->ni_allocated);
+		}
+		fputs("]}", f);
+	}
+	fputs("\n  ],\n", f);
+}
+
+static void
+status_pools(struct pl_loop *lp, FILE *f)
+{
+	const struct pl_config *cfg = lp->lp_cfg;
+
+	fputs("  \"pools\": [", f);
+	for (int p = 0; p < cfg->n_pools; p++) {
+		const struct cfg_pool *pool = &cfg->pools[p];
+
+		fprintf(f, "%s\n    {\"name\": ", p ? "," : "");
+		status_str(f, pool->pool_name);
+		fprintf(f, ", \"probe\": \"%s\", \"probe_interval_ms\": %u, \"probe_timeout_ms\": %u, "
+		    "\"rise\": %u, \"fall\": %u, \"reset_on_down\": %s, \"backends\": [",
+		    cfg_probe_name(pool->pool_probe), pool->pool_probe_interval_ms,
+		    pool->pool_probe_timeout_ms, pool->pool_probe_rise, pool->pool_probe_fall,
+		    pool->pool_reset_on_down ? "true" : "false");
+		for (int b = 0; b < pool->pool_n_backends; b++) {
+			const struct cfg_backend *be = &pool->pool_backends[b];
+			const struct backend_health *bh = &lp->lp_health[p][b];
+
+			fprintf(f, "%s\n      {\"address\": ", b ? "," : "");
+			status_addr(f, be->be_addr);
+			fprintf(f, ", \"port\": %u, \"weight\": %u, \"drain\": %s, \"state\": \"%s\", "
+			    "\"last_probe\": ", be->be_port, be->be_weight, be->be_drain ? "true" : "false",
+			    bh->bh_up ? "up" : "down");
+			status_str(f, bh->bh_last);
+			fprintf(f, ",\n       \"checks_ok\": %llu, \"checks_failed\": %llu, \"went_down\": %llu, "
+			    "\"live_connections\": %u, \"connections\": %llu}",
+			    (unsigned long long)bh->bh_checks_ok, (unsigned long long)bh->bh_checks_failed,
+			    (unsigned long long)bh->bh_went_down, bh->bh_live,
+			    (unsigned long long)bh->bh_total);
 		}
 		fputs("]}", f);
 	}
@@ -138,7 +208,7 @@ status_endpoints(struct pl_loop *lp, FILE *f)
 		    e->ep_auto_approved ? "true" : "false");
 		status_str(f, e->ep_message);
 		fprintf(f, ", \"listening\": %s, \"live_connections\": %u, \"accepted\": %llu, "
-		    "\"cut\": %llu}", lp->lp_listeners[i].rl_pcb != NULL ? "true" : "false",
+		    "\"cut\": %llu}", relay_listening(lp->lp_listeners[i]) ? "true" : "false",
 		    es->es_live, (unsigned long long)es->es_accepted,
 		    (unsigned long long)es->es_cut);
 	}
@@ -153,6 +223,7 @@ status_json(struct pl_loop *lp, FILE *f)
 	fprintf(f, "{\n  \"uptime_s\": %lld,\n", (long long)(time(NULL) - lp->lp_started));
 	status_nics(lp, f);
 	status_services(lp, f);
+	status_pools(lp, f);
 	status_endpoints(lp, f);
 	fprintf(f, "  \"connections\": {\"live\": %u, \"events\": {", rs->rs_live);
 	for (int ev = 0; ev < RELAY_EV_MAX; ev++)

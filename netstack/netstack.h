@@ -73,5 +73,6 @@ void ring_port_close(struct ring_port *rp);
 int ns_csum_complete_ipv4(uint8_t *ip, size_t len);
 int ns_rand_init(void);
 int ns_rand_bytes(void *buf, size_t len);
+int ns_rand_tls(void *ctx, unsigned char *buf, size_t len);
 
 #endif

@@ -47,6 +47,14 @@ ns_rand_bytes(void *buf, size_t len)
 	return mbedtls_ctr_drbg_random(&ns_drbg, buf, len) == 0 ? 0 : -1;
 }
 
+/* mbedTLS's RNG callback and context, for TLS (mbedtls_ssl_conf_rng). */
+int
+ns_rand_tls(void *ctx, unsigned char *buf, size_t len)
+{
+	(void)ctx;
+	return ns_rand_bytes(buf, len) == 0 ? 0 : MBEDTLS_ERR_CTR_DRBG_ENTROPY_SOURCE_FAILED;
+}
+
 uint32_t
 ns_rand32(void)
 {
