@@ -8,7 +8,7 @@
  *                 probe_path = /PATH                             http(s), default /
  *                 probe_host = NAME                              http(s), default the address
  *                 probe_interval = DURATION                      default 5s
- *                 probe_timeout = DURATION                       default 2s, <= interval
+ *                 probe_timeout = DURATION                       default 2s (or the interval), <= interval
  *                 probe_rise = N, probe_fall = N                 default 2, 2
  *                 probe_expect = MIN-MAX                         http(s), default 200-399
  *                 reset_on_down = on | off                       default off
@@ -200,12 +200,16 @@ cfg_finish_pools(struct cfg_parse *cp)
 				    "port: give the backend one or set probe_port '%s'", pool->pool_name,
 				    cfg_ntoa(be->be_addr, a));
 		}
-		if (pool->pool_probe_timeout_ms > pool->pool_probe_interval_ms &&
-		    (lines[POOL_K_PROBE_TIMEOUT] || lines[POOL_K_PROBE_INTERVAL]))
-			cfg_error(cp, file, lines[POOL_K_PROBE_TIMEOUT] ? lines[POOL_K_PROBE_TIMEOUT] :
-			    lines[POOL_K_PROBE_INTERVAL], "[pool %s] probe_timeout: longer than "
-			    "probe_interval (%u ms > %u ms)", pool->pool_name,
-			    pool->pool_probe_timeout_ms, pool->pool_probe_interval_ms);
+		/* The default timeout shrinks to a shorter interval; a given
+		 * one must fit. */
+		if (pool->pool_probe_timeout_ms > pool->pool_probe_interval_ms) {
+			if (lines[POOL_K_PROBE_TIMEOUT])
+				cfg_error(cp, file, lines[POOL_K_PROBE_TIMEOUT], "[pool %s] probe_timeout: "
+				    "longer than probe_interval (%u ms > %u ms)", pool->pool_name,
+				    pool->pool_probe_timeout_ms, pool->pool_probe_interval_ms);
+			else
+				pool->pool_probe_timeout_ms = pool->pool_probe_interval_ms;
+		}
 		if (!http) {
 			static const int http_only[] = { POOL_K_PROBE_PATH, POOL_K_PROBE_HOST,
 			    POOL_K_PROBE_EXPECT };

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lwip/ip_addr.h"
 #include "lwip/pbuf.h"
@@ -85,6 +86,15 @@ health_log_change(struct pl_loop *lp, int p, int b, const char *what)
 	    lp->lp_health[p][b].bh_last);
 }
 
+static uint64_t
+health_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 /* One probe's result moves the backend's state. */
 static void
 health_result(struct pl_loop *lp, int p, int b, int ok)
@@ -106,11 +116,13 @@ health_result(struct pl_loop *lp, int p, int b, int ok)
 	if (ok && (first || bh->bh_streak >= pool->pool_probe_rise)) {
 		bh->bh_up = 1;
 		bh->bh_streak = 0;
+		bh->bh_changed_ms = health_now_ms();
 		health_log_change(lp, p, b, "is up");
 	} else if (!ok && bh->bh_streak >= pool->pool_probe_fall) {
 		bh->bh_up = 0;
 		bh->bh_streak = 0;
 		bh->bh_went_down++;
+		bh->bh_changed_ms = health_now_ms();
 		health_log_change(lp, p, b, "is down");
 		if (pool->pool_reset_on_down)
 			relay_cut_backend(lp, p, b);

@@ -19,7 +19,8 @@ struct backend_health {
 	uint64_t	bh_checks_ok;
 	uint64_t	bh_checks_failed;
 	uint64_t	bh_went_down;
-	char		bh_last[64];		/* the last probe result, in words */
+	uint64_t	bh_changed_ms;		/* wall clock of the last up/down change, 0 never */
+	char		bh_last[96];		/* the last probe result, in words */
 	unsigned int	bh_live;		/* connections to it now */
 	uint64_t	bh_total;		/* connections sent to it */
 	struct probe	*bh_probe;		/* NULL without a probe */

@@ -173,9 +173,10 @@ status_pools(struct pl_loop *lp, FILE *f)
 			    bh->bh_up ? "up" : "down");
 			status_str(f, bh->bh_last);
 			fprintf(f, ",\n       \"checks_ok\": %llu, \"checks_failed\": %llu, \"went_down\": %llu, "
-			    "\"live_connections\": %u, \"connections\": %llu}",
+			    "\"last_change_unix_ms\": %llu, \"live_connections\": %u, \"connections\": %llu}",
 			    (unsigned long long)bh->bh_checks_ok, (unsigned long long)bh->bh_checks_failed,
-			    (unsigned long long)bh->bh_went_down, bh->bh_live,
+			    (unsigned long long)bh->bh_went_down, (unsigned long long)bh->bh_changed_ms,
+			    bh->bh_live,
 			    (unsigned long long)bh->bh_total);
 		}
 		fputs("]}", f);

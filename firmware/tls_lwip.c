@@ -25,6 +25,27 @@
 static mbedtls_ssl_config tls_conf;
 static int tls_conf_ready;
 
+/*
+ * Signature algorithms offered, RSA PKCS#1 v1.5 before RSA-PSS: with TLS
+ * 1.3 enabled, mbedTLS 3.6 offers RSA-PSS first, and a TLS 1.2 server
+ * (nginx 1.22 speaks no 1.3 by default) with an RSA key then signs its key
+ * exchange with RSA-PSS, which mbedTLS's TLS 1.2 client refuses ("unsupported
+ * value in SigAlg extension 0x0806").  TLS 1.3 servers still pick RSA-PSS,
+ * the only RSA scheme 1.3 allows for handshake signatures.
+ */
+static const uint16_t tls_sig_algs[] = {
+	MBEDTLS_TLS1_3_SIG_ECDSA_SECP256R1_SHA256,
+	MBEDTLS_TLS1_3_SIG_ECDSA_SECP384R1_SHA384,
+	MBEDTLS_TLS1_3_SIG_ECDSA_SECP521R1_SHA512,
+	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA256,
+	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA384,
+	MBEDTLS_TLS1_3_SIG_RSA_PKCS1_SHA512,
+	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA256,
+	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA384,
+	MBEDTLS_TLS1_3_SIG_RSA_PSS_RSAE_SHA512,
+	MBEDTLS_TLS1_3_SIG_NONE,
+};
+
 static int
 tls_config(void)
 {
@@ -42,6 +63,7 @@ tls_config(void)
 		return rc;
 	mbedtls_ssl_conf_authmode(&tls_conf, MBEDTLS_SSL_VERIFY_NONE);
 	mbedtls_ssl_conf_rng(&tls_conf, ns_rand_tls, NULL);
+	mbedtls_ssl_conf_sig_algs(&tls_conf, tls_sig_algs);
 	tls_conf_ready = 1;
 	return 0;
 }

@@ -28,6 +28,7 @@
 #include "netif/ethernet.h"
 
 #include "netstack.h"
+#include "netstack_hooks.h"
 #include "prot/tpacket.h"
 
 #define ETH_HDR_LEN		14
@@ -371,20 +372,24 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		}
 		rp->rp_stats.rs_rx_csum_completed++;
 	}
-	if (ip_len > 0xffff || (p = pbuf_alloc(PBUF_RAW, (u16_t)ip_len, PBUF_RAM)) == NULL) {
-		rp->rp_stats.rs_rx_nomem++;
-		return;
-	}
-	memcpy(p->payload, frame + ETH_HDR_LEN, ip_len);
 	if (ip_len > rp->rp_mtu)
 		rp->rp_stats.rs_rx_superframes++;
-	if (frame[0] & 1)	/* group address: tell lwIP, as ethernet_input does */
-		p->flags |= memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) == 0 ?
-		    PBUF_FLAG_LLBCAST : PBUF_FLAG_LLMCAST;
 	rp->rp_stats.rs_rx_frames++;
 	rp->rp_stats.rs_rx_bytes += len;
-	/* ip4_input always consumes the pbuf. */
-	ip4_input(p, netif);
+	/* A second pass when a SYN freed a TIME_WAIT pcb (ns_timewait.c). */
+	do {
+		if (ip_len > 0xffff ||
+		    (p = pbuf_alloc(PBUF_RAW, (u16_t)ip_len, PBUF_RAM)) == NULL) {
+			rp->rp_stats.rs_rx_nomem++;
+			return;
+		}
+		memcpy(p->payload, frame + ETH_HDR_LEN, ip_len);
+		if (frame[0] & 1)	/* group address: tell lwIP, as ethernet_input does */
+			p->flags |= memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) == 0 ?
+			    PBUF_FLAG_LLBCAST : PBUF_FLAG_LLMCAST;
+		/* ip4_input always consumes the pbuf. */
+		ip4_input(p, netif);
+	} while (ns_tcp_take_reinput());
 }
 
 static void

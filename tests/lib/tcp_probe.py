@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Tries one TCP connection and says how it ended.
 
-Usage: tcp_probe.py HOST PORT [TIMEOUT_SECONDS]   (default 3)
+Usage: tcp_probe.py HOST PORT [TIMEOUT_SECONDS [read]]   (default 3)
 
 Prints one JSON line {"result": R, "seconds": S} where R is "connected",
 "refused" (a RST answered the SYN), "timeout" (nothing answered), or
 "unreachable" (e.g. nobody answered ARP: EHOSTUNREACH), else the errno
 name.  curl reports all of the last three as "Couldn't connect", which
-cannot tell a reset from silence.  Exits 0 when the connection was made.
+cannot tell a reset from silence.  With "read", a connection that was
+made is then read from until TIMEOUT: "reset" (a RST came), "closed" (a
+FIN came) or "connected" (still open).  Exits 0 when the connection was
+made and is still open.
 """
 import errno
 import json
@@ -25,10 +28,19 @@ def main():
     try:
         sock.connect((host, port))
         result = "connected"
+        if len(sys.argv) > 4 and sys.argv[4] == "read":
+            try:
+                result = "closed" if sock.recv(1) == b"" else "connected"
+            except socket.timeout:
+                pass
+            except ConnectionResetError:
+                result = "reset"
     except socket.timeout:
         result = "timeout"
     except ConnectionRefusedError:
         result = "refused"
+    except ConnectionResetError:
+        result = "reset"	# the RST came right after the handshake
     except OSError as e:
         result = {errno.EHOSTUNREACH: "unreachable", errno.ENETUNREACH: "unreachable"}.get(
             e.errno, errno.errorcode.get(e.errno, str(e)))

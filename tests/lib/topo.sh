@@ -80,7 +80,7 @@ start_privlinkd() {
 	local drop=$1 i
 	# ip netns exec execs privlinkd in place: $! is privlinkd itself.
 	STATUS_JSON=$TOPO_DIR/status.json
-	ip netns exec "$P-appl" "$PRIVLINKD" -s "$STATUS_JSON" -c "$drop" \
+	ip netns exec "$P-appl" "$PRIVLINKD" ${PRIVLINKD_ARGS:-} -s "$STATUS_JSON" -c "$drop" \
 		>"$TOPO_DIR/privlinkd.log" 2>&1 &
 	PRIVLINKD_PID=$!
 	for i in $(seq 100); do
