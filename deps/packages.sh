@@ -7,7 +7,7 @@
 set -euo pipefail
 
 build_pkgs="musl-tools gcc make dpkg-dev xz-utils bzip2 ca-certificates file"
-test_pkgs="iproute2 iputils-ping nginx-light socat curl python3 ethtool procps valgrind clang libclang-rt-14-dev"
+test_pkgs="iproute2 iputils-ping nginx-light openssl socat curl python3 ethtool procps valgrind clang libclang-rt-14-dev"
 
 want=""
 for group in "$@"; do

@@ -31,18 +31,7 @@ start_backend() {
 	[ -f "$TOPO_DIR/cert.pem" ] || openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
 		-subj /CN=backend -keyout "$TOPO_DIR/key.pem" -out "$TOPO_DIR/cert.pem" 2>/dev/null ||
 		return 1
-	cat >"$d/nginx.conf" <<-NGINX
-	user root;
-	worker_processes 1;
-	pid $d/nginx.pid;
-	error_log $d/logs/error.log;
-	events { worker_connections 1024; }
-	http {
-	    client_body_temp_path $d/body;
-	    proxy_temp_path $d/proxy;
-	    fastcgi_temp_path $d/fastcgi;
-	    uwsgi_temp_path $d/uwsgi;
-	    scgi_temp_path $d/scgi;
+	{ nginx_head "$d"; cat <<-NGINX
 	    log_format peers '\$remote_addr \$remote_port \$proxy_protocol_addr \$request_uri';
 	    server {
 	        listen $addr:8443 proxy_protocol;
@@ -64,6 +53,7 @@ start_backend() {
 	    }
 	}
 	NGINX
+	} >"$d/nginx.conf"
 	in_prov nginx -p "$d" -c "$d/nginx.conf" || return 1
 	for i in $(seq 50); do
 		in_prov bash -c "exec 3<>/dev/tcp/$addr/8443" 2>/dev/null && return 0

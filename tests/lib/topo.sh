@@ -136,10 +136,11 @@ privlinkd_alive() { [ -n "${PRIVLINKD_PID:-}" ] && kill -0 "$PRIVLINKD_PID" 2>/d
 # start_nginx: a real nginx with proxy_protocol on 192.168.10.11:8443 that
 # answers with the PROXY v2 source it was told; its access log records the
 # TCP peer and the PROXY source of every request.
-start_nginx() {
-	local d=$TOPO_DIR/nginx i
-	mkdir -p "$d/logs"
-	cat >"$d/nginx.conf" <<-NGINX
+# nginx_head DIR: an nginx.conf's start for an nginx of our own under DIR
+# (root, one worker, pid, logs and temp files there), up to "http {".
+nginx_head() {
+	local d=$1
+	cat <<-NGINX
 	user root;
 	worker_processes 1;
 	pid $d/nginx.pid;
@@ -151,6 +152,13 @@ start_nginx() {
 	    fastcgi_temp_path $d/fastcgi;
 	    uwsgi_temp_path $d/uwsgi;
 	    scgi_temp_path $d/scgi;
+	NGINX
+}
+
+start_nginx() {
+	local d=$TOPO_DIR/nginx i
+	mkdir -p "$d/logs"
+	{ nginx_head "$d"; cat <<-NGINX
 	    log_format peers '\$remote_addr \$remote_port \$proxy_protocol_addr \$proxy_protocol_port';
 	    access_log $d/logs/access.log peers;
 	    server {
@@ -159,6 +167,7 @@ start_nginx() {
 	    }
 	}
 	NGINX
+	} >"$d/nginx.conf"
 	in_prov nginx -p "$d" -c "$d/nginx.conf" || return 1
 	NGINX_LOG=$d/logs/access.log
 	for i in $(seq 50); do
