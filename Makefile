@@ -152,6 +152,21 @@ $(BUILD)/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c $(NETSTACK_SRCS) $(OWN_HDRS) $
 
 fuzz: $(BUILD)/fuzz/fuzz_cfg $(BUILD)/fuzz/fuzz_frame
 
+# --- the appliance image: image/ builds it, qemu/ boots it ----------------
+# build/image/: vmlinuz + initrd (for qemu -kernel) and the bootable disks.
+IMAGE = $(BUILD)/image
+IMAGE_DROPS = config/examples/demo image/drops
+
+$(IMAGE)/kernel/kernel.env: image/kernel.lock image/kernel.sh
+	image/kernel.sh $(IMAGE)/kernel
+$(IMAGE)/vmlinuz: $(IMAGE)/kernel/kernel.env
+	. ./$< && cp "$$VMLINUZ" $@
+$(IMAGE)/initrd: $(BUILD)/privlinkd $(IMAGE)/kernel/kernel.env image/mkinitramfs.sh \
+		image/modules.list $(foreach d,$(IMAGE_DROPS),$(wildcard $(d)/*.ini))
+	image/mkinitramfs.sh $(IMAGE)/kernel/kernel.env $(BUILD)/privlinkd $@ $(IMAGE_DROPS)
+
+image: $(IMAGE)/vmlinuz $(IMAGE)/initrd
+
 # --- the two commands ------------------------------------------------------
 test:
 	@deps/packages.sh build test
@@ -166,5 +181,5 @@ run:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run clean unit-bins fuzz
+.PHONY: all test run clean unit-bins fuzz image
 .DELETE_ON_ERROR:
