@@ -27,7 +27,7 @@ enum cfg_kind {
 
 /* Key slots, per kind; the slot is the bit in cp_seen and the index of
  * the key's line. */
-enum { NIC_K_INTERFACE = 0, NIC_K_ADDRESS, NIC_K_GATEWAY, NIC_K_ROLE, NIC_K_MAX };
+enum { NIC_K_INTERFACE = 0, NIC_K_ADDRESS, NIC_K_GATEWAY, NIC_K_ROLE, NIC_K_MAC, NIC_K_MAX };
 enum { SVC_K_FRONTEND_PORT = 0, SVC_K_BACKEND, SVC_K_NAT_IP, SVC_K_PROXY_PROTOCOL,
     SVC_K_NAT_PORT_RANGE, SVC_K_OWNER, SVC_K_VISIBILITY, SVC_K_AUTO_APPROVAL,
     SVC_K_ALIAS_PREFIX, SVC_K_MAX };
