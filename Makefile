@@ -165,7 +165,11 @@ $(IMAGE)/initrd: $(BUILD)/privlinkd $(IMAGE)/kernel/kernel.env image/mkinitramfs
 		image/modules.list $(foreach d,$(IMAGE_DROPS),$(wildcard $(d)/*.ini))
 	image/mkinitramfs.sh $(IMAGE)/kernel/kernel.env $(BUILD)/privlinkd $@ $(IMAGE_DROPS)
 
-image: $(IMAGE)/vmlinuz $(IMAGE)/initrd
+$(IMAGE)/privlink.raw: $(IMAGE)/vmlinuz $(IMAGE)/initrd image/mkdisk.sh
+	image/mkdisk.sh $(IMAGE)/vmlinuz $(IMAGE)/initrd $(IMAGE)
+$(IMAGE)/privlink.qcow2 $(IMAGE)/privlink.vhd: $(IMAGE)/privlink.raw
+
+image: $(IMAGE)/vmlinuz $(IMAGE)/initrd $(IMAGE)/privlink.raw
 
 # --- the two commands ------------------------------------------------------
 test:
