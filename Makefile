@@ -174,7 +174,7 @@ image: $(IMAGE)/vmlinuz $(IMAGE)/initrd $(IMAGE)/privlink.raw
 # --- the two commands ------------------------------------------------------
 test:
 	@deps/packages.sh build test
-	$(MAKE) -j$(JOBS) all unit-bins $(BUILD)/privlinkd-san fuzz
+	$(MAKE) -j$(JOBS) all unit-bins $(BUILD)/privlinkd-san fuzz image
 	tests/run.sh
 
 run:

@@ -29,6 +29,8 @@ OVMF_VARS=/usr/share/OVMF/OVMF_VARS_4M.fd
 vm_taps_del() {
 	ip link del "$P-tc" 2>/dev/null
 	ip link del "$P-tp" 2>/dev/null
+	ip -n "$P-cons" link del c0 2>/dev/null
+	ip -n "$P-prov" link del p0 2>/dev/null
 	return 0
 }
 
