@@ -1,7 +1,9 @@
 # privlink: one statically linked appliance daemon and its tests.
 #
 #   make          build/privlinkd (fetches and verifies pinned sources first)
-#   make run      the demo: namespaces, privlinkd, nginx, a curl through it
+#   make run      the demo: the appliance image in QEMU, nginx, a curl through it
+#   make run-ns   the same with privlinkd in a network namespace, no VM
+#   make image    build/image/: vmlinuz, initrd, privlink.raw/.qcow2/.vhd
 #   make test     unit tests (plain, ASan+UBSan) and namespace integration tests
 #
 # Sources of lwIP, mbedTLS and inih come from Debian source packages pinned
@@ -179,11 +181,17 @@ test:
 
 run:
 	@deps/packages.sh build test
+	$(MAKE) -j$(JOBS) all image
+	qemu/run.sh
+
+# The same demo without a VM: privlinkd in a network namespace.
+run-ns:
+	@deps/packages.sh build test
 	$(MAKE) -j$(JOBS) all
 	tests/demo.sh
 
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run clean unit-bins fuzz image
+.PHONY: all test run run-ns clean unit-bins fuzz image
 .DELETE_ON_ERROR:

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -87,34 +88,36 @@ drops_copy(const char *src, const char *name, const char *source)
 	return 0;
 }
 
-/* Copies every drop file of dir (fw_cfg: dir/NAME/raw).  Returns how many
- * files failed. */
+/* Copies every drop file of dir (fw_cfg: dir/NAME/raw), in name order.
+ * Returns how many files failed. */
 static int
 drops_copy_dir(const char *dir, const char *leaf, const char *source)
 {
 	char src[PATH_MAX];
-	struct dirent *d;
-	int errors = 0;
-	DIR *dp;
+	struct dirent **names;
+	int errors = 0, n;
 
-	dp = opendir(dir);
-	if (dp == NULL) {
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n == -1) {
 		log_warn("drops: %s", dir);
 		return 1;
 	}
-	while ((d = readdir(dp)) != NULL) {
-		if (d->d_name[0] == '.')
-			continue;
-		if (!drops_name_ok(d->d_name)) {
+	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
+
+		if (name[0] == '.') {
+			/* . and .., and hidden files are no drops */
+		} else if (!drops_name_ok(name)) {
 			log_warnx("drops: %s/%s: not a drop file name (NAME.ini): left out",
-			    dir, d->d_name);
-			continue;
+			    dir, name);
+		} else {
+			snprintf(src, sizeof(src), "%s/%s%s", dir, name, leaf);
+			if (drops_copy(src, name, source) != 0)
+				errors++;
 		}
-		snprintf(src, sizeof(src), "%s/%s%s", dir, d->d_name, leaf);
-		if (drops_copy(src, d->d_name, source) != 0)
-			errors++;
+		free(names[i]);
 	}
-	closedir(dp);
+	free(names);
 	return errors;
 }
 
