@@ -50,6 +50,32 @@ check "initramfs /init is privlinkd (a static binary that checks the example dro
 	bash -c "file '$tmp/init' | grep -q 'statically linked' && '$tmp/init' -t -c '$ROOT/config/examples/demo' | grep -qx 'configuration OK'"
 rm -rf "$tmp"
 
+# --- the kernel pin (image/kernel.lock): a .deb that does not match the
+# lock is refused; a pinned ABI gone from the archive gives way, loudly, to
+# the newest of the same series only.
+ktmp=$(mktemp -d "/tmp/$P-kernel.XXXXXX")
+sed 's/^sha256 .*/sha256   0000000000000000000000000000000000000000000000000000000000000000/' \
+	"$ROOT/image/kernel.lock" > "$ktmp/tampered.lock"
+PRIVLINK_KERNEL_LOCK=$ktmp/tampered.lock "$ROOT/image/kernel.sh" "$ktmp/out" >"$ktmp/log" 2>&1
+rc=$?
+check "kernel: a .deb whose sha256 differs from the lock is refused" \
+	bash -c "[ $rc = 1 ] && grep -q 'does not match the lock' '$ktmp/log' && ! [ -e '$ktmp/out/kernel.env' ]"
+sed 's/^package .*/package  linux-image-6.1.0-1-cloud-amd64/; s/^version .*/version  6.1.4-1/' \
+	"$ROOT/image/kernel.lock" > "$ktmp/gone.lock"
+PRIVLINK_KERNEL_LOCK=$ktmp/gone.lock "$ROOT/image/kernel.sh" "$ktmp/out" >"$ktmp/log" 2>&1
+rc=$?
+check "kernel: a pinned ABI gone from the archive: the newest 6.1 is used with a WARNING" \
+	bash -c "[ $rc = 0 ] && grep -q 'WARNING: using linux-image-6\.1\.0-[0-9]*-cloud-amd64' '$ktmp/log' &&
+		grep -q '^KVER=6\.1\.0-[0-9]*-cloud-amd64$' '$ktmp/out/kernel.env'"
+[ $rc = 0 ] || sed 's/^/#   /' "$ktmp/log"
+sed 's/^series .*/series   5.10/; s/^package .*/package  linux-image-5.10.0-1-cloud-amd64/' \
+	"$ROOT/image/kernel.lock" > "$ktmp/series.lock"
+PRIVLINK_KERNEL_LOCK=$ktmp/series.lock "$ROOT/image/kernel.sh" "$ktmp/out2" >"$ktmp/log" 2>&1
+rc=$?
+check "kernel: a kernel of another series is refused" \
+	bash -c "[ $rc = 1 ] && grep -q 'not of the pinned series 5.10' '$ktmp/log'"
+rm -rf "$ktmp"
+
 # --- the disk formats.
 info=$(qemu-img info -f vpc --output=json "$IMAGE_DIR/privlink.vhd")
 check "the VHD is recognised as vpc with a virtual size that is a multiple of 1 MiB" \
