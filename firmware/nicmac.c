@@ -55,7 +55,7 @@ nic_find_macs(struct pl_config *cfg)
 			    nic_mac_of(d->d_name, mac) != 0 ||
 			    memcmp(mac, n->nic_mac, sizeof(mac)) != 0)
 				continue;
-			snprintf(n->nic_ifname, sizeof(n->nic_ifname), "%s", d->d_name);
+			memcpy(n->nic_ifname, d->d_name, strlen(d->d_name) + 1);	/* fits: checked */
 			break;
 		}
 		closedir(dp);
