@@ -13,7 +13,8 @@
 #                                    namespaces, then runs
 #   vm_wait PATTERN SECONDS          waits for a console line; on failure
 #                                    prints the serial log's tail
-#   vm_powerdown SECONDS             the ACPI power button; waits for QEMU to exit
+#   vm_powerdown SECONDS [CMD]       the ACPI power button (or a monitor
+#                                    command); waits for QEMU to exit
 #   vm_down                          kills what is left (EXIT trap)
 # A QEMU process can be in one namespace only: the taps are created in the
 # root namespace, QEMU opens them, and they are then moved.
@@ -134,15 +135,17 @@ vm_wait() {
 	return 1
 }
 
-# vm_powerdown SECONDS: presses the ACPI power button; 0 once QEMU exited.
+# vm_powerdown SECONDS [MONITOR COMMAND]: presses the ACPI power button
+# (or sends the monitor command, e.g. "sendkey ctrl-alt-delete"); 0 once
+# QEMU exited.
 vm_powerdown() {
 	local i
-	vm_monitor system_powerdown
+	vm_monitor "${2:-system_powerdown}"
 	for i in $(seq $(($1 * 5))); do
 		kill -0 "$VM_PID" 2>/dev/null || { wait "$VM_PID" 2>/dev/null; VM_PID=""; return 0; }
 		sleep 0.2
 	done
-	echo "# qemu still running $1 s after the power button" >&2
+	echo "# qemu still running $1 s after '${2:-system_powerdown}'" >&2
 	vm_tail
 	return 1
 }

@@ -4,7 +4,8 @@
 #      to a real nginx (PROXY v2 source), 10 MB each way sha256-identical,
 #      the config drive's link id in the TLV, a Pending endpoint carries
 #      nothing, the ACPI power button powers it off cleanly;
-#   B. the qcow2 disk under OVMF (UEFI), drops from QEMU fw_cfg;
+#   B. the qcow2 disk under OVMF (UEFI), drops from QEMU fw_cfg; ctrl-alt-del
+#      stops it cleanly and powers it off;
 #   C. kernel + initrd (qemu -kernel) with a bad drop on the config drive:
 #      it stays up, prints file:line errors and serves nothing.
 # Before that, without a VM: the initramfs holds privlinkd and modules only
@@ -148,7 +149,9 @@ out=$(in_cons timeout 120 python3 "$ROOT/tests/lib/ppv2_client.py" sink 10.0.0.6
 check "[uefi] 10 MB consumer->backend arrives sha256-identical" json_true "$out" 'r["ok"]'
 rec=$(ppv2_record "$n")
 check_eq "[uefi] PROXY v2 link id from fw_cfg" "$(json "$rec" 'hex(r.get("link_id", 0))')" "0xf0c0002"
-check "[uefi] the ACPI power button powers the appliance off" vm_powerdown 60
+check "[uefi] ctrl-alt-del powers the appliance off" vm_powerdown 60 "sendkey ctrl-alt-delete"
+check "[uefi] ... after a clean stop on SIGINT (the kernel's ctrl-alt-del signal to PID 1)" \
+	bash -c "grep -q 'signal 2: shutting down' '$VM_DIR/serial.log' && grep -q 'privlinkd: stopped' '$VM_DIR/serial.log'"
 vm_down
 
 # --- C: kernel + initrd, a bad drop on the config drive.
