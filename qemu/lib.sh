@@ -95,6 +95,8 @@ vm_start() {
 	esac
 	vm_taps_del
 	ip tuntap add dev "$P-tc" mode tap && ip tuntap add dev "$P-tp" mode tap || return 1
+	# Up, so that /sys/class/net/TAP/carrier can be read (below).
+	ip link set "$P-tc" up && ip link set "$P-tp" up || return 1
 	: > "$VM_DIR/serial.log"
 	qemu-system-x86_64 "${args[@]}" "$@" > "$VM_DIR/qemu.log" 2>&1 &
 	VM_PID=$!
@@ -104,8 +106,18 @@ vm_start() {
 		kill -0 "$VM_PID" 2>/dev/null || break
 		sleep 0.1
 	done
-	if ! [ -S "$VM_DIR/monitor.sock" ]; then
-		echo "# qemu did not start:" >&2
+	# QEMU makes its monitor before it opens the taps: a tap is moved only
+	# once QEMU holds it (an up tap has carrier while a process is attached),
+	# or QEMU would make a new one of the same name in the root namespace.
+	for i in $(seq 100); do
+		[ "$(cat "/sys/class/net/$P-tc/carrier" 2>/dev/null)" = 1 ] &&
+			[ "$(cat "/sys/class/net/$P-tp/carrier" 2>/dev/null)" = 1 ] && break
+		kill -0 "$VM_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	if ! [ -S "$VM_DIR/monitor.sock" ] || [ "$(cat "/sys/class/net/$P-tc/carrier" 2>/dev/null)" != 1 ] ||
+	    [ "$(cat "/sys/class/net/$P-tp/carrier" 2>/dev/null)" != 1 ]; then
+		echo "# qemu did not start (or did not open its taps):" >&2
 		sed 's/^/#   /' "$VM_DIR/qemu.log" >&2
 		return 1
 	fi
