@@ -1,7 +1,9 @@
 # privlink: one statically linked appliance daemon and its tests.
 #
 #   make          build/privlinkd (fetches and verifies pinned sources first)
-#   make run      the demo: namespaces, privlinkd, nginx, a curl through it
+#   make run      the demo: the appliance image in QEMU, nginx, a curl through it
+#   make run-ns   the same with privlinkd in a network namespace, no VM
+#   make image    build/image/: vmlinuz, initrd, privlink.raw/.qcow2/.vhd
 #   make test     unit tests (plain, ASan+UBSan) and namespace integration tests
 #
 # Sources of lwIP, mbedTLS and inih come from Debian source packages pinned
@@ -154,13 +156,38 @@ $(BUILD)/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c $(NETSTACK_SRCS) $(OWN_HDRS) $
 
 fuzz: $(BUILD)/fuzz/fuzz_cfg $(BUILD)/fuzz/fuzz_frame
 
+# --- the appliance image: image/ builds it, qemu/ boots it ----------------
+# build/image/: vmlinuz + initrd (for qemu -kernel) and the bootable disks.
+IMAGE = $(BUILD)/image
+IMAGE_DROPS = config/examples/demo image/drops
+
+$(IMAGE)/kernel/kernel.env: image/kernel.lock image/kernel.sh
+	image/kernel.sh $(IMAGE)/kernel
+$(IMAGE)/vmlinuz: $(IMAGE)/kernel/kernel.env
+	. ./$< && cp "$$VMLINUZ" $@
+$(IMAGE)/initrd: $(BUILD)/privlinkd $(IMAGE)/kernel/kernel.env image/mkinitramfs.sh \
+		image/modules.list $(foreach d,$(IMAGE_DROPS),$(wildcard $(d)/*.ini))
+	image/mkinitramfs.sh $(IMAGE)/kernel/kernel.env $(BUILD)/privlinkd $@ $(IMAGE_DROPS)
+
+$(IMAGE)/privlink.raw: $(IMAGE)/vmlinuz $(IMAGE)/initrd image/mkdisk.sh
+	image/mkdisk.sh $(IMAGE)/vmlinuz $(IMAGE)/initrd $(IMAGE)
+$(IMAGE)/privlink.qcow2 $(IMAGE)/privlink.vhd: $(IMAGE)/privlink.raw
+
+image: $(IMAGE)/vmlinuz $(IMAGE)/initrd $(IMAGE)/privlink.raw
+
 # --- the two commands ------------------------------------------------------
 test:
 	@deps/packages.sh build test
-	$(MAKE) -j$(JOBS) all unit-bins $(BUILD)/privlinkd-san fuzz
+	$(MAKE) -j$(JOBS) all unit-bins $(BUILD)/privlinkd-san fuzz image
 	tests/run.sh
 
 run:
+	@deps/packages.sh build test
+	$(MAKE) -j$(JOBS) all image
+	qemu/run.sh
+
+# The same demo without a VM: privlinkd in a network namespace.
+run-ns:
 	@deps/packages.sh build test
 	$(MAKE) -j$(JOBS) all
 	tests/demo.sh
@@ -168,5 +195,5 @@ run:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run clean unit-bins fuzz
+.PHONY: all test run run-ns clean unit-bins fuzz image
 .DELETE_ON_ERROR:

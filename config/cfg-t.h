@@ -103,7 +103,9 @@ enum cfg_distribution {
 /* [nic NAME]: a host interface the appliance drives with its own stack. */
 struct cfg_nic {
 	char		nic_name[CFG_NAME_MAX];
-	char		nic_ifname[CFG_IFNAME_MAX];	/* interface = */
+	char		nic_ifname[CFG_IFNAME_MAX];	/* interface =, or found by mac */
+	uint8_t		nic_mac[6];			/* mac = */
+	int		nic_has_mac;			/* named by mac, not interface */
 	uint32_t	nic_addr;			/* address = A.B.C.D/LEN */
 	uint8_t		nic_prefixlen;
 	uint32_t	nic_gateway;			/* gateway =, 0 if unset */

@@ -53,6 +53,11 @@ cfg_finish_nics(struct cfg_parse *cp)
 				    "already used by [nic %s] at %s:%d '%s'", n->nic_name,
 				    o->nic_name, o->nic_where.w_file, o->nic_where.w_line,
 				    n->nic_ifname);
+			if (lines[NIC_K_MAC] && o->nic_has_mac &&
+			    memcmp(n->nic_mac, o->nic_mac, sizeof(n->nic_mac)) == 0)
+				cfg_error(cp, file, lines[NIC_K_MAC], "[nic %s] mac: already used by "
+				    "[nic %s] at %s:%d", n->nic_name, o->nic_name,
+				    o->nic_where.w_file, o->nic_where.w_line);
 			/* Backends are routed by subnet: provider subnets
 			 * must be unambiguous.  Consumer ones may overlap. */
 			if (n->nic_role == CFG_ROLE_PROVIDER && o->nic_role == CFG_ROLE_PROVIDER &&

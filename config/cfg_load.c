@@ -8,7 +8,8 @@
  *   [appliance]         secret = HEX (32..128 digits)   required once there is a service
  *                       region = NAME                   optional, default local
  *                       alias_suffix = NAME             optional, default privlink
- *   [nic NAME]          interface = IFNAME              required
+ *   [nic NAME]          interface = IFNAME              one of interface and mac
+ *                       mac = XX:XX:XX:XX:XX:XX         (the NIC is found by its MAC)
  *                       address = A.B.C.D/LEN           required
  *                       gateway = A.B.C.D               optional, in the subnet
  *                       role = consumer | provider      required
@@ -44,6 +45,7 @@
  * Every error is reported as "file:line: [kind name] key: reason 'value'"
  * and counted; parsing goes on so one run lists every mistake.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -64,10 +66,11 @@ struct cfg_key {
 };
 
 static const struct cfg_key cfg_nic_keys[NIC_K_MAX] = {
-	[NIC_K_INTERFACE] = { "interface", 1, 0 },
+	[NIC_K_INTERFACE] = { "interface", 0, 0 },	/* or mac: cfg_finish checks */
 	[NIC_K_ADDRESS] = { "address", 1, 0 },
 	[NIC_K_GATEWAY] = { "gateway", 0, 0 },
 	[NIC_K_ROLE] = { "role", 1, 0 },
+	[NIC_K_MAC] = { "mac", 0, 0 },
 };
 static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
 	[SVC_K_FRONTEND_PORT] = { "frontend_port", 0, 0 },
@@ -203,6 +206,10 @@ cfg_section_end(struct cfg_parse *cp)
 		if (cfg_kinds[cp->cp_kind].kd_keys[k].k_required && !(cp->cp_seen & (1u << k)))
 			cfg_error(cp, cp->cp_file, cp->cp_line, "[%s]: missing required key '%s'",
 			    cp->cp_section, cfg_kinds[cp->cp_kind].kd_keys[k].k_name);
+	if (cp->cp_kind == CFG_KIND_NIC &&
+	    !(cp->cp_seen & (1u << NIC_K_INTERFACE)) == !(cp->cp_seen & (1u << NIC_K_MAC)))
+		cfg_error(cp, cp->cp_file, cp->cp_line, "[%s]: needs exactly one of 'interface' "
+		    "and 'mac'", cp->cp_section);
 	cp->cp_kind = CFG_KIND_NONE;
 }
 
@@ -376,6 +383,22 @@ cfg_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 			BAD("bad interface name (1 to 15 characters, no '/' or space)");
 		snprintf(n->nic_ifname, sizeof(n->nic_ifname), "%s", value);
 		break;
+	case NIC_K_MAC: {
+		unsigned int b[6];
+		char end;
+
+		int ok = strlen(value) == 17;
+
+		for (int i = 0; ok && i < 17; i++)
+			ok = i % 3 == 2 ? value[i] == ':' : isxdigit((unsigned char)value[i]);
+		if (!ok || sscanf(value, "%2x:%2x:%2x:%2x:%2x:%2x%c",
+		    &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &end) != 6 || (b[0] & 1))
+			BAD("bad MAC address (XX:XX:XX:XX:XX:XX, unicast)");
+		for (int i = 0; i < 6; i++)
+			n->nic_mac[i] = (uint8_t)b[i];
+		n->nic_has_mac = 1;
+		break;
+	}
 	case NIC_K_ADDRESS:
 		if (cfg_parse_prefix(value, &n->nic_addr, &n->nic_prefixlen) != 0)
 			BAD("bad IPv4 address/prefix (A.B.C.D/LEN, LEN 1..32)");

@@ -7,7 +7,10 @@
 set -euo pipefail
 
 build_pkgs="musl-tools gcc make dpkg-dev xz-utils bzip2 ca-certificates file"
+# the appliance image (image/): depmod, cpio, disk tools, boot loaders
+build_pkgs="$build_pkgs kmod cpio binutils fdisk dosfstools mtools syslinux syslinux-common systemd-boot-efi qemu-utils"
 test_pkgs="iproute2 iputils-ping nginx-light openssl socat curl python3 ethtool procps valgrind clang libclang-rt-14-dev"
+test_pkgs="$test_pkgs qemu-system-x86 ovmf"
 
 want=""
 for group in "$@"; do

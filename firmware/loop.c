@@ -19,6 +19,7 @@
 #include "log.h"
 #include "loop.h"
 #include "nat.h"
+#include "nicmac.h"
 #include "reload.h"
 #include "relay.h"
 #include "status.h"
@@ -76,6 +77,8 @@ loop_setup_ports(struct pl_loop *lp)
 {
 	struct pl_config *cfg = lp->lp_cfg;
 
+	if (nic_find_macs(cfg) != 0)
+		return -1;
 	for (int i = 0; i < cfg->n_nics; i++) {
 		const struct cfg_nic *n = &cfg->nics[i];
 		const char *what = "";

@@ -16,6 +16,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "loop.h"
+#include "pid1.h"
 
 static void __attribute__((noreturn))
 usage(void)
@@ -28,14 +29,34 @@ usage(void)
 	exit(1);
 }
 
+/* The drops of dir, or NULL after listing their errors. */
+static struct pl_config *
+load(const char *dir)
+{
+	struct pl_config *cfg;
+	int errors;
+
+	cfg = calloc(1, sizeof(*cfg));
+	if (cfg == NULL)
+		fatal("config");
+	errors = cfg_load_dir(cfg, dir, stderr);
+	if (errors != 0) {
+		fprintf(stderr, "privlinkd: %s: %d error%s\n", dir, errors, errors == 1 ? "" : "s");
+		free(cfg);
+		return NULL;
+	}
+	return cfg;
+}
+
 int
 main(int argc, char *argv[])
 {
-	static struct pl_loop loop;
 	struct pl_config *cfg;
 	const char *dir = NULL, *status = NULL;
-	int ch, check = 0, debug = 0, errors, rc;
+	int ch, check = 0, debug = 0, rc;
 
+	if (getpid() == 1)
+		pid1_main();	/* the image's /init: does not return */
 	while ((ch = getopt(argc, argv, "c:ds:t")) != -1) {
 		switch (ch) {
 		case 'c':
@@ -58,25 +79,31 @@ main(int argc, char *argv[])
 		usage();
 	log_init(debug);
 
-	cfg = calloc(1, sizeof(*cfg));
-	if (cfg == NULL)
-		fatal("config");
-	errors = cfg_load_dir(cfg, dir, stderr);
-	if (errors != 0) {
-		fprintf(stderr, "privlinkd: %s: %d error%s\n", dir, errors, errors == 1 ? "" : "s");
-		free(cfg);
-		return 1;
-	}
-	if (check) {
-		for (int i = 0; i < cfg->n_services; i++)
-			printf("service %s: alias %s\n", cfg->services[i].svc_name,
-			    cfg->services[i].svc_alias);
-		printf("configuration OK\n");
-		rc = cfg->n_endpoints == 0 ? 2 : 0;
-		free(cfg);
-		return rc;
-	}
+	if (!check)
+		return privlinkd_run(dir, status);
 
+	cfg = load(dir);
+	if (cfg == NULL)
+		return 1;
+	for (int i = 0; i < cfg->n_services; i++)
+		printf("service %s: alias %s\n", cfg->services[i].svc_name,
+		    cfg->services[i].svc_alias);
+	printf("configuration OK\n");
+	rc = cfg->n_endpoints == 0 ? 2 : 0;
+	free(cfg);
+	return rc;
+}
+
+int
+privlinkd_run(const char *dir, const char *status)
+{
+	static struct pl_loop loop;
+	struct pl_config *cfg;
+	int rc;
+
+	cfg = load(dir);
+	if (cfg == NULL)
+		return 1;
 	if (loop_setup(&loop, cfg, dir, status) != 0) {
 		loop_teardown(&loop);
 		free(cfg);

@@ -36,8 +36,9 @@ reload_same_nics(const struct pl_config *a, const struct pl_config *b)
 	for (int i = 0; i < a->n_nics; i++) {
 		const struct cfg_nic *x = &a->nics[i], *y = &b->nics[i];
 
-		if (strcmp(x->nic_name, y->nic_name) != 0 ||
-		    strcmp(x->nic_ifname, y->nic_ifname) != 0 ||
+		if (strcmp(x->nic_name, y->nic_name) != 0 || x->nic_has_mac != y->nic_has_mac ||
+		    (x->nic_has_mac ? memcmp(x->nic_mac, y->nic_mac, sizeof(x->nic_mac)) != 0 :
+		    strcmp(x->nic_ifname, y->nic_ifname) != 0) ||
 		    x->nic_addr != y->nic_addr || x->nic_prefixlen != y->nic_prefixlen ||
 		    x->nic_gateway != y->nic_gateway || x->nic_role != y->nic_role)
 			return 0;
@@ -263,6 +264,10 @@ reload_run(struct pl_loop *lp)
 		    "(keeping the running configuration)");
 		goto keep;
 	}
+	/* NICs named by MAC keep the interface found at start. */
+	for (int i = 0; i < next->n_nics; i++)
+		memcpy(next->nics[i].nic_ifname, old->nics[i].nic_ifname,
+		    sizeof(next->nics[i].nic_ifname));
 	reload_log_changes(old, next);
 	health_stop(lp);
 

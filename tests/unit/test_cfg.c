@@ -280,6 +280,48 @@ test_errors(void)
 	free(msgs);
 }
 
+/* [nic] mac = names a NIC by its MAC address instead of its interface. */
+static void
+test_mac(void)
+{
+	struct pl_config cfg;
+	char *msgs;
+	int n;
+
+	clear_dir();
+	put("00-appliance.ini", appliance);
+	put("10-nics.ini",
+	    "[nic consumer0]\nmac = 52:54:00:aB:cd:01\naddress = 10.0.0.5/24\nrole = consumer\n"
+	    "[nic provider0]\ninterface = pv0\naddress = 192.168.10.201/24\nrole = provider\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 0 && cfg.nics[0].nic_has_mac && !cfg.nics[1].nic_has_mac &&
+	    memcmp(cfg.nics[0].nic_mac, "\x52\x54\x00\xab\xcd\x01", 6) == 0 &&
+	    cfg.nics[0].nic_ifname[0] == '\0' && strcmp(cfg.nics[1].nic_ifname, "pv0") == 0,
+	    "a NIC by MAC (any case) beside one by interface (%d errors: %s)", n, msgs);
+	free(msgs);
+
+	put("10-nics.ini",
+	    "[nic a]\nmac = 52:54:00:00:00:01\ninterface = pe0\naddress = 10.0.0.5/24\nrole = consumer\n"
+	    "[nic b]\naddress = 10.1.0.5/24\nrole = consumer\n"
+	    "[nic c]\nmac = 52:54:00:00:00:01\naddress = 10.2.0.5/24\nrole = consumer\n"
+	    "[nic d]\nmac = 53:54:00:00:00:02\naddress = 10.3.0.5/24\nrole = consumer\n"
+	    "[nic e]\nmac = 52:54:00:00:00:0g\naddress = 10.4.0.5/24\nrole = consumer\n"
+	    "[nic f]\nmac = 52:54:00:00:00:1\naddress = 10.5.0.5/24\nrole = consumer\n");
+	n = load(&cfg, &msgs);
+	CHECK(has_error(msgs, "10-nics.ini", 1, "[nic a]: needs exactly one of 'interface' and 'mac'"),
+	    "interface and mac together are refused");
+	CHECK(has_error(msgs, "10-nics.ini", 6, "[nic b]: needs exactly one of 'interface' and 'mac'"),
+	    "a NIC with neither interface nor mac is refused");
+	CHECK(has_error(msgs, "10-nics.ini", 10, "mac: already used by [nic a]"),
+	    "two NICs with one MAC are refused");
+	CHECK(has_error(msgs, "10-nics.ini", 14, "bad MAC address") &&
+	    has_error(msgs, "10-nics.ini", 18, "bad MAC address") &&
+	    has_error(msgs, "10-nics.ini", 22, "bad MAC address"),
+	    "multicast, non-hex and short MACs are refused");
+	CHECK(n == 6, "6 errors in all (%d): %s", n, msgs);
+	free(msgs);
+}
+
 static void
 test_values(void)
 {
@@ -694,6 +736,7 @@ main(void)
 	test_values();
 	test_good();
 	test_errors();
+	test_mac();
 	test_nat();
 	test_visibility();
 	test_disconnected();
