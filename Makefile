@@ -3,6 +3,7 @@
 #   make          build/privlinkd (fetches and verifies pinned sources first)
 #   make run      the demo: namespaces, privlinkd, nginx, a curl through it
 #   make test     unit tests (plain, ASan+UBSan) and namespace integration tests
+#   make bench    privlinkd against HAProxy and the kernel path (tests/bench/)
 #
 # Sources of lwIP, mbedTLS and inih come from Debian source packages pinned
 # in deps/deps.lock and unpacked under $(CACHE) by deps/fetch.sh.
@@ -163,8 +164,14 @@ run:
 	$(MAKE) -j$(JOBS) all
 	tests/demo.sh
 
+# Not part of `make test`: figures, not pass/fail (tests/bench/bench.sh).
+bench:
+	@deps/packages.sh build bench
+	$(MAKE) -j$(JOBS) all
+	tests/bench/bench.sh
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run clean unit-bins fuzz
+.PHONY: all test run bench clean unit-bins fuzz
 .DELETE_ON_ERROR:
