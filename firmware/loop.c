@@ -302,7 +302,15 @@ loop_run(struct pl_loop *lp)
 				}
 			} else if (tag >= LOOP_TAG_PORT0 &&
 			    tag < LOOP_TAG_PORT0 + (uint64_t)lp->lp_n_ports) {
-				ring_port_input(&lp->lp_ports[tag - LOOP_TAG_PORT0]);
+				int port = (int)(tag - LOOP_TAG_PORT0);
+				int rc = ring_port_input(&lp->lp_ports[port]);
+
+				/* A socket error is reported and the loop goes on:
+				 * the next readiness event tries again. */
+				if (rc < 0) {
+					errno = -rc;
+					log_warn("nic %s: receive", lp->lp_cfg->nics[port].nic_name);
+				}
 			}
 		}
 		if (loop_arm_timer(lp, ns_timers_run()) == -1) {

@@ -2,7 +2,7 @@
  * privlink's lwIP port: the stack's setup and the packet-ring NICs.
  *
  * One struct ring_port drives one host interface through an AF_PACKET
- * TPACKET_V3 receive ring.  Each IPv4 address the appliance holds on that
+ * socket (frames in batches with recvmmsg, their status in PACKET_AUXDATA).  Each IPv4 address the appliance holds on that
  * interface (the NIC's own, its private endpoints', its NAT IPs) is an lwIP
  * netif of its own sharing the port's MAC, since an lwIP netif carries one
  * IPv4 address.  Frames are handed to the netif whose address they name;
@@ -20,19 +20,24 @@
 /* Addresses one NIC carries: its own, one per endpoint, up to 8 NAT IPs
  * per service.  A NIC with more is refused at configuration time. */
 #define RING_MAX_ADDRS		64
-/* Receive ring: each block must hold the largest GSO/GRO super-frame
- * (64 KiB of IP payload) plus ring headers; 16 blocks absorb bursts. */
-#define RING_BLOCK_SIZE		(256 * 1024)
-#define RING_BLOCK_NR		16
-#define RING_FRAME_SIZE		2048
-/* The kernel hands a partly filled block over after this many ms: the
- * added latency at low load (TPACKET_V3 wakes user space per block). */
-#define RING_BLOCK_TIMEOUT_MS	1
+/* Receive: recvmmsg() takes up to RING_RX_BATCH frames a call, each into
+ * a buffer that holds the largest GSO/GRO super-frame (a 64 KiB IP packet
+ * and its Ethernet header).  A TPACKET_V3 ring would save the copy out of
+ * the kernel but wakes user space only per filled or timed-out block: its
+ * timeout is kept in jiffies (4 ms at HZ=250), and every round trip of a
+ * proxied connection paid it (see the README's Benchmarks). */
+#define RING_RX_BATCH		32
+#define RING_RX_FRAME_MAX	(14 + 65535)
+/* Frames taken per readiness event before the loop serves other NICs and
+ * timers; epoll is level-triggered, so the rest comes next round. */
+#define RING_RX_BUDGET		(8 * RING_RX_BATCH)
+/* Socket receive queue: bursts of super-frames while lwIP works. */
+#define RING_RX_QUEUE_BYTES	(8 * 1024 * 1024)
 
 struct ring_stats {
 	uint64_t	rs_rx_frames;		/* handed to lwIP */
 	uint64_t	rs_rx_bytes;
-	uint64_t	rs_rx_truncated;	/* larger than a ring block */
+	uint64_t	rs_rx_truncated;	/* larger than a receive buffer */
 	uint64_t	rs_rx_csum_completed;	/* partial checksum completed */
 	uint64_t	rs_rx_superframes;	/* GSO/GRO: longer than the MTU */
 	uint64_t	rs_rx_malformed;	/* bad IPv4 header or length */
@@ -49,9 +54,7 @@ struct ring_port {
 	int		rp_fd;
 	uint8_t		rp_mac[6];
 	uint16_t	rp_mtu;
-	uint8_t		*rp_ring;
-	size_t		rp_ring_len;
-	unsigned int	rp_block_cur;
+	uint8_t		*rp_rxbuf;	/* RING_RX_BATCH frames of RING_RX_FRAME_MAX */
 	struct netif	*rp_netifs[RING_MAX_ADDRS];
 	int		rp_n_netifs;
 	struct ring_stats rp_stats;
