@@ -62,7 +62,8 @@ struct ring_port {
 
 /* Stack setup: lwIP and the random source.  0, or an mbedTLS error. */
 int ns_init(void);
-/* Runs due lwIP timers; returns ms until the next one is due. */
+/* Runs due lwIP timers and trims TIME_WAIT (ns_tcp_tw.c); returns ms
+ * until the next timer is due. */
 uint32_t ns_timers_run(void);
 
 int ring_port_open(struct ring_port *rp, const char *ifname, const char **what);
@@ -72,6 +73,9 @@ struct netif *ring_port_find(struct ring_port *rp, uint32_t addr);
 int ring_port_input(struct ring_port *rp);
 void ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t status);
 void ring_port_close(struct ring_port *rp);
+
+/* Drops the oldest TIME_WAIT connections past a cap; returns how many. */
+unsigned int ns_tcp_tw_trim(void);
 
 int ns_csum_complete_ipv4(uint8_t *ip, size_t len);
 int ns_rand_init(void);
