@@ -31,6 +31,10 @@
 /* Frames taken per readiness event before the loop serves other NICs and
  * timers; epoll is level-triggered, so the rest comes next round. */
 #define RING_RX_BUDGET		(8 * RING_RX_BATCH)
+/* Transmit (ring_tx.c): lwIP's frames are at most an MTU of 9000; merged
+ * TCP segments make a GSO frame of at most a 64 KiB IP packet. */
+#define RING_TX_FRAME_MAX	(14 + 9000)
+#define RING_TX_GSO_MAX		(14 + 65535)
 /* Socket receive queue: bursts of super-frames while lwIP works. */
 #define RING_RX_QUEUE_BYTES	(8 * 1024 * 1024)
 
@@ -45,6 +49,7 @@ struct ring_stats {
 	uint64_t	rs_rx_vlan;		/* tagged: no VLANs configured */
 	uint64_t	rs_rx_nomem;
 	uint64_t	rs_tx_frames;
+	uint64_t	rs_tx_gso_frames;	/* of them, merged TCP segments */
 	uint64_t	rs_tx_errors;
 };
 
@@ -55,6 +60,12 @@ struct ring_port {
 	uint8_t		rp_mac[6];
 	uint16_t	rp_mtu;
 	uint8_t		*rp_rxbuf;	/* RING_RX_BATCH frames of RING_RX_FRAME_MAX */
+	int		rp_txfd;	/* sends only, with PACKET_VNET_HDR */
+	uint8_t		*rp_txbuf;	/* the pending frame, RING_TX_GSO_MAX */
+	size_t		rp_tx_len;	/* its length, 0: none */
+	unsigned int	rp_tx_segs;	/* TCP segments merged into it */
+	uint16_t	rp_tx_mss;	/* payload of its first segment */
+	uint16_t	rp_tx_last;	/* payload of its last segment */
 	struct netif	*rp_netifs[RING_MAX_ADDRS];
 	int		rp_n_netifs;
 	struct ring_stats rp_stats;
@@ -73,6 +84,8 @@ struct netif *ring_port_find(struct ring_port *rp, uint32_t addr);
 int ring_port_input(struct ring_port *rp);
 void ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t status);
 void ring_port_close(struct ring_port *rp);
+err_t ring_tx_output(struct netif *netif, struct pbuf *p);
+void ring_port_flush(struct ring_port *rp);
 
 /* Drops the oldest TIME_WAIT connections past a cap; returns how many. */
 unsigned int ns_tcp_tw_trim(void);

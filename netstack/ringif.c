@@ -4,8 +4,7 @@
  * Receive: ring_port_input() takes the frames the socket holds in batches
  * (recvmmsg, each frame's status from PACKET_AUXDATA), completes partial
  * checksums, picks the netif by the address a frame names, copies the
- * frame into a pbuf and gives it to lwIP.  Transmit: lwIP's frames go out
- * with one send() each, past the qdisc layer.
+ * frame into a pbuf and gives it to lwIP.  Transmit is ring_tx.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,9 +32,6 @@
 #define ETHTYPE_IPV4		0x0800
 #define ETHTYPE_ARP		0x0806
 #define ETH_P_ALL_BE		0x0300	/* htons(ETH_P_ALL) */
-/* Frames lwIP sends are at most one MTU; a chain longer than this many
- * pbufs is linearised first. */
-#define RING_TX_IOV_MAX		16
 
 static int
 ring_sysctl_ipv6_off(const char *ifname)
@@ -95,6 +91,46 @@ ring_if_query(struct ring_port *rp, const char **what)
 }
 
 /*
+ * The sending socket: protocol 0, so it receives nothing; every frame
+ * carries a virtio_net_hdr (GSO, checksum offload).  Not PACKET_QDISC_BYPASS:
+ * that path drops a GSO frame the device cannot take whole (TSO off)
+ * instead of cutting it in software.  0 or a negative errno, *what set.
+ */
+static int
+ring_tx_open(struct ring_port *rp, const char **what)
+{
+	struct sockaddr_ll sll;
+	int one = 1, sndbuf = 4 * 1024 * 1024;
+
+	rp->rp_txfd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (rp->rp_txfd == -1) {
+		*what = "socket(AF_PACKET) for sending";
+		return -errno;
+	}
+	if (setsockopt(rp->rp_txfd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) == -1) {
+		*what = "PACKET_VNET_HDR";
+		return -errno;
+	}
+	if (setsockopt(rp->rp_txfd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) == -1) {
+		*what = "SO_SNDBUF";
+		return -errno;
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = 0;
+	sll.sll_ifindex = rp->rp_ifindex;
+	if (bind(rp->rp_txfd, (struct sockaddr *)&sll, sizeof(sll)) == -1) {
+		*what = "bind the sending socket to the interface";
+		return -errno;
+	}
+	if ((rp->rp_txbuf = malloc(RING_TX_GSO_MAX)) == NULL) {
+		*what = "transmit buffer";
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
  * Opens ifname for the appliance's own stack.  On failure returns a
  * negative errno and sets *what to the step that failed; rp is then
  * closed.
@@ -103,10 +139,10 @@ int
 ring_port_open(struct ring_port *rp, const char *ifname, const char **what)
 {
 	struct sockaddr_ll sll;
-	int one = 1, sndbuf = 4 * 1024 * 1024, rcvbuf = RING_RX_QUEUE_BYTES, rc;
+	int one = 1, rcvbuf = RING_RX_QUEUE_BYTES, rc;
 
 	memset(rp, 0, sizeof(*rp));
-	rp->rp_fd = -1;
+	rp->rp_fd = rp->rp_txfd = -1;
 	if (strlen(ifname) >= sizeof(rp->rp_ifname)) {
 		*what = "interface name too long";
 		return -EINVAL;
@@ -139,15 +175,6 @@ ring_port_open(struct ring_port *rp, const char *ifname, const char **what)
 		*what = "PACKET_IGNORE_OUTGOING";
 		goto fail_errno;
 	}
-	if (setsockopt(rp->rp_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) == -1) {
-		*what = "SO_SNDBUF";
-		goto fail_errno;
-	}
-	/* Frames lwIP sends need no traffic control on the way out. */
-	if (setsockopt(rp->rp_fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one, sizeof(one)) == -1) {
-		*what = "PACKET_QDISC_BYPASS";
-		goto fail_errno;
-	}
 	/* Past net.core.rmem_max, which the default 208 KiB would cap: a few
 	 * GSO super-frames fill that. */
 	if (setsockopt(rp->rp_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) == -1) {
@@ -168,6 +195,8 @@ ring_port_open(struct ring_port *rp, const char *ifname, const char **what)
 		*what = "bind to the interface";
 		goto fail_errno;
 	}
+	if ((rc = ring_tx_open(rp, what)) != 0)
+		goto fail;
 	return 0;
 
 fail_errno:
@@ -185,49 +214,18 @@ ring_port_close(struct ring_port *rp)
 		free(rp->rp_netifs[i]);
 	}
 	rp->rp_n_netifs = 0;
+	if (rp->rp_txfd != -1)
+		ring_port_flush(rp);	/* what lwIP sent last, resets included */
 	free(rp->rp_rxbuf);
 	rp->rp_rxbuf = NULL;
+	free(rp->rp_txbuf);
+	rp->rp_txbuf = NULL;
+	if (rp->rp_txfd != -1)
+		close(rp->rp_txfd);
+	rp->rp_txfd = -1;
 	if (rp->rp_fd != -1)
 		close(rp->rp_fd);
 	rp->rp_fd = -1;
-}
-
-/* lwIP's linkoutput: one frame out, as it is; lwIP keeps the pbuf. */
-static err_t
-ring_linkoutput(struct netif *netif, struct pbuf *p)
-{
-	struct ring_port *rp = netif->state;
-	struct iovec iov[RING_TX_IOV_MAX];
-	uint8_t flat[ETH_HDR_LEN + 9000];
-	struct msghdr msg;
-	struct pbuf *q;
-	int n = 0;
-
-	memset(&msg, 0, sizeof(msg));
-	for (q = p; q != NULL && n < RING_TX_IOV_MAX; q = q->next, n++) {
-		iov[n].iov_base = q->payload;
-		iov[n].iov_len = q->len;
-	}
-	if (q != NULL) {
-		if (p->tot_len > sizeof(flat)) {
-			rp->rp_stats.rs_tx_errors++;
-			return ERR_BUF;
-		}
-		pbuf_copy_partial(p, flat, p->tot_len, 0);
-		iov[0].iov_base = flat;
-		iov[0].iov_len = p->tot_len;
-		n = 1;
-	}
-	msg.msg_iov = iov;
-	msg.msg_iovlen = n;
-	if (sendmsg(rp->rp_fd, &msg, MSG_DONTWAIT) == -1) {
-		/* A full device queue drops the frame, as a wire would; TCP
-		 * retransmits. */
-		rp->rp_stats.rs_tx_errors++;
-		return ERR_IF;
-	}
-	rp->rp_stats.rs_tx_frames++;
-	return ERR_OK;
 }
 
 static err_t
@@ -238,7 +236,7 @@ ring_netif_init(struct netif *netif)
 	netif->name[0] = 'r';
 	netif->name[1] = 'p';
 	netif->output = etharp_output;
-	netif->linkoutput = ring_linkoutput;
+	netif->linkoutput = ring_tx_output;
 	netif->mtu = rp->rp_mtu;
 	netif->hwaddr_len = ETH_HWADDR_LEN;
 	memcpy(netif->hwaddr, rp->rp_mac, ETH_HWADDR_LEN);

@@ -23,6 +23,21 @@
 
 #define TPACKET_ALIGNMENT	16
 
+/* PACKET_VNET_HDR: struct virtio_net_hdr (linux/virtio_net.h) in front
+ * of every frame sent, in host byte order. */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM	1
+#define VIRTIO_NET_HDR_GSO_NONE		0
+#define VIRTIO_NET_HDR_GSO_TCPV4	1
+
+struct virtio_net_hdr {
+	uint8_t		flags;
+	uint8_t		gso_type;
+	uint16_t	hdr_len;	/* Ethernet + IP + TCP headers */
+	uint16_t	gso_size;	/* payload bytes per segment */
+	uint16_t	csum_start;	/* from the Ethernet header */
+	uint16_t	csum_offset;	/* from csum_start */
+};
+
 /* The PACKET_AUXDATA control message (SOL_PACKET) of a received frame. */
 struct tpacket_auxdata {
 	uint32_t	tp_status;
