@@ -1,5 +1,5 @@
 /*
- * The event loop: epoll over the NICs' packet rings, a timerfd for lwIP's
+ * The event loop: epoll over the NICs' packet sockets, a timerfd for lwIP's
  * timers and a signalfd for SIGTERM, SIGINT and SIGHUP.  Single-threaded:
  * everything, lwIP included, runs from here.
  */
