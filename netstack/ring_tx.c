@@ -109,11 +109,14 @@ void
 ring_port_flush(struct ring_port *rp)
 {
 	struct virtio_net_hdr vh;
-	uint8_t *f = rp->rp_txbuf, *ip = f + ETH_HDR_LEN, *th = ip + IP4_HDR_LEN;
+	uint8_t *f, *ip, *th;
 	size_t tcp_len;
 
-	if (rp->rp_tx_len == 0)
+	if (rp->rp_tx_len == 0)	/* also a port without a buffer (the fuzzer's) */
 		return;
+	f = rp->rp_txbuf;
+	ip = f + ETH_HDR_LEN;
+	th = ip + IP4_HDR_LEN;
 	memset(&vh, 0, sizeof(vh));
 	if (rp->rp_tx_segs > 1) {
 		/* The merged IP header: its length and checksum anew. */
