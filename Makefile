@@ -5,6 +5,7 @@
 #   make run-ns   the same with privlinkd in a network namespace, no VM
 #   make image    build/image/: vmlinuz, initrd, privlink.raw/.qcow2/.vhd
 #   make test     unit tests (plain, ASan+UBSan) and namespace integration tests
+#   make bench    privlinkd against HAProxy and the kernel path (tests/bench/)
 #
 # Sources of lwIP, mbedTLS and inih come from Debian source packages pinned
 # in deps/deps.lock and unpacked under $(CACHE) by deps/fetch.sh.
@@ -192,8 +193,14 @@ run-ns:
 	$(MAKE) -j$(JOBS) all
 	tests/demo.sh
 
+# Not part of `make test`: figures, not pass/fail (tests/bench/bench.sh).
+bench:
+	@deps/packages.sh build bench
+	$(MAKE) -j$(JOBS) all
+	tests/bench/bench.sh
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run run-ns clean unit-bins fuzz image
+.PHONY: all test run run-ns bench clean unit-bins fuzz image
 .DELETE_ON_ERROR:

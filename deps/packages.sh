@@ -1,7 +1,7 @@
 #!/bin/bash
 # Makes sure the Debian packages a step needs are installed.
 #
-# Usage: deps/packages.sh GROUP...   (groups: build, test)
+# Usage: deps/packages.sh GROUP...   (groups: build, test, bench)
 # As root, missing packages are installed with apt-get; otherwise the exact
 # command to run is printed and the script exits 1.
 set -euo pipefail
@@ -11,12 +11,15 @@ build_pkgs="musl-tools gcc make dpkg-dev xz-utils bzip2 ca-certificates file"
 build_pkgs="$build_pkgs kmod cpio binutils fdisk dosfstools mtools syslinux syslinux-common systemd-boot-efi qemu-utils"
 test_pkgs="iproute2 iputils-ping nginx-light openssl socat curl python3 ethtool procps valgrind clang libclang-rt-14-dev"
 test_pkgs="$test_pkgs qemu-system-x86 ovmf"
+# make bench: the load generators, HAProxy to compare with, perf for profiles.
+bench_pkgs="iproute2 nginx-light python3 curl procps util-linux binutils haproxy iperf3 wrk linux-perf"
 
 want=""
 for group in "$@"; do
 	case $group in
 	build) want="$want $build_pkgs" ;;
 	test) want="$want $test_pkgs" ;;
+	bench) want="$want $bench_pkgs" ;;
 	*) echo "packages: unknown group '$group'" >&2; exit 2 ;;
 	esac
 done
@@ -36,8 +39,15 @@ fi
 echo "packages: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >&2
-# nginx-light would start the system nginx; our tests run their own.
+# nginx-light and haproxy would start system daemons; tests and benchmarks
+# run their own.
 apt-get install -y -qq --no-install-recommends $missing >&2
 if [ -d /run/systemd/system ] || pidof nginx >/dev/null 2>&1; then
 	systemctl disable --now nginx >/dev/null 2>&1 || pkill -x nginx || true
+fi
+# The system haproxy only, by its init script's pid file: others' stay.
+if [ -d /run/systemd/system ]; then
+	systemctl disable --now haproxy >/dev/null 2>&1 || true
+elif [ -x /etc/init.d/haproxy ]; then
+	/etc/init.d/haproxy stop >/dev/null 2>&1 || true
 fi

@@ -1,5 +1,5 @@
 /*
- * The event loop: epoll over the NICs' packet rings, a timerfd for lwIP's
+ * The event loop: epoll over the NICs' packet sockets, a timerfd for lwIP's
  * timers and a signalfd for SIGTERM, SIGINT and SIGHUP.  Single-threaded:
  * everything, lwIP included, runs from here.
  */
@@ -318,13 +318,24 @@ loop_run(struct pl_loop *lp)
 				}
 			} else if (tag >= LOOP_TAG_PORT0 &&
 			    tag < LOOP_TAG_PORT0 + (uint64_t)lp->lp_n_ports) {
-				ring_port_input(&lp->lp_ports[tag - LOOP_TAG_PORT0]);
+				int port = (int)(tag - LOOP_TAG_PORT0);
+				int rc = ring_port_input(&lp->lp_ports[port]);
+
+				/* A socket error is reported and the loop goes on:
+				 * the next readiness event tries again. */
+				if (rc < 0) {
+					errno = -rc;
+					log_warn("nic %s: receive", lp->lp_cfg->nics[port].nic_name);
+				}
 			}
 		}
 		if (loop_arm_timer(lp, ns_timers_run()) == -1) {
 			log_warn("timerfd_settime");
 			return -1;
 		}
+		/* What lwIP sent this round leaves now, merged where it could. */
+		for (int i = 0; i < lp->lp_n_ports; i++)
+			ring_port_flush(&lp->lp_ports[i]);
 	}
 	return 0;
 }

@@ -2,7 +2,7 @@
  * privlink's lwIP port: the stack's setup and the packet-ring NICs.
  *
  * One struct ring_port drives one host interface through an AF_PACKET
- * TPACKET_V3 receive ring.  Each IPv4 address the appliance holds on that
+ * socket (frames in batches with recvmmsg, their status in PACKET_AUXDATA).  Each IPv4 address the appliance holds on that
  * interface (the NIC's own, its private endpoints', its NAT IPs) is an lwIP
  * netif of its own sharing the port's MAC, since an lwIP netif carries one
  * IPv4 address.  Frames are handed to the netif whose address they name;
@@ -20,19 +20,28 @@
 /* Addresses one NIC carries: its own, one per endpoint, up to 8 NAT IPs
  * per service.  A NIC with more is refused at configuration time. */
 #define RING_MAX_ADDRS		64
-/* Receive ring: each block must hold the largest GSO/GRO super-frame
- * (64 KiB of IP payload) plus ring headers; 16 blocks absorb bursts. */
-#define RING_BLOCK_SIZE		(256 * 1024)
-#define RING_BLOCK_NR		16
-#define RING_FRAME_SIZE		2048
-/* The kernel hands a partly filled block over after this many ms: the
- * added latency at low load (TPACKET_V3 wakes user space per block). */
-#define RING_BLOCK_TIMEOUT_MS	1
+/* Receive: recvmmsg() takes up to RING_RX_BATCH frames a call, each into
+ * a buffer that holds the largest GSO/GRO super-frame (a 64 KiB IP packet
+ * and its Ethernet header).  A TPACKET_V3 ring would save the copy out of
+ * the kernel but wakes user space only per filled or timed-out block: its
+ * timeout is kept in jiffies (4 ms at HZ=250), and every round trip of a
+ * proxied connection paid it (see the README's Benchmarks). */
+#define RING_RX_BATCH		32
+#define RING_RX_FRAME_MAX	(14 + 65535)
+/* Frames taken per readiness event before the loop serves other NICs and
+ * timers; epoll is level-triggered, so the rest comes next round. */
+#define RING_RX_BUDGET		(8 * RING_RX_BATCH)
+/* Transmit (ring_tx.c): lwIP's frames are at most an MTU of 9000; merged
+ * TCP segments make a GSO frame of at most a 64 KiB IP packet. */
+#define RING_TX_FRAME_MAX	(14 + 9000)
+#define RING_TX_GSO_MAX		(14 + 65535)
+/* Socket receive queue: bursts of super-frames while lwIP works. */
+#define RING_RX_QUEUE_BYTES	(8 * 1024 * 1024)
 
 struct ring_stats {
 	uint64_t	rs_rx_frames;		/* handed to lwIP */
 	uint64_t	rs_rx_bytes;
-	uint64_t	rs_rx_truncated;	/* larger than a ring block */
+	uint64_t	rs_rx_truncated;	/* larger than a receive buffer */
 	uint64_t	rs_rx_csum_completed;	/* partial checksum completed */
 	uint64_t	rs_rx_superframes;	/* GSO/GRO: longer than the MTU */
 	uint64_t	rs_rx_malformed;	/* bad IPv4 header or length */
@@ -40,6 +49,7 @@ struct ring_stats {
 	uint64_t	rs_rx_vlan;		/* tagged: no VLANs configured */
 	uint64_t	rs_rx_nomem;
 	uint64_t	rs_tx_frames;
+	uint64_t	rs_tx_gso_frames;	/* of them, merged TCP segments */
 	uint64_t	rs_tx_errors;
 };
 
@@ -49,9 +59,13 @@ struct ring_port {
 	int		rp_fd;
 	uint8_t		rp_mac[6];
 	uint16_t	rp_mtu;
-	uint8_t		*rp_ring;
-	size_t		rp_ring_len;
-	unsigned int	rp_block_cur;
+	uint8_t		*rp_rxbuf;	/* RING_RX_BATCH frames of RING_RX_FRAME_MAX */
+	int		rp_txfd;	/* sends only, with PACKET_VNET_HDR */
+	uint8_t		*rp_txbuf;	/* the pending frame, RING_TX_GSO_MAX */
+	size_t		rp_tx_len;	/* its length, 0: none */
+	unsigned int	rp_tx_segs;	/* TCP segments merged into it */
+	uint16_t	rp_tx_mss;	/* payload of its first segment */
+	uint16_t	rp_tx_last;	/* payload of its last segment */
 	struct netif	*rp_netifs[RING_MAX_ADDRS];
 	int		rp_n_netifs;
 	struct ring_stats rp_stats;
@@ -59,7 +73,8 @@ struct ring_port {
 
 /* Stack setup: lwIP and the random source.  0, or an mbedTLS error. */
 int ns_init(void);
-/* Runs due lwIP timers; returns ms until the next one is due. */
+/* Runs due lwIP timers and trims TIME_WAIT (ns_tcp_tw.c); returns ms
+ * until the next timer is due. */
 uint32_t ns_timers_run(void);
 
 int ring_port_open(struct ring_port *rp, const char *ifname, const char **what);
@@ -69,6 +84,11 @@ struct netif *ring_port_find(struct ring_port *rp, uint32_t addr);
 int ring_port_input(struct ring_port *rp);
 void ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t status);
 void ring_port_close(struct ring_port *rp);
+err_t ring_tx_output(struct netif *netif, struct pbuf *p);
+void ring_port_flush(struct ring_port *rp);
+
+/* Drops the oldest TIME_WAIT connections past a cap; returns how many. */
+unsigned int ns_tcp_tw_trim(void);
 
 int ns_csum_complete_ipv4(uint8_t *ip, size_t len);
 int ns_rand_init(void);

@@ -22,5 +22,6 @@ uint32_t
 ns_timers_run(void)
 {
 	sys_check_timeouts();
+	ns_tcp_tw_trim();
 	return sys_timeouts_sleeptime();
 }

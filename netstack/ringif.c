@@ -1,11 +1,10 @@
 /*
- * The packet-ring NIC driver: lwIP netifs on a Linux AF_PACKET socket with
- * a TPACKET_V3 receive ring.
+ * The packet NIC driver: lwIP netifs on a Linux AF_PACKET socket.
  *
- * Receive: the kernel fills ring blocks; ring_port_input() walks every
- * block handed to user space, completes partial checksums, picks the netif
- * by the address a frame names, copies the frame into a pbuf and gives it
- * to lwIP.  Transmit: lwIP's frames go out with one send() each.
+ * Receive: ring_port_input() takes the frames the socket holds in batches
+ * (recvmmsg, each frame's status from PACKET_AUXDATA), completes partial
+ * checksums, picks the netif by the address a frame names, copies the
+ * frame into a pbuf and gives it to lwIP.  Transmit is ring_tx.c's.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,9 +33,6 @@
 #define ETHTYPE_IPV4		0x0800
 #define ETHTYPE_ARP		0x0806
 #define ETH_P_ALL_BE		0x0300	/* htons(ETH_P_ALL) */
-/* Frames lwIP sends are at most one MTU; a chain longer than this many
- * pbufs is linearised first. */
-#define RING_TX_IOV_MAX		16
 
 static int
 ring_sysctl_ipv6_off(const char *ifname)
@@ -97,6 +92,46 @@ ring_if_query(struct ring_port *rp, const char **what)
 }
 
 /*
+ * The sending socket: protocol 0, so it receives nothing; every frame
+ * carries a virtio_net_hdr (GSO, checksum offload).  Not PACKET_QDISC_BYPASS:
+ * that path drops a GSO frame the device cannot take whole (TSO off)
+ * instead of cutting it in software.  0 or a negative errno, *what set.
+ */
+static int
+ring_tx_open(struct ring_port *rp, const char **what)
+{
+	struct sockaddr_ll sll;
+	int one = 1, sndbuf = 4 * 1024 * 1024;
+
+	rp->rp_txfd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (rp->rp_txfd == -1) {
+		*what = "socket(AF_PACKET) for sending";
+		return -errno;
+	}
+	if (setsockopt(rp->rp_txfd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) == -1) {
+		*what = "PACKET_VNET_HDR";
+		return -errno;
+	}
+	if (setsockopt(rp->rp_txfd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) == -1) {
+		*what = "SO_SNDBUF";
+		return -errno;
+	}
+	memset(&sll, 0, sizeof(sll));
+	sll.sll_family = AF_PACKET;
+	sll.sll_protocol = 0;
+	sll.sll_ifindex = rp->rp_ifindex;
+	if (bind(rp->rp_txfd, (struct sockaddr *)&sll, sizeof(sll)) == -1) {
+		*what = "bind the sending socket to the interface";
+		return -errno;
+	}
+	if ((rp->rp_txbuf = malloc(RING_TX_GSO_MAX)) == NULL) {
+		*what = "transmit buffer";
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
  * Opens ifname for the appliance's own stack.  On failure returns a
  * negative errno and sets *what to the step that failed; rp is then
  * closed.
@@ -104,12 +139,11 @@ ring_if_query(struct ring_port *rp, const char **what)
 int
 ring_port_open(struct ring_port *rp, const char *ifname, const char **what)
 {
-	struct tpacket_req3 req;
 	struct sockaddr_ll sll;
-	int one = 1, version = TPACKET_V3_VERSION, sndbuf = 4 * 1024 * 1024, rc;
+	int one = 1, rcvbuf = RING_RX_QUEUE_BYTES, rc;
 
 	memset(rp, 0, sizeof(*rp));
-	rp->rp_fd = -1;
+	rp->rp_fd = rp->rp_txfd = -1;
 	if (strlen(ifname) >= sizeof(rp->rp_ifname)) {
 		*what = "interface name too long";
 		return -EINVAL;
@@ -132,8 +166,9 @@ ring_port_open(struct ring_port *rp, const char *ifname, const char **what)
 		*what = "disable IPv6 on the interface";
 		goto fail;
 	}
-	if (setsockopt(rp->rp_fd, SOL_PACKET, PACKET_VERSION, &version, sizeof(version)) == -1) {
-		*what = "PACKET_VERSION TPACKET_V3";
+	/* Each frame's status (partial checksum, VLAN tag) comes with it. */
+	if (setsockopt(rp->rp_fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof(one)) == -1) {
+		*what = "PACKET_AUXDATA";
 		goto fail_errno;
 	}
 	/* Our own transmitted frames must not come back as input. */
@@ -141,27 +176,17 @@ ring_port_open(struct ring_port *rp, const char *ifname, const char **what)
 		*what = "PACKET_IGNORE_OUTGOING";
 		goto fail_errno;
 	}
-	if (setsockopt(rp->rp_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf)) == -1) {
-		*what = "SO_SNDBUF";
+	/* Past net.core.rmem_max, which the default 208 KiB would cap: a few
+	 * GSO super-frames fill that. */
+	if (setsockopt(rp->rp_fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) == -1) {
+		*what = "SO_RCVBUFFORCE";
 		goto fail_errno;
 	}
-	memset(&req, 0, sizeof(req));
-	req.tp_block_size = RING_BLOCK_SIZE;
-	req.tp_block_nr = RING_BLOCK_NR;
-	req.tp_frame_size = RING_FRAME_SIZE;
-	req.tp_frame_nr = RING_BLOCK_SIZE / RING_FRAME_SIZE * RING_BLOCK_NR;
-	req.tp_retire_blk_tov = RING_BLOCK_TIMEOUT_MS;
-	if (setsockopt(rp->rp_fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof(req)) == -1) {
-		*what = "PACKET_RX_RING";
-		goto fail_errno;
-	}
-	rp->rp_ring_len = (size_t)RING_BLOCK_SIZE * RING_BLOCK_NR;
-	rp->rp_ring = mmap(NULL, rp->rp_ring_len, PROT_READ | PROT_WRITE, MAP_SHARED,
-	    rp->rp_fd, 0);
-	if (rp->rp_ring == MAP_FAILED) {
-		rp->rp_ring = NULL;
-		*what = "mmap of the receive ring";
-		goto fail_errno;
+	rp->rp_rxbuf = malloc((size_t)RING_RX_BATCH * RING_RX_FRAME_MAX);
+	if (rp->rp_rxbuf == NULL) {
+		*what = "receive buffers";
+		rc = -ENOMEM;
+		goto fail;
 	}
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
@@ -171,6 +196,8 @@ ring_port_open(struct ring_port *rp, const char *ifname, const char **what)
 		*what = "bind to the interface";
 		goto fail_errno;
 	}
+	if ((rc = ring_tx_open(rp, what)) != 0)
+		goto fail;
 	return 0;
 
 fail_errno:
@@ -188,50 +215,18 @@ ring_port_close(struct ring_port *rp)
 		free(rp->rp_netifs[i]);
 	}
 	rp->rp_n_netifs = 0;
-	if (rp->rp_ring != NULL)
-		munmap(rp->rp_ring, rp->rp_ring_len);
-	rp->rp_ring = NULL;
+	if (rp->rp_txfd != -1)
+		ring_port_flush(rp);	/* what lwIP sent last, resets included */
+	free(rp->rp_rxbuf);
+	rp->rp_rxbuf = NULL;
+	free(rp->rp_txbuf);
+	rp->rp_txbuf = NULL;
+	if (rp->rp_txfd != -1)
+		close(rp->rp_txfd);
+	rp->rp_txfd = -1;
 	if (rp->rp_fd != -1)
 		close(rp->rp_fd);
 	rp->rp_fd = -1;
-}
-
-/* lwIP's linkoutput: one frame out, as it is; lwIP keeps the pbuf. */
-static err_t
-ring_linkoutput(struct netif *netif, struct pbuf *p)
-{
-	struct ring_port *rp = netif->state;
-	struct iovec iov[RING_TX_IOV_MAX];
-	uint8_t flat[ETH_HDR_LEN + 9000];
-	struct msghdr msg;
-	struct pbuf *q;
-	int n = 0;
-
-	memset(&msg, 0, sizeof(msg));
-	for (q = p; q != NULL && n < RING_TX_IOV_MAX; q = q->next, n++) {
-		iov[n].iov_base = q->payload;
-		iov[n].iov_len = q->len;
-	}
-	if (q != NULL) {
-		if (p->tot_len > sizeof(flat)) {
-			rp->rp_stats.rs_tx_errors++;
-			return ERR_BUF;
-		}
-		pbuf_copy_partial(p, flat, p->tot_len, 0);
-		iov[0].iov_base = flat;
-		iov[0].iov_len = p->tot_len;
-		n = 1;
-	}
-	msg.msg_iov = iov;
-	msg.msg_iovlen = n;
-	if (sendmsg(rp->rp_fd, &msg, MSG_DONTWAIT) == -1) {
-		/* A full device queue drops the frame, as a wire would; TCP
-		 * retransmits. */
-		rp->rp_stats.rs_tx_errors++;
-		return ERR_IF;
-	}
-	rp->rp_stats.rs_tx_frames++;
-	return ERR_OK;
 }
 
 static err_t
@@ -242,7 +237,7 @@ ring_netif_init(struct netif *netif)
 	netif->name[0] = 'r';
 	netif->name[1] = 'p';
 	netif->output = etharp_output;
-	netif->linkoutput = ring_linkoutput;
+	netif->linkoutput = ring_tx_output;
 	netif->mtu = rp->rp_mtu;
 	netif->hwaddr_len = ETH_HWADDR_LEN;
 	memcpy(netif->hwaddr, rp->rp_mac, ETH_HWADDR_LEN);
@@ -378,12 +373,21 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 	rp->rp_stats.rs_rx_bytes += len;
 	/* A second pass when a SYN freed a TIME_WAIT pcb (ns_timewait.c). */
 	do {
+		/* A chain of pool pbufs (one MSS each), not one pbuf of the
+		 * frame's length: a 64 KiB super-frame in one block sits in
+		 * musl's mmap'ed size classes, and every free of one was a
+		 * munmap with a TLB shootdown on every CPU (a third of the
+		 * time in the profile). */
 		if (ip_len > 0xffff ||
-		    (p = pbuf_alloc(PBUF_RAW, (u16_t)ip_len, PBUF_RAM)) == NULL) {
+		    (p = pbuf_alloc(PBUF_RAW, (u16_t)ip_len, PBUF_POOL)) == NULL) {
 			rp->rp_stats.rs_rx_nomem++;
 			return;
 		}
-		memcpy(p->payload, frame + ETH_HDR_LEN, ip_len);
+		if (pbuf_take(p, frame + ETH_HDR_LEN, (u16_t)ip_len) != ERR_OK) {
+			pbuf_free(p);
+			rp->rp_stats.rs_rx_nomem++;
+			return;
+		}
 		if (frame[0] & 1)	/* group address: tell lwIP, as ethernet_input does */
 			p->flags |= memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) == 0 ?
 			    PBUF_FLAG_LLBCAST : PBUF_FLAG_LLMCAST;
@@ -392,49 +396,72 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 	} while (ns_tcp_take_reinput());
 }
 
+/* One received frame: its status from the PACKET_AUXDATA message. */
 static void
-ring_frame_input(struct ring_port *rp, struct tpacket3_hdr *h)
+ring_frame_input(struct ring_port *rp, const struct mmsghdr *m, uint8_t *frame)
 {
-	if (h->tp_snaplen < h->tp_len) {
+	const struct tpacket_auxdata *aux = NULL;
+	struct cmsghdr *c;
+
+	if (m->msg_hdr.msg_flags & MSG_TRUNC) {
 		rp->rp_stats.rs_rx_truncated++;
 		return;
 	}
-	if (h->tp_status & TP_STATUS_VLAN_VALID) {
+	for (c = CMSG_FIRSTHDR(&m->msg_hdr); c != NULL; c = CMSG_NXTHDR((struct msghdr *)&m->msg_hdr, c))
+		if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(*aux)))
+			aux = (const struct tpacket_auxdata *)CMSG_DATA(c);
+	if (aux == NULL) {
+		/* the kernel always sends it once asked: count, never guess */
+		rp->rp_stats.rs_rx_malformed++;
+		return;
+	}
+	if (aux->tp_status & TP_STATUS_VLAN_VALID) {
 		rp->rp_stats.rs_rx_vlan++;
 		return;
 	}
-	ring_port_frame(rp, (uint8_t *)h + h->tp_mac, h->tp_snaplen, h->tp_status);
+	ring_port_frame(rp, frame, m->msg_len, aux->tp_status);
 }
 
 /*
- * Hands every frame of every block the kernel has released to lwIP, then
- * gives the blocks back.  Returns the number of frames seen.
+ * Hands the frames the socket holds to lwIP, in batches, RING_RX_BUDGET at
+ * most.  Returns the number of frames seen, or a negative errno when the
+ * socket fails (not for an empty queue).
  */
 int
 ring_port_input(struct ring_port *rp)
 {
+	struct mmsghdr msgs[RING_RX_BATCH];
+	struct iovec iov[RING_RX_BATCH];
+	union {
+		struct cmsghdr	align;
+		uint8_t		buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+	} ctl[RING_RX_BATCH];
 	int frames = 0;
 
-	for (;;) {
-		struct tpacket_block_desc *bd = (struct tpacket_block_desc *)
-		    (rp->rp_ring + (size_t)rp->rp_block_cur * RING_BLOCK_SIZE);
-		struct tpacket3_hdr *h;
-		uint32_t n;
+	while (frames < RING_RX_BUDGET) {
+		int n;
 
-		if (!(__atomic_load_n(&bd->bh1.block_status, __ATOMIC_ACQUIRE) & TP_STATUS_USER))
-			break;
-		h = (struct tpacket3_hdr *)((uint8_t *)bd + bd->bh1.offset_to_first_pkt);
-		for (n = 0; n < bd->bh1.num_pkts; n++) {
-			if ((size_t)h->tp_mac + h->tp_snaplen > RING_BLOCK_SIZE) {
-				rp->rp_stats.rs_rx_malformed++;
-				break;
-			}
-			ring_frame_input(rp, h);
-			frames++;
-			h = (struct tpacket3_hdr *)((uint8_t *)h + h->tp_next_offset);
+		for (int i = 0; i < RING_RX_BATCH; i++) {
+			iov[i].iov_base = rp->rp_rxbuf + (size_t)i * RING_RX_FRAME_MAX;
+			iov[i].iov_len = RING_RX_FRAME_MAX;
+			memset(&msgs[i], 0, sizeof(msgs[i]));
+			msgs[i].msg_hdr.msg_iov = &iov[i];
+			msgs[i].msg_hdr.msg_iovlen = 1;
+			msgs[i].msg_hdr.msg_control = ctl[i].buf;
+			msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
 		}
-		__atomic_store_n(&bd->bh1.block_status, TP_STATUS_KERNEL, __ATOMIC_RELEASE);
-		rp->rp_block_cur = (rp->rp_block_cur + 1) % RING_BLOCK_NR;
+		n = recvmmsg(rp->rp_fd, msgs, RING_RX_BATCH, MSG_DONTWAIT, NULL);
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+				break;
+			return -errno;
+		}
+		for (int i = 0; i < n; i++)
+			ring_frame_input(rp, &msgs[i], iov[i].iov_base);
+		frames += n;
+		if (n < RING_RX_BATCH)
+			break;
 	}
 	return frames;
 }

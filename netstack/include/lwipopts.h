@@ -16,7 +16,17 @@
 /* Memory comes from the libc heap; our own caps bound it (connection
  * limits, windows), not lwIP's static pools, which would have to be sized
  * for the largest deployment up front. */
-#define MEM_LIBC_MALLOC			1
+#define MEM_LIBC_MALLOC			0
+/* libc's heap behind a cache of freed blocks (netstack/ns_mem.c): musl
+ * gives memory back to the kernel at packet rate otherwise. */
+#define MEM_CUSTOM_ALLOCATOR		1
+#define MEM_CUSTOM_MALLOC		ns_mem_malloc
+#define MEM_CUSTOM_CALLOC		ns_mem_calloc
+#define MEM_CUSTOM_FREE			ns_mem_free
+#include <stddef.h>
+void *ns_mem_malloc(size_t size);
+void *ns_mem_calloc(size_t count, size_t size);
+void ns_mem_free(void *p);
 #define MEMP_MEM_MALLOC			1
 #define MEM_ALIGNMENT			8
 

@@ -1,0 +1,227 @@
+/*
+ * Transmit for the packet NICs: lwIP's frames out of the AF_PACKET socket,
+ * consecutive TCP segments of one connection merged into one GSO frame.
+ *
+ * Why: lwIP sends one MSS a frame, and every frame costs a system call
+ * and a pass through the receiving kernel's stack, run on privlinkd's own
+ * CPU since veth delivers in the sender's context: under bulk load that
+ * was nearly all of privlinkd's time (README, Benchmarks).  A GSO frame
+ * (PACKET_VNET_HDR, gso_type TCPV4) of up to 64 KiB goes through as one;
+ * the kernel cuts it into MSS-sized segments only where a wire needs it.
+ *
+ * A data segment (ACK, maybe PSH; no SYN, FIN, RST, URG, IP options) is
+ * held as the port's pending frame; the next segment of the same
+ * connection that continues it (next sequence number, same ACK, window and
+ * header length, no larger than the first) is appended.  Anything else
+ * sends the pending frame first, in order.  ring_port_flush() sends it at
+ * the end of every round of the event loop.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "lwip/pbuf.h"
+
+#include "netstack.h"
+#include "prot/tpacket.h"
+
+#define ETH_HDR_LEN		14
+#define IP4_HDR_LEN		20	/* no options: segments with them are not merged */
+#define ETHTYPE_IPV4_HI		0x08
+#define ETHTYPE_IPV4_LO		0x00
+#define IPPROTO_TCP_NUM		6
+#define TCP_FLAG_FIN		0x01
+#define TCP_FLAG_SYN		0x02
+#define TCP_FLAG_RST		0x04
+#define TCP_FLAG_PSH		0x08
+#define TCP_FLAG_ACK		0x10
+#define TCP_FLAG_URG		0x20
+/* Segments with less payload are sent as they are. */
+#define RING_TX_MERGE_MIN	512
+
+static uint16_t
+rd16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static uint32_t
+rd32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+/* One's complement sum of len bytes (even), not folded. */
+static uint32_t
+sum16(const uint8_t *p, size_t len, uint32_t sum)
+{
+	for (size_t i = 0; i + 1 < len; i += 2)
+		sum += rd16(p + i);
+	return sum;
+}
+
+static uint16_t
+fold(uint32_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/* Sends frame (len bytes) after a virtio_net_hdr. */
+static err_t
+ring_tx_send(struct ring_port *rp, const struct virtio_net_hdr *vh, const uint8_t *frame,
+    size_t len)
+{
+	struct iovec iov[2];
+	struct msghdr msg;
+
+	if (rp->rp_txbuf == NULL) {	/* a port never opened (the fuzzer's) */
+		rp->rp_stats.rs_tx_errors++;
+		return ERR_IF;
+	}
+	iov[0].iov_base = (void *)vh;
+	iov[0].iov_len = sizeof(*vh);
+	iov[1].iov_base = (void *)frame;
+	iov[1].iov_len = len;
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = iov;
+	msg.msg_iovlen = 2;
+	if (sendmsg(rp->rp_txfd, &msg, MSG_DONTWAIT) == -1) {
+		/* A full device queue drops the frame, as a wire would; TCP
+		 * retransmits. */
+		rp->rp_stats.rs_tx_errors++;
+		return ERR_IF;
+	}
+	rp->rp_stats.rs_tx_frames++;
+	return ERR_OK;
+}
+
+/* Sends the pending frame, as a GSO frame if it holds several segments. */
+void
+ring_port_flush(struct ring_port *rp)
+{
+	struct virtio_net_hdr vh;
+	uint8_t *f, *ip, *th;
+	size_t tcp_len;
+
+	if (rp->rp_tx_len == 0)	/* also a port without a buffer (the fuzzer's) */
+		return;
+	f = rp->rp_txbuf;
+	ip = f + ETH_HDR_LEN;
+	th = ip + IP4_HDR_LEN;
+	memset(&vh, 0, sizeof(vh));
+	if (rp->rp_tx_segs > 1) {
+		/* The merged IP header: its length and checksum anew. */
+		wr16(ip + 2, (uint16_t)(rp->rp_tx_len - ETH_HDR_LEN));
+		wr16(ip + 10, 0);
+		wr16(ip + 10, (uint16_t)~fold(sum16(ip, IP4_HDR_LEN, 0)));
+		/* The kernel completes the TCP checksum of each segment from
+		 * the pseudo-header sum (CHECKSUM_PARTIAL, as a NIC would). */
+		tcp_len = rp->rp_tx_len - ETH_HDR_LEN - IP4_HDR_LEN;
+		wr16(th + 16, fold(sum16(ip + 12, 8, IPPROTO_TCP_NUM + (uint32_t)tcp_len)));
+		vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
+		vh.hdr_len = (uint16_t)(ETH_HDR_LEN + IP4_HDR_LEN + (th[12] >> 4) * 4);
+		vh.gso_size = rp->rp_tx_mss;
+		vh.csum_start = ETH_HDR_LEN + IP4_HDR_LEN;
+		vh.csum_offset = 16;
+		rp->rp_stats.rs_tx_gso_frames++;
+	}
+	ring_tx_send(rp, &vh, f, rp->rp_tx_len);
+	rp->rp_tx_len = 0;
+	rp->rp_tx_segs = 0;
+}
+
+/* The payload length of frame if it is a TCP data segment that may be
+ * merged, else 0. */
+static size_t
+ring_tx_mergeable(const uint8_t *f, size_t len)
+{
+	const uint8_t *ip = f + ETH_HDR_LEN, *th = ip + IP4_HDR_LEN;
+	size_t thl;
+
+	if (len < ETH_HDR_LEN + IP4_HDR_LEN + 20 || f[12] != ETHTYPE_IPV4_HI ||
+	    f[13] != ETHTYPE_IPV4_LO || ip[0] != 0x45 || ip[9] != IPPROTO_TCP_NUM ||
+	    (rd16(ip + 6) & 0x3fff) != 0 || rd16(ip + 2) != len - ETH_HDR_LEN)
+		return 0;
+	thl = (size_t)(th[12] >> 4) * 4;
+	if (thl < 20 || ETH_HDR_LEN + IP4_HDR_LEN + thl >= len)
+		return 0;
+	if ((th[13] & (TCP_FLAG_FIN | TCP_FLAG_SYN | TCP_FLAG_RST | TCP_FLAG_URG)) != 0 ||
+	    (th[13] & TCP_FLAG_ACK) == 0 || (th[13] & 0xc0) != 0)	/* no ECN */
+		return 0;
+	/* Small segments (interactive traffic, window probes) gain nothing. */
+	if (len - ETH_HDR_LEN - IP4_HDR_LEN - thl < RING_TX_MERGE_MIN)
+		return 0;
+	return len - ETH_HDR_LEN - IP4_HDR_LEN - thl;
+}
+
+/* Whether segment f (payload plen) continues the pending frame. */
+static int
+ring_tx_continues(const struct ring_port *rp, const uint8_t *f, size_t len, size_t plen)
+{
+	const uint8_t *p = rp->rp_txbuf;
+	const uint8_t *pip = p + ETH_HDR_LEN, *pth = pip + IP4_HDR_LEN;
+	const uint8_t *ip = f + ETH_HDR_LEN, *th = ip + IP4_HDR_LEN;
+	size_t hdrs = ETH_HDR_LEN + IP4_HDR_LEN + (size_t)(th[12] >> 4) * 4;
+	size_t pending_payload = rp->rp_tx_len - hdrs;
+
+	return rp->rp_tx_len > 0 &&
+	    rp->rp_tx_len + plen <= RING_TX_GSO_MAX &&
+	    plen <= rp->rp_tx_mss && rp->rp_tx_last == rp->rp_tx_mss &&
+	    memcmp(f, p, 12) == 0 &&			/* MAC addresses */
+	    memcmp(ip + 12, pip + 12, 8) == 0 &&	/* IP addresses */
+	    memcmp(th, pth, 4) == 0 &&			/* ports */
+	    th[12] == pth[12] &&			/* header length */
+	    rd32(th + 4) == rd32(pth + 4) + (uint32_t)pending_payload &&
+	    memcmp(th + 8, pth + 8, 4) == 0 &&		/* ACK number */
+	    memcmp(th + 14, pth + 14, 2) == 0 &&	/* window */
+	    memcmp(th + 20, pth + 20, hdrs - ETH_HDR_LEN - IP4_HDR_LEN - 20) == 0 &&
+	    len > hdrs;
+}
+
+/* lwIP's linkoutput: one frame out, maybe merged with the next ones; lwIP
+ * keeps the pbuf. */
+err_t
+ring_tx_output(struct netif *netif, struct pbuf *p)
+{
+	struct ring_port *rp = netif->state;
+	struct virtio_net_hdr vh;
+	uint8_t flat[RING_TX_FRAME_MAX];
+	size_t len = p->tot_len, plen;
+
+	if (len > sizeof(flat)) {
+		rp->rp_stats.rs_tx_errors++;
+		return ERR_BUF;
+	}
+	pbuf_copy_partial(p, flat, (u16_t)len, 0);
+	plen = rp->rp_txbuf != NULL ? ring_tx_mergeable(flat, len) : 0;
+	if (plen > 0 && ring_tx_continues(rp, flat, len, plen)) {
+		memcpy(rp->rp_txbuf + rp->rp_tx_len, flat + (len - plen), plen);
+		rp->rp_tx_len += plen;
+		rp->rp_tx_segs++;
+		rp->rp_tx_last = (uint16_t)plen;
+		/* PSH belongs on the last segment: GSO puts it there. */
+		rp->rp_txbuf[ETH_HDR_LEN + IP4_HDR_LEN + 13] |= flat[ETH_HDR_LEN + IP4_HDR_LEN + 13];
+		return ERR_OK;
+	}
+	ring_port_flush(rp);
+	if (plen > 0) {
+		memcpy(rp->rp_txbuf, flat, len);
+		rp->rp_tx_len = len;
+		rp->rp_tx_segs = 1;
+		rp->rp_tx_mss = (uint16_t)plen;
+		rp->rp_tx_last = (uint16_t)plen;
+		return ERR_OK;
+	}
+	memset(&vh, 0, sizeof(vh));
+	return ring_tx_send(rp, &vh, flat, len);
+}

@@ -1,0 +1,211 @@
+# The three set-ups `make bench` compares, on the namespaces of
+# tests/lib/topo.sh (source that first):
+#
+#   ${P}-cons c0 10.0.0.7/24 ── pe0 [${P}-appl] pv0 ── p0 192.168.10.11/24 ${P}-prov
+#
+#   privlinkd  privlinkd on the raw frames of pe0 and pv0 (no kernel IP);
+#              endpoints 10.0.0.5:443 (web, PROXY v2), 10.0.0.6:5201 (bulk),
+#              10.0.0.8:9000 (idle); NAT IPs 192.168.10.201-208.
+#   haproxy    Debian's HAProxy, mode tcp, nbthread 1, on kernel IPs
+#              pe0 10.0.0.5/24 and pv0 192.168.10.201/24, same ports;
+#              `send-proxy-v2 source 192.168.10.201` for web.
+#   kernel     the limit: the appliance namespace only forwards
+#              (ip_forward=1, same kernel IPs as haproxy); clients connect
+#              straight to the backends.
+#
+# Backends (in ${P}-prov, on CPU 0): nginx `return 200` on :8443 with
+# proxy_protocol and on :8080 without, iperf3 on :5201, idle_sink.py on
+# :9001.  The proxy runs on CPU 1 (taskset).
+#
+# mode_up MODE sets WEB (host:port of the conn/s test), BULK_HOST,
+# BULK_PORT, IDLE_HOST, IDLE_PORT and PROXY_PID (empty for kernel).
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+PROXY_CPU=1
+LOAD_CPU=0
+NAT_IPS="192.168.10.201 192.168.10.202 192.168.10.203 192.168.10.204 192.168.10.205 192.168.10.206 192.168.10.207 192.168.10.208"
+
+# Many short connections in a few seconds: every namespace gets the whole
+# port range, and sockets for 10,000 idle connections.
+bench_sysctls() {
+	local ns
+	for ns in cons appl prov; do
+		ip netns exec "$P-$ns" sysctl -qw net.ipv4.ip_local_port_range="1024 65535" \
+			net.ipv4.tcp_tw_reuse=1 net.core.somaxconn=8192 \
+			net.ipv4.tcp_max_syn_backlog=8192 || return 1
+	done
+}
+
+bench_backends() {
+	local d=$TOPO_DIR/nginx i
+	mkdir -p "$d/logs"
+	cat >"$d/nginx.conf" <<-NGINX
+	user root;
+	worker_processes 1;
+	worker_rlimit_nofile 65536;
+	pid $d/nginx.pid;
+	error_log $d/logs/error.log;
+	events { worker_connections 20000; }
+	http {
+	    client_body_temp_path $d/body;
+	    proxy_temp_path $d/proxy;
+	    fastcgi_temp_path $d/fastcgi;
+	    uwsgi_temp_path $d/uwsgi;
+	    scgi_temp_path $d/scgi;
+	    access_log off;
+	    server {
+	        listen 192.168.10.11:8443 proxy_protocol backlog=8192;
+	        location / { return 200 "ok\n"; }
+	    }
+	    server {
+	        listen 192.168.10.11:8080 backlog=8192;
+	        location / { return 200 "ok\n"; }
+	    }
+	}
+	NGINX
+	in_prov taskset -c $LOAD_CPU nginx -p "$d" -c "$d/nginx.conf" || return 1
+	in_prov taskset -c $LOAD_CPU iperf3 -s -B 192.168.10.11 -p 5201 \
+		>"$TOPO_DIR/iperf3.log" 2>&1 &
+	IDLE_COUNT=$TOPO_DIR/idle.count
+	in_prov taskset -c $LOAD_CPU python3 "$BENCH_DIR/idle_sink.py" 192.168.10.11 9001 \
+		"$IDLE_COUNT" >"$TOPO_DIR/idle_sink.log" 2>&1 &
+	for i in $(seq 50); do
+		in_prov bash -c 'exec 3<>/dev/tcp/192.168.10.11/8080 && exec 4<>/dev/tcp/192.168.10.11/5201' \
+			2>/dev/null && grep -q listening "$TOPO_DIR/idle_sink.log" && return 0
+		sleep 0.1
+	done
+	echo "bench: backends did not come up" >&2
+	return 1
+}
+
+# Kernel addresses on the appliance's veths (haproxy and kernel modes).
+bench_kernel_ips() {
+	in_appl ip addr add 10.0.0.5/24 dev pe0 || return 1
+	in_appl ip addr add 192.168.10.201/24 dev pv0 || return 1
+}
+
+bench_privlinkd_drop() {
+	local drop=$TOPO_DIR/drop
+	mkdir -p "$drop"
+	cat >"$drop/00-appliance.ini" <<-EOF
+	[appliance]
+	secret = 5b2f8d0c6a1e4f3b9c7d2e8a0f6b4c1d3e5a7b9c0d2f4e6a8b0c1d3e5f7a9b2c
+	EOF
+	cat >"$drop/10-nics.ini" <<-EOF
+	[nic consumer0]
+	interface = pe0
+	address = 10.0.0.5/24
+	role = consumer
+
+	[nic provider0]
+	interface = pv0
+	address = 192.168.10.201/24
+	role = provider
+	EOF
+	# Eight NAT IPs for the conn/s test: each closed connection holds its
+	# NAT port for TIME_WAIT (60 s); one IP's 64,512 ports would run out
+	# across several runs at thousands of connections a second.
+	cat >"$drop/20-services.ini" <<-EOF
+	[service web]
+	frontend_port = 443
+	backend = 192.168.10.11:8443
+	nat_ip = $(echo $NAT_IPS | sed 's/ /, /g')
+	proxy_protocol = on
+
+	[service bulk]
+	frontend_port = 5201
+	backend = 192.168.10.11:5201
+	nat_ip = 192.168.10.201
+	proxy_protocol = off
+
+	[service idle]
+	frontend_port = 9000
+	backend = 192.168.10.11:9001
+	nat_ip = 192.168.10.201
+	proxy_protocol = off
+	EOF
+	local ep
+	for ep in "web 10.0.0.5 1" "bulk 10.0.0.6 2" "idle 10.0.0.8 3"; do
+		set -- $ep
+		printf '[endpoint %s-pe]\nnic = consumer0\nip = %s\nservice = %s\nlink_id = %s\n\n' \
+			"$1" "$2" "$1" "$3"
+		printf '[approval %s-pe]\nstate = Approved\n\n' "$1"
+	done >"$drop/30-endpoints.ini"
+	echo "$drop"
+}
+
+bench_haproxy_cfg() {
+	local cfg=$TOPO_DIR/haproxy.cfg
+	cat >"$cfg" <<-EOF
+	global
+	    nbthread 1
+	    maxconn $((IDLE_CONNS + 20))
+	defaults
+	    mode tcp
+	    timeout connect 5s
+	    timeout client 1h
+	    timeout server 1h
+	frontend web
+	    bind 10.0.0.5:443
+	    default_backend web
+	backend web
+	    server s1 192.168.10.11:8443 send-proxy-v2 source 192.168.10.201
+	frontend bulk
+	    bind 10.0.0.5:5201
+	    default_backend bulk
+	backend bulk
+	    server s1 192.168.10.11:5201 source 192.168.10.201
+	frontend idle
+	    bind 10.0.0.5:9000
+	    default_backend idle
+	backend idle
+	    server s1 192.168.10.11:9001 source 192.168.10.201
+	EOF
+	echo "$cfg"
+}
+
+mode_up() {
+	local mode=$1 i
+	topo_up on || return 1
+	bench_sysctls || return 1
+	bench_backends || return 1
+	PROXY_PID=""
+	case $mode in
+	privlinkd)
+		start_privlinkd "$(bench_privlinkd_drop)" || return 1
+		PROXY_PID=$PRIVLINKD_PID
+		disown "$PROXY_PID"	# topo_down kills it: no job notice
+		taskset -pc $PROXY_CPU "$PROXY_PID" >/dev/null || return 1
+		WEB=10.0.0.5:443 BULK_HOST=10.0.0.6 BULK_PORT=5201 IDLE_HOST=10.0.0.8 IDLE_PORT=9000
+		;;
+	haproxy)
+		bench_kernel_ips || return 1
+		# ip netns exec and taskset exec in place: $! is haproxy itself.
+		ip netns exec "$P-appl" taskset -c $PROXY_CPU haproxy -db -f "$(bench_haproxy_cfg)" \
+			>"$TOPO_DIR/haproxy.log" 2>&1 &
+		PROXY_PID=$!
+		disown "$PROXY_PID"
+		for i in $(seq 50); do
+			in_cons bash -c 'exec 3<>/dev/tcp/10.0.0.5/9000' 2>/dev/null && break
+			sleep 0.1
+		done
+		kill -0 "$PROXY_PID" 2>/dev/null || { cat "$TOPO_DIR/haproxy.log" >&2; return 1; }
+		WEB=10.0.0.5:443 BULK_HOST=10.0.0.5 BULK_PORT=5201 IDLE_HOST=10.0.0.5 IDLE_PORT=9000
+		;;
+	kernel)
+		bench_kernel_ips || return 1
+		in_appl sysctl -qw net.ipv4.ip_forward=1 || return 1
+		in_cons ip route add 192.168.10.0/24 via 10.0.0.5 || return 1
+		in_prov ip route add 10.0.0.0/24 via 192.168.10.201 || return 1
+		WEB=192.168.10.11:8080 BULK_HOST=192.168.10.11 BULK_PORT=5201
+		IDLE_HOST=192.168.10.11 IDLE_PORT=9001
+		;;
+	*)
+		echo "bench: unknown mode $mode" >&2
+		return 1
+		;;
+	esac
+	# Warm ARP and the path once.
+	in_cons curl -sS -o /dev/null --max-time 5 "http://$WEB/" || {
+		echo "bench: $mode: no answer from http://$WEB/" >&2; return 1; }
+}
