@@ -9,8 +9,8 @@
 
 #include "cfg-t.h"
 
-/* A connection as the distribution sees it (addresses and ports in
- * network byte order, as on the wire). */
+/* A connection as the distribution sees it: addresses in network byte
+ * order, ports as lwIP's pcb holds them (host order). */
 struct lb_flow {
 	uint32_t	fl_src;
 	uint32_t	fl_dst;

@@ -19,8 +19,6 @@ trap 'vm_down; topo_down' EXIT
 MB10=10485760
 BOOT_LIMIT=180		# seconds to the ready line (TCG on a busy machine)
 
-json() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
-json_true() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"; }
 ppv2_record() {
 	local have=$1 i
 	for i in $(seq 100); do

@@ -17,8 +17,6 @@ INTERVAL=1 FALL=2 RISE=2 TIMEOUT_MS=500
 # last_change_unix_ms, not by polling.
 BOUND=$(python3 -c "print($FALL * $INTERVAL + $INTERVAL + $TIMEOUT_MS / 1000 + 0.5)")
 
-json() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
-json_true() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"; }
 
 # start_backend N: nginx for bN on 192.168.10.1N: 8443 (PROXY v2, answers
 # "bN <consumer>"), 8080 (plain, "bN plain <peer>") and 9443 (TLS), with

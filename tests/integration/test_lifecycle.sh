@@ -47,7 +47,6 @@ INI
 start_privlinkd "$DROP" || { not_ok "privlinkd (sanitized) starts"; exit 1; }
 ok "privlinkd built with ASan+UBSan is ready"
 LOG=$TOPO_DIR/privlinkd.log
-json_ok() { python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]).get("ok") else 1)' "$1"; }
 client() { in_cons python3 "$ROOT/tests/lib/ppv2_client.py" "$@" 2>&1; }
 wait_log() {
 	local i

@@ -18,10 +18,6 @@ ppv2_record() {
 	done
 	echo '{}'
 }
-# json FILE_OR_STRING EXPR: evaluates a Python expression over the record r.
-json() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
-# json_true STRING EXPR: exits 0 when EXPR holds for the record r.
-json_true() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"; }
 
 run_mode() {
 	local mode=$1 out rec n body before

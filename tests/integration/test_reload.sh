@@ -15,7 +15,6 @@ mkdir -p "$DROP"
 cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
 LOG=$TOPO_DIR/privlinkd.log
-json_ok() { python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]).get("ok") else 1)' "$1"; }
 client() { in_cons python3 "$ROOT/tests/lib/ppv2_client.py" "$@" 2>&1; }
 applied() { grep -c "reload: configuration applied" "$LOG"; }
 wait_applied() {

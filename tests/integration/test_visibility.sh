@@ -49,7 +49,6 @@ INI
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
 ok "privlinkd starts with a partner-only service"
 client() { in_cons python3 "$ROOT/tests/lib/ppv2_client.py" "$@" 2>&1; }
-json_ok() { python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1]).get("ok") else 1)' "$1"; }
 
 out=$(client sink 10.0.0.5 443 100000 1)
 check "the auto-approved endpoint (asked for by alias) carries data" json_ok "$out"

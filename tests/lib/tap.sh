@@ -27,3 +27,11 @@ check_eq() {
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  '$2'" "want: '$3'"; fi
 }
 tap_done() { [ "$tap_failed" -eq 0 ]; }
+
+# The tests' helpers print one JSON record; these read it.
+# json STRING EXPR: prints a Python expression over the record r.
+json() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$1" "$2"; }
+# json_true STRING EXPR: exits 0 when EXPR holds for the record r.
+json_true() { python3 -c 'import json,sys; r=json.loads(sys.argv[1]); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"; }
+# json_ok STRING: exits 0 when the record says "ok".
+json_ok() { json_true "$1" 'r.get("ok")'; }
