@@ -1,5 +1,8 @@
 /*
- * A cap on lwIP's TIME_WAIT connections.
+ * lwIP's TIME_WAIT, made fit for a proxy: a cap on how many are held,
+ * and a new SYN may reopen one (both below).
+ *
+ * The cap.
  *
  * lwIP finds the connection of every incoming segment, and checks every
  * bind, by walking its pcb lists one by one; TIME_WAIT lasts 60 s, so at a
@@ -15,6 +18,7 @@
 #include "lwip/tcp.h"
 
 #include "netstack.h"
+#include "netstack_hooks.h"
 
 /* Enough for every connection closed in the last ~100 ms at 5,000/s. */
 #define NS_TCP_TW_MAX		512
@@ -39,4 +43,40 @@ ns_tcp_tw_trim(void)
 		dropped++;
 	}
 	return dropped;
+}
+
+/*
+ * A new SYN for a 4-tuple lwIP still holds in TIME_WAIT.
+ *
+ * The appliance closes first toward a consumer whenever the backend does
+ * (an HTTP/1.0 server, say), so its consumer-side pcbs sit in TIME_WAIT
+ * for 2 MSL, and a client that reuses the same source port within that
+ * time meets lwIP's RFC 1337 TIME_WAIT: a SYN outside the old window gets
+ * an ACK, the client's reset is ignored, and the client's retries hang for
+ * up to a minute (a SYN inside the window is reset: "refused").  Linux
+ * lets such a SYN open a new connection.  So does this hook: the TIME_WAIT
+ * pcb is dropped and the segment is handed to lwIP again, which now finds
+ * the listener (the ring driver re-inputs the frame when told so).
+ */
+static int ns_reinput;
+
+err_t
+ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
+{
+	if (pcb->state != TIME_WAIT ||
+	    (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN)
+		return ERR_OK;
+	tcp_abandon(pcb, 0);	/* a TIME_WAIT pcb is just freed, nothing sent */
+	ns_reinput = 1;
+	return ERR_ABRT;	/* lwIP drops this copy of the segment */
+}
+
+/* Did the last input ask to be delivered again?  Clears the request. */
+int
+ns_tcp_take_reinput(void)
+{
+	int r = ns_reinput;
+
+	ns_reinput = 0;
+	return r;
 }

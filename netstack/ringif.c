@@ -371,7 +371,7 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		rp->rp_stats.rs_rx_superframes++;
 	rp->rp_stats.rs_rx_frames++;
 	rp->rp_stats.rs_rx_bytes += len;
-	/* A second pass when a SYN freed a TIME_WAIT pcb (ns_timewait.c). */
+	/* A second pass when a SYN freed a TIME_WAIT pcb (ns_tcp_tw.c). */
 	do {
 		/* A chain of pool pbufs (one MSS each), not one pbuf of the
 		 * frame's length: a 64 KiB super-frame in one block sits in
