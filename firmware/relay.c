@@ -31,6 +31,7 @@
 #include "lb.h"
 #include "log.h"
 #include "nat.h"
+#include "netstack.h"
 #include "ppv2.h"
 #include "relay.h"
 
@@ -409,6 +410,37 @@ relay_choose(struct pl_loop *lp, const struct relay_listener *rl, struct tcp_pcb
 	    lb_flow_hash(&fl, svc->svc_distribution, lp->lp_lb_seed));
 }
 
+/*
+ * Asked by the netstack about each SYN a listener receives, before it is
+ * answered: with no backend up in the rule's pool, or at the connection
+ * limit, the SYN is refused with a reset and nothing is allocated.
+ * relay_accept_cb checks both again, since a backend can go down between
+ * the SYN and the end of the handshake.
+ */
+static int
+relay_syn_gate(void *arg)
+{
+	struct relay_listener *rl = arg;
+	struct pl_loop *lp;
+	uint8_t eligible[CFG_MAX_BACKENDS];
+	int pool;
+
+	if (rl == NULL)		/* a listener being closed */
+		return 0;
+	lp = rl->rl_loop;
+	if (lp->lp_relay_stats.rs_live >= RELAY_MAX_CONNS) {
+		relay_count(lp, RELAY_EV_LIMIT);
+		return -1;
+	}
+	pool = lp->lp_cfg->services[rl->rl_service].svc_rules[rl->rl_rule].ru_pool;
+	if (health_eligible(lp, pool, eligible) == 0) {
+		relay_count(lp, RELAY_EV_NO_BACKEND);
+		lp->lp_svc_no_backend[rl->rl_service]++;
+		return -1;
+	}
+	return 0;
+}
+
 static err_t
 relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 {
@@ -431,7 +463,8 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 		tcp_abort(front);
 		return ERR_ABRT;
 	}
-	/* Every backend down: reset now, never leave the consumer hanging. */
+	/* Every backend went down since the SYN: reset now, never leave
+	 * the consumer hanging. */
 	if ((b = relay_choose(lp, rl, front)) == -1) {
 		relay_count(lp, RELAY_EV_NO_BACKEND);
 		lp->lp_svc_no_backend[rl->rl_service]++;
@@ -561,6 +594,7 @@ relay_listen_one(struct pl_loop *lp, struct relay_listener *rl, struct netif *ne
 	rl->rl_pcb = lpcb;
 	tcp_arg(lpcb, rl);
 	tcp_accept(lpcb, relay_accept_cb);
+	ns_tcp_set_syn_gate(relay_syn_gate);
 	return 0;
 }
 

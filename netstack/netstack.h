@@ -87,6 +87,14 @@ void ring_port_close(struct ring_port *rp);
 err_t ring_tx_output(struct netif *netif, struct pbuf *p);
 void ring_port_flush(struct ring_port *rp);
 
+/*
+ * Asked, with the listener's tcp_arg, about each SYN a listener receives
+ * before lwIP answers it: 0 lets lwIP go on, anything else refuses the
+ * SYN with a reset (ns_tcp_syn.c).
+ */
+typedef int (*ns_syn_gate_fn)(void *listener_arg);
+void ns_tcp_set_syn_gate(ns_syn_gate_fn gate);
+
 /* Drops the oldest TIME_WAIT connections past a cap; returns how many. */
 unsigned int ns_tcp_tw_trim(void);
 

@@ -61,11 +61,8 @@ ns_tcp_tw_trim(void)
 static int ns_reinput;
 
 err_t
-ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr)
+ns_tcp_tw_syn(struct tcp_pcb *pcb)
 {
-	if (pcb->state != TIME_WAIT ||
-	    (TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN)
-		return ERR_OK;
 	tcp_abandon(pcb, 0);	/* a TIME_WAIT pcb is just freed, nothing sent */
 	ns_reinput = 1;
 	return ERR_ABRT;	/* lwIP drops this copy of the segment */
