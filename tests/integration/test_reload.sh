@@ -24,8 +24,9 @@ wait_applied() {
 }
 
 check "before: the Rejected endpoint's address 10.0.0.9 answers ping" in_cons ping -c 1 -W 2 -q 10.0.0.9
-ip netns exec "$P-cons" python3 "$ROOT/tests/lib/ppv2_client.py" slow 10.0.0.6 443 3000000 1 \
-	>"$TOPO_DIR/slow.out" 2>&1 &
+# The upload stops halfway until the gate file appears, after the reload.
+PPV2_GATE=$TOPO_DIR/slow.gate ip netns exec "$P-cons" python3 "$ROOT/tests/lib/ppv2_client.py" \
+	slow 10.0.0.6 443 3000000 1 >"$TOPO_DIR/slow.out" 2>&1 &
 slow=$!
 check "a paced 3 MB upload through raw-pe is under way" wait_status 'ep["raw-pe"]["live_connections"] == 1'
 
@@ -51,6 +52,8 @@ check "the added endpoint carries data" json_ok "$out"
 check "the removed endpoint's address no longer answers" sh -c "! ip netns exec '$P-cons' ping -c 1 -W 1 -q 10.0.0.9"
 body=$(in_cons curl -sS --max-time 10 --local-port 40555 http://10.0.0.5:443/ 2>&1)
 check_eq "an unchanged endpoint serves on" "$body" "10.0.0.7:40555"
+check "the paced upload was still running when the change was applied" kill -0 $slow
+touch "$TOPO_DIR/slow.gate"
 wait $slow
 check "the upload running across the reload arrived intact (sha256 of 3 MB)" json_ok "$(cat "$TOPO_DIR/slow.out")"
 

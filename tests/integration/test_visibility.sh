@@ -76,11 +76,11 @@ out=$(client sink 10.0.0.5 443 100000 4)
 check "the running configuration keeps serving a-pe" json_ok "$out"
 
 # Fixed, the same approval goes through, with no signal: the drop
-# directory is watched.  A paced 2 MiB upload (16 KiB every 20 ms, about
-# 2.6 s: an unpaced one can end before the reload starts) runs across the
-# reload.
-ip netns exec "$P-cons" python3 "$ROOT/tests/lib/ppv2_client.py" slow 10.0.0.5 443 2097152 6 \
-	>"$TOPO_DIR/slow.out" 2>&1 &
+# directory is watched.  A paced 2 MiB upload runs across the reload: it
+# stops halfway until the gate file appears, after the reload.
+rm -f "$TOPO_DIR/slow.gate"
+PPV2_GATE=$TOPO_DIR/slow.gate ip netns exec "$P-cons" python3 "$ROOT/tests/lib/ppv2_client.py" \
+	slow 10.0.0.5 443 2097152 6 >"$TOPO_DIR/slow.out" 2>&1 &
 slow=$!
 check "the transfer is under way before the reload" wait_status 'ep["a-pe"]["live_connections"] == 1'
 sed -i 's/^auto_approval = partner-a, partner-c$/auto_approval = partner-a/' "$DROP/20-service.ini"
@@ -90,6 +90,7 @@ check "a change in the drop directory is applied without a signal" \
 out=$(client sink 10.0.0.6 443 100000 5)
 check "after the valid reload b-pe is approved and carries data" json_ok "$out"
 check "the paced upload was still running when the reload was applied" kill -0 $slow
+touch "$TOPO_DIR/slow.gate"
 wait $slow
 check "the paced 2 MiB upload running across the valid reload arrives intact" \
 	json_ok "$(cat "$TOPO_DIR/slow.out")"

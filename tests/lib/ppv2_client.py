@@ -9,19 +9,28 @@ Usage: ppv2_client.py MODE HOST PORT NBYTES SEED [LOCAL_PORT]
           backend's FIN, still send "thanks" (backend->consumer half-close)
   both    send data(SEED+1) while receiving data(SEED), check what arrived
   slow    like sink, but the upload is paced (16 KiB every 20 ms): a transfer
-          that runs across something else happening
+          that runs across something else happening; with PPV2_GATE=FILE
+          in the environment, it stops halfway until FILE exists (up to
+          60 s), so the caller decides what happens while it is open
   hold    a long-running upload: send NBYTES in 16 KiB steps, 20 ms apart;
           succeeds when the appliance resets it midway ("reset": true)
 Prints one JSON line; exits 0 when everything matched, 1 otherwise.
 """
 import hashlib
 import json
+import os
 import socket
 import sys
 import threading
 import time
 
 from ppv2_backend import data, drain
+
+
+def wait_for_file(path, limit):
+    deadline = time.monotonic() + limit
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
 
 
 def main():
@@ -40,7 +49,11 @@ def main():
             sock.sendall(b"SINK\n" + payload)
         else:
             sock.sendall(b"SINK\n")
+            gate = os.environ.get("PPV2_GATE")
             for off in range(0, n, 16384):
+                if gate and off >= n // 2:
+                    wait_for_file(gate, 60)
+                    gate = None
                 sock.sendall(payload[off:off + 16384])
                 time.sleep(0.02)
         sock.shutdown(socket.SHUT_WR)
