@@ -190,6 +190,36 @@ check "[bad drop] no connection to 10.0.0.5:443" json_true "$out" 'r["result"] !
 check "[bad drop] the appliance stays up (no panic, QEMU running)" \
 	bash -c "kill -0 $VM_PID && ! grep -q 'Kernel panic' '$VM_DIR/serial.log'"
 check "[bad drop] the power button still powers it off" vm_powerdown 60
+vm_down
 vm_console_if_failed
+
+# --- D, E: the config drive as a SCSI disk behind virtio-scsi (Proxmox's
+# default controller; sd_mod, as behind Hyper-V's storvsc) and on QEMU's
+# IDE controller (ata_piix).  PROXY v2 carries the drive's link id.
+drive_on() {	# TAG LINK_ID QEMU-ARGS...
+	local tag=$1 link=$2 n out rec; shift 2
+	endpoints_with_link_id "$TOPO_DIR/30-endpoints.ini" "$link" &&
+		"$ROOT/image/config-drive.sh" "$TOPO_DIR/config-drive.img" "$TOPO_DIR/30-endpoints.ini" ||
+		not_ok "[$tag] config drive made"
+	if vm_start kernel "$@" && vm_wait 'privlinkd: ready' $BOOT_LIMIT; then
+		ok "[$tag] boots to the ready line"
+	else
+		not_ok "[$tag] boots to the ready line"
+	fi
+	check "[$tag] 30-endpoints.ini came from the config drive on a SCSI disk (/dev/sd*)" \
+		grep -qE 'drop 30-endpoints.ini from config drive /dev/sd' "$VM_DIR/serial.log"
+	n=$(wc -l <"$PPV2_LOG")
+	out=$(in_cons timeout 120 python3 "$ROOT/tests/lib/ppv2_client.py" sink 10.0.0.6 443 100000 4 2>&1)
+	check "[$tag] 100 kB consumer->backend arrives sha256-identical" json_true "$out" 'r["ok"]'
+	rec=$(ppv2_record "$n")
+	check_eq "[$tag] PROXY v2 link id from the config drive" "$(json "$rec" 'hex(r.get("link_id", 0))')" "$link"
+	check "[$tag] the power button powers it off" vm_powerdown 60
+	vm_down
+	vm_console_if_failed
+}
+drive_on virtio-scsi 0x5c510001 -drive "file=$TOPO_DIR/config-drive.img,format=raw,if=none,id=cfg,readonly=on" \
+	-device virtio-scsi-pci,id=vscsi -device scsi-hd,drive=cfg,bus=vscsi.0
+# QEMU's IDE takes no read-only drive: snapshot=on keeps the image intact.
+drive_on ide 0x1de00001 -drive "file=$TOPO_DIR/config-drive.img,format=raw,if=ide,snapshot=on"
 
 tap_done
