@@ -16,6 +16,7 @@
 #include "lwip/ip4_addr.h"
 #include "lwip/timeouts.h"
 
+#include "console.h"
 #include "log.h"
 #include "loop.h"
 #include "nat.h"
@@ -30,6 +31,7 @@
 #define LOOP_TAG_SIGNAL		2
 #define LOOP_TAG_INOTIFY	3
 #define LOOP_TAG_RELOAD		4
+#define LOOP_TAG_CONSOLE	5
 /* Changes to the drop directory are applied this long after the last one:
  * an operator or a tool often writes several files in a row. */
 #define LOOP_RELOAD_SETTLE_MS	200
@@ -185,7 +187,7 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 
 	memset(lp, 0, sizeof(*lp));
 	lp->lp_epfd = lp->lp_timerfd = lp->lp_sigfd = -1;
-	lp->lp_inotifyfd = lp->lp_reloadfd = -1;
+	lp->lp_inotifyfd = lp->lp_reloadfd = lp->lp_consolefd = -1;
 	lp->lp_cfg = cfg;
 	lp->lp_confdir = confdir;
 	lp->lp_status_path = status_path;
@@ -311,6 +313,11 @@ loop_run(struct pl_loop *lp)
 				loop_signal(lp);
 			} else if (tag == LOOP_TAG_INOTIFY) {
 				loop_drops_changed(lp);
+			} else if (tag == LOOP_TAG_CONSOLE) {
+				if (console_input(lp, lp->lp_consolefd) == -1) {
+					epoll_ctl(lp->lp_epfd, EPOLL_CTL_DEL, lp->lp_consolefd, NULL);
+					lp->lp_consolefd = -1;
+				}
 			} else if (tag == LOOP_TAG_RELOAD) {
 				if (read(lp->lp_reloadfd, &expirations, sizeof(expirations)) > 0) {
 					log_info("%s changed: reloading", lp->lp_confdir);
@@ -337,6 +344,21 @@ loop_run(struct pl_loop *lp)
 		for (int i = 0; i < lp->lp_n_ports; i++)
 			ring_port_flush(&lp->lp_ports[i]);
 	}
+	return 0;
+}
+
+/*
+ * Takes commands from fd (the console in PID-1 mode; console.c), which
+ * stays the caller's to close.  0, or -1 (logged).
+ */
+int
+loop_watch_console(struct pl_loop *lp, int fd)
+{
+	if (loop_epoll_add(lp, fd, LOOP_TAG_CONSOLE) == -1) {
+		log_warn("console: epoll");
+		return -1;
+	}
+	lp->lp_consolefd = fd;
 	return 0;
 }
 

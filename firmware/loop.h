@@ -18,6 +18,7 @@ struct pl_loop {
 	int			lp_sigfd;
 	int			lp_inotifyfd;	/* the drop directory, -1 if not watched */
 	int			lp_reloadfd;	/* timerfd: a reload after changes settle */
+	int			lp_consolefd;	/* commands (console.c), -1: none */
 	int			lp_quit;
 	const char		*lp_confdir;
 	struct pl_config	*lp_cfg;
@@ -48,5 +49,6 @@ int loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 int loop_run(struct pl_loop *lp);
 struct netif *loop_addr(struct pl_loop *lp, int nic, uint32_t addr);
 void loop_teardown(struct pl_loop *lp);
+int loop_watch_console(struct pl_loop *lp, int fd);
 
 #endif

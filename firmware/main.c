@@ -80,7 +80,7 @@ main(int argc, char *argv[])
 	log_init(debug);
 
 	if (!check)
-		return privlinkd_run(dir, status);
+		return privlinkd_run(dir, status, -1);
 
 	cfg = load(dir);
 	if (cfg == NULL)
@@ -94,8 +94,12 @@ main(int argc, char *argv[])
 	return rc;
 }
 
+/*
+ * Serves the drops of dir until SIGTERM/SIGINT; status is the -s file or
+ * NULL, console an fd to take commands from (console.c) or -1.
+ */
 int
-privlinkd_run(const char *dir, const char *status)
+privlinkd_run(const char *dir, const char *status, int console)
 {
 	static struct pl_loop loop;
 	struct pl_config *cfg;
@@ -104,7 +108,8 @@ privlinkd_run(const char *dir, const char *status)
 	cfg = load(dir);
 	if (cfg == NULL)
 		return 1;
-	if (loop_setup(&loop, cfg, dir, status) != 0) {
+	if (loop_setup(&loop, cfg, dir, status) != 0 ||
+	    (console != -1 && loop_watch_console(&loop, console) != 0)) {
 		loop_teardown(&loop);
 		free(cfg);
 		return 1;

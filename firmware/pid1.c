@@ -248,7 +248,7 @@ pid1_main(void)
 	dir = pid1_drops();
 	if (dir == NULL)
 		pid1_idle();
-	rc = privlinkd_run(dir, NULL);
+	rc = privlinkd_run(dir, NULL, STDIN_FILENO);
 	if (rc != 0)
 		pid1_idle();
 	exit(0);

@@ -14,6 +14,6 @@ void pid1_power_button(void);
 
 /* main.c: load the drops of dir and serve them until SIGTERM/SIGINT;
  * 0 after a clean stop, 1 (after saying why) if it cannot serve. */
-int privlinkd_run(const char *dir, const char *status);
+int privlinkd_run(const char *dir, const char *status, int console);
 
 #endif

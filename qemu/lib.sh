@@ -13,6 +13,7 @@
 #                                    namespaces, then runs
 #   vm_wait PATTERN SECONDS          waits for a console line; on failure
 #                                    prints the serial log's tail
+#   vm_console LINE                  types LINE on the serial console
 #   vm_powerdown SECONDS [CMD]       the ACPI power button (or a monitor
 #                                    command); waits for QEMU to exit
 #   vm_down                          kills what is left (EXIT trap)
@@ -59,6 +60,12 @@ vm_net_up() {
 	for ns in cons prov; do ip -n "$P-$ns" link set lo up; done
 }
 
+# vm_console LINE: types LINE and a newline on the serial console (the
+# console's output, echo included, goes to serial.log as always).
+vm_console() {
+	printf '%s\n' "$*" | timeout 5 socat -t 1 - "UNIX-CONNECT:$VM_DIR/serial.sock" >/dev/null 2>&1
+}
+
 vm_monitor() {
 	printf '%s\n' "$*" | timeout 5 socat - "UNIX-CONNECT:$VM_DIR/monitor.sock" >/dev/null 2>&1
 }
@@ -74,7 +81,8 @@ vm_tap_into() {
 vm_start() {
 	local boot=$1 i; shift
 	local args=(-accel tcg -m 256M -smp 1 -display none -no-reboot -S
-		-serial "file:$VM_DIR/serial.log"
+		-chardev "socket,id=ser0,path=$VM_DIR/serial.sock,server=on,wait=off,logfile=$VM_DIR/serial.log"
+		-serial chardev:ser0
 		-monitor "unix:$VM_DIR/monitor.sock,server=on,wait=off"
 		-netdev "tap,id=nc,ifname=$P-tc,script=no,downscript=no"
 		-device "virtio-net-pci,netdev=nc,mac=$VM_MAC_CONSUMER,romfile="

@@ -56,6 +56,16 @@ indent < "$NGINX_LOG"
 say "consumer: curl http://10.0.0.8:443/ (endpoint pending-pe is Pending: refused, nothing reaches a backend)"
 in_cons curl -sS --max-time 10 http://10.0.0.8:443/ 2>&1 | indent
 
+say "typing 'status' on the appliance's serial console (endpoints and connection counters of its JSON status)"
+vm_console status
+vm_wait '^--- end ---' 30 >/dev/null 2>&1
+sed -n '/^--- status ---/,/^--- end ---/p' "$VM_DIR/serial.log" | tr -d '\r' | sed '1d;$d' |
+	python3 -c 'import json, sys
+s = json.load(sys.stdin)
+for e in s["endpoints"]:
+    print("endpoint %-12s %-9s live %d" % (e["name"], e["state"], e["live_connections"]))
+print("events: " + ", ".join("%s %d" % kv for kv in s["connections"]["events"].items() if kv[1]))' 2>&1 | indent
+
 say "pressing the ACPI power button"
 vm_powerdown 60
 rc=$?

@@ -143,6 +143,15 @@ check "[bios] the Pending endpoint 10.0.0.8 refuses the consumer" json_true "$ou
 sleep 0.5
 check_eq "[bios] no backend saw a connection for the Pending endpoint" \
 	"$(wc -l <"$PPV2_LOG") $(wc -l <"$NGINX_LOG")" "$before"
+# The console takes commands: status prints the JSON status.
+vm_console status
+vm_wait '^--- end ---' 30 >/dev/null 2>&1
+st=$(sed -n '/^--- status ---/,/^--- end ---/p' "$VM_DIR/serial.log" | tr -d '\r' | sed '1d;$d')
+check "[bios] 'status' on the console: endpoints, the config drive's link id, the connections so far ($(json "$st" 'r["connections"]["events"]["accepted"]' 2>/dev/null) accepted)" \
+	json_true "$st" '{e["name"]: (e["state"], e["link_id"]) for e in r["endpoints"]} == {"web-pe": ("Approved", 0x01020304), "raw-pe": ("Approved", 0x0c0d0001), "pending-pe": ("Pending", 8), "rejected-pe": ("Rejected", 9)} and r["connections"]["events"]["accepted"] >= 3'
+vm_console frobnicate
+check "[bios] an unknown console command is named, with a hint" \
+	vm_wait "unknown command 'frobnicate': try help" 30
 check "[bios] the ACPI power button powers the appliance off" vm_powerdown 60
 check "[bios] it stopped cleanly first" \
 	grep -q 'privlinkd: stopped' "$VM_DIR/serial.log"
