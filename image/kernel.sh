@@ -83,8 +83,12 @@ if [ -z "$deb" ]; then
 		linux-image-"$series".*-cloud-amd64) ;;
 		*) die "linux-image-cloud-amd64 now names $pkg, not of the pinned series $series: update image/kernel.lock" ;;
 		esac
-		(cd "$dl" && apt-get "${apt_opts[@]}" -qq download "$pkg" >&2) || die "download of $pkg failed"
 		ver=$(apt-cache "${apt_opts[@]}" show "$pkg" | awk '/^Version:/ {print $2; exit}')
+		[ -n "$ver" ] || die "$pkg: no version in the index"
+		# The newest may be the pinned one, already here: no second download.
+		[ -n "$(deb_of "$pkg" "$ver")" ] ||
+			(cd "$dl" && apt-get "${apt_opts[@]}" -qq download "$pkg=$ver" >&2) ||
+			die "download of $pkg $ver failed"
 	fi
 	deb=$(deb_of "$pkg" "$ver")
 	[ -n "$deb" ] || die "$pkg $ver: downloaded .deb not found in $dl"
@@ -94,7 +98,10 @@ got=$(sha_of "$deb")
 if [ "$pkg" = "$pin_pkg" ] && [ "$ver" = "$pin_ver" ]; then
 	[ "$got" = "$pin_sha" ] || die "$deb: sha256 $got does not match the lock ($pin_sha): refused"
 else
-	# apt-get download checked it against the signed index; say so loudly.
+	# Checked against the signed index (also a copy cached by an earlier
+	# run); say so loudly.
+	want=$(apt-cache "${apt_opts[@]}" show "$pkg=$ver" | awk '/^SHA256:/ {print $2; exit}')
+	[ "$got" = "$want" ] || die "$deb: sha256 $got does not match apt's signed index (${want:-none}): refused"
 	echo "kernel: WARNING: ********************************************************" >&2
 	echo "kernel: WARNING: pinned $pin_pkg $pin_ver is gone from the archive;" >&2
 	echo "kernel: WARNING: using $pkg $ver (series $series, checked by apt's signed index," >&2
