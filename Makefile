@@ -17,7 +17,7 @@ export PRIVLINK_CACHE := $(abspath $(CACHE))
 
 -include $(CACHE)/deps.mk
 
-$(CACHE)/deps.mk: deps/deps.lock deps/fetch.sh
+$(CACHE)/deps.mk: deps/deps.lock deps/fetch.sh deps/private-apt.sh
 	@deps/packages.sh build
 	deps/fetch.sh
 

@@ -22,18 +22,10 @@ verify_only=0
 die() { echo "deps: error: $*" >&2; exit 1; }
 say() { echo "deps: $*" >&2; }
 
-aptdir=$cache/apt
-apt_opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$aptdir/sources"
-	  -o "Dir::State::Lists=$aptdir/lists" -o "Dir::Cache=$aptdir/cache"
-	  -o "Dir::State::status=/var/lib/dpkg/status"
-	  -o "APT::Sandbox::User=$(id -un)" -o Debug::NoLocking=1)
-
-apt_ready=0
+. "$here/private-apt.sh"
+private_apt_init "$cache/apt"
 apt_setup() {
-	[ $apt_ready = 1 ] && return 0
-	command -v apt-get >/dev/null || die "apt-get not found: a Debian machine is needed to fetch sources"
-	mkdir -p "$aptdir/sources" "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
-	cat > "$aptdir/sources/trixie-src.sources" <<-EOF
+	private_apt_update "trixie deb-src" trixie-src <<-EOF
 	Types: deb-src
 	URIs: http://deb.debian.org/debian
 	Suites: trixie trixie-updates
@@ -46,9 +38,6 @@ apt_setup() {
 	Components: main
 	Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 	EOF
-	say "updating the private trixie deb-src index in $aptdir"
-	apt-get "${apt_opts[@]}" -qq update >&2 || die "apt-get update of the trixie deb-src index failed"
-	apt_ready=1
 }
 
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }

@@ -34,18 +34,11 @@ pin_sha=$(field sha256)
 [ -n "$series" ] && [ -n "$pin_pkg" ] && [ -n "$pin_ver" ] && [ -n "$pin_sha" ] ||
 	die "$lock: needs series, package, version and sha256 lines"
 
-aptdir=$cache/apt-image
 dl=$cache/dl/kernel
-apt_opts=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$aptdir/sources"
-	  -o "Dir::State::Lists=$aptdir/lists" -o "Dir::Cache=$aptdir/cache"
-	  -o "Dir::State::status=/var/lib/dpkg/status" -o APT::Architecture=amd64
-	  -o "APT::Sandbox::User=$(id -un)" -o Debug::NoLocking=1)
-apt_ready=0
+. "$here/../deps/private-apt.sh"
+private_apt_init "$cache/apt-image"
 apt_setup() {
-	[ $apt_ready = 1 ] && return 0
-	command -v apt-get >/dev/null || die "apt-get not found: a Debian machine is needed to fetch the kernel"
-	mkdir -p "$aptdir/sources" "$aptdir/lists/partial" "$aptdir/cache/archives/partial"
-	cat > "$aptdir/sources/bookworm.sources" <<-SRC
+	private_apt_update "bookworm binary" bookworm <<-SRC
 	Types: deb
 	URIs: http://deb.debian.org/debian
 	Suites: bookworm bookworm-updates
@@ -60,9 +53,6 @@ apt_setup() {
 	Architectures: amd64
 	Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 	SRC
-	say "updating the private bookworm binary index in $aptdir"
-	apt-get "${apt_opts[@]}" -qq update >&2 || die "apt-get update of the bookworm index failed"
-	apt_ready=1
 }
 
 deb_of() { ls "$dl/$1"_"${2//:/%3a}"_amd64.deb 2>/dev/null | head -n1 || true; }
