@@ -410,6 +410,22 @@ relay_choose(struct pl_loop *lp, const struct relay_listener *rl, struct tcp_pcb
 	    lb_flow_hash(&fl, svc->svc_distribution, lp->lp_lb_seed));
 }
 
+static err_t relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err);
+
+/*
+ * A peer's keepalive probe (netstack): activity for the idle timeout, as
+ * on Azure's load balancer, where keepalives keep a quiet connection.
+ * The appliance's own probes (tcp_keepalive) and their answers are not.
+ */
+static void
+relay_keepalive_seen(struct tcp_pcb *pcb)
+{
+	struct relay_end *end = pcb->callback_arg;
+
+	if (pcb->recv == relay_recv_cb && end != NULL)
+		end->re_conn->rc_last_ms = sys_now();
+}
+
 /*
  * Asked by the netstack about each SYN a listener receives, before it is
  * answered: with no backend up in the rule's pool, or at the connection
@@ -418,14 +434,16 @@ relay_choose(struct pl_loop *lp, const struct relay_listener *rl, struct tcp_pcb
  * the SYN and the end of the handshake.
  */
 static int
-relay_syn_gate(void *arg)
+relay_syn_gate(struct tcp_pcb *pcb)
 {
-	struct relay_listener *rl = arg;
+	struct tcp_pcb_listen *lpcb = (struct tcp_pcb_listen *)pcb;
+	struct relay_listener *rl = lpcb->callback_arg;
 	struct pl_loop *lp;
 	uint8_t eligible[CFG_MAX_BACKENDS];
 	int pool;
 
-	if (rl == NULL)		/* a listener being closed */
+	/* Not one of ours, or one being closed. */
+	if (lpcb->accept != relay_accept_cb || rl == NULL)
 		return 0;
 	lp = rl->rl_loop;
 	if (lp->lp_relay_stats.rs_live >= RELAY_MAX_CONNS) {
@@ -595,6 +613,7 @@ relay_listen_one(struct pl_loop *lp, struct relay_listener *rl, struct netif *ne
 	tcp_arg(lpcb, rl);
 	tcp_accept(lpcb, relay_accept_cb);
 	ns_tcp_set_syn_gate(relay_syn_gate);
+	ns_tcp_set_keepalive_seen(relay_keepalive_seen);
 	return 0;
 }
 

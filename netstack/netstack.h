@@ -88,12 +88,16 @@ err_t ring_tx_output(struct netif *netif, struct pbuf *p);
 void ring_port_flush(struct ring_port *rp);
 
 /*
- * Asked, with the listener's tcp_arg, about each SYN a listener receives
+ * Asked about each SYN a listener (a struct tcp_pcb_listen) receives
  * before lwIP answers it: 0 lets lwIP go on, anything else refuses the
- * SYN with a reset (ns_tcp_syn.c).
+ * SYN with a reset (ns_tcp_input.c).
  */
-typedef int (*ns_syn_gate_fn)(void *listener_arg);
+struct tcp_pcb;
+typedef int (*ns_syn_gate_fn)(struct tcp_pcb *listener);
 void ns_tcp_set_syn_gate(ns_syn_gate_fn gate);
+/* Told of each keepalive probe a connection receives from its peer. */
+typedef void (*ns_keepalive_fn)(struct tcp_pcb *pcb);
+void ns_tcp_set_keepalive_seen(ns_keepalive_fn seen);
 
 /* Drops the oldest TIME_WAIT connections past a cap; returns how many. */
 unsigned int ns_tcp_tw_trim(void);

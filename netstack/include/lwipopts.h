@@ -101,9 +101,9 @@ void ns_mem_free(void *p);
 /* Unbound output (ICMP replies, resets) leaves by the NIC of the input
  * that caused it: consumer networks may overlap. */
 #define LWIP_HOOK_IP4_ROUTE_SRC(src, dest)	ns_ip4_route_src((src), (dest))
-/* A new SYN on a 4-tuple in TIME_WAIT opens a new connection, as on Linux,
- * and a listener may refuse a SYN before it is answered
- * (netstack/ns_tcp_syn.c). */
+/* A new SYN on a 4-tuple in TIME_WAIT opens a new connection, as on Linux;
+ * a listener may refuse a SYN before it is answered; peers' keepalive
+ * probes are reported (netstack/ns_tcp_input.c). */
 #define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
 	ns_tcp_inpacket((pcb), (hdr), (p))
 

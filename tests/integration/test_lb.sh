@@ -334,6 +334,9 @@ check "idle_timeout 2s with idle_reset: a quiet connection is reset ($out)" \
 wait $talk
 out=$(cat "$TOPO_DIR/talk.json")
 check "a connection that keeps sending is not idle ($out)" json_true "$out" 'r["result"] == "open"'
+out=$(in_cons python3 "$ROOT/tests/lib/idle_client.py" 10.0.0.104 443 6 keepalive)
+check "a connection whose consumer sends TCP keepalives (every 1 s) is not idle ($out)" \
+	json_true "$out" 'r["result"] == "open"'
 out=$(in_cons python3 "$ROOT/tests/lib/idle_client.py" 10.0.0.105 443 4 quiet-then-send)
 check "idle_timeout without idle_reset: nothing is sent at expiry, the next segment gets a reset ($out)" \
 	json_true "$out" 'r["result"] == "reset" and r["seconds"] >= 4'
