@@ -36,6 +36,8 @@
 #define TCP_FLAG_PSH		0x08
 #define TCP_FLAG_ACK		0x10
 #define TCP_FLAG_URG		0x20
+/* Ethernet, IPv4 without options and the longest TCP header. */
+#define RING_TX_HDRS_MAX	(ETH_HDR_LEN + IP4_HDR_LEN + 60)
 /* Segments with less payload are sent as they are. */
 #define RING_TX_MERGE_MIN	512
 
@@ -228,38 +230,45 @@ ring_tx_continues(const struct ring_port *rp, const uint8_t *f, size_t len, size
 	    len > hdrs;
 }
 
-/* lwIP's linkoutput: one frame out, maybe merged with the next ones; lwIP
- * keeps the pbuf. */
+/*
+ * lwIP's linkoutput: one frame out, maybe merged with the next ones; lwIP
+ * keeps the pbuf.  Only the headers are looked at in a copy: a data
+ * segment's payload goes from the pbuf straight into the pending frame
+ * (one copy of every byte fewer than flattening the frame first).
+ */
 err_t
 ring_tx_output(struct netif *netif, struct pbuf *p)
 {
 	struct ring_port *rp = netif->state;
-	uint8_t flat[RING_TX_FRAME_MAX];
+	uint8_t hdr[RING_TX_HDRS_MAX], flat[RING_TX_FRAME_MAX];
 	size_t len = p->tot_len, plen;
 
 	if (len > sizeof(flat)) {
 		rp->rp_stats.rs_tx_errors++;
 		return ERR_BUF;
 	}
-	pbuf_copy_partial(p, flat, (u16_t)len, 0);
-	plen = rp->rp_txbuf != NULL ? ring_tx_mergeable(flat, len) : 0;
-	if (plen > 0 && ring_tx_continues(rp, flat, len, plen)) {
-		memcpy(rp->rp_txbuf + rp->rp_tx_len, flat + (len - plen), plen);
+	/* ring_tx_mergeable() and ring_tx_continues() read no further than
+	 * a maximal TCP header: past it only when the frame is longer. */
+	pbuf_copy_partial(p, hdr, (u16_t)(len < sizeof(hdr) ? len : sizeof(hdr)), 0);
+	plen = rp->rp_txbuf != NULL ? ring_tx_mergeable(hdr, len) : 0;
+	if (plen > 0 && ring_tx_continues(rp, hdr, len, plen)) {
+		pbuf_copy_partial(p, rp->rp_txbuf + rp->rp_tx_len, (u16_t)plen, (u16_t)(len - plen));
 		rp->rp_tx_len += plen;
 		rp->rp_tx_segs++;
 		rp->rp_tx_last = (uint16_t)plen;
 		/* PSH belongs on the last segment: GSO puts it there. */
-		rp->rp_txbuf[ETH_HDR_LEN + IP4_HDR_LEN + 13] |= flat[ETH_HDR_LEN + IP4_HDR_LEN + 13];
+		rp->rp_txbuf[ETH_HDR_LEN + IP4_HDR_LEN + 13] |= hdr[ETH_HDR_LEN + IP4_HDR_LEN + 13];
 		return ERR_OK;
 	}
 	ring_port_flush(rp);
 	if (plen > 0) {
-		memcpy(rp->rp_txbuf, flat, len);
+		pbuf_copy_partial(p, rp->rp_txbuf, (u16_t)len, 0);
 		rp->rp_tx_len = len;
 		rp->rp_tx_segs = 1;
 		rp->rp_tx_mss = (uint16_t)plen;
 		rp->rp_tx_last = (uint16_t)plen;
 		return ERR_OK;
 	}
+	pbuf_copy_partial(p, flat, (u16_t)len, 0);
 	return ring_tx_single(rp, flat, len);
 }
