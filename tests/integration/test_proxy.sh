@@ -8,6 +8,7 @@ set -u
 trap topo_down EXIT
 DEMO=$ROOT/config/examples/demo
 MB10=10485760
+MB8=8388608
 
 # Waits until the backend log has more than $1 lines; prints line $1+1.
 ppv2_record() {
@@ -67,6 +68,14 @@ run_mode() {
 	check_eq "[$mode] 10 MB each way at once, consumer->backend sha256-identical" \
 		"$(json "$rec" 'r.get("sha256"), r.get("bytes")')" \
 		"$(json "$out" 'r.get("sent_sha256"), '$MB10)"
+
+	# More than the appliance's window and send buffer together (256 KiB
+	# each) to a reader that first reads nothing, then reads slowly: the
+	# relay's queue of several pbuf chains fills and drains, and the
+	# backend's window closes instead of anything being dropped.
+	out=$(in_cons python3 "$ROOT/tests/lib/ppv2_client.py" slowread 10.0.0.6 443 $MB8 4 2>&1)
+	check "[$mode] 8 MB backend->consumer to a slow reader arrives sha256-identical" \
+		json_true "$out" 'r["ok"]'
 
 	before=$(wc -l <"$PPV2_LOG")
 	# Refused means a reset within a second: not silence, not an
