@@ -378,10 +378,12 @@ loop_teardown(struct pl_loop *lp)
 	for (int i = 0; i < lp->lp_n_ports; i++) {
 		const struct ring_stats *st = &lp->lp_ports[i].rp_stats;
 
-		log_info("nic %s: rx %llu frames (%llu checksums completed, %llu super-frames), "
+		log_info("nic %s: rx %llu frames (%llu checksums trusted, %llu completed, "
+		    "%llu super-frames), "
 		    "dropped %llu not ours, %llu malformed, %llu truncated; tx %llu frames, "
 		    "%llu errors", lp->lp_cfg->nics[i].nic_name,
 		    (unsigned long long)st->rs_rx_frames,
+		    (unsigned long long)st->rs_rx_csum_trusted,
 		    (unsigned long long)st->rs_rx_csum_completed,
 		    (unsigned long long)st->rs_rx_superframes,
 		    (unsigned long long)st->rs_rx_not_ours,

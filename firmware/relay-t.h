@@ -20,6 +20,12 @@
 #define RELAY_CONNECT_TIMEOUT_S	5
 /* lwIP's poll callback runs every RELAY_POLL_TICKS coarse ticks (500 ms). */
 #define RELAY_POLL_TICKS	2
+/* Chains a direction's queue may hold past its first: a pbuf chain's
+ * length is 16 bits, a window (TCP_WND) is several of them.  Two
+ * neighbouring chains hold more than 0xffff bytes together, so a window
+ * of W bytes needs at most 2 * W / 0xffff + 1 chains; relay.c checks this
+ * against TCP_WND at compile time. */
+#define RELAY_SPILL_CHAINS	16
 
 enum relay_state {
 	RELAY_CONNECTING = 0,	/* consumer accepted, backend SYN sent */
@@ -47,14 +53,23 @@ enum relay_event {
 
 struct relay_conn;
 
+/* The queue's chains after its first, in order: allocated only while a
+ * direction holds more than one chain, so idle connections pay nothing. */
+struct relay_spill {
+	struct pbuf		*rs_chains[RELAY_SPILL_CHAINS];	/* a ring */
+	uint8_t			rs_head;
+	uint8_t			rs_n;
+};
+
 /* One end of a relayed connection: the argument of its pcb's callbacks
  * (lwIP's error callback gets no pcb, so each end needs its own). */
 struct relay_end {
 	struct relay_conn	*re_conn;
 	struct tcp_pcb		*re_pcb;	/* NULL once lwIP freed it */
 	struct pbuf		*re_queue;	/* read here, not yet written to the peer */
-	int			re_eof;		/* FIN read here */
-	int			re_shut;	/* FIN forwarded to the peer */
+	struct relay_spill	*re_spill;	/* more of it, NULL: none */
+	uint8_t			re_eof;		/* FIN read here */
+	uint8_t			re_shut;	/* FIN forwarded to the peer */
 };
 
 struct relay_conn {

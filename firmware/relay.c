@@ -10,7 +10,9 @@
  * Backpressure: bytes read from one end stay queued (and unacknowledged
  * to lwIP with tcp_recved) until the other end's send buffer takes them,
  * so a slow reader closes the fast writer's window.  Per direction, at
- * most one receive window and one send buffer are held.
+ * most one receive window (TCP_WND) and one send buffer (TCP_SND_BUF) are
+ * held.  The queue is a pbuf chain (16-bit length), and more chains in a
+ * spill ring while a window's worth does not fit one.
  *
  * Half-close: a FIN read from one end is forwarded (tcp_shutdown) once
  * its queue is drained; the connection ends when both directions have.
@@ -34,6 +36,9 @@
 #include "netstack.h"
 #include "ppv2.h"
 #include "relay.h"
+
+_Static_assert(RELAY_SPILL_CHAINS >= 2 * TCP_WND / 0xffff + 1,
+    "RELAY_SPILL_CHAINS too small for TCP_WND");
 
 static const char *const relay_event_names[RELAY_EV_MAX] = {
 	[RELAY_EV_ACCEPTED] = "accepted",
@@ -98,6 +103,84 @@ relay_detach(struct tcp_pcb *pcb)
 	tcp_poll(pcb, NULL, 0);
 }
 
+/* The chain of end's queue new data is appended to: the last one. */
+static struct pbuf *
+relay_queue_tail(const struct relay_end *end)
+{
+	const struct relay_spill *sp = end->re_spill;
+
+	if (sp != NULL && sp->rs_n > 0)
+		return sp->rs_chains[(sp->rs_head + sp->rs_n - 1) % RELAY_SPILL_CHAINS];
+	return end->re_queue;
+}
+
+/*
+ * Appends p (taken) to end's queue.  0, or -1 when p cannot be held (no
+ * memory for the spill, or more than a window queued: lwIP broke its
+ * contract); p is then still the caller's.
+ */
+static int
+relay_enqueue(struct relay_end *end, struct pbuf *p)
+{
+	struct pbuf *tail = relay_queue_tail(end);
+	struct relay_spill *sp = end->re_spill;
+
+	if (tail == NULL) {
+		end->re_queue = p;
+		return 0;
+	}
+	if ((u32_t)tail->tot_len + p->tot_len <= 0xffff) {
+		pbuf_cat(tail, p);
+		return 0;
+	}
+	if (sp == NULL) {
+		if ((sp = calloc(1, sizeof(*sp))) == NULL)
+			return -1;
+		end->re_spill = sp;
+	}
+	if (sp->rs_n == RELAY_SPILL_CHAINS)
+		return -1;
+	sp->rs_chains[(sp->rs_head + sp->rs_n) % RELAY_SPILL_CHAINS] = p;
+	sp->rs_n++;
+	return 0;
+}
+
+/* The first chain was used up: the next one moves up, and the spill is
+ * freed once empty. */
+static void
+relay_queue_advance(struct relay_end *end)
+{
+	struct relay_spill *sp = end->re_spill;
+
+	if (end->re_queue != NULL || sp == NULL)
+		return;
+	if (sp->rs_n > 0) {
+		end->re_queue = sp->rs_chains[sp->rs_head];
+		sp->rs_head = (uint8_t)((sp->rs_head + 1) % RELAY_SPILL_CHAINS);
+		sp->rs_n--;
+	}
+	if (sp->rs_n == 0) {
+		free(sp);
+		end->re_spill = NULL;
+	}
+}
+
+static void
+relay_queue_free(struct relay_end *end)
+{
+	struct relay_spill *sp = end->re_spill;
+
+	if (end->re_queue != NULL)
+		pbuf_free(end->re_queue);
+	end->re_queue = NULL;
+	if (sp == NULL)
+		return;
+	for (int i = 0; i < sp->rs_n; i++)
+		pbuf_free(sp->rs_chains[(sp->rs_head + i) % RELAY_SPILL_CHAINS]);
+	free(sp);
+	end->re_spill = NULL;
+}
+
 static void
 relay_free(struct relay_conn *rc, int graceful)
 {
@@ -106,10 +189,8 @@ relay_free(struct relay_conn *rc, int graceful)
 	/* A gracefully closed backend connection may sit in TIME_WAIT. */
 	if (rc->rc_nat != -1)
 		nat_release(lp, rc->rc_nat, rc->rc_nat_port, graceful);
-	if (rc->rc_front.re_queue != NULL)
-		pbuf_free(rc->rc_front.re_queue);
-	if (rc->rc_back.re_queue != NULL)
-		pbuf_free(rc->rc_back.re_queue);
+	relay_queue_free(&rc->rc_front);
+	relay_queue_free(&rc->rc_back);
 	if (rc->rc_prev != NULL)
 		rc->rc_prev->rc_next = rc->rc_next;
 	else
@@ -171,20 +252,23 @@ relay_pump(struct relay_end *from, struct tcp_pcb *self)
 		return ERR_OK;
 	while (from->re_queue != NULL) {
 		struct pbuf *q = from->re_queue;
-		u16_t room = tcp_sndbuf(dst), n;
+		/* The send buffer may be larger than 64 KiB; a pbuf is not. */
+		tcpwnd_size_t room = tcp_sndbuf(dst);
+		u16_t n;
 		err_t err;
 
 		if (room == 0)
 			break;
-		n = q->len < room ? q->len : room;
+		n = q->len < room ? q->len : (u16_t)room;
 		err = tcp_write(dst, q->payload, n, TCP_WRITE_FLAG_COPY |
-		    (n < q->tot_len ? TCP_WRITE_FLAG_MORE : 0));
+		    (n < q->tot_len || from->re_spill != NULL ? TCP_WRITE_FLAG_MORE : 0));
 		if (err == ERR_MEM)
 			break;		/* queue full: tcp_sent resumes */
 		if (err != ERR_OK)
 			return relay_end(rc, self, RELAY_EV_NO_MEMORY) == ERR_ABRT ?
 			    ERR_ABRT : ERR_CLSD;
 		from->re_queue = pbuf_free_header(q, n);
+		relay_queue_advance(from);
 		moved += n;
 	}
 	if (moved > 0 && from->re_pcb != NULL) {
@@ -230,14 +314,9 @@ relay_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		end->re_conn->rc_last_ms = sys_now();
 	if (p == NULL) {
 		end->re_eof = 1;
-	} else if (end->re_queue == NULL) {
-		end->re_queue = p;
-	} else if ((u32_t)end->re_queue->tot_len + p->tot_len > 0xffff) {
-		/* More than a window unread: lwIP broke its own contract. */
+	} else if (relay_enqueue(end, p) != 0) {
 		pbuf_free(p);
 		return relay_end(end->re_conn, pcb, RELAY_EV_NO_MEMORY);
-	} else {
-		pbuf_cat(end->re_queue, p);
 	}
 	rc = relay_pump(end, pcb);
 	return rc == ERR_ABRT ? ERR_ABRT : ERR_OK;

@@ -59,13 +59,14 @@ status_nics(struct pl_loop *lp, FILE *f)
 		fputs(", \"address\": ", f);
 		status_addr(f, n->nic_addr);
 		fprintf(f, ", \"prefixlen\": %u, \"role\": \"%s\", \"addresses\": %d,\n"
-		    "     \"rx_frames\": %llu, \"rx_bytes\": %llu, \"rx_checksums_completed\": %llu, "
-		    "\"rx_superframes\": %llu,\n"
+		    "     \"rx_frames\": %llu, \"rx_bytes\": %llu, \"rx_checksums_trusted\": %llu, "
+		    "\"rx_checksums_completed\": %llu, \"rx_superframes\": %llu,\n"
 		    "     \"rx_dropped_not_ours\": %llu, \"rx_dropped_malformed\": %llu, "
 		    "\"rx_dropped_truncated\": %llu, \"rx_dropped_vlan\": %llu, \"rx_dropped_nomem\": %llu,\n"
 		    "     \"tx_frames\": %llu, \"tx_errors\": %llu}",
 		    n->nic_prefixlen, cfg_role_name(n->nic_role), lp->lp_ports[i].rp_n_netifs,
 		    (unsigned long long)st->rs_rx_frames, (unsigned long long)st->rs_rx_bytes,
+		    (unsigned long long)st->rs_rx_csum_trusted,
 		    (unsigned long long)st->rs_rx_csum_completed,
 		    (unsigned long long)st->rs_rx_superframes,
 		    (unsigned long long)st->rs_rx_not_ours, (unsigned long long)st->rs_rx_malformed,

@@ -42,7 +42,8 @@ struct ring_stats {
 	uint64_t	rs_rx_frames;		/* handed to lwIP */
 	uint64_t	rs_rx_bytes;
 	uint64_t	rs_rx_truncated;	/* larger than a receive buffer */
-	uint64_t	rs_rx_csum_completed;	/* partial checksum completed */
+	uint64_t	rs_rx_csum_completed;	/* partial checksum completed (UDP) */
+	uint64_t	rs_rx_csum_trusted;	/* TCP, partial or kernel-verified: not summed */
 	uint64_t	rs_rx_superframes;	/* GSO/GRO: longer than the MTU */
 	uint64_t	rs_rx_malformed;	/* bad IPv4 header or length */
 	uint64_t	rs_rx_not_ours;		/* no address of ours on this NIC */

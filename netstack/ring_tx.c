@@ -36,6 +36,8 @@
 #define TCP_FLAG_PSH		0x08
 #define TCP_FLAG_ACK		0x10
 #define TCP_FLAG_URG		0x20
+/* Ethernet, IPv4 without options and the longest TCP header. */
+#define RING_TX_HDRS_MAX	(ETH_HDR_LEN + IP4_HDR_LEN + 60)
 /* Segments with less payload are sent as they are. */
 #define RING_TX_MERGE_MIN	512
 
@@ -104,38 +106,78 @@ ring_tx_send(struct ring_port *rp, const struct virtio_net_hdr *vh, const uint8_
 	return ERR_OK;
 }
 
+/*
+ * For an IPv4 TCP frame (len bytes): the pseudo-header sum in its checksum
+ * field and NEEDS_CSUM in vh, so the kernel completes the checksum as a
+ * NIC would (CHECKSUM_PARTIAL; lwIP leaves it 0: ringif.c).  0, or 0
+ * untouched for a frame that is not TCP; -1 for a TCP frame whose
+ * checksum cannot be left to the kernel (a fragment, which lwIP never
+ * makes of a segment: its MSS fits the MTU).
+ */
+static int
+ring_tx_csum_partial(uint8_t *f, size_t len, struct virtio_net_hdr *vh)
+{
+	uint8_t *ip = f + ETH_HDR_LEN;
+	size_t ihl, l4len;
+
+	if (len < ETH_HDR_LEN + IP4_HDR_LEN || f[12] != ETHTYPE_IPV4_HI ||
+	    f[13] != ETHTYPE_IPV4_LO || ip[9] != IPPROTO_TCP_NUM)
+		return 0;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	if ((rd16(ip + 6) & 0x3fff) != 0 || ihl < IP4_HDR_LEN ||
+	    ETH_HDR_LEN + ihl + 20 > len)
+		return -1;
+	l4len = len - ETH_HDR_LEN - ihl;
+	wr16(ip + ihl + 16, fold(sum16(ip + 12, 8, IPPROTO_TCP_NUM + (uint32_t)l4len)));
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->csum_start = (uint16_t)(ETH_HDR_LEN + ihl);
+	vh->csum_offset = 16;
+	return 0;
+}
+
+/* Sends one frame on its own, TCP checksum left to the kernel. */
+static err_t
+ring_tx_single(struct ring_port *rp, uint8_t *f, size_t len)
+{
+	struct virtio_net_hdr vh;
+
+	memset(&vh, 0, sizeof(vh));
+	if (ring_tx_csum_partial(f, len, &vh) != 0) {
+		rp->rp_stats.rs_tx_errors++;
+		return ERR_VAL;
+	}
+	return ring_tx_send(rp, &vh, f, len);
+}
+
 /* Sends the pending frame, as a GSO frame if it holds several segments. */
 void
 ring_port_flush(struct ring_port *rp)
 {
 	struct virtio_net_hdr vh;
 	uint8_t *f, *ip, *th;
-	size_t tcp_len;
 
 	if (rp->rp_tx_len == 0)	/* also a port without a buffer (the fuzzer's) */
 		return;
 	f = rp->rp_txbuf;
 	ip = f + ETH_HDR_LEN;
 	th = ip + IP4_HDR_LEN;
-	memset(&vh, 0, sizeof(vh));
 	if (rp->rp_tx_segs > 1) {
+		memset(&vh, 0, sizeof(vh));
 		/* The merged IP header: its length and checksum anew. */
 		wr16(ip + 2, (uint16_t)(rp->rp_tx_len - ETH_HDR_LEN));
 		wr16(ip + 10, 0);
 		wr16(ip + 10, (uint16_t)~fold(sum16(ip, IP4_HDR_LEN, 0)));
-		/* The kernel completes the TCP checksum of each segment from
-		 * the pseudo-header sum (CHECKSUM_PARTIAL, as a NIC would). */
-		tcp_len = rp->rp_tx_len - ETH_HDR_LEN - IP4_HDR_LEN;
-		wr16(th + 16, fold(sum16(ip + 12, 8, IPPROTO_TCP_NUM + (uint32_t)tcp_len)));
-		vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		/* The kernel completes the TCP checksum of each segment (the
+		 * frame is a mergeable TCP one: this cannot fail). */
+		ring_tx_csum_partial(f, rp->rp_tx_len, &vh);
 		vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 		vh.hdr_len = (uint16_t)(ETH_HDR_LEN + IP4_HDR_LEN + (th[12] >> 4) * 4);
 		vh.gso_size = rp->rp_tx_mss;
-		vh.csum_start = ETH_HDR_LEN + IP4_HDR_LEN;
-		vh.csum_offset = 16;
 		rp->rp_stats.rs_tx_gso_frames++;
+		ring_tx_send(rp, &vh, f, rp->rp_tx_len);
+	} else {
+		ring_tx_single(rp, f, rp->rp_tx_len);
 	}
-	ring_tx_send(rp, &vh, f, rp->rp_tx_len);
 	rp->rp_tx_len = 0;
 	rp->rp_tx_segs = 0;
 }
@@ -188,40 +230,45 @@ ring_tx_continues(const struct ring_port *rp, const uint8_t *f, size_t len, size
 	    len > hdrs;
 }
 
-/* lwIP's linkoutput: one frame out, maybe merged with the next ones; lwIP
- * keeps the pbuf. */
+/*
+ * lwIP's linkoutput: one frame out, maybe merged with the next ones; lwIP
+ * keeps the pbuf.  Only the headers are looked at in a copy: a data
+ * segment's payload goes from the pbuf straight into the pending frame
+ * (one copy of every byte fewer than flattening the frame first).
+ */
 err_t
 ring_tx_output(struct netif *netif, struct pbuf *p)
 {
 	struct ring_port *rp = netif->state;
-	struct virtio_net_hdr vh;
-	uint8_t flat[RING_TX_FRAME_MAX];
+	uint8_t hdr[RING_TX_HDRS_MAX], flat[RING_TX_FRAME_MAX];
 	size_t len = p->tot_len, plen;
 
 	if (len > sizeof(flat)) {
 		rp->rp_stats.rs_tx_errors++;
 		return ERR_BUF;
 	}
-	pbuf_copy_partial(p, flat, (u16_t)len, 0);
-	plen = rp->rp_txbuf != NULL ? ring_tx_mergeable(flat, len) : 0;
-	if (plen > 0 && ring_tx_continues(rp, flat, len, plen)) {
-		memcpy(rp->rp_txbuf + rp->rp_tx_len, flat + (len - plen), plen);
+	/* ring_tx_mergeable() and ring_tx_continues() read no further than
+	 * a maximal TCP header: past it only when the frame is longer. */
+	pbuf_copy_partial(p, hdr, (u16_t)(len < sizeof(hdr) ? len : sizeof(hdr)), 0);
+	plen = rp->rp_txbuf != NULL ? ring_tx_mergeable(hdr, len) : 0;
+	if (plen > 0 && ring_tx_continues(rp, hdr, len, plen)) {
+		pbuf_copy_partial(p, rp->rp_txbuf + rp->rp_tx_len, (u16_t)plen, (u16_t)(len - plen));
 		rp->rp_tx_len += plen;
 		rp->rp_tx_segs++;
 		rp->rp_tx_last = (uint16_t)plen;
 		/* PSH belongs on the last segment: GSO puts it there. */
-		rp->rp_txbuf[ETH_HDR_LEN + IP4_HDR_LEN + 13] |= flat[ETH_HDR_LEN + IP4_HDR_LEN + 13];
+		rp->rp_txbuf[ETH_HDR_LEN + IP4_HDR_LEN + 13] |= hdr[ETH_HDR_LEN + IP4_HDR_LEN + 13];
 		return ERR_OK;
 	}
 	ring_port_flush(rp);
 	if (plen > 0) {
-		memcpy(rp->rp_txbuf, flat, len);
+		pbuf_copy_partial(p, rp->rp_txbuf, (u16_t)len, 0);
 		rp->rp_tx_len = len;
 		rp->rp_tx_segs = 1;
 		rp->rp_tx_mss = (uint16_t)plen;
 		rp->rp_tx_last = (uint16_t)plen;
 		return ERR_OK;
 	}
-	memset(&vh, 0, sizeof(vh));
-	return ring_tx_send(rp, &vh, flat, len);
+	pbuf_copy_partial(p, flat, (u16_t)len, 0);
+	return ring_tx_single(rp, flat, len);
 }

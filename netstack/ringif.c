@@ -2,9 +2,13 @@
  * The packet NIC driver: lwIP netifs on a Linux AF_PACKET socket.
  *
  * Receive: ring_port_input() takes the frames the socket holds in batches
- * (recvmmsg, each frame's status from PACKET_AUXDATA), completes partial
- * checksums, picks the netif by the address a frame names, copies the
- * frame into a pbuf and gives it to lwIP.  Transmit is ring_tx.c's.
+ * (recvmmsg, each frame's status from PACKET_AUXDATA), picks the netif by
+ * the address a frame names, copies the frame into a pbuf and gives it to
+ * lwIP.  Transmit is ring_tx.c's.
+ *
+ * Checksums: a TCP segment the kernel vouches for is not verified again
+ * (ring_rx_trusted); everything else is, by lwIP.  TCP checksums of what
+ * lwIP sends are left to the kernel (ring_netif_init, ring_tx.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +25,7 @@
 #include "lwip/etharp.h"
 #include "lwip/ip4.h"
 #include "lwip/ip4_addr.h"
+#include "lwip/prot/ip.h"
 #include "lwip/netif.h"
 #include "lwip/pbuf.h"
 #include "netif/ethernet.h"
@@ -243,6 +248,10 @@ ring_netif_init(struct netif *netif)
 	memcpy(netif->hwaddr, rp->rp_mac, ETH_HWADDR_LEN);
 	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
 	    NETIF_FLAG_LINK_UP;
+	/* ring_tx.c asks the kernel for every TCP checksum (NEEDS_CSUM, as
+	 * a NIC's offload): lwIP summing each segment was an eighth of the
+	 * bulk profile.  IP, UDP and ICMP checksums stay lwIP's. */
+	NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP);
 	return ERR_OK;
 }
 
@@ -293,6 +302,25 @@ ring_port_find(struct ring_port *rp, uint32_t addr)
 }
 
 /*
+ * Whether the TCP checksum of an IPv4 packet (ip_len bytes at ip) need not
+ * be verified: the kernel left it partial (TP_STATUS_CSUMNOTREADY: the
+ * sending stack is on this host, or a hypervisor's, and the payload never
+ * crossed a wire; the kernel's own receive path trusts it the same way)
+ * or checked it already (TP_STATUS_CSUM_VALID: the NIC's or the kernel's
+ * verdict).  Never a fragment: a reassembled packet's checksum is
+ * verified whole.  A frame without either bit, a hostile one from a real
+ * wire included, is verified by lwIP and dropped if bad.
+ */
+static int
+ring_rx_trusted(const uint8_t *ip, size_t ip_len, uint32_t status)
+{
+	if ((status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID)) == 0)
+		return 0;
+	return ip_len >= 20 && ip[9] == IP_PROTO_TCP &&
+	    (ip[6] & 0x3f) == 0 && ip[7] == 0;	/* MF clear, offset 0 */
+}
+
+/*
  * Hands one frame (len bytes, the ring's status bits) to lwIP through the
  * netif whose address it names; the frame may be modified in place.
  * IPv4 goes straight to ip4_input without its Ethernet header: a GSO/GRO
@@ -307,6 +335,7 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 	struct pbuf *p;
 	uint16_t type;
 	size_t ip_len, tot_len;
+	int trusted;
 
 	if (len < ETH_HDR_LEN) {
 		rp->rp_stats.rs_rx_malformed++;
@@ -360,7 +389,11 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 	}
 	if (tot_len < ip_len)
 		ip_len = tot_len;
-	if (status & TP_STATUS_CSUMNOTREADY) {
+	trusted = ring_rx_trusted(frame + ETH_HDR_LEN, ip_len, status);
+	if (trusted) {
+		rp->rp_stats.rs_rx_csum_trusted++;
+	} else if (status & TP_STATUS_CSUMNOTREADY) {
+		/* UDP, or a fragment: the checksum is needed whole. */
 		if (ns_csum_complete_ipv4(frame + ETH_HDR_LEN, ip_len) != 0) {
 			rp->rp_stats.rs_rx_malformed++;
 			return;
@@ -391,8 +424,13 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		if (frame[0] & 1)	/* group address: tell lwIP, as ethernet_input does */
 			p->flags |= memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) == 0 ?
 			    PBUF_FLAG_LLBCAST : PBUF_FLAG_LLMCAST;
-		/* ip4_input always consumes the pbuf. */
+		/* ip4_input always consumes the pbuf.  The netif's check flag
+		 * is this frame's only while lwIP handles it: lwIP has no
+		 * per-packet control, and nothing else runs meanwhile. */
+		if (trusted)
+			netif->chksum_flags &= (u16_t)~NETIF_CHECKSUM_CHECK_TCP;
 		ip4_input(p, netif);
+		netif->chksum_flags |= NETIF_CHECKSUM_CHECK_TCP;
 	} while (ns_tcp_take_reinput());
 }
 

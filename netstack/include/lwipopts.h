@@ -56,16 +56,21 @@ void ns_mem_free(void *p);
 #define LWIP_NETIF_LINK_CALLBACK	0
 #define LWIP_NETIF_TX_SINGLE_PBUF	1
 
-/* TCP: full-size segments on Ethernet; a window large enough for bulk
- * transfer across a LAN; the relay buffers at most one receive window per
- * direction in one pbuf chain, whose 16-bit tot_len caps TCP_WND below
- * 64 KiB. */
+/* TCP: full-size segments on Ethernet; windows large enough for one
+ * stream to keep a LAN busy while the event loop serves other work (a
+ * 63 KiB window held one stream to about 2 Gbit/s here).  The relay
+ * queues at most one receive window per direction, in a list of pbuf
+ * chains (firmware/relay.c), and one send buffer; an idle connection
+ * holds neither.  The window needs a scale of 3 (0xffff << 3). */
 #define LWIP_TCP			1
 #define TCP_MSS				1460
 #define LWIP_WND_SCALE			1
-#define TCP_RCV_SCALE			2
-#define TCP_WND				(63 * 1024)
-#define TCP_SND_BUF			(64 * 1024)
+#define TCP_RCV_SCALE			3
+#define TCP_WND				(256 * 1024)
+#define TCP_SND_BUF			(256 * 1024)
+/* Read only by the netconn API (off here); lwIP's checks want it below
+ * 64 KiB minus 4 MSS, which its default of half TCP_SND_BUF is not. */
+#define TCP_SNDLOWAT			(16 * TCP_MSS)
 #define TCP_SND_QUEUELEN		((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_QUEUE_OOSEQ			1
 /* TIME_WAIT (2 * MSL) of 60 s, as Linux: NAT ports come back sooner. */
@@ -87,8 +92,10 @@ void ns_mem_free(void *p);
 #define MEMP_STATS			0
 #define SYS_STATS			0
 
-/* Checksums are computed and checked in software: the ring driver
- * completes partial checksums before lwIP sees a frame. */
+/* Checksums: on by default; the ring netifs switch off generating TCP
+ * checksums (the kernel completes them, NEEDS_CSUM) and, per frame,
+ * checking those the kernel vouches for (netstack/ringif.c). */
+#define LWIP_CHECKSUM_CTRL_PER_NETIF	1
 #define CHECKSUM_GEN_IP			1
 #define CHECKSUM_GEN_TCP		1
 #define CHECKSUM_CHECK_IP		1

@@ -1,6 +1,7 @@
 /*
  * libFuzzer harness for the receive path: any bytes as an Ethernet frame
- * (first input byte: the ring's "checksum not ready" flag) through the
+ * (first input byte: the ring's status, bit 0 "checksum not ready", bit 1
+ * "checksum valid", which skip lwIP's TCP checksum check) through the
  * demultiplexer, the checksum completion and lwIP's input, with a
  * listening TCP port behind, must never crash or corrupt memory.
  */
@@ -73,7 +74,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(frame, data + 1, size - 1);
 	ring_port_frame(&rp, frame, (uint32_t)(size - 1),
-	    (data[0] & 1) ? TP_STATUS_CSUMNOTREADY : 0);
+	    ((data[0] & 1) ? TP_STATUS_CSUMNOTREADY : 0) |
+	    ((data[0] & 2) ? TP_STATUS_CSUM_VALID : 0));
 	ns_timers_run();
 	return 0;
 }

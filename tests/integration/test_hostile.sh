@@ -20,6 +20,10 @@ out=$(in_cons python3 "$ROOT/tests/lib/hostile_frames.py" c0 "$pe_mac" 10.0.0.7 
 check "hostile frames were sent" python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1])["sent"] > 9000 else 1)' "$out"
 check_eq "the NAT IP on the provider NIC is not reachable from the consumer NIC (ARP, ICMP, TCP)" \
 	"$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["foreign_replies"])' "$out" 2>&1)" "[]"
+check_eq "a SYN with a bad TCP checksum (no offload status) goes unanswered" \
+	"$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["bad_csum_replies"])' "$out" 2>&1)" "[]"
+check "the same SYN with a good checksum is answered" \
+	python3 -c 'import json,sys; sys.exit(0 if json.loads(sys.argv[1])["good_csum_answered"] else 1)' "$out"
 check "privlinkd survived the hostile frames" privlinkd_alive
 out=$(in_cons python3 "$ROOT/tests/lib/ppv2_client.py" sink 10.0.0.6 443 1000000 11 2>&1)
 check "the endpoint still carries data afterwards" \

@@ -8,6 +8,7 @@ set -u
 trap topo_down EXIT
 DEMO=$ROOT/config/examples/demo
 MB10=10485760
+MB8=8388608
 
 # Waits until the backend log has more than $1 lines; prints line $1+1.
 ppv2_record() {
@@ -68,6 +69,14 @@ run_mode() {
 		"$(json "$rec" 'r.get("sha256"), r.get("bytes")')" \
 		"$(json "$out" 'r.get("sent_sha256"), '$MB10)"
 
+	# More than the appliance's window and send buffer together (256 KiB
+	# each) to a reader that first reads nothing, then reads slowly: the
+	# relay's queue of several pbuf chains fills and drains, and the
+	# backend's window closes instead of anything being dropped.
+	out=$(in_cons python3 "$ROOT/tests/lib/ppv2_client.py" slowread 10.0.0.6 443 $MB8 4 2>&1)
+	check "[$mode] 8 MB backend->consumer to a slow reader arrives sha256-identical" \
+		json_true "$out" 'r["ok"]'
+
 	before=$(wc -l <"$PPV2_LOG")
 	# Refused means a reset within a second: not silence, not an
 	# unanswered ARP (curl says "Couldn't connect" for all three).
@@ -103,11 +112,11 @@ run_mode() {
 	check_eq "[$mode] SIGTERM stops privlinkd with status 0" "$?" 0
 	if [ "$mode" = on ]; then
 		check "[$mode] partial checksums and GSO super-frames reached privlinkd and were handled" \
-			grep -Eq 'nic consumer0: rx [0-9]+ frames \([1-9][0-9]* checksums completed, [1-9][0-9]* super-frames' \
+			grep -Eq 'nic consumer0: rx [0-9]+ frames \([1-9][0-9]* checksums trusted, [0-9]+ completed, [1-9][0-9]* super-frames' \
 			"$TOPO_DIR/privlinkd.log"
 	else
-		check "[$mode] with offloads off no frame needed its checksum completed" \
-			grep -Eq 'nic consumer0: rx [0-9]+ frames \(0 checksums completed, 0 super-frames' \
+		check "[$mode] with offloads off every checksum was verified by privlinkd itself" \
+			grep -Eq 'nic consumer0: rx [0-9]+ frames \(0 checksums trusted, 0 completed, 0 super-frames' \
 			"$TOPO_DIR/privlinkd.log"
 	fi
 	topo_down

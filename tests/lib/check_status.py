@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Checks privlinkd's JSON status after test_proxy.sh's traffic through
-the demo drop: one curl via web-pe, three transfers via raw-pe, nothing
+the demo drop: one curl via web-pe, four transfers via raw-pe, nothing
 through the Pending and Rejected endpoints, no live connection left."""
 import json
 import sys
@@ -14,7 +14,7 @@ want = [
     (ep["web-pe"]["accepted"], 1),
     (ep["web-pe"]["link_id"], 0x01020304),
     (ep["web-pe"]["message"], "approved for the demo"),
-    (ep["raw-pe"]["accepted"], 3),
+    (ep["raw-pe"]["accepted"], 4),
     (ep["raw-pe"]["ip"], "10.0.0.6"),
     (ep["pending-pe"]["state"], "Pending"),
     (ep["pending-pe"]["listening"], False),
@@ -23,8 +23,8 @@ want = [
     (ep["rejected-pe"]["message"], "not a customer"),
     (ep["rejected-pe"]["accepted"], 0),
     (st["connections"]["live"], 0),
-    (st["connections"]["events"]["accepted"], 4),
-    (st["connections"]["events"]["closed"], 4),
+    (st["connections"]["events"]["accepted"], 5),
+    (st["connections"]["events"]["closed"], 5),
     ([s["live_connections"] for s in st["services"]], [0, 0]),
     (nic["consumer0"]["role"], "consumer"),
     (nic["provider0"]["address"], "192.168.10.201"),

@@ -7,8 +7,12 @@ Usage: hostile_frames.py IFNAME DST_MAC SRC_IP PE_IP FOREIGN_IP COUNT SEED
 Frames: truncated and inconsistent IPv4/TCP/ARP headers, fragments, random
 bytes behind valid Ethernet/IPv4 headers, and well-formed ARP, ICMP and TCP
 addressed to FOREIGN_IP (an address the appliance holds on another NIC,
-which must stay unreachable from here).  Prints one JSON line: frames sent
-and every frame received from FOREIGN_IP or answering for it.
+which must stay unreachable from here); and a SYN to PE_IP:443 with a bad
+TCP checksum, which must go unanswered, beside the same SYN with a good
+one, which must be answered (the checksum is verified, not ignored).
+Prints one JSON line: frames sent, every frame received from FOREIGN_IP or
+answering for it, the replies to the bad-checksum SYN and whether the
+good one was answered.
 """
 import json
 import random
@@ -93,11 +97,20 @@ def main():
         eth_ip + ipv4(src_ip, foreign, 6, tcp(src_ip, foreign, 40000, 8443, 0x02)),
         eth_ip + ipv4(src_ip, foreign, 6, tcp(src_ip, foreign, 40000, 49152, 0x02)),
     ]
+    # A frame off a real wire (no offload status from the kernel) with a
+    # bad TCP checksum must be dropped; the same frame with a good one
+    # answered (SYN-ACK; our kernel then resets it, no socket here).
+    bad_sport, good_sport = 40001, 40002
+    bad = tcp(src_ip, pe_ip, bad_sport, 443, 0x02)
+    bad = bad[:16] + struct.pack("!H", struct.unpack("!H", bad[16:18])[0] ^ 0x5555) + bad[18:]
+    probes.append(eth_ip + ipv4(src_ip, pe_ip, 6, bad))
+    probes.append(eth_ip + ipv4(src_ip, pe_ip, 6, tcp(src_ip, pe_ip, good_sport, 443, 0x02)))
     for f in frames + probes:
         s.send(f)
     s.settimeout(0.2)
     seen, deadline = [], time.time() + 2
-    foreign_b = socket.inet_aton(foreign)
+    bad_replies, good_answered = [], False
+    foreign_b, pe_b = socket.inet_aton(foreign), socket.inet_aton(pe_ip)
     while time.time() < deadline:
         try:
             f = s.recv(65535)
@@ -109,7 +122,15 @@ def main():
             seen.append("ARP reply for %s" % foreign)
         if f[12:14] == b"\x08\x00" and f[14 + 12:14 + 16] == foreign_b:
             seen.append("IPv4 from %s: %s" % (foreign, f[14:54].hex()))
-    print(json.dumps({"sent": len(frames) + len(probes), "foreign_replies": seen}))
+        if (f[12:14] == b"\x08\x00" and len(f) >= 14 + 20 + 4 and f[14 + 9] == 6 and
+                f[14 + 12:14 + 16] == pe_b):
+            dport = struct.unpack("!H", f[14 + 20 + 2:14 + 20 + 4])[0]
+            if dport == bad_sport:
+                bad_replies.append(f[14:54].hex())
+            if dport == good_sport:
+                good_answered = True
+    print(json.dumps({"sent": len(frames) + len(probes), "foreign_replies": seen,
+                      "bad_csum_replies": bad_replies, "good_csum_answered": good_answered}))
 
 
 if __name__ == "__main__":

@@ -8,6 +8,10 @@ Usage: ppv2_client.py MODE HOST PORT NBYTES SEED [LOCAL_PORT]
   source  ask for NBYTES of data(SEED), check them, then, after the
           backend's FIN, still send "thanks" (backend->consumer half-close)
   both    send data(SEED+1) while receiving data(SEED), check what arrived
+  slowread  like source, but a slow reader with a small receive buffer:
+          nothing read for a second (the backend fills every buffer on
+          the way and the appliance's queues and windows must hold it
+          back), then 16 KiB at a time, 2 ms apart
   slow    like sink, but the upload is paced (16 KiB every 20 ms): a transfer
           that runs across something else happening; with PPV2_GATE=FILE
           in the environment, it stops halfway until FILE exists (up to
@@ -39,6 +43,10 @@ def main():
     if len(sys.argv) > 6:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(("0.0.0.0", int(sys.argv[6])))
+    if mode == "slowread":
+        # A small window: the appliance's send buffer fills, then its
+        # queue, then the backend's window closes.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
     sock.settimeout(60)
     sock.connect((host, port))
     out = {"mode": mode, "local_port": sock.getsockname()[1]}
@@ -67,6 +75,20 @@ def main():
         out["got_sha256"], out["got_bytes"] = got_sha, got_n
         ok = got_n == n and got_sha == hashlib.sha256(data(n, seed)).hexdigest()
         sock.sendall(b"thanks %d\n" % got_n)
+        sock.shutdown(socket.SHUT_WR)
+    elif mode == "slowread":
+        sock.sendall(b"SOURCE %d %d\n" % (n, seed))
+        time.sleep(1)
+        h, got = hashlib.sha256(), 0
+        while True:
+            chunk = sock.recv(16384)
+            if not chunk:
+                break
+            h.update(chunk)
+            got += len(chunk)
+            time.sleep(0.002)
+        out["got_sha256"], out["got_bytes"] = h.hexdigest(), got
+        ok = got == n and out["got_sha256"] == hashlib.sha256(data(n, seed)).hexdigest()
         sock.shutdown(socket.SHUT_WR)
     elif mode == "both":
         sock.sendall(b"BOTH %d %d\n" % (n, seed))
