@@ -19,6 +19,11 @@
 #define CFG_FILE_MAX		256
 /* An approval message is a short human note, as in the portal. */
 #define CFG_MESSAGE_MAX		256
+/* memory_limit: its range, and "auto" as a share of the machine's memory. */
+#define CFG_MEMORY_MIN		(8ull << 20)
+#define CFG_MEMORY_MAX		(1024ull << 30)
+#define CFG_MEMORY_AUTO_PCT	50
+
 /* Limits of one appliance; raised when a real deployment needs more. */
 #define CFG_MAX_NICS		16
 #define CFG_MAX_SERVICES	64
@@ -82,6 +87,7 @@ struct cfg_appliance {
 	int		ap_secret_len;
 	char		ap_region[CFG_NAME_MAX];	/* region =, default "local" */
 	char		ap_alias_suffix[CFG_NAME_MAX];	/* alias_suffix =, default "privlink" */
+	uint64_t	ap_memory_limit;	/* memory_limit = SIZE, bytes; 0: auto */
 	struct cfg_where ap_where;
 };
 

@@ -8,6 +8,7 @@
  *   [appliance]         secret = HEX (32..128 digits)   required once there is a service
  *                       region = NAME                   optional, default local
  *                       alias_suffix = NAME             optional, default privlink
+ *                       memory_limit = auto | SIZE      optional, 8M..1024G, default auto
  *   [nic NAME]          interface = IFNAME              one of interface and mac
  *                       mac = XX:XX:XX:XX:XX:XX         (the NIC is found by its MAC)
  *                       address = A.B.C.D/LEN           required
@@ -114,6 +115,7 @@ static const struct cfg_key cfg_apl_keys[APL_K_MAX] = {
 	[APL_K_SECRET] = { "secret", 1, 0 },
 	[APL_K_REGION] = { "region", 0, 0 },
 	[APL_K_ALIAS_SUFFIX] = { "alias_suffix", 0, 0 },
+	[APL_K_MEMORY_LIMIT] = { "memory_limit", 0, 0 },
 };
 static const struct cfg_key cfg_apr_keys[APR_K_MAX] = {
 	[APR_K_STATE] = { "state", 1, 0 },
@@ -591,6 +593,13 @@ cfg_apl_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 		if (!cfg_valid_name(value))
 			BAD("bad alias suffix");
 		snprintf(ap->ap_alias_suffix, sizeof(ap->ap_alias_suffix), "%s", value);
+		break;
+	case APL_K_MEMORY_LIMIT:
+		if (strcmp(value, "auto") == 0)
+			ap->ap_memory_limit = 0;
+		else if (cfg_parse_size(value, CFG_MEMORY_MIN, CFG_MEMORY_MAX,
+		    &ap->ap_memory_limit) != 0)
+			BAD("expected auto or a size from 8M to 1024G (K, M or G)");
 		break;
 	}
 	return 0;

@@ -36,6 +36,36 @@ cfg_number(const char *s, unsigned long max, unsigned long *out)
 	return p;
 }
 
+/* A unit after a number, and what one of it is worth. */
+struct cfg_unit {
+	const char	*u_name;
+	uint64_t	u_factor;
+};
+
+/* A number (up to 1000000) followed by one of n units, scaled, within
+ * [min, max]. */
+static int
+cfg_parse_scaled(const char *s, const struct cfg_unit *units, size_t n, uint64_t min,
+    uint64_t max, uint64_t *out)
+{
+	unsigned long v;
+	const char *p = cfg_number(s, 1000000, &v);
+
+	if (p == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		uint64_t t = (uint64_t)v * units[i].u_factor;
+
+		if (strcmp(p, units[i].u_name) != 0)
+			continue;
+		if (t < min || t > max)
+			return -1;
+		*out = t;
+		return 0;
+	}
+	return -1;
+}
+
 /*
  * "N" (seconds), "Nms", "Ns", "Nm" or "Nh", within [min_ms, max_ms].
  * A plain number is seconds, as Azure's timeouts are given.
@@ -43,25 +73,26 @@ cfg_number(const char *s, unsigned long max, unsigned long *out)
 int
 cfg_parse_duration_ms(const char *s, uint32_t min_ms, uint32_t max_ms, uint32_t *ms)
 {
-	static const struct { const char *u; unsigned long f; } units[] = {
+	static const struct cfg_unit units[] = {
 		{ "", 1000 }, { "s", 1000 }, { "ms", 1 }, { "m", 60000 }, { "h", 3600000 },
 	};
-	unsigned long v;
-	const char *p = cfg_number(s, 1000000, &v);
+	uint64_t t;
 
-	if (p == NULL)
+	if (cfg_parse_scaled(s, units, sizeof(units) / sizeof(units[0]), min_ms, max_ms, &t) != 0)
 		return -1;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		unsigned long long t = (unsigned long long)v * units[i].f;
+	*ms = (uint32_t)t;
+	return 0;
+}
 
-		if (strcmp(p, units[i].u) != 0)
-			continue;
-		if (t < min_ms || t > max_ms)
-			return -1;
-		*ms = (uint32_t)t;
-		return 0;
-	}
-	return -1;
+/* "NK", "NM" or "NG" (binary: KiB, MiB, GiB), within [min, max] bytes. */
+int
+cfg_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *bytes)
+{
+	static const struct cfg_unit units[] = {
+		{ "K", 1ull << 10 }, { "M", 1ull << 20 }, { "G", 1ull << 30 },
+	};
+
+	return cfg_parse_scaled(s, units, sizeof(units) / sizeof(units[0]), min, max, bytes);
 }
 
 /* "A.B.C.D[:PORT] [weight=N] [drain]" */

@@ -172,7 +172,7 @@ probe_done(struct probe *pr, struct tcp_pcb *self, int ok, const char *fmt, ...)
 	log_debug("pool %s: probe of backend %d: %s", probe_pool(pr)->pool_name,
 	    pr->pr_backend, bh->bh_last);
 	health_result(lp, pr->pr_pool, pr->pr_backend, ok);
-	sys_timeout(probe_pool(pr)->pool_probe_interval_ms, probe_run, pr);
+	ns_timeout(probe_pool(pr)->pool_probe_interval_ms, probe_run, pr);
 	return ret;
 }
 
@@ -376,7 +376,7 @@ probe_run(void *arg)
 
 	pr->pr_resp_len = 0;
 	pr->pr_handshaken = pr->pr_sent = 0;
-	sys_timeout(probe_pool(pr)->pool_probe_timeout_ms, probe_timeout, pr);
+	ns_timeout(probe_pool(pr)->pool_probe_timeout_ms, probe_timeout, pr);
 	if (src == NULL) {
 		probe_done(pr, NULL, 0, "no provider address to probe from");
 		return;
@@ -441,7 +441,7 @@ health_start(struct pl_loop *lp)
 			bh->bh_probe = pr;
 			if (!bh->bh_probed)
 				snprintf(bh->bh_last, sizeof(bh->bh_last), "not probed yet");
-			sys_timeout((u32_t)(k * 100 / n), probe_run, pr);
+			ns_timeout((u32_t)(k * 100 / n), probe_run, pr);
 		}
 	}
 	return 0;

@@ -10,6 +10,7 @@
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <sys/sysinfo.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
 
@@ -175,6 +176,34 @@ loop_drops_changed(struct pl_loop *lp)
 }
 
 /*
+ * Limits lwIP's heap to the drop's memory_limit, or with "auto" to a share
+ * of the machine's memory (ns_mem.c says why).  Logged, since it bounds
+ * how much a busy appliance can hold.
+ */
+void
+loop_memory_limit(const struct pl_config *cfg)
+{
+	uint64_t bytes = cfg->appliance.ap_memory_limit;
+	struct sysinfo si;
+
+	if (bytes == 0) {
+		if (sysinfo(&si) == -1) {
+			log_warn("memory_limit auto: sysinfo; no limit");
+			ns_mem_set_limit(0);
+			return;
+		}
+		bytes = (uint64_t)si.totalram * si.mem_unit / 100 * CFG_MEMORY_AUTO_PCT;
+		if (bytes < CFG_MEMORY_MIN)
+			bytes = CFG_MEMORY_MIN;
+	}
+	if (bytes > SIZE_MAX)
+		bytes = SIZE_MAX;
+	ns_mem_set_limit((size_t)bytes);
+	log_info("memory: the network stack may hold %llu MiB%s", (unsigned long long)(bytes >> 20),
+	    cfg->appliance.ap_memory_limit == 0 ? " (auto: half of the machine's)" : "");
+}
+
+/*
  * Builds the data path for cfg: NICs, addresses, listeners of approved
  * endpoints.  0, or -1 with the reason logged.
  */
@@ -196,6 +225,7 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 		log_warnx("random source: mbedTLS error -0x%04x", (unsigned int)-rc);
 		return -1;
 	}
+	loop_memory_limit(cfg);
 	lp->lp_epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (lp->lp_epfd == -1) {
 		log_warn("epoll_create1");

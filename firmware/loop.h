@@ -50,5 +50,6 @@ int loop_run(struct pl_loop *lp);
 struct netif *loop_addr(struct pl_loop *lp, int nic, uint32_t addr);
 void loop_teardown(struct pl_loop *lp);
 int loop_watch_console(struct pl_loop *lp, int fd);
+void loop_memory_limit(const struct pl_config *cfg);
 
 #endif

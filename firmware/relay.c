@@ -399,6 +399,23 @@ relay_poll_cb(void *arg, struct tcp_pcb *pcb)
 	if (rc->rc_state == RELAY_CONNECTING &&
 	    ++rc->rc_ticks * RELAY_POLL_TICKS >= RELAY_CONNECT_TIMEOUT_S * 2)
 		return relay_end(rc, pcb, RELAY_EV_BACKEND_TIMEOUT);
+	if (rc->rc_state == RELAY_OPEN &&
+	    (rc->rc_front.re_queue != NULL || rc->rc_back.re_queue != NULL)) {
+		/* A write refused for lack of memory (ns_mem.c's limit) with
+		 * nothing in flight gets no sent callback: try again here,
+		 * outside the reserve timers may use. */
+		int was = ns_mem_urgent(0);
+
+		for (int i = 0; i < 2; i++) {
+			err_t e = relay_pump(i == 0 ? &rc->rc_front : &rc->rc_back, pcb);
+
+			if (e == ERR_ABRT || e == ERR_CLSD) {
+				ns_mem_urgent(was);
+				return e == ERR_ABRT ? ERR_ABRT : ERR_OK;
+			}
+		}
+		ns_mem_urgent(was);
+	}
 	if (rc->rc_state == RELAY_OPEN && sys_now() - rc->rc_last_ms >=
 	    rc->rc_loop->lp_cfg->services[rc->rc_service].svc_idle_timeout_ms)
 		return relay_idle(rc, pcb);

@@ -323,6 +323,8 @@ reload_run(struct pl_loop *lp)
 		reload_rebind(lp->lp_fe_listeners[t], -1, t);
 
 	reload_drop_addresses(lp, old, next);
+	if (next->appliance.ap_memory_limit != old->appliance.ap_memory_limit)
+		loop_memory_limit(next);
 	lp->lp_cfg = next;
 	free(old);
 	old = NULL;

@@ -221,8 +221,13 @@ void
 status_json(struct pl_loop *lp, FILE *f)
 {
 	const struct relay_stats *rs = &lp->lp_relay_stats;
+	struct ns_mem_stats ms;
 
+	ns_mem_get_stats(&ms);
 	fprintf(f, "{\n  \"uptime_s\": %lld,\n", (long long)(time(NULL) - lp->lp_started));
+	fprintf(f, "  \"memory\": {\"limit_bytes\": %zu, \"held_bytes\": %zu, \"cached_bytes\": %zu, "
+	    "\"refused\": %llu},\n", ms.ms_limit, ms.ms_held, ms.ms_cached,
+	    (unsigned long long)ms.ms_refused);
 	status_nics(lp, f);
 	status_services(lp, f);
 	status_pools(lp, f);

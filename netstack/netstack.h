@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "lwip/netif.h"
+#include "lwip/timeouts.h"
 
 /* Addresses one NIC carries: its own, one per endpoint, up to 8 NAT IPs
  * per service.  A NIC with more is refused at configuration time. */
@@ -77,6 +78,8 @@ int ns_init(void);
 /* Runs due lwIP timers and trims TIME_WAIT (ns_tcp_tw.c); returns ms
  * until the next timer is due. */
 uint32_t ns_timers_run(void);
+/* sys_timeout() that cannot fail for the heap's limit (ns_init.c). */
+void ns_timeout(uint32_t ms, sys_timeout_handler handler, void *arg);
 
 int ring_port_open(struct ring_port *rp, const char *ifname, const char **what);
 int ring_port_add_addr(struct ring_port *rp, uint32_t addr, uint8_t prefixlen,
@@ -102,6 +105,18 @@ void ns_tcp_set_keepalive_seen(ns_keepalive_fn seen);
 
 /* Drops the oldest TIME_WAIT connections past a cap; returns how many. */
 unsigned int ns_tcp_tw_trim(void);
+
+/* lwIP's heap (ns_mem.c): a limit on what it holds, 0 for none. */
+struct ns_mem_stats {
+	size_t		ms_limit;
+	size_t		ms_held;	/* from libc, now */
+	size_t		ms_cached;	/* of it, freed blocks kept for reuse */
+	uint64_t	ms_refused;	/* allocations failed at the limit */
+};
+void ns_mem_set_limit(size_t bytes);
+/* While on, allocations may use the limit's reserve; returns the old state. */
+int ns_mem_urgent(int on);
+void ns_mem_get_stats(struct ns_mem_stats *st);
 
 int ns_csum_complete_ipv4(uint8_t *ip, size_t len);
 int ns_rand_init(void);

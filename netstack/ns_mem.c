@@ -9,6 +9,19 @@
  * there (README, Benchmarks).  Freed blocks up to NS_MEM_CLASS_MAX bytes
  * are kept on a free list of their class instead, NS_MEM_CACHE_BYTES in
  * all at most; anything else goes straight to libc.
+ *
+ * A limit (ns_mem_set_limit) on what the heap holds from libc, cached
+ * blocks included.  Past it an allocation fails, which lwIP is built to
+ * take: a frame is dropped (the peer sends it again), a window stays
+ * closed, a SYN goes unanswered.  Without it, consumers that send and
+ * backends that do not read would grow the heap until the kernel's OOM
+ * killer ends privlinkd, PID 1 of the image included.
+ *
+ * The last eighth of the limit is a reserve only urgent allocations may
+ * use (ns_mem_urgent): the ring driver marks frames that carry no TCP
+ * payload so, since those (ACKs, resets, FINs) are what frees memory.
+ * Without it a full heap could not even take in the reset that would
+ * empty it.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -45,11 +58,87 @@ struct ns_mem_hdr {
 		uint64_t		mh_pad;
 	};
 	uint32_t	mh_class;
-	uint32_t	mh_unused;
+	uint32_t	mh_bytes;	/* what it counts against the limit */
 };
 
 static struct ns_mem_hdr *ns_mem_free_list[NS_MEM_CLASSES];
 static size_t ns_mem_cached_bytes;
+static size_t ns_mem_held;		/* from libc, cached blocks included */
+static size_t ns_mem_limit;		/* 0: none */
+static size_t ns_mem_reserve;		/* of it, for urgent allocations */
+static int ns_mem_is_urgent;
+static uint64_t ns_mem_refused;
+
+void
+ns_mem_set_limit(size_t bytes)
+{
+	ns_mem_limit = bytes;
+	ns_mem_reserve = bytes / 8;
+}
+
+int
+ns_mem_urgent(int on)
+{
+	int was = ns_mem_is_urgent;
+
+	ns_mem_is_urgent = on;
+	return was;
+}
+
+/* Whether bytes more may be taken from libc now. */
+static int
+ns_mem_fits(size_t bytes)
+{
+	size_t limit = ns_mem_limit - (ns_mem_is_urgent ? 0 : ns_mem_reserve);
+
+	return ns_mem_limit == 0 || ns_mem_held + bytes <= limit;
+}
+
+void
+ns_mem_get_stats(struct ns_mem_stats *st)
+{
+	st->ms_limit = ns_mem_limit;
+	st->ms_held = ns_mem_held;
+	st->ms_cached = ns_mem_cached_bytes;
+	st->ms_refused = ns_mem_refused;
+}
+
+/* Gives every cached block back to libc. */
+static void
+ns_mem_drop_cache(void)
+{
+	for (size_t cls = 0; cls < NS_MEM_CLASSES; cls++) {
+		struct ns_mem_hdr *h;
+
+		while ((h = ns_mem_free_list[cls]) != NULL) {
+			ns_mem_free_list[cls] = h->mh_next;
+			ns_mem_held -= h->mh_bytes;
+			free(h);
+		}
+	}
+	ns_mem_cached_bytes = 0;
+}
+
+/* A new block of bytes (header included) from libc, within the limit. */
+static struct ns_mem_hdr *
+ns_mem_new(size_t bytes)
+{
+	struct ns_mem_hdr *h;
+
+	if (!ns_mem_fits(bytes)) {
+		/* Blocks cached for other sizes must not starve this one. */
+		ns_mem_drop_cache();
+		if (!ns_mem_fits(bytes)) {
+			ns_mem_refused++;
+			return NULL;
+		}
+	}
+	if ((h = malloc(bytes)) == NULL)
+		return NULL;
+	h->mh_bytes = (uint32_t)bytes;
+	ns_mem_held += bytes;
+	return h;
+}
 
 void *
 ns_mem_malloc(size_t size)
@@ -58,7 +147,7 @@ ns_mem_malloc(size_t size)
 	size_t cls;
 
 	if (size == 0 || size > NS_MEM_CLASS_MAX) {
-		if (size > SIZE_MAX - sizeof(*h) || (h = malloc(sizeof(*h) + size)) == NULL)
+		if (size > UINT32_MAX - sizeof(*h) || (h = ns_mem_new(sizeof(*h) + size)) == NULL)
 			return NULL;
 		h->mh_class = NS_MEM_UNCACHED;
 		return h + 1;
@@ -67,7 +156,7 @@ ns_mem_malloc(size_t size)
 	if ((h = ns_mem_free_list[cls]) != NULL) {
 		ns_mem_free_list[cls] = h->mh_next;
 		ns_mem_cached_bytes -= (cls + 1) * NS_MEM_CLASS_STEP;
-	} else if ((h = malloc(sizeof(*h) + (cls + 1) * NS_MEM_CLASS_STEP)) == NULL) {
+	} else if ((h = ns_mem_new(sizeof(*h) + (cls + 1) * NS_MEM_CLASS_STEP)) == NULL) {
 		return NULL;
 	}
 	h->mh_class = (uint32_t)cls;
@@ -95,12 +184,10 @@ ns_mem_free(void *p)
 	if (p == NULL)
 		return;
 	h = (struct ns_mem_hdr *)p - 1;
-	if (h->mh_class == NS_MEM_UNCACHED) {
-		free(h);
-		return;
-	}
 	bytes = ((size_t)h->mh_class + 1) * NS_MEM_CLASS_STEP;
-	if (ns_mem_cached_bytes + bytes > NS_MEM_CACHE_BYTES) {
+	if (h->mh_class == NS_MEM_UNCACHED || ns_mem_cached_bytes + bytes > NS_MEM_CACHE_BYTES ||
+	    (ns_mem_limit != 0 && ns_mem_cached_bytes + bytes > ns_mem_limit / 4)) {
+		ns_mem_held -= h->mh_bytes;
 		free(h);
 		return;
 	}

@@ -321,6 +321,24 @@ ring_rx_trusted(const uint8_t *ip, size_t ip_len, uint32_t status)
 }
 
 /*
+ * Whether an IPv4 packet (ip_len bytes at ip, header checked) carries no
+ * TCP payload, or is not TCP: ACKs, resets and FINs free memory, so they
+ * may use the heap's reserve (ns_mem.c) when data may not.
+ */
+static int
+ring_rx_urgent(const uint8_t *ip, size_t ip_len)
+{
+	size_t ihl = (size_t)(ip[0] & 0x0f) * 4, doff;
+
+	if (ip[9] != IP_PROTO_TCP)
+		return 1;
+	if (ip_len < ihl + 20)
+		return 1;	/* lwIP drops it; nothing is held */
+	doff = (size_t)(ip[ihl + 12] >> 4) * 4;
+	return (ip[ihl + 13] & 0x04) != 0 || ip_len <= ihl + doff;	/* RST, or no payload */
+}
+
+/*
  * Hands one frame (len bytes, the ring's status bits) to lwIP through the
  * netif whose address it names; the frame may be modified in place.
  * IPv4 goes straight to ip4_input without its Ethernet header: a GSO/GRO
@@ -335,7 +353,7 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 	struct pbuf *p;
 	uint16_t type;
 	size_t ip_len, tot_len;
-	int trusted;
+	int trusted, urgent;
 
 	if (len < ETH_HDR_LEN) {
 		rp->rp_stats.rs_rx_malformed++;
@@ -353,15 +371,18 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 			rp->rp_stats.rs_rx_not_ours++;
 			return;
 		}
+		/* Neighbours must be found whatever the heap holds. */
+		urgent = ns_mem_urgent(1);
 		if ((p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM)) == NULL) {
 			rp->rp_stats.rs_rx_nomem++;
-			return;
+		} else {
+			memcpy(p->payload, frame, len);
+			rp->rp_stats.rs_rx_frames++;
+			rp->rp_stats.rs_rx_bytes += len;
+			if (netif->input(p, netif) != ERR_OK)
+				pbuf_free(p);
 		}
-		memcpy(p->payload, frame, len);
-		rp->rp_stats.rs_rx_frames++;
-		rp->rp_stats.rs_rx_bytes += len;
-		if (netif->input(p, netif) != ERR_OK)
-			pbuf_free(p);
+		ns_mem_urgent(urgent);
 		return;
 	}
 	if (type != ETHTYPE_IPV4) {
@@ -404,6 +425,7 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		rp->rp_stats.rs_rx_superframes++;
 	rp->rp_stats.rs_rx_frames++;
 	rp->rp_stats.rs_rx_bytes += len;
+	urgent = ns_mem_urgent(ring_rx_urgent(frame + ETH_HDR_LEN, ip_len));
 	/* A second pass when a SYN freed a TIME_WAIT pcb (ns_tcp_tw.c). */
 	do {
 		/* A chain of pool pbufs (one MSS each), not one pbuf of the
@@ -414,12 +436,12 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		if (ip_len > 0xffff ||
 		    (p = pbuf_alloc(PBUF_RAW, (u16_t)ip_len, PBUF_POOL)) == NULL) {
 			rp->rp_stats.rs_rx_nomem++;
-			return;
+			break;
 		}
 		if (pbuf_take(p, frame + ETH_HDR_LEN, (u16_t)ip_len) != ERR_OK) {
 			pbuf_free(p);
 			rp->rp_stats.rs_rx_nomem++;
-			return;
+			break;
 		}
 		if (frame[0] & 1)	/* group address: tell lwIP, as ethernet_input does */
 			p->flags |= memcmp(frame, "\xff\xff\xff\xff\xff\xff", 6) == 0 ?
@@ -432,6 +454,7 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		ip4_input(p, netif);
 		netif->chksum_flags |= NETIF_CHECKSUM_CHECK_TCP;
 	} while (ns_tcp_take_reinput());
+	ns_mem_urgent(urgent);
 }
 
 /* One received frame: its status from the PACKET_AUXDATA message. */

@@ -323,6 +323,46 @@ test_mac(void)
 }
 
 static void
+test_memory_limit(void)
+{
+	struct pl_config cfg;
+	char *msgs;
+	int n;
+
+	clear_dir();
+	put("10-nics.ini", nics);
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+	    "memory_limit = 64M\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 0 && cfg.appliance.ap_memory_limit == 64ull << 20,
+	    "memory_limit = 64M is 64 MiB (%d errors: %s)", n, msgs);
+	free(msgs);
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+	    "memory_limit = auto\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 0 && cfg.appliance.ap_memory_limit == 0, "memory_limit = auto (%d errors: %s)",
+	    n, msgs);
+	free(msgs);
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 0 && cfg.appliance.ap_memory_limit == 0, "memory_limit defaults to auto");
+	free(msgs);
+	for (int i = 0; i < 4; i++) {
+		static const char *const bad[] = { "7M", "2048G", "64", "64MB" };
+		char text[160];
+
+		snprintf(text, sizeof(text), "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+		    "memory_limit = %s\n", bad[i]);
+		put("00-appliance.ini", text);
+		n = load(&cfg, &msgs);
+		CHECK(n == 1 && has_error(msgs, "00-appliance.ini", 3,
+		    "[appliance] memory_limit: expected auto or a size from 8M to 1024G"),
+		    "memory_limit = %s is refused at its line: %s", bad[i], msgs);
+		free(msgs);
+	}
+}
+
+static void
 test_values(void)
 {
 	uint32_t a, v;
@@ -737,6 +777,7 @@ main(void)
 	test_good();
 	test_errors();
 	test_mac();
+	test_memory_limit();
 	test_nat();
 	test_visibility();
 	test_disconnected();
