@@ -18,8 +18,9 @@
  * killer ends privlinkd, PID 1 of the image included.
  *
  * The last eighth of the limit is a reserve only urgent allocations may
- * use (ns_mem_urgent): the ring driver marks frames that carry no TCP
- * payload so, since those (ACKs, resets, FINs) are what frees memory.
+ * use (ns_mem_urgent): frames that carry no TCP payload (ACKs, resets and
+ * FINs are what frees memory) and ARP, marked so by the ring driver, and
+ * lwIP's timers, whose allocation lwIP cannot do without (ns_init.c).
  * Without it a full heap could not even take in the reset that would
  * empty it.
  */
