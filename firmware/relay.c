@@ -522,6 +522,16 @@ relay_keepalive_seen(struct tcp_pcb *pcb)
 		end->re_conn->rc_last_ms = sys_now();
 }
 
+/* Counts a connection refused on rl: at the connection limit, or with no
+ * backend up (also counted for the service). */
+static void
+relay_refused(struct pl_loop *lp, const struct relay_listener *rl, enum relay_event ev)
+{
+	relay_count(lp, ev);
+	if (ev == RELAY_EV_NO_BACKEND)
+		lp->lp_svc_no_backend[rl->rl_service]++;
+}
+
 /*
  * Asked by the netstack about each SYN a listener receives, before it is
  * answered: with no backend up in the rule's pool, or at the connection
@@ -543,13 +553,12 @@ relay_syn_gate(struct tcp_pcb *pcb)
 		return 0;
 	lp = rl->rl_loop;
 	if (lp->lp_relay_stats.rs_live >= RELAY_MAX_CONNS) {
-		relay_count(lp, RELAY_EV_LIMIT);
+		relay_refused(lp, rl, RELAY_EV_LIMIT);
 		return -1;
 	}
 	pool = lp->lp_cfg->services[rl->rl_service].svc_rules[rl->rl_rule].ru_pool;
 	if (health_eligible(lp, pool, eligible) == 0) {
-		relay_count(lp, RELAY_EV_NO_BACKEND);
-		lp->lp_svc_no_backend[rl->rl_service]++;
+		relay_refused(lp, rl, RELAY_EV_NO_BACKEND);
 		return -1;
 	}
 	return 0;
@@ -573,15 +582,14 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	if (err != ERR_OK || front == NULL)
 		return ERR_VAL;
 	if (lp->lp_relay_stats.rs_live >= RELAY_MAX_CONNS) {
-		relay_count(lp, RELAY_EV_LIMIT);
+		relay_refused(lp, rl, RELAY_EV_LIMIT);
 		tcp_abort(front);
 		return ERR_ABRT;
 	}
 	/* Every backend went down since the SYN: reset now, never leave
 	 * the consumer hanging. */
 	if ((b = relay_choose(lp, rl, front)) == -1) {
-		relay_count(lp, RELAY_EV_NO_BACKEND);
-		lp->lp_svc_no_backend[rl->rl_service]++;
+		relay_refused(lp, rl, RELAY_EV_NO_BACKEND);
 		tcp_abort(front);
 		return ERR_ABRT;
 	}

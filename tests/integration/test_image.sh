@@ -19,14 +19,6 @@ trap 'vm_down; topo_down' EXIT
 MB10=10485760
 BOOT_LIMIT=180		# seconds to the ready line (TCG on a busy machine)
 
-ppv2_record() {
-	local have=$1 i
-	for i in $(seq 100); do
-		[ "$(wc -l <"$PPV2_LOG")" -gt "$have" ] && { sed -n "$((have + 1))p" "$PPV2_LOG"; return 0; }
-		sleep 0.1
-	done
-	echo '{}'
-}
 # An endpoints file like the example's, with raw-pe's link id set to $2.
 endpoints_with_link_id() {
 	sed "s/^link_id = 305419896$/link_id = $2/" "$ROOT/config/examples/demo/30-endpoints.ini" > "$1"

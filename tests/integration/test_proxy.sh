@@ -10,16 +10,6 @@ DEMO=$ROOT/config/examples/demo
 MB10=10485760
 MB8=8388608
 
-# Waits until the backend log has more than $1 lines; prints line $1+1.
-ppv2_record() {
-	local have=$1 i
-	for i in $(seq 100); do
-		[ "$(wc -l <"$PPV2_LOG")" -gt "$have" ] && { sed -n "$((have + 1))p" "$PPV2_LOG"; return 0; }
-		sleep 0.1
-	done
-	echo '{}'
-}
-
 run_mode() {
 	local mode=$1 out rec n body before
 	echo "# offloads $mode"

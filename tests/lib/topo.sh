@@ -179,6 +179,17 @@ start_nginx() {
 
 # start_ppv2_backend: the independent PROXY v2 parsing backend on
 # 192.168.10.11:9000; one JSON line per connection in $PPV2_LOG.
+# ppv2_record N: waits until the backend log has more than N lines;
+# prints line N+1 ({} if none comes within 10 s).
+ppv2_record() {
+	local have=$1 i
+	for i in $(seq 100); do
+		[ "$(wc -l <"$PPV2_LOG")" -gt "$have" ] && { sed -n "$((have + 1))p" "$PPV2_LOG"; return 0; }
+		sleep 0.1
+	done
+	echo '{}'
+}
+
 start_ppv2_backend() {
 	local i
 	PPV2_LOG=$TOPO_DIR/ppv2.log
