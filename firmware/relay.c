@@ -235,6 +235,21 @@ relay_end(struct relay_conn *rc, struct tcp_pcb *self, enum relay_event why)
 	return ret;
 }
 
+/* Frees the zero-length pbufs at the front of chain q; returns the rest
+ * (NULL if nothing else was in it). */
+static struct pbuf *
+relay_drop_empty(struct pbuf *q)
+{
+	while (q != NULL && q->len == 0) {
+		struct pbuf *f = q;
+
+		q = q->next;
+		f->next = NULL;
+		pbuf_free(f);
+	}
+	return q;
+}
+
 /*
  * Moves what "from" has queued into its peer's send buffer, as far as the
  * buffer takes it, and forwards a FIN once the queue is empty.  Returns
@@ -257,6 +272,14 @@ relay_pump(struct relay_end *from, struct tcp_pcb *self)
 		u16_t n;
 		err_t err;
 
+		if (q->len == 0) {
+			/* lwIP trims a retransmission overlapping what was
+			 * received by emptying the pbufs in front, and
+			 * pbuf_free_header() takes nothing off for 0 bytes. */
+			from->re_queue = relay_drop_empty(q);
+			relay_queue_advance(from);
+			continue;
+		}
 		if (room == 0)
 			break;
 		n = q->len < room ? q->len : (u16_t)room;

@@ -93,10 +93,17 @@ start_privlinkd() {
 	return 1
 }
 
-# stop_privlinkd: SIGTERM and wait; returns privlinkd's exit status.
+# stop_privlinkd: SIGTERM and wait; returns privlinkd's exit status.  A
+# privlinkd that has not stopped 20 s later (its loop stuck) is killed:
+# the status is then 137.
 stop_privlinkd() {
-	local rc
+	local rc i
 	kill -TERM "$PRIVLINKD_PID" 2>/dev/null
+	for i in $(seq 200); do
+		kill -0 "$PRIVLINKD_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$PRIVLINKD_PID" 2>/dev/null
 	wait "$PRIVLINKD_PID"
 	rc=$?
 	PRIVLINKD_PID=""
