@@ -94,6 +94,7 @@ loop_setup_ports(struct pl_loop *lp)
 			return -1;
 		}
 		lp->lp_n_ports = i + 1;
+		lp->lp_ports[i].rp_untrusted = n->nic_role == CFG_ROLE_CONSUMER;
 		if (loop_addr(lp, i, n->nic_addr) == NULL)
 			return -1;
 		if (loop_epoll_add(lp, lp->lp_ports[i].rp_fd, LOOP_TAG_PORT0 + (uint64_t)i) == -1) {

@@ -63,7 +63,7 @@ status_nics(struct pl_loop *lp, FILE *f)
 		    "\"rx_checksums_completed\": %llu, \"rx_superframes\": %llu,\n"
 		    "     \"rx_dropped_not_ours\": %llu, \"rx_dropped_malformed\": %llu, "
 		    "\"rx_dropped_truncated\": %llu, \"rx_dropped_vlan\": %llu, \"rx_dropped_nomem\": %llu,\n"
-		    "     \"tx_frames\": %llu, \"tx_errors\": %llu}",
+		    "     \"tx_frames\": %llu, \"tx_errors\": %llu,",
 		    n->nic_prefixlen, cfg_role_name(n->nic_role), lp->lp_ports[i].rp_n_netifs,
 		    (unsigned long long)st->rs_rx_frames, (unsigned long long)st->rs_rx_bytes,
 		    (unsigned long long)st->rs_rx_csum_trusted,
@@ -73,6 +73,10 @@ status_nics(struct pl_loop *lp, FILE *f)
 		    (unsigned long long)st->rs_rx_truncated, (unsigned long long)st->rs_rx_vlan,
 		    (unsigned long long)st->rs_rx_nomem, (unsigned long long)st->rs_tx_frames,
 		    (unsigned long long)st->rs_tx_errors);
+		fprintf(f, " \"rx_dropped_fragments\": %llu, \"tx_dropped_no_route\": %llu, "
+		    "\"tx_dropped_rate_limited\": %llu}",
+		    (unsigned long long)st->rs_rx_fragments, (unsigned long long)st->rs_tx_no_route,
+		    (unsigned long long)st->rs_tx_rate_limited);
 	}
 	fputs("\n  ],\n", f);
 }
@@ -229,6 +233,7 @@ status_json(struct pl_loop *lp, FILE *f)
 	    "\"refused\": %llu},\n", ms.ms_limit, ms.ms_held, ms.ms_cached,
 	    (unsigned long long)ms.ms_refused);
 	status_nics(lp, f);
+	fprintf(f, "  \"unrouted_dropped\": %llu,\n", (unsigned long long)ns_route_discarded());
 	status_services(lp, f);
 	status_pools(lp, f);
 	status_endpoints(lp, f);

@@ -38,6 +38,10 @@
 #define RING_TX_GSO_MAX		(14 + 65535)
 /* Socket receive queue: bursts of super-frames while lwIP works. */
 #define RING_RX_QUEUE_BYTES	(8 * 1024 * 1024)
+/* ICMP messages (echo replies, errors) a port sends, at most: Linux's
+ * defaults (net.ipv4.icmp_msgs_per_sec and icmp_msgs_burst, ns_route.c). */
+#define NS_ICMP_PER_S		1000
+#define NS_ICMP_BURST		50
 
 struct ring_stats {
 	uint64_t	rs_rx_frames;		/* handed to lwIP */
@@ -50,9 +54,12 @@ struct ring_stats {
 	uint64_t	rs_rx_not_ours;		/* no address of ours on this NIC */
 	uint64_t	rs_rx_vlan;		/* tagged: no VLANs configured */
 	uint64_t	rs_rx_nomem;
+	uint64_t	rs_rx_fragments;	/* IPv4 fragments on an untrusted port */
 	uint64_t	rs_tx_frames;
 	uint64_t	rs_tx_gso_frames;	/* of them, merged TCP segments */
 	uint64_t	rs_tx_errors;
+	uint64_t	rs_tx_no_route;		/* caused here, for elsewhere: not sent */
+	uint64_t	rs_tx_rate_limited;	/* over NS_ICMP_PER_S: not sent */
 };
 
 struct ring_port {
@@ -70,6 +77,12 @@ struct ring_port {
 	uint16_t	rp_tx_last;	/* payload of its last segment */
 	struct netif	*rp_netifs[RING_MAX_ADDRS];
 	int		rp_n_netifs;
+	/* A consumer network: another tenant's, untrusted.  Its IPv4
+	 * fragments are dropped, never reassembled: lwIP's reassembly is
+	 * shared by all NICs, and TCP peers send whole segments (DF). */
+	int		rp_untrusted;
+	uint32_t	rp_icmp_tokens;		/* ns_route.c's bucket */
+	uint32_t	rp_icmp_ms;
 	struct ring_stats rp_stats;
 };
 
@@ -117,6 +130,10 @@ void ns_mem_set_limit(size_t bytes);
 /* While on, allocations may use the limit's reserve; returns the old state. */
 int ns_mem_urgent(int on);
 void ns_mem_get_stats(struct ns_mem_stats *st);
+
+/* Packets lwIP made with nowhere they may go (ns_route.c), all NICs. */
+uint64_t ns_route_discarded(void);
+int ns_icmp_allow(struct ring_port *rp);
 
 int ns_csum_complete_ipv4(uint8_t *ip, size_t len);
 int ns_rand_init(void);

@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include "lwip/pbuf.h"
+#include "lwip/prot/ip.h"
 
 #include "netstack.h"
 #include "prot/tpacket.h"
@@ -250,6 +251,9 @@ ring_tx_output(struct netif *netif, struct pbuf *p)
 	/* ring_tx_mergeable() and ring_tx_continues() read no further than
 	 * a maximal TCP header: past it only when the frame is longer. */
 	pbuf_copy_partial(p, hdr, (u16_t)(len < sizeof(hdr) ? len : sizeof(hdr)), 0);
+	if (len >= ETH_HDR_LEN + IP4_HDR_LEN && hdr[12] == 0x08 && hdr[13] == 0x00 &&
+	    hdr[ETH_HDR_LEN + 9] == IP_PROTO_ICMP && ns_icmp_allow(rp) != 0)
+		return ERR_OK;		/* over the rate: not sent, counted */
 	plen = rp->rp_txbuf != NULL ? ring_tx_mergeable(hdr, len) : 0;
 	if (plen > 0 && ring_tx_continues(rp, hdr, len, plen)) {
 		pbuf_copy_partial(p, rp->rp_txbuf + rp->rp_tx_len, (u16_t)plen, (u16_t)(len - plen));

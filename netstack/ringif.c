@@ -410,6 +410,11 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 	}
 	if (tot_len < ip_len)
 		ip_len = tot_len;
+	/* MF set or an offset: a fragment (rp_untrusted says why). */
+	if (rp->rp_untrusted && ((frame[ETH_HDR_LEN + 6] & 0x3f) != 0 || frame[ETH_HDR_LEN + 7] != 0)) {
+		rp->rp_stats.rs_rx_fragments++;
+		return;
+	}
 	trusted = ring_rx_trusted(frame + ETH_HDR_LEN, ip_len, status);
 	if (trusted) {
 		rp->rp_stats.rs_rx_csum_trusted++;
