@@ -587,23 +587,41 @@ relay_syn_gate(struct tcp_pcb *pcb)
 	return 0;
 }
 
+/*
+ * A handshake completed on a listener.  Its listener is asked which
+ * endpoint and rule it serves now, never arg: lwIP copied the listener's
+ * argument into the connection at the SYN, and a reload since may have
+ * moved the listener to another row (reload_rebind points the listener,
+ * not its half-open connections, at the new one).  A listener closed since
+ * never gets here: lwIP forgets it in its half-open connections, and
+ * resets them.
+ */
 static err_t
 relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 {
-	struct relay_listener *rl = arg;
-	struct pl_loop *lp = rl->rl_loop;
-	const struct cfg_service *svc = &lp->lp_cfg->services[rl->rl_service];
-	const struct cfg_rule *rule = &svc->svc_rules[rl->rl_rule];
+	struct relay_listener *rl;
+	struct pl_loop *lp;
+	const struct cfg_service *svc;
+	const struct cfg_rule *rule;
 	const struct cfg_backend *be;
-	struct relay_ep_stats *es = relay_stats_of(lp, rl->rl_endpoint, rl->rl_service);
+	struct relay_ep_stats *es;
 	struct nat_ip *ni;
 	struct relay_conn *rc;
 	struct tcp_pcb *back;
 	ip_addr_t backend;
 	int b;
 
+	(void)arg;
 	if (err != ERR_OK || front == NULL)
 		return ERR_VAL;
+	if (front->listener == NULL || (rl = front->listener->callback_arg) == NULL) {
+		tcp_abort(front);
+		return ERR_ABRT;
+	}
+	lp = rl->rl_loop;
+	svc = &lp->lp_cfg->services[rl->rl_service];
+	rule = &svc->svc_rules[rl->rl_rule];
+	es = relay_stats_of(lp, rl->rl_endpoint, rl->rl_service);
 	if (lp->lp_relay_stats.rs_live >= RELAY_MAX_CONNS) {
 		relay_refused(lp, rl, RELAY_EV_LIMIT);
 		tcp_abort(front);
