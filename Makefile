@@ -6,6 +6,7 @@
 #   make image    build/image/: vmlinuz, initrd, privlink.raw/.qcow2/.vhd
 #   make test     unit tests (plain, ASan+UBSan) and namespace integration tests
 #   make bench    privlinkd against HAProxy and the kernel path (tests/bench/)
+#   make bench-tenants  tenant B's figures while tenant A attacks
 #
 # Sources of lwIP, mbedTLS and inih come from Debian source packages pinned
 # in deps/deps.lock and unpacked under $(CACHE) by deps/fetch.sh.
@@ -199,8 +200,14 @@ bench:
 	$(MAKE) -j$(JOBS) all
 	tests/bench/bench.sh
 
+# Tenant B's figures while tenant A attacks (tests/bench/tenants.sh).
+bench-tenants:
+	@deps/packages.sh build test
+	$(MAKE) -j$(JOBS) all
+	tests/bench/tenants.sh
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run run-ns bench clean unit-bins fuzz image
+.PHONY: all test run run-ns bench bench-tenants clean unit-bins fuzz image
 .DELETE_ON_ERROR:
