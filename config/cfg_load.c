@@ -795,12 +795,41 @@ cfg_name_cmp(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/*
+ * Is d meant as a drop file?  A name ending in .ini in any case (a FAT
+ * config drive may show NAME.INI), not starting with a dot: editors' and
+ * tools' hidden temporary files are not part of a drop.  Every other file
+ * is left alone.
+ */
 static int
 cfg_is_drop(const struct dirent *d)
 {
 	size_t n = strlen(d->d_name);
 
-	return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".ini") == 0;
+	return d->d_name[0] != '.' && n > 4 && strcasecmp(d->d_name + n - 4, ".ini") == 0;
+}
+
+/*
+ * A drop file name that is taken: NAME.ini of ASCII letters, digits, '.',
+ * '_' and '-', not starting with a dot.  Drop files also come from a
+ * config drive and fw_cfg (firmware/pid1_drops.c): no path tricks, no
+ * names that differ only by bytes a console does not show.
+ */
+int
+cfg_drop_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n <= 4 || name[0] == '.' || strcmp(name + n - 4, ".ini") != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
 }
 
 int
@@ -845,8 +874,13 @@ cfg_load_dir_running(struct pl_config *cfg, const char *dir, const struct pl_con
 		char path[CFG_FILE_MAX];
 		struct stat st;
 
+		/* A drop file that is not taken refuses the whole drop: a
+		 * drop served in part could open what a left-out file closes. */
 		if (i >= CFG_MAX_FILES) {
 			/* counted above */
+		} else if (!cfg_drop_name_ok(name)) {
+			cfg_dir_error(cp, "%s/%s: not a drop file name: NAME.ini of letters, "
+			    "digits, '.', '_' and '-'", dir, name);
 		} else if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
 			cfg_dir_error(cp, "%s/%s: path too long", dir, name);
 		} else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {

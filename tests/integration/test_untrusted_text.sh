@@ -3,7 +3,8 @@
 # with control bytes (ESC sequences, BEL, DEL, C1) and bytes >= 0x80 that
 # are not UTF-8.  The log must carry no raw control byte or byte >= 0x7f
 # (they show as \xNN), config errors quoting such a value neither, and the
-# JSON status must stay valid UTF-8 and valid JSON.
+# JSON status must stay valid UTF-8 and valid JSON.  A drop file whose name
+# is refused refuses the whole drop on a reload (the running one stays).
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/topo.sh"
@@ -65,12 +66,32 @@ if m != want:
     print("message %r, want %r" % (m, want))
     sys.exit(1)' "$st"
 check "the status file escapes control bytes (no raw ESC or BEL)" bash -c "! grep -qP '[\x00-\x09\x0b-\x1f]' '$st'"
+
+# Drop file names: a rejection in a file whose name is refused (a space;
+# another with an ESC sequence) refuses the whole reload: served without
+# it, the drop would leave web-pe open.
+printf '[approval web-pe]\nstate = Rejected\n' >"$DROP/50-reject web-pe.ini"
+printf '[approval web-pe]\nstate = Rejected\n' >"$DROP/$(printf '51-\033[31mred.ini')"
+n=$(grep -c 'keeping the running configuration' "$TOPO_DIR/privlinkd.log")
+kill -HUP "$PRIVLINKD_PID"
+for i in $(seq 50); do
+	[ "$(grep -c 'keeping the running configuration' "$TOPO_DIR/privlinkd.log")" -gt "$n" ] && break
+	sleep 0.2
+done
+check "a reload with refused drop file names keeps the running configuration" \
+	grep -q 'keeping the running configuration' "$TOPO_DIR/privlinkd.log"
+check "the refused names are reported as file: message, escaped" bash -c "
+	grep -qF '$DROP/50-reject web-pe.ini: not a drop file name' '$TOPO_DIR/privlinkd.log' &&
+	grep -qF '$DROP/51-\x1b[31mred.ini: not a drop file name' '$TOPO_DIR/privlinkd.log'"
+check "web-pe stays Approved" wait_status 'ep["web-pe"]["state"] == "Approved"'
+check "privlinkd -t refuses the drop with the refused names" bash -c "! '$PRIVLINKD' -t -c '$DROP' >/dev/null 2>&1"
+check "the log holds no raw control byte and no byte >= 0x7f, still" no_raw_bytes "$TOPO_DIR/privlinkd.log"
 check "privlinkd is still running" privlinkd_alive
 
 # A config error quotes the bad value: escaped too.
 BAD=$TOPO_DIR/bad
 mkdir -p "$BAD"
-cp "$DROP"/*.ini "$BAD/"
+cp "$DROP/00-appliance.ini" "$DROP/10-nics.ini" "$DROP/20-web.ini" "$BAD/"
 printf '[approval web-pe]\nstate = %s\n' "$MSG" >"$BAD/40-approve.ini"
 "$PRIVLINKD" -t -c "$BAD" >"$TOPO_DIR/check.out" 2>&1
 check_eq "privlinkd -t refuses the bad state" "$?" 1

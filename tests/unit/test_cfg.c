@@ -810,6 +810,12 @@ test_text(void)
 	CHECK(n == 6 && strcmp(buf, "ab\\x1b") == 0, "text_escape fills the room exactly: '%s'", buf);
 	n = text_escape(buf, 6, "ab\x1b", 3);
 	CHECK(n == 2 && strcmp(buf, "ab") == 0, "text_escape leaves out an escape that does not fit whole");
+	CHECK(cfg_drop_name_ok("30-endpoints.ini") && cfg_drop_name_ok("a.b_c-D.ini"),
+	    "drop file names of letters, digits, '.', '_', '-' are taken");
+	CHECK(!cfg_drop_name_ok(".x.ini") && !cfg_drop_name_ok("a b.ini") &&
+	    !cfg_drop_name_ok("x\x1b.ini") && !cfg_drop_name_ok("X.INI") &&
+	    !cfg_drop_name_ok(".ini") && !cfg_drop_name_ok("caf\xc3\xa9.ini"),
+	    "other drop file names are refused");
 }
 
 int
