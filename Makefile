@@ -161,15 +161,15 @@ fuzz: $(BUILD)/fuzz/fuzz_cfg $(BUILD)/fuzz/fuzz_frame
 # --- the appliance image: image/ builds it, qemu/ boots it ----------------
 # build/image/: vmlinuz + initrd (for qemu -kernel) and the bootable disks.
 IMAGE = $(BUILD)/image
-IMAGE_DROPS = config/examples/demo image/drops
 
 $(IMAGE)/kernel/kernel.env: image/kernel.lock image/kernel.sh
 	image/kernel.sh $(IMAGE)/kernel
 $(IMAGE)/vmlinuz: $(IMAGE)/kernel/kernel.env
 	. ./$< && cp "$$VMLINUZ" $@
+# No drop in the image: it serves what its config drive or fw_cfg gives.
 $(IMAGE)/initrd: $(BUILD)/privlinkd $(IMAGE)/kernel/kernel.env image/mkinitramfs.sh \
-		image/modules.list $(foreach d,$(IMAGE_DROPS),$(wildcard $(d)/*.ini))
-	image/mkinitramfs.sh $(IMAGE)/kernel/kernel.env $(BUILD)/privlinkd $@ $(IMAGE_DROPS)
+		image/modules.list
+	image/mkinitramfs.sh $(IMAGE)/kernel/kernel.env $(BUILD)/privlinkd $@
 
 $(IMAGE)/privlink.raw: $(IMAGE)/vmlinuz $(IMAGE)/initrd image/mkdisk.sh
 	image/mkdisk.sh $(IMAGE)/vmlinuz $(IMAGE)/initrd $(IMAGE)

@@ -59,6 +59,11 @@
 
 #include "cfg-priv.h"
 #include "cfg.h"
+#include "text.h"
+
+/* One error line: a file name, a message and a quoted value of up to
+ * INI_MAX_LINE bytes fit. */
+#define CFG_ERROR_MAX		2048
 
 struct cfg_key {
 	const char	*k_name;
@@ -158,17 +163,56 @@ cfg_approval_name(enum cfg_approval state)
 	}
 }
 
+/*
+ * Writes one error line: prefix, then fmt.  Errors quote values and name
+ * files from the drop, which may hold any byte: control bytes and bytes
+ * >= 0x7f are written as \xNN (text.c), so an error line cannot drive the
+ * console's terminal.  A line longer than CFG_ERROR_MAX is cut.
+ */
+static void
+cfg_report(FILE *errs, const char *prefix, const char *fmt, va_list ap)
+{
+	char raw[CFG_ERROR_MAX], out[TEXT_ESCAPED_MAX(CFG_ERROR_MAX)];
+	int n = snprintf(raw, sizeof(raw), "%s", prefix);
+	size_t len = n < 0 ? 0 : (size_t)n;
+
+	if (len < sizeof(raw) - 1) {
+		n = vsnprintf(raw + len, sizeof(raw) - len, fmt, ap);
+		len = n < 0 ? len : len + (size_t)n;
+	}
+	if (len >= sizeof(raw))
+		len = sizeof(raw) - 1;
+	text_escape(out, sizeof(out), raw, len);
+	fprintf(errs, "%s\n", out);
+}
+
 void
 cfg_error(struct cfg_parse *cp, const char *file, int line, const char *fmt, ...)
+{
+	char prefix[CFG_FILE_MAX + 16];
+	va_list ap;
+
+	cp->cp_errors++;
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", file, line);
+	va_start(ap, fmt);
+	cfg_report(cp->cp_errs, prefix, fmt, ap);
+	va_end(ap);
+}
+
+/* An error about the drop directory or one of its files: "file: message". */
+static void
+cfg_dir_error(struct cfg_parse *cp, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+cfg_dir_error(struct cfg_parse *cp, const char *fmt, ...)
 {
 	va_list ap;
 
 	cp->cp_errors++;
-	fprintf(cp->cp_errs, "%s:%d: ", file, line);
 	va_start(ap, fmt);
-	vfprintf(cp->cp_errs, fmt, ap);
+	cfg_report(cp->cp_errs, "", fmt, ap);
 	va_end(ap);
-	fputc('\n', cp->cp_errs);
 }
 
 static void
@@ -751,12 +795,41 @@ cfg_name_cmp(const struct dirent **a, const struct dirent **b)
 	return strcmp((*a)->d_name, (*b)->d_name);
 }
 
+/*
+ * Is d meant as a drop file?  A name ending in .ini in any case (a FAT
+ * config drive may show NAME.INI), not starting with a dot: editors' and
+ * tools' hidden temporary files are not part of a drop.  Every other file
+ * is left alone.
+ */
 static int
 cfg_is_drop(const struct dirent *d)
 {
 	size_t n = strlen(d->d_name);
 
-	return d->d_name[0] != '.' && n > 4 && strcmp(d->d_name + n - 4, ".ini") == 0;
+	return d->d_name[0] != '.' && n > 4 && strcasecmp(d->d_name + n - 4, ".ini") == 0;
+}
+
+/*
+ * A drop file name that is taken: NAME.ini of ASCII letters, digits, '.',
+ * '_' and '-', not starting with a dot.  Drop files also come from a
+ * config drive and fw_cfg (firmware/pid1_drops.c): no path tricks, no
+ * names that differ only by bytes a console does not show.
+ */
+int
+cfg_drop_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n <= 4 || name[0] == '.' || strcmp(name + n - 4, ".ini") != 0)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
+			return 0;
+	}
+	return 1;
 }
 
 int
@@ -790,27 +863,30 @@ cfg_load_dir_running(struct pl_config *cfg, const char *dir, const struct pl_con
 
 	n = scandir(dir, &names, cfg_is_drop, cfg_name_cmp);
 	if (n == -1) {
-		fprintf(errs, "%s: cannot read the drop directory: %s\n", dir, strerror(errno));
+		cfg_dir_error(cp, "%s: cannot read the drop directory: %s", dir, strerror(errno));
 		free(cp);
 		return 1;
 	}
-	if (n > CFG_MAX_FILES) {
-		fprintf(errs, "%s: %d drop files, at most %d are read\n", dir, n, CFG_MAX_FILES);
-		cp->cp_errors++;
-	}
+	if (n > CFG_MAX_FILES)
+		cfg_dir_error(cp, "%s: %d drop files, at most %d are read", dir, n, CFG_MAX_FILES);
 	for (int i = 0; i < n; i++) {
+		const char *name = names[i]->d_name;
 		char path[CFG_FILE_MAX];
 		struct stat st;
 
-		if (i < CFG_MAX_FILES &&
-		    snprintf(path, sizeof(path), "%s/%s", dir, names[i]->d_name) < (int)sizeof(path)) {
-			if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-				cfg_error(cp, path, 0, "not a regular file");
-			else
-				cfg_load_file(cp, path);
-		} else if (i < CFG_MAX_FILES) {
-			fprintf(errs, "%s/%s: path too long\n", dir, names[i]->d_name);
-			cp->cp_errors++;
+		/* A drop file that is not taken refuses the whole drop: a
+		 * drop served in part could open what a left-out file closes. */
+		if (i >= CFG_MAX_FILES) {
+			/* counted above */
+		} else if (!cfg_drop_name_ok(name)) {
+			cfg_dir_error(cp, "%s/%s: not a drop file name: NAME.ini of letters, "
+			    "digits, '.', '_' and '-'", dir, name);
+		} else if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
+			cfg_dir_error(cp, "%s/%s: path too long", dir, name);
+		} else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			cfg_error(cp, path, 0, "not a regular file");
+		} else {
+			cfg_load_file(cp, path);
 		}
 		free(names[i]);
 	}

@@ -16,8 +16,11 @@
 #include "console.h"
 #include "log.h"
 #include "status.h"
+#include "text.h"
 
 #define CONSOLE_LINE_MAX	256
+/* Of an unknown command, this much is shown. */
+#define CONSOLE_CMD_SHOWN	32
 
 static void
 console_help(void)
@@ -46,7 +49,11 @@ console_command(struct pl_loop *lp, char *line)
 	} else if (strcmp(cmd, "help") == 0) {
 		console_help();
 	} else {
-		printf("unknown command '%.32s': try help\n", cmd);
+		/* The line is echoed back: escaped, as in the log (text.c). */
+		char shown[TEXT_ESCAPED_MAX(CONSOLE_CMD_SHOWN)];
+
+		text_escape(shown, sizeof(shown), cmd, strnlen(cmd, CONSOLE_CMD_SHOWN));
+		printf("unknown command '%s': try help\n", shown);
 	}
 	fflush(stdout);
 }

@@ -35,6 +35,8 @@
 
 /* The status line is all a probe reads of the answer. */
 #define PROBE_RESP_MAX		128
+/* "HTTP/1.x NNN": the shortest answer that holds a status. */
+#define PROBE_STATUS_MIN	12
 #define PROBE_REQ_MAX		(2 * CFG_PROBE_TEXT_MAX + 128)
 
 struct probe {
@@ -221,7 +223,11 @@ probe_status(struct probe *pr, struct tcp_pcb *self, int ended)
 	eol = strstr(pr->pr_resp, "\r\n");
 	if (eol == NULL && !ended && pr->pr_resp_len < sizeof(pr->pr_resp) - 1)
 		return ERR_OK;		/* more to come */
-	if (strncmp(pr->pr_resp, "HTTP/1.", 7) != 0 || pr->pr_resp[8] != ' ' ||
+	/* Only bytes this answer sent are read: an answer cut off inside
+	 * its status line ("HTTP/1." then FIN) must not take its status
+	 * from what lies past pr_resp_len (cleared at each probe's start). */
+	if (pr->pr_resp_len < PROBE_STATUS_MIN ||
+	    strncmp(pr->pr_resp, "HTTP/1.", 7) != 0 || pr->pr_resp[8] != ' ' ||
 	    sscanf(pr->pr_resp + 9, "%3d", &code) != 1 || code < 100 || code > 599)
 		return probe_done(pr, self, 0, "not an HTTP status line");
 	if (code < pool->pool_expect_min || code > pool->pool_expect_max)
@@ -375,6 +381,7 @@ probe_run(void *arg)
 	ip_addr_t dst;
 
 	pr->pr_resp_len = 0;
+	memset(pr->pr_resp, 0, sizeof(pr->pr_resp));
 	pr->pr_handshaken = pr->pr_sent = 0;
 	ns_timeout(probe_pool(pr)->pool_probe_timeout_ms, probe_timeout, pr);
 	if (src == NULL) {

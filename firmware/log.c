@@ -1,5 +1,8 @@
 /*
  * Logging: one line per message on stderr, prefixed with the program name.
+ * Messages carry outside text (drop values, file names, peers' answers):
+ * every control byte and byte >= 0x7f is written as \xNN (text.c), so a
+ * line can neither drive the console's terminal nor fake another line.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -8,6 +11,10 @@
 #include <string.h>
 
 #include "log.h"
+#include "text.h"
+
+/* A line longer than this (none of ours) is cut, and says so. */
+#define LOG_LINE_MAX	1024
 
 static int log_debug_on;
 
@@ -17,16 +24,33 @@ log_init(int debug)
 	log_debug_on = debug;
 }
 
+/* Appends n (a vsnprintf result) to *len; 1 once raw is full. */
+static int
+log_grow(size_t *len, int n)
+{
+	if (n < 0)
+		return 0;
+	if (*len + (size_t)n >= LOG_LINE_MAX) {
+		*len = LOG_LINE_MAX - 1;
+		return 1;
+	}
+	*len += (size_t)n;
+	return 0;
+}
+
 static void
 log_vline(const char *level, const char *fmt, va_list ap, int with_errno)
 {
-	int saved = errno;
+	char raw[LOG_LINE_MAX], out[TEXT_ESCAPED_MAX(LOG_LINE_MAX)];
+	int saved = errno, cut;
+	size_t len = 0;
 
-	fprintf(stderr, "privlinkd: %s", level);
-	vfprintf(stderr, fmt, ap);
-	if (with_errno)
-		fprintf(stderr, ": %s", strerror(saved));
-	fputc('\n', stderr);
+	cut = log_grow(&len, vsnprintf(raw, sizeof(raw), fmt, ap));
+	if (with_errno && !cut)
+		cut = log_grow(&len, snprintf(raw + len, sizeof(raw) - len, ": %s",
+		    strerror(saved)));
+	text_escape(out, sizeof(out), raw, len);
+	fprintf(stderr, "privlinkd: %s%s%s\n", level, out, cut ? " [line cut]" : "");
 	errno = saved;
 }
 

@@ -1,12 +1,15 @@
 /*
  * Where the image's drops come from, in this order, a later file replacing
  * an earlier one of the same name:
- *   1. the drop built into the initramfs (/etc/privlink/drops),
- *   2. a config drive: a FAT file system labelled PRIVLINK (whole disk or a
+ *   1. a config drive: a FAT file system labelled PRIVLINK (whole disk or a
  *      partition), mounted read-only; its top-level *.ini files,
- *   3. QEMU fw_cfg entries named opt/privlink/NAME.ini.
- * They are copied into a tmpfs directory that privlinkd then serves.  Each
- * file's source is logged, since error messages name the copy.
+ *   2. QEMU fw_cfg entries named opt/privlink/NAME.ini.
+ * The image holds no drop of its own: it serves only what its operator
+ * gave it.  The files are copied into a tmpfs directory that privlinkd
+ * then serves.  Each file's source is logged, since error messages name
+ * the copy.  A drop file that cannot be taken (a refused name, a read
+ * error, too large) refuses the whole drop, and so does finding none:
+ * nothing is served (pid1.c says so on the console).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -16,34 +19,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cfg.h"
 #include "log.h"
 #include "pid1.h"
 
-#define DROPS_BUILTIN	"/etc/privlink/drops"
 #define DROPS_RUN	"/run/privlink"
 #define DROPS_DIR	DROPS_RUN "/drops"
 #define DROPS_MNT	DROPS_RUN "/config-drive"
 #define DROPS_FWCFG	"/sys/firmware/qemu_fw_cfg/by_name/opt/privlink"
 #define DROPS_MAX_FILE	(1024 * 1024)
 
-/* A drop file name: NAME.ini of letters, digits, '.', '_', '-', not
- * starting with a dot (so no path tricks from a disk or fw_cfg). */
-static int
-drops_name_ok(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n <= 4 || name[0] == '.' || strcmp(name + n - 4, ".ini") != 0)
-		return 0;
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)name[i]) && strchr("._-", name[i]) == NULL)
-			return 0;
-	return 1;
-}
+/* What the sources gave: files taken, files that could not be. */
+struct drops_count {
+	int	dc_taken;
+	int	dc_errors;
+};
 
 /* Copies src to DROPS_DIR/name.  -1 after reporting an error. */
 static int
@@ -88,37 +83,59 @@ drops_copy(const char *src, const char *name, const char *source)
 	return 0;
 }
 
-/* Copies every drop file of dir (fw_cfg: dir/NAME/raw), in name order.
- * Returns how many files failed. */
+/*
+ * Is name meant as a drop file?  Every fw_cfg entry under opt/privlink is
+ * (the operator named each so, a hidden one too); on a config drive, a
+ * name ending in .ini in any case (FAT may show NAME.INI): other files
+ * there (a README, "System Volume Information") are not part of it.
+ */
 static int
-drops_copy_dir(const char *dir, const char *leaf, const char *source)
+drops_is_drop(const char *name, int all)
+{
+	size_t n = strlen(name);
+
+	return all || (n > 4 && strcasecmp(name + n - 4, ".ini") == 0);
+}
+
+/* Copies every drop file of dir (fw_cfg: dir/NAME/raw), in name order,
+ * into DROPS_DIR, counting them in *dc. */
+static void
+drops_copy_dir(const char *dir, const char *leaf, const char *source, int all,
+    struct drops_count *dc)
 {
 	char src[PATH_MAX];
 	struct dirent **names;
-	int errors = 0, n;
+	int n;
 
 	n = scandir(dir, &names, NULL, alphasort);
 	if (n == -1) {
 		log_warn("drops: %s", dir);
-		return 1;
+		dc->dc_errors++;
+		return;
 	}
 	for (int i = 0; i < n; i++) {
 		const char *name = names[i]->d_name;
 
-		if (name[0] == '.') {
-			/* . and .., and hidden files are no drops */
-		} else if (!drops_name_ok(name)) {
-			log_warnx("drops: %s/%s: not a drop file name (NAME.ini): left out",
-			    dir, name);
+		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+		    (name[0] == '.' && !all)) {
+			/* a config drive's hidden files are no drops */
+		} else if (!drops_is_drop(name, all)) {
+			log_info("drops: %s: %s: not a drop file (NAME.ini): not read", source, name);
+		} else if (!cfg_drop_name_ok(name)) {
+			/* Left out, it could leave open what it closes. */
+			log_warnx("drops: %s: %s: not a drop file name: NAME.ini of letters, "
+			    "digits, '.', '_' and '-'", source, name);
+			dc->dc_errors++;
 		} else {
 			snprintf(src, sizeof(src), "%s/%s%s", dir, name, leaf);
-			if (drops_copy(src, name, source) != 0)
-				errors++;
+			if (drops_copy(src, name, source) == 0)
+				dc->dc_taken++;
+			else
+				dc->dc_errors++;
 		}
 		free(names[i]);
 	}
 	free(names);
-	return errors;
 }
 
 /* Is the block device dev a FAT file system labelled PRIVLINK?  The
@@ -156,18 +173,18 @@ drops_is_config_drive(const char *dev)
 
 /* Finds the config drive among the block devices; the first one found is
  * used (in /sys/class/block order) and any other is reported. */
-static int
-drops_config_drive(void)
+static void
+drops_config_drive(struct drops_count *dc)
 {
 	char dev[PATH_MAX], found[PATH_MAX] = "", source[PATH_MAX + 32];
 	struct dirent *d;
-	int errors;
 	DIR *dp;
 
 	dp = opendir("/sys/class/block");
 	if (dp == NULL) {
 		log_warn("drops: /sys/class/block");
-		return 1;
+		dc->dc_errors++;
+		return;
 	}
 	while ((d = readdir(dp)) != NULL) {
 		if (d->d_name[0] == '.')
@@ -185,44 +202,50 @@ drops_config_drive(void)
 	if (found[0] == '\0') {
 		log_info("drops: no config drive (a FAT file system labelled %s)",
 		    PID1_CONFIG_LABEL);
-		return 0;
+		return;
 	}
 	if (mkdir(DROPS_MNT, 0755) == -1 && errno != EEXIST) {
 		log_warn("drops: mkdir %s", DROPS_MNT);
-		return 1;
+		dc->dc_errors++;
+		return;
 	}
 	if (mount(found, DROPS_MNT, "vfat", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	    "shortname=mixed") == -1) {
 		log_warn("drops: mount config drive %s", found);
-		return 1;
+		dc->dc_errors++;
+		return;
 	}
 	snprintf(source, sizeof(source), "config drive %s", found);
-	errors = drops_copy_dir(DROPS_MNT, "", source);
+	drops_copy_dir(DROPS_MNT, "", source, 0, dc);
 	if (umount(DROPS_MNT) == -1)
 		log_warn("drops: umount %s", DROPS_MNT);
-	return errors;
 }
 
 const char *
 pid1_drops(void)
 {
+	struct drops_count dc = { 0, 0 };
 	struct stat st;
-	int errors = 0;
 
 	if ((mkdir(DROPS_RUN, 0755) == -1 && errno != EEXIST) ||
 	    (mkdir(DROPS_DIR, 0755) == -1 && errno != EEXIST)) {
 		log_warn("drops: mkdir %s", DROPS_DIR);
 		return NULL;
 	}
-	if (stat(DROPS_BUILTIN, &st) == 0)
-		errors += drops_copy_dir(DROPS_BUILTIN, "", "the image");
-	errors += drops_config_drive();
+	drops_config_drive(&dc);
 	if (stat(DROPS_FWCFG, &st) == 0)
-		errors += drops_copy_dir(DROPS_FWCFG, "/raw", "fw_cfg");
-	if (errors != 0) {
-		/* A drop that could not be read whole must not be served in
+		drops_copy_dir(DROPS_FWCFG, "/raw", "fw_cfg", 1, &dc);
+	if (dc.dc_errors != 0) {
+		/* A drop that could not be taken whole must not be served in
 		 * part: serving less than told could open what it closes. */
-		log_warnx("drops: %d file%s could not be read", errors, errors == 1 ? "" : "s");
+		log_warnx("drops: %d file%s could not be taken: the whole drop is refused",
+		    dc.dc_errors, dc.dc_errors == 1 ? "" : "s");
+		return NULL;
+	}
+	if (dc.dc_taken == 0) {
+		log_warnx("drops: none (the image has none of its own): give it a config "
+		    "drive labelled %s or fw_cfg entries opt/privlink/NAME.ini",
+		    PID1_CONFIG_LABEL);
 		return NULL;
 	}
 	return DROPS_DIR;

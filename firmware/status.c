@@ -16,20 +16,39 @@
 #include "log.h"
 #include "relay.h"
 #include "status.h"
+#include "text.h"
 
+/*
+ * A JSON string of s, which may hold any byte (drop values, probe
+ * answers): valid UTF-8 is kept, each invalid sequence becomes one U+FFFD
+ * (text_utf8_next), so the document is always UTF-8 and JSON.  Control
+ * characters, DEL and the C1 controls (U+0080..U+009F, which a terminal
+ * may take as escape sequences: the status is also printed on the
+ * console) are written as \u00XX.
+ */
 static void
 status_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
 
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
+	fputc('"', f);
+	while (n > 0) {
+		uint32_t cp;
+		int len = text_utf8_next(p, n, &cp);
+
+		if (len < 0) {
+			fputs("\\ufffd", f);
+			len = -len;
+		} else if (cp == '"' || cp == '\\') {
+			fprintf(f, "\\%c", (char)cp);
+		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+			fprintf(f, "\\u%04x", (unsigned int)cp);
+		} else {
+			fwrite(p, 1, (size_t)len, f);
+		}
+		p += len;
+		n -= (size_t)len;
 	}
 	fputc('"', f);
 }

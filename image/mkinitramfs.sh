@@ -4,19 +4,18 @@
 #   /lib/modules/*.ko              the modules of image/modules.list and
 #                                  their dependencies (from modules.dep)
 #   /lib/modules/modules.dep       those modules' dependency lines
-#   /etc/privlink/drops/*.ini      the built-in drop
-# and the directories holding them; nothing else.  No root is needed:
-# cpio writes every entry as owned by 0:0.
+# and the directories holding them; nothing else.  No drop: the appliance
+# serves only what its operator gives it (a config drive or fw_cfg, see
+# firmware/pid1_drops.c); the demo's drop goes on the demo's config drive
+# (qemu/).  No root is needed: cpio writes every entry as owned by 0:0.
 #
-# Usage: image/mkinitramfs.sh KERNEL_ENV PRIVLINKD OUT DROPDIR...
-#   the built-in drop is the *.ini files of the DROPDIRs, a later DROPDIR's
-#   file replacing an earlier one's of the same name
+# Usage: image/mkinitramfs.sh KERNEL_ENV PRIVLINKD OUT
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-kenv=$1 privlinkd=$2 out=$3
-shift 3
 die() { echo "mkinitramfs: error: $*" >&2; exit 1; }
+[ $# -eq 3 ] || die "usage: image/mkinitramfs.sh KERNEL_ENV PRIVLINKD OUT (the image takes no drop)"
+kenv=$1 privlinkd=$2 out=$3
 . "$kenv"
 command -v cpio >/dev/null || die "cpio not found: apt-get install cpio"
 
@@ -24,7 +23,7 @@ command -v cpio >/dev/null || die "cpio not found: apt-get install cpio"
 
 stage=$(mktemp -d "${out}.stage.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/lib/modules" "$stage/etc/privlink/drops"
+mkdir -p "$stage/lib/modules"
 # Stripped: the debug symbols stay in build/privlinkd.
 strip -o "$stage/init" "$privlinkd" && chmod 0755 "$stage/init" || die "strip $privlinkd failed"
 
@@ -65,13 +64,6 @@ while read -r m _; do
 	fi
 	add_module "$m"
 done < "$here/modules.list"
-
-for d in "$@"; do
-	for f in "$d"/*.ini; do
-		[ -f "$f" ] || die "$d: no *.ini drop"
-		install -m 0644 "$f" "$stage/etc/privlink/drops/"
-	done
-done
 
 # Reproducible: fixed times, sorted names, owner 0:0.
 find "$stage" -exec touch -h -d @0 {} +

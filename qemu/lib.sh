@@ -17,6 +17,14 @@
 #   vm_powerdown SECONDS [CMD]       the ACPI power button (or a monitor
 #                                    command); waits for QEMU to exit
 #   vm_down                          kills what is left (EXIT trap)
+#   vm_demo_drop DIR [FILE...]       the demo's drop in DIR (the image has
+#                                    none of its own): config/examples/demo
+#                                    with qemu/drops/10-nics.ini (NICs by
+#                                    MAC), then each FILE replacing the file
+#                                    of its name
+#   vm_config_drive IMG [FILE...]    a config drive of that drop
+#   vm_fw_cfg DIR                    VM_FW_CFG: -fw_cfg arguments for DIR's
+#                                    *.ini (opt/privlink/NAME.ini)
 # A QEMU process can be in one namespace only: the taps are created in the
 # root namespace, QEMU opens them, and they are then moved.
 
@@ -168,4 +176,27 @@ vm_powerdown() {
 	echo "# qemu still running $1 s after '${2:-system_powerdown}'" >&2
 	vm_tail
 	return 1
+}
+
+vm_demo_drop() {
+	local dir=$1 f; shift
+	mkdir -p "$dir" || return 1
+	for f in "$ROOT"/config/examples/demo/*.ini "$ROOT"/qemu/drops/*.ini "$@"; do
+		cp "$f" "$dir/" || return 1
+	done
+}
+
+vm_config_drive() {
+	local img=$1 dir; shift
+	dir=$(mktemp -d "$VM_DIR/drop.XXXXXX") && vm_demo_drop "$dir" "$@" &&
+		"$ROOT/image/config-drive.sh" "$img" "$dir"
+}
+
+vm_fw_cfg() {
+	local f
+	VM_FW_CFG=()
+	for f in "$1"/*.ini; do
+		VM_FW_CFG+=(-fw_cfg "name=opt/privlink/$(basename "$f"),file=$f")
+	done
+	[ ${#VM_FW_CFG[@]} -gt 0 ]
 }

@@ -21,8 +21,8 @@ say() { printf '\n== %s\n' "$*"; }
 indent() { sed 's/^/   /; s/\r$//'; }
 
 vm_net_up || exit 1
-say "config drive: the example drop (config/examples/demo, NICs by MAC from image/drops) on a FAT disk labelled PRIVLINK"
-"$ROOT/image/config-drive.sh" "$TOPO_DIR/config-drive.img" "$ROOT/config/examples/demo" "$ROOT/image/drops" || exit 1
+say "config drive: the example drop (config/examples/demo, NICs by MAC from qemu/drops) on a FAT disk labelled PRIVLINK (the image has no drop of its own)"
+vm_config_drive "$TOPO_DIR/config-drive.img" || exit 1
 MTOOLS_SKIP_CHECK=1 mdir -b -i "$TOPO_DIR/config-drive.img" :: | indent
 
 case $boot in

@@ -1,5 +1,7 @@
 #!/bin/bash
-# The appliance image under QEMU (TCG), three boots:
+# The appliance image under QEMU (TCG).  The image has no drop of its own:
+# each boot gets the demo's drop (qemu/lib.sh vm_demo_drop) from its config
+# drive or fw_cfg.  Boots:
 #   A. the qcow2 disk under SeaBIOS, drops from a config drive: ping, curl
 #      to a real nginx (PROXY v2 source), 10 MB each way sha256-identical,
 #      the config drive's link id in the TLV, a Pending endpoint carries
@@ -7,9 +9,13 @@
 #   B. the qcow2 disk under OVMF (UEFI), drops from QEMU fw_cfg; ctrl-alt-del
 #      stops it cleanly and powers it off;
 #   C. kernel + initrd (qemu -kernel) with a bad drop on the config drive:
-#      it stays up, prints file:line errors and serves nothing.
+#      it stays up, prints file:line errors and serves nothing;
+#   D, E. the config drive behind virtio-scsi and on IDE;
+#   F. a drop file with a refused name on the config drive: the whole drop
+#      is refused, nothing served;
+#   G. no config drive, no fw_cfg: nothing served (no built-in drop).
 # Before that, without a VM: the initramfs holds privlinkd and modules only
-# (and the built-in drop), the fixed VHD and the qcow2 are what they claim.
+# (no drop), the fixed VHD and the qcow2 are what they claim.
 # Needs `make image` (make test builds it).
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
@@ -29,10 +35,13 @@ for f in vmlinuz initrd privlink.raw privlink.qcow2 privlink.vhd; do
 	[ -f "$IMAGE_DIR/$f" ] || { not_ok "build/image/$f exists (run make image)"; exit 1; }
 done
 
-# --- the initramfs: privlinkd, modules, the built-in drop; nothing else.
+# --- the initramfs: privlinkd and modules; nothing else, no drop above
+# all (the image serves only what its operator gives it).
 list=$(zcat "$IMAGE_DIR/initrd" | cpio -t --quiet 2>&1)
-others=$(printf '%s\n' "$list" | grep -vxE 'init|lib|lib/modules|lib/modules/[a-z0-9_]+\.ko|lib/modules/modules\.dep|etc|etc/privlink|etc/privlink/drops|etc/privlink/drops/[0-9a-z_-]+\.ini')
-check_eq "initramfs holds only init, lib/modules/*.ko + modules.dep and etc/privlink/drops/*.ini" "$others" ""
+others=$(printf '%s\n' "$list" | grep -vxE 'init|lib|lib/modules|lib/modules/[a-z0-9_]+\.ko|lib/modules/modules\.dep')
+check_eq "initramfs holds only init, lib/modules/*.ko and modules.dep" "$others" ""
+check_eq "initramfs holds no drop: no etc/privlink, no *.ini, no secret" \
+	"$(printf '%s\n' "$list" | grep -E '^etc(/|$)|\.ini$')$(zcat "$IMAGE_DIR/initrd" | grep -ac '^secret = ')" "0"
 check_eq "initramfs holds virtio_net, virtio_pci, virtio_blk, vfat, qemu_fw_cfg" \
 	"$(printf '%s\n' "$list" | grep -cxE 'lib/modules/(virtio_net|virtio_pci|virtio_blk|vfat|qemu_fw_cfg)\.ko')" 5
 tmp=$(mktemp -d "/tmp/$P-initrd.XXXXXX")
@@ -92,7 +101,7 @@ vm_console_if_failed() {
 vm_failed_before=$tap_failed
 vm_net_up || { not_ok "namespaces for the VM"; exit 1; }
 endpoints_with_link_id "$TOPO_DIR/30-endpoints.ini" 0x0c0d0001 || not_ok "config drive drop made"
-"$ROOT/image/config-drive.sh" "$TOPO_DIR/config-drive.img" "$TOPO_DIR/30-endpoints.ini" ||
+vm_config_drive "$TOPO_DIR/config-drive.img" "$TOPO_DIR/30-endpoints.ini" ||
 	not_ok "config drive made"
 if vm_start bios -drive "file=$TOPO_DIR/config-drive.img,format=raw,if=virtio,readonly=on" &&
     vm_wait 'privlinkd: ready' $BOOT_LIMIT; then
@@ -151,15 +160,17 @@ vm_down
 vm_console_if_failed
 
 # --- B: qcow2 under OVMF (UEFI), drops from fw_cfg.
-endpoints_with_link_id "$TOPO_DIR/30-endpoints.ini" 0x0f0c0002 || not_ok "fw_cfg drop made"
-if vm_start uefi -fw_cfg "name=opt/privlink/30-endpoints.ini,file=$TOPO_DIR/30-endpoints.ini" &&
+endpoints_with_link_id "$TOPO_DIR/30-endpoints.ini" 0x0f0c0002 &&
+	vm_demo_drop "$TOPO_DIR/fw_cfg" "$TOPO_DIR/30-endpoints.ini" && vm_fw_cfg "$TOPO_DIR/fw_cfg" ||
+	not_ok "fw_cfg drop made"
+if vm_start uefi "${VM_FW_CFG[@]}" &&
     vm_wait 'privlinkd: ready' $BOOT_LIMIT; then
 	ok "[uefi] the qcow2 boots under OVMF to the ready line ($(echo "$(date +%s.%N) - $VM_STARTED" | bc | cut -c1-5) s)"
 else
 	not_ok "[uefi] the qcow2 boots under OVMF to the ready line"
 fi
-check "[uefi] 30-endpoints.ini came from fw_cfg" \
-	grep -q 'drop 30-endpoints.ini from fw_cfg' "$VM_DIR/serial.log"
+check "[uefi] all five drop files came from fw_cfg" \
+	test "$(grep -cE 'drop [0-9]+-[a-z]+\.ini from fw_cfg' "$VM_DIR/serial.log")" = 5
 body=$(in_cons curl -sS --max-time 20 --local-port 40124 http://10.0.0.5:443/ 2>&1)
 check_eq "[uefi] curl through 10.0.0.5:443 gets nginx's PROXY v2 source" "$body" "10.0.0.7:40124"
 n=$(wc -l <"$PPV2_LOG")
@@ -177,7 +188,7 @@ vm_console_if_failed
 mkdir -p "$TOPO_DIR/bad"
 endpoints_with_link_id "$TOPO_DIR/bad/30-endpoints.ini" banana || not_ok "bad drop made"
 line=$(grep -n '^link_id = banana$' "$TOPO_DIR/bad/30-endpoints.ini" | cut -d: -f1)
-"$ROOT/image/config-drive.sh" "$TOPO_DIR/bad-drive.img" "$TOPO_DIR/bad" || not_ok "bad config drive made"
+vm_config_drive "$TOPO_DIR/bad-drive.img" "$TOPO_DIR/bad/30-endpoints.ini" || not_ok "bad config drive made"
 vm_start kernel -drive "file=$TOPO_DIR/bad-drive.img,format=raw,if=virtio,readonly=on" &&
 	vm_wait 'privlinkd: warning: not serving' $BOOT_LIMIT
 check "[bad drop] the console names the error as file:line: message" \
@@ -185,7 +196,7 @@ check "[bad drop] the console names the error as file:line: message" \
 check "[bad drop] the console says it serves nothing" grep -q 'not serving' "$VM_DIR/serial.log"
 check "[bad drop] no ready line" bash -c "! grep -q 'privlinkd: ready' '$VM_DIR/serial.log'"
 out=$(in_cons ping -c 2 -W 2 -q 10.0.0.5 2>&1)
-check "[bad drop] the built-in endpoint 10.0.0.5 does not answer" test $? -ne 0
+check "[bad drop] the endpoint 10.0.0.5 of the drop's good files does not answer" test $? -ne 0
 out=$(in_cons python3 "$ROOT/tests/lib/tcp_probe.py" 10.0.0.5 443 3)
 check "[bad drop] no connection to 10.0.0.5:443" json_true "$out" 'r["result"] != "connected"'
 check "[bad drop] the appliance stays up (no panic, QEMU running)" \
@@ -200,7 +211,7 @@ vm_console_if_failed
 drive_on() {	# TAG LINK_ID QEMU-ARGS...
 	local tag=$1 link=$2 n out rec; shift 2
 	endpoints_with_link_id "$TOPO_DIR/30-endpoints.ini" "$link" &&
-		"$ROOT/image/config-drive.sh" "$TOPO_DIR/config-drive.img" "$TOPO_DIR/30-endpoints.ini" ||
+		vm_config_drive "$TOPO_DIR/config-drive.img" "$TOPO_DIR/30-endpoints.ini" ||
 		not_ok "[$tag] config drive made"
 	if vm_start kernel "$@" && vm_wait 'privlinkd: ready' $BOOT_LIMIT; then
 		ok "[$tag] boots to the ready line"
@@ -222,5 +233,36 @@ drive_on virtio-scsi 0x5c510001 -drive "file=$TOPO_DIR/config-drive.img,format=r
 	-device virtio-scsi-pci,id=vscsi -device scsi-hd,drive=cfg,bus=vscsi.0
 # QEMU's IDE takes no read-only drive: snapshot=on keeps the image intact.
 drive_on ide 0x1de00001 -drive "file=$TOPO_DIR/config-drive.img,format=raw,if=ide,snapshot=on"
+
+# not_served TAG: the console says why and that it serves nothing; no ready
+# line; the demo's endpoint does not answer; the power button still works.
+not_served() {
+	check "[$1] the console says it serves nothing" grep -q 'not serving' "$VM_DIR/serial.log"
+	check "[$1] no ready line" bash -c "! grep -q 'privlinkd: ready' '$VM_DIR/serial.log'"
+	in_cons ping -c 2 -W 2 -q 10.0.0.5 >/dev/null 2>&1
+	check "[$1] the endpoint 10.0.0.5 does not answer" test $? -ne 0
+	check "[$1] the power button still powers it off" vm_powerdown 60
+	vm_down
+	vm_console_if_failed
+}
+
+# --- F: kernel + initrd, the demo's drop on the config drive with one file
+# of a refused name (a rejection): the whole drop is refused.
+printf '[approval web-pe]\nstate = Rejected\n' >"$TOPO_DIR/50-reject web-pe.ini"
+vm_config_drive "$TOPO_DIR/refused-drive.img" "$TOPO_DIR/50-reject web-pe.ini" ||
+	not_ok "[refused name] config drive made"
+vm_start kernel -drive "file=$TOPO_DIR/refused-drive.img,format=raw,if=virtio,readonly=on" &&
+	vm_wait 'privlinkd: warning: not serving' $BOOT_LIMIT
+check "[refused name] the console names the file: message" \
+	grep -qE "drops: config drive /dev/vd[a-z]+: 50-reject web-pe.ini: not a drop file name" "$VM_DIR/serial.log"
+check "[refused name] the whole drop is refused" grep -q 'the whole drop is refused' "$VM_DIR/serial.log"
+not_served "refused name"
+
+# --- G: kernel + initrd, no config drive and no fw_cfg: the image has no
+# drop of its own, so it serves nothing.
+vm_start kernel && vm_wait 'privlinkd: warning: not serving' $BOOT_LIMIT
+check "[no drop] the console says there is no drop and where one goes" \
+	grep -q 'drops: none (the image has none of its own)' "$VM_DIR/serial.log"
+not_served "no drop"
 
 tap_done

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "text.h"
 #include "unit.h"
 
 static char tmpdir[64];
@@ -765,6 +766,58 @@ test_pools(void)
 	free(cfg);
 }
 
+/* text.c: the escaping of the log and the UTF-8 check of the status. */
+static void
+test_text(void)
+{
+	static const struct {
+		const char	*in;
+		int		len;	/* text_utf8_next's answer */
+		uint32_t	cp;
+	} seqs[] = {
+		{ "A", 1, 'A' },
+		{ "\xc3\xa9", 2, 0xe9 },
+		{ "\xe2\x82\xac", 3, 0x20ac },
+		{ "\xf0\x9f\x98\x80", 4, 0x1f600 },
+		{ "\xf4\x8f\xbf\xbf", 4, 0x10ffff },
+		{ "\x80", -1, 0 },		/* a lone continuation byte */
+		{ "\xc0\xaf", -1, 0 },		/* overlong '/' */
+		{ "\xc1\xbf", -1, 0 },
+		{ "\xe0\x80\xaf", -1, 0 },	/* overlong, 3 bytes */
+		{ "\xed\xa0\x80", -1, 0 },	/* a surrogate */
+		{ "\xf4\x90\x80\x80", -1, 0 },	/* above U+10FFFF */
+		{ "\xf5\x80\x80\x80", -1, 0 },
+		{ "\xff", -1, 0 },
+		{ "\xc3(", -1, 0 },		/* cut off by an ASCII byte */
+		{ "\xe2\x82(", -2, 0 },		/* two bytes of three */
+		{ "\xf0\x9f\x98", -3, 0 },	/* cut off by the end */
+	};
+	char buf[64];
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(seqs) / sizeof(seqs[0]); i++) {
+		uint32_t cp = 0;
+		int len = text_utf8_next((const unsigned char *)seqs[i].in, strlen(seqs[i].in), &cp);
+
+		CHECK(len == seqs[i].len && (len < 0 || cp == seqs[i].cp),
+		    "text_utf8_next of sequence %zu: %d U+%04X (want %d U+%04X)", i, len,
+		    (unsigned int)cp, seqs[i].len, (unsigned int)seqs[i].cp);
+	}
+	n = text_escape(buf, sizeof(buf), "a\x1b[2J\x07\x7f\x9b\xff\\z", 11);
+	CHECK(n == strlen(buf) && strcmp(buf, "a\\x1b[2J\\x07\\x7f\\x9b\\xff\\z") == 0,
+	    "text_escape shows control bytes and bytes >= 0x7f as \\xNN: '%s'", buf);
+	n = text_escape(buf, 7, "ab\x1b", 3);
+	CHECK(n == 6 && strcmp(buf, "ab\\x1b") == 0, "text_escape fills the room exactly: '%s'", buf);
+	n = text_escape(buf, 6, "ab\x1b", 3);
+	CHECK(n == 2 && strcmp(buf, "ab") == 0, "text_escape leaves out an escape that does not fit whole");
+	CHECK(cfg_drop_name_ok("30-endpoints.ini") && cfg_drop_name_ok("a.b_c-D.ini"),
+	    "drop file names of letters, digits, '.', '_', '-' are taken");
+	CHECK(!cfg_drop_name_ok(".x.ini") && !cfg_drop_name_ok("a b.ini") &&
+	    !cfg_drop_name_ok("x\x1b.ini") && !cfg_drop_name_ok("X.INI") &&
+	    !cfg_drop_name_ok(".ini") && !cfg_drop_name_ok("caf\xc3\xa9.ini"),
+	    "other drop file names are refused");
+}
+
 int
 main(void)
 {
@@ -773,6 +826,7 @@ main(void)
 		perror("mkdtemp");
 		return 2;
 	}
+	test_text();
 	test_values();
 	test_good();
 	test_errors();
