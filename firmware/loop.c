@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
@@ -163,7 +164,10 @@ loop_drops_changed(struct pl_loop *lp)
 			struct inotify_event *ev = (struct inotify_event *)p;
 			size_t len = ev->len ? strlen(ev->name) : 0;
 
-			if (len > 4 && strcmp(ev->name + len - 4, ".ini") == 0 && ev->name[0] != '.')
+			/* Any case: a badly named drop file must refuse the
+			 * drop at once, as cfg_load.c does (not wait for the next
+			 * change). */
+			if (len > 4 && strcasecmp(ev->name + len - 4, ".ini") == 0 && ev->name[0] != '.')
 				changed = 1;
 			p += sizeof(*ev) + ev->len;
 		}
