@@ -112,15 +112,17 @@ wd_tick(int sig)
 		return;
 	}
 	wd.wd_idle++;
-	if (wd.wd_idle == wd.wd_limit) {
+	/* A device resets the machine up to a tick before the count is
+	 * full: with one, the stall is told a tick early, to be seen. */
+	if (wd.wd_pid1 && wd.wd_fd != -1 && wd.wd_idle == wd.wd_limit - 1) {
+		wd_say("privlinkd: watchdog: the event loop made no round for ");
+		wd_say(wd_utoa(num, (unsigned int)wd.wd_idle));
+		wd_say(" s: the watchdog device resets the machine\n");
+	} else if (wd.wd_idle == wd.wd_limit && (!wd.wd_pid1 || wd.wd_fd == -1)) {
 		wd_say("privlinkd: watchdog: the event loop made no round for ");
 		wd_say(wd_utoa(num, (unsigned int)wd.wd_limit));
-		if (!wd.wd_pid1)
-			wd_say(" s: aborting (its supervisor restarts privlinkd)\n");
-		else if (wd.wd_fd != -1)
-			wd_say(" s: the watchdog device resets the machine\n");
-		else
-			wd_say(" s: rebooting\n");
+		wd_say(wd.wd_pid1 ? " s: rebooting\n" :
+		    " s: aborting (its supervisor restarts privlinkd)\n");
 	}
 	if (wd.wd_idle >= wd.wd_limit && !wd.wd_pid1)
 		abort();
