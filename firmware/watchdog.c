@@ -45,6 +45,8 @@
 #include "watchdog.h"
 
 #define WATCHDOG_DEVICE		"/dev/watchdog"
+/* One tick a second: [appliance] watchdog counts ticks as seconds. */
+#define WATCHDOG_TICK_S		1
 /* Ticks the device gets, beyond its own timeout, before the handler
  * reboots the machine itself: a device acts on its own clock, and one a
  * little late is still better than a reboot without the kernel's help. */
@@ -69,6 +71,8 @@ static struct {
 	volatile sig_atomic_t	wd_limit;	/* ticks that make a stall, 0: off */
 	volatile sig_atomic_t	wd_reboot_at;	/* PID 1: ticks after which the handler reboots */
 	volatile sig_atomic_t	wd_fd;		/* the device, -1: none */
+	volatile sig_atomic_t	wd_dev_timeout;	/* its timeout, seconds */
+	volatile sig_atomic_t	wd_unpetted;	/* ticks since it was last petted */
 	int			wd_pid1;
 	int			wd_timer_made;
 	timer_t			wd_timer;
@@ -105,6 +109,8 @@ wd_tick(int sig)
 
 	(void)sig;
 	wd.wd_pet_due = 1;
+	if (wd.wd_fd != -1)
+		wd.wd_unpetted++;
 	if (wd.wd_round || wd.wd_limit == 0) {
 		wd.wd_round = 0;
 		wd.wd_idle = 0;
@@ -112,9 +118,10 @@ wd_tick(int sig)
 		return;
 	}
 	wd.wd_idle++;
-	/* A device resets the machine up to a tick before the count is
-	 * full: with one, the stall is told a tick early, to be seen. */
-	if (wd.wd_pid1 && wd.wd_fd != -1 && wd.wd_idle == wd.wd_limit - 1) {
+	/* A device resets the machine its timeout after the last pet,
+	 * perhaps before the count is full: the stall is told a tick before
+	 * then, so that the console shows why the machine restarts. */
+	if (wd.wd_pid1 && wd.wd_fd != -1 && wd.wd_unpetted == wd.wd_dev_timeout - 1) {
 		wd_say("privlinkd: watchdog: the event loop made no round for ");
 		wd_say(wd_utoa(num, (unsigned int)wd.wd_idle));
 		wd_say(" s: the watchdog device resets the machine\n");
@@ -143,8 +150,8 @@ wd_device_open(void)
 
 	fd = open(WATCHDOG_DEVICE, O_WRONLY | O_CLOEXEC);
 	if (fd == -1) {
-		log_warn("watchdog: %s: a stalled loop reboots the machine from privlinkd itself",
-		    WATCHDOG_DEVICE);
+		log_warn("watchdog: no device (a stalled loop reboots the machine from "
+		    "privlinkd itself): %s", WATCHDOG_DEVICE);
 		return;
 	}
 	memset(&info, 0, sizeof(info));
@@ -173,6 +180,8 @@ wd_device_timeout(unsigned int s)
 	} else if (t != (int)s) {
 		log_info("watchdog: %s rounds the timeout to %d s", WATCHDOG_DEVICE, t);
 	}
+	wd.wd_unpetted = 0;
+	wd.wd_dev_timeout = t;
 	return (t > (int)s ? t : (int)s) + WATCHDOG_DEVICE_GRACE;
 }
 
@@ -223,8 +232,8 @@ watchdog_set(const struct pl_config *cfg)
 	wd.wd_round = 1;
 	wd.wd_reboot_at = reboot_at;
 	wd.wd_limit = (sig_atomic_t)s;
-	its.it_value.tv_sec = 1;
-	its.it_interval.tv_sec = 1;
+	its.it_value.tv_sec = WATCHDOG_TICK_S;
+	its.it_interval.tv_sec = WATCHDOG_TICK_S;
 	if (timer_settime(wd.wd_timer, 0, &its, NULL) == -1) {
 		log_warn("watchdog: timer_settime: no watchdog");
 		wd.wd_limit = 0;
@@ -293,6 +302,7 @@ watchdog_round(void)
 	if (!wd.wd_pet_due || fd == -1)
 		return;
 	wd.wd_pet_due = 0;
+	wd.wd_unpetted = 0;
 	if (ioctl(fd, WDIOC_KEEPALIVE_K, 0) == -1) {
 		if (!wd.wd_pet_failed)
 			log_warn("watchdog: %s: keepalive", WATCHDOG_DEVICE);
