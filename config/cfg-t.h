@@ -23,6 +23,13 @@
 #define CFG_MEMORY_MIN		(8ull << 20)
 #define CFG_MEMORY_MAX		(1024ull << 30)
 #define CFG_MEMORY_AUTO_PCT	50
+/* watchdog: how long the event loop may go without a round before the
+ * appliance restarts.  A round takes milliseconds; 10 s is far beyond any
+ * legitimate one yet short enough that an appliance is back within the
+ * minute.  Below 2 s, the once-a-second check could not tell. */
+#define CFG_WATCHDOG_DEFAULT_S	10
+#define CFG_WATCHDOG_MIN_S	2
+#define CFG_WATCHDOG_MAX_S	600
 
 /* Limits of one appliance; raised when a real deployment needs more. */
 #define CFG_MAX_NICS		16
@@ -88,6 +95,8 @@ struct cfg_appliance {
 	char		ap_region[CFG_NAME_MAX];	/* region =, default "local" */
 	char		ap_alias_suffix[CFG_NAME_MAX];	/* alias_suffix =, default "privlink" */
 	uint64_t	ap_memory_limit;	/* memory_limit = SIZE, bytes; 0: auto */
+	uint32_t	ap_watchdog_s;		/* watchdog = DURATION, seconds; 0: off */
+	int		ap_debug_commands;	/* debug_commands = on|off (watchdog.c) */
 	struct cfg_where ap_where;
 };
 

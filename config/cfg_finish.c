@@ -161,6 +161,8 @@ cfg_finish_aliases(struct cfg_parse *cp)
 		snprintf(ap->ap_region, sizeof(ap->ap_region), "local");
 	if (ap->ap_alias_suffix[0] == '\0')
 		snprintf(ap->ap_alias_suffix, sizeof(ap->ap_alias_suffix), "privlink");
+	if (!cp->cp_apl_lines[APL_K_WATCHDOG])
+		ap->ap_watchdog_s = CFG_WATCHDOG_DEFAULT_S;
 	for (int i = 0; i < cfg->n_services; i++) {
 		struct cfg_service *s = &cfg->services[i];
 		int *lines = cp->cp_svc_lines[i];

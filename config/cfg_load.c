@@ -9,6 +9,8 @@
  *                       region = NAME                   optional, default local
  *                       alias_suffix = NAME             optional, default privlink
  *                       memory_limit = auto | SIZE      optional, 8M..1024G, default auto
+ *                       watchdog = off | DURATION       optional, 2s..10m whole seconds, default 10s
+ *                       debug_commands = on | off       optional, default off
  *   [nic NAME]          interface = IFNAME              one of interface and mac
  *                       mac = XX:XX:XX:XX:XX:XX         (the NIC is found by its MAC)
  *                       address = A.B.C.D/LEN           required
@@ -121,6 +123,8 @@ static const struct cfg_key cfg_apl_keys[APL_K_MAX] = {
 	[APL_K_REGION] = { "region", 0, 0 },
 	[APL_K_ALIAS_SUFFIX] = { "alias_suffix", 0, 0 },
 	[APL_K_MEMORY_LIMIT] = { "memory_limit", 0, 0 },
+	[APL_K_WATCHDOG] = { "watchdog", 0, 0 },
+	[APL_K_DEBUG_COMMANDS] = { "debug_commands", 0, 0 },
 };
 static const struct cfg_key cfg_apr_keys[APR_K_MAX] = {
 	[APR_K_STATE] = { "state", 1, 0 },
@@ -644,6 +648,23 @@ cfg_apl_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 		else if (cfg_parse_size(value, CFG_MEMORY_MIN, CFG_MEMORY_MAX,
 		    &ap->ap_memory_limit) != 0)
 			BAD("expected auto or a size from 8M to 1024G (K, M or G)");
+		break;
+	case APL_K_WATCHDOG: {
+		uint32_t ms;
+		int on;
+
+		if (cfg_parse_bool(value, &on) == 0 && on == 0)
+			ap->ap_watchdog_s = 0;	/* off, as tcp_keepalive takes it */
+		else if (cfg_parse_duration_ms(value, CFG_WATCHDOG_MIN_S * 1000,
+		    CFG_WATCHDOG_MAX_S * 1000, &ms) == 0 && ms % 1000 == 0)
+			ap->ap_watchdog_s = ms / 1000;
+		else
+			BAD("expected off or whole seconds from 2s to 10m");
+		break;
+	}
+	case APL_K_DEBUG_COMMANDS:
+		if (cfg_parse_bool(value, &ap->ap_debug_commands) != 0)
+			BAD("expected on or off, not");
 		break;
 	}
 	return 0;

@@ -17,6 +17,7 @@
 #include "log.h"
 #include "status.h"
 #include "text.h"
+#include "watchdog.h"
 
 #define CONSOLE_LINE_MAX	256
 /* Of an unknown command, this much is shown. */
@@ -28,7 +29,9 @@ console_help(void)
 	printf("commands:\n"
 	    "  status   the JSON status (as privlinkd -s FILE writes it), between\n"
 	    "           '--- status ---' and '--- end ---' lines\n"
-	    "  help     this list\n");
+	    "  help     this list\n"
+	    "  debug-stall  stall the event loop (a watchdog test; needs\n"
+	    "           [appliance] debug_commands = on)\n");
 }
 
 /* Runs one command line (without its newline). */
@@ -48,6 +51,9 @@ console_command(struct pl_loop *lp, char *line)
 		printf("--- end ---\n");
 	} else if (strcmp(cmd, "help") == 0) {
 		console_help();
+	} else if (strcmp(cmd, "debug-stall") == 0) {
+		fflush(stdout);
+		watchdog_debug_stall(lp->lp_cfg, "console debug-stall");
 	} else {
 		/* The line is echoed back: escaped, as in the log (text.c). */
 		char shown[TEXT_ESCAPED_MAX(CONSOLE_CMD_SHOWN)];

@@ -1,7 +1,8 @@
 /*
  * The event loop: epoll over the NICs' packet sockets, a timerfd for lwIP's
- * timers and a signalfd for SIGTERM, SIGINT and SIGHUP.  Single-threaded:
- * everything, lwIP included, runs from here.
+ * timers and a signalfd for SIGTERM, SIGINT, SIGHUP, SIGUSR1 and SIGUSR2.
+ * Single-threaded: everything, lwIP included, runs from here; every round
+ * tells the watchdog (watchdog.c) the loop is alive.
  */
 #include <errno.h>
 #include <signal.h>
@@ -26,6 +27,7 @@
 #include "reload.h"
 #include "relay.h"
 #include "status.h"
+#include "watchdog.h"
 
 /* epoll tags: small integers for the loop's own fds, port index + 16 for
  * the packet rings (CFG_MAX_NICS is below 16). */
@@ -249,6 +251,7 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
 	sigaddset(&mask, SIGUSR1);
+	sigaddset(&mask, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) == -1) {
 		log_warn("sigprocmask");
 		return -1;
@@ -310,6 +313,9 @@ loop_signal(struct pl_loop *lp)
 		case SIGUSR1:
 			status_write(lp);
 			break;
+		case SIGUSR2:
+			watchdog_debug_stall(lp->lp_cfg, "signal SIGUSR2");
+			break;
 		default:
 			break;
 		}
@@ -328,8 +334,9 @@ loop_run(struct pl_loop *lp)
 		return -1;
 	}
 	while (!lp->lp_quit) {
-		int n = epoll_wait(lp->lp_epfd, ev, LOOP_MAX_EVENTS, -1);
+		int n = epoll_wait(lp->lp_epfd, ev, LOOP_MAX_EVENTS, watchdog_wait_ms());
 
+		watchdog_round();
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;

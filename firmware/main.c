@@ -17,6 +17,7 @@
 #include "log.h"
 #include "loop.h"
 #include "pid1.h"
+#include "watchdog.h"
 
 static void __attribute__((noreturn))
 usage(void)
@@ -116,7 +117,9 @@ privlinkd_run(const char *dir, const char *status, int console)
 	}
 	log_info("ready: %d NICs, %d services, %d endpoints", cfg->n_nics,
 	    cfg->n_services, cfg->n_endpoints);
+	watchdog_start(loop.lp_cfg);
 	rc = loop_run(&loop);
+	watchdog_stop();
 	loop_teardown(&loop);
 	free(loop.lp_cfg);
 	log_info("stopped");

@@ -2,7 +2,8 @@
  * privlinkd as PID 1 (/init of the appliance image): the duties of an init
  * that only has to run privlinkd.  It mounts proc, sys, devtmpfs and a
  * tmpfs on /run, logs to the console, loads the kernel modules of the
- * initramfs, assembles the drops (pid1_drops.c) and serves them.  A clean
+ * initramfs (softdog only without another watchdog device), assembles the
+ * drops (pid1_drops.c) and serves them.  A clean
  * stop (SIGTERM, SIGINT, ctrl-alt-del, the ACPI power button) powers the
  * machine off, and so does a fatal error, after saying why on the console:
  * PID 1 must never just exit (the kernel panics without a word).
@@ -26,6 +27,10 @@
 #define PID1_MODDIR	"/lib/modules"
 #define PID1_MAX_MODS	64
 #define PID1_MAX_DEPS	16
+/* Loaded only when no watchdog device came up with the other modules: the
+ * kernel's software watchdog (see modules.list, watchdog.c). */
+#define PID1_MOD_SOFTDOG	"softdog.ko"
+#define PID1_WATCHDOG_DEV	"/dev/watchdog"
 
 static void __attribute__((noreturn))
 pid1_poweroff(void)
@@ -147,7 +152,9 @@ pid1_mod_load(struct pid1_mod *mods, int i)
 }
 
 /* Every module of PID1_MODDIR/modules.dep, dependencies first.  A module
- * that fails to load is reported; the others still load. */
+ * that fails to load is reported; the others still load.  softdog comes
+ * last and only if no watchdog driver made /dev/watchdog: a hypervisor's
+ * device, when there is one, is the one privlinkd pets. */
 static void
 pid1_modules(void)
 {
@@ -186,7 +193,17 @@ pid1_modules(void)
 	}
 	fclose(f);
 	for (int i = 0; i < n; i++)
+		if (strcmp(mods[i].name, PID1_MOD_SOFTDOG) != 0)
+			loaded += pid1_mod_load(mods, i);
+	for (int i = 0; i < n; i++) {
+		if (strcmp(mods[i].name, PID1_MOD_SOFTDOG) != 0)
+			continue;
+		if (access(PID1_WATCHDOG_DEV, F_OK) == 0) {
+			log_info("module %s: left out (a watchdog device is there)", mods[i].name);
+			continue;
+		}
 		loaded += pid1_mod_load(mods, i);
+	}
 	log_info("%d of %d kernel modules loaded from %s", loaded, n, PID1_MODDIR);
 }
 

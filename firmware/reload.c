@@ -27,6 +27,7 @@
 #include "nat.h"
 #include "relay.h"
 #include "reload.h"
+#include "watchdog.h"
 
 static int
 reload_same_nics(const struct pl_config *a, const struct pl_config *b)
@@ -325,6 +326,8 @@ reload_run(struct pl_loop *lp)
 	reload_drop_addresses(lp, old, next);
 	if (next->appliance.ap_memory_limit != old->appliance.ap_memory_limit)
 		loop_memory_limit(next);
+	if (next->appliance.ap_watchdog_s != old->appliance.ap_watchdog_s)
+		watchdog_set(next);
 	lp->lp_cfg = next;
 	free(old);
 	old = NULL;

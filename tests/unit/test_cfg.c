@@ -364,6 +364,60 @@ test_memory_limit(void)
 }
 
 static void
+test_watchdog(void)
+{
+	static const char *const bad[] = { "1s", "11m", "2500ms", "on", "10 s", "-1" };
+	struct pl_config cfg;
+	char *msgs;
+	int n;
+
+	clear_dir();
+	put("10-nics.ini", nics);
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 0 && cfg.appliance.ap_watchdog_s == CFG_WATCHDOG_DEFAULT_S &&
+	    cfg.appliance.ap_debug_commands == 0,
+	    "watchdog defaults to %d s, debug_commands to off (%d errors: %s)",
+	    CFG_WATCHDOG_DEFAULT_S, n, msgs);
+	free(msgs);
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+	    "watchdog = 2m\ndebug_commands = on\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 0 && cfg.appliance.ap_watchdog_s == 120 && cfg.appliance.ap_debug_commands == 1,
+	    "watchdog = 2m is 120 s, debug_commands = on (%d errors: %s)", n, msgs);
+	free(msgs);
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+	    "watchdog = off\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 0 && cfg.appliance.ap_watchdog_s == 0, "watchdog = off (%d errors: %s)", n, msgs);
+	free(msgs);
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+	    "watchdog = 0\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 0 && cfg.appliance.ap_watchdog_s == 0, "watchdog = 0 is off (%d errors: %s)", n, msgs);
+	free(msgs);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char text[160];
+
+		snprintf(text, sizeof(text), "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+		    "watchdog = %s\n", bad[i]);
+		put("00-appliance.ini", text);
+		n = load(&cfg, &msgs);
+		CHECK(n == 1 && has_error(msgs, "00-appliance.ini", 3,
+		    "[appliance] watchdog: expected off or whole seconds from 2s to 10m"),
+		    "watchdog = %s is refused at its line: %s", bad[i], msgs);
+		free(msgs);
+	}
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+	    "debug_commands = yes please\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 1 && has_error(msgs, "00-appliance.ini", 3,
+	    "[appliance] debug_commands: expected on or off, not 'yes please'"),
+	    "debug_commands = yes please is refused at its line: %s", msgs);
+	free(msgs);
+}
+
+static void
 test_values(void)
 {
 	uint32_t a, v;
@@ -832,6 +886,7 @@ main(void)
 	test_errors();
 	test_mac();
 	test_memory_limit();
+	test_watchdog();
 	test_nat();
 	test_visibility();
 	test_disconnected();
