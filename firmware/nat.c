@@ -38,8 +38,12 @@ nat_find_or_add(struct pl_loop *lp, uint32_t addr, struct netif *netif)
 	struct nat_ip *ni;
 
 	for (int i = 0; i < lp->lp_n_nat; i++)
-		if (lp->lp_nat[i].ni_addr == addr)
+		if (lp->lp_nat[i].ni_addr == addr) {
+			/* A reload may have freed the address's netif and
+			 * made it anew (reload_drop_addresses). */
+			lp->lp_nat[i].ni_netif = netif;
 			return i;
+		}
 	if (lp->lp_n_nat >= NAT_MAX_IPS)
 		return -1;
 	ni = &lp->lp_nat[lp->lp_n_nat];
