@@ -136,7 +136,13 @@ nat_alloc(struct pl_loop *lp, int service, int *nat, uint16_t *port)
 	for (int k = 0; k < n; k++) {
 		int slot = (int)((lp->lp_svc_rr[service] + (unsigned int)k) % (unsigned int)n);
 		int i = lp->lp_svc_nat[service][slot];
-		uint16_t p = nat_take_port(&lp->lp_nat[i], svc->svc_port_min, svc->svc_port_max, now);
+		uint16_t p;
+
+		/* No netif: a reload freed it and nat_setup failed before
+		 * mapping it again; no connection can leave from it. */
+		if (lp->lp_nat[i].ni_netif == NULL)
+			continue;
+		p = nat_take_port(&lp->lp_nat[i], svc->svc_port_min, svc->svc_port_max, now);
 
 		if (p != 0) {
 			lp->lp_svc_rr[service] = (unsigned int)slot + 1;
