@@ -4,10 +4,12 @@
 # lwIP can number interfaces (255), keeps listening; the NIC's address
 # count stays what the drop names; and freeing an address aborts nothing
 # of another NIC with the same IP (overlapping consumer networks) nor of an
-# endpoint that stays.
+# endpoint that stays.  The daemon runs under AddressSanitizer and
+# LeakSanitizer (build/privlinkd-san): every freed netif must stay freed.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/topo.sh"
+PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
 trap topo_down EXIT
 # Past 255 lwIP netifs added in all, so netif numbers wrap and are reused.
 CYCLES=270
@@ -145,5 +147,5 @@ wait "$kept"
 check "the kept endpoint's upload across every reload arrived intact" json_ok "$(cat "$TOPO_DIR/kept.out")"
 
 stop_privlinkd
-check_eq "SIGTERM stops privlinkd with status 0" "$?" 0
+check_eq "SIGTERM stops the sanitized privlinkd with status 0" "$?" 0
 tap_done
