@@ -109,6 +109,16 @@ UNIT_DEPS_test_ppv2 = firmware/ppv2.c
 UNIT_DEPS_test_cfg = $(CONFIG_SRCS)
 UNIT_INIH_test_cfg = 1
 UNIT_DEPS_test_lb = firmware/lb.c
+# test_ring_addr drives the netstack over lwIP built for the host (plain,
+# or the instrumented objects of privlinkd-san).
+UNIT_DEPS_test_ring_addr = $(NETSTACK_SRCS)
+UNIT_OBJS_test_ring_addr = $(patsubst $(BUILD)/lwip/%,$(BUILD)/unit/lwip/%,$(LWIP_OBJS))
+UNIT_SAN_OBJS_test_ring_addr = $(SAN_LWIP_OBJS)
+$(BUILD)/unit/test_ring_addr: $(UNIT_OBJS_test_ring_addr) $(NETSTACK_SRCS)
+$(BUILD)/unit-san/test_ring_addr: $(UNIT_SAN_OBJS_test_ring_addr) $(NETSTACK_SRCS)
+$(BUILD)/unit/lwip/%.o: $(LWIP_DIR)/src/%.c $(NETSTACK_HDRS) $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -O1 -g -D_GNU_SOURCE -Inetstack/include -I$(LWIP_DIR)/src/include -c $< -o $@
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
 UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c firmware/lb.c \
 	$(CACHE)/deps.mk
@@ -121,11 +131,11 @@ $(BUILD)/unit-san/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 	$(HOSTCC) -std=c11 -O1 -g $(SAN_FLAGS) $(INIH_DEFS) -c $< -o $@
 $(BUILD)/unit/%: tests/unit/%.c $(UNIT_SRC_DEPS) $(BUILD)/unit/ini.o $(BUILD)/san/libmbedtls.a
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(UNIT_DEPS_$*) $(if $(UNIT_INIH_$*),$(BUILD)/unit/ini.o) \
-		$(BUILD)/san/libmbedtls.a -lm
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ $< $(UNIT_DEPS_$*) $(UNIT_OBJS_$*) \
+		$(if $(UNIT_INIH_$*),$(BUILD)/unit/ini.o) $(BUILD)/san/libmbedtls.a -lm
 $(BUILD)/unit-san/%: tests/unit/%.c $(UNIT_SRC_DEPS) $(BUILD)/unit-san/ini.o $(BUILD)/san/libmbedtls.a
 	@mkdir -p $(dir $@)
-	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_DEPS_$*) \
+	$(HOSTCC) $(HOST_CFLAGS) $(SAN_FLAGS) -o $@ $< $(UNIT_DEPS_$*) $(UNIT_SAN_OBJS_$*) \
 		$(if $(UNIT_INIH_$*),$(BUILD)/unit-san/ini.o) $(BUILD)/san/libmbedtls.a -lm
 
 unit-bins: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS)) $(addprefix $(BUILD)/unit-san/,$(UNIT_TESTS))

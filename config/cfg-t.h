@@ -61,6 +61,12 @@
 #define CFG_PROBE_RISE		2
 #define CFG_PROBE_FALL		2
 #define CFG_IDLE_TIMEOUT_MS	(4 * 60 * 1000)
+/* Addresses the appliance holds (each NIC's own, every endpoint's IP
+ * whatever its state, frontend IPs, NAT IPs; one per NIC however often it
+ * is named): on one NIC, and on all together.  Each is an interface of
+ * the network stack, which numbers at most 255 (netstack.h). */
+#define CFG_MAX_NIC_ADDRS	64
+#define CFG_MAX_ADDRS		255
 /* Every drop file of one directory is read; more is surely a mistake. */
 #define CFG_MAX_FILES		256
 

@@ -1,6 +1,7 @@
 /*
  * Cross checks over the whole drop, once every file is read: references
- * resolve, addresses fit their NICs, nothing is claimed twice.  Errors
+ * resolve, addresses fit their NICs, nothing is claimed twice, the
+ * appliance has room for every address.  Errors
  * point at the key that is wrong.
  */
 #include <arpa/inet.h>
@@ -325,6 +326,92 @@ cfg_finish_approvals(struct cfg_parse *cp)
 	}
 }
 
+/* The distinct addresses counted so far, per NIC and in all. */
+struct cfg_addr_count {
+	uint32_t	ac_addrs[CFG_MAX_NICS][CFG_MAX_NIC_ADDRS];
+	int		ac_n[CFG_MAX_NICS];
+	int		ac_nic_over[CFG_MAX_NICS];	/* reported */
+	int		ac_total;
+	int		ac_over;			/* reported */
+};
+
+/*
+ * Counts addr on NIC nic as the appliance will hold it (once per NIC,
+ * however many keys name it); past a limit, reports it once at file:line,
+ * the key what names.
+ */
+static void
+cfg_count_addr(struct cfg_parse *cp, struct cfg_addr_count *ac, int nic, uint32_t addr,
+    const char *file, int line, const char *what)
+{
+	char a[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < ac->ac_n[nic]; i++)
+		if (ac->ac_addrs[nic][i] == addr)
+			return;
+	if (ac->ac_nic_over[nic] || ac->ac_over)
+		return;
+	if (ac->ac_n[nic] == CFG_MAX_NIC_ADDRS) {
+		cfg_error(cp, file, line, "%s: [nic %s] would hold more than %d addresses (its "
+		    "own, endpoint, frontend and NAT IPs) '%s'", what, cp->cp_cfg->nics[nic].nic_name,
+		    CFG_MAX_NIC_ADDRS, cfg_ntoa(addr, a));
+		ac->ac_nic_over[nic] = 1;
+		return;
+	}
+	if (ac->ac_total == CFG_MAX_ADDRS) {
+		cfg_error(cp, file, line, "%s: the appliance would hold more than %d addresses on "
+		    "all NICs together '%s'", what, CFG_MAX_ADDRS, cfg_ntoa(addr, a));
+		ac->ac_over = 1;
+		return;
+	}
+	ac->ac_addrs[nic][ac->ac_n[nic]++] = addr;
+	ac->ac_total++;
+}
+
+/*
+ * Every address the appliance will hold, in the order it adds them
+ * (firmware/loop.c): NICs, endpoints whatever their state, then each
+ * service's NAT IPs and frontend.  Each is an interface of the network
+ * stack, which has room for so many on a NIC and in all (CFG_MAX_*_ADDRS).
+ */
+static void
+cfg_finish_addresses(struct cfg_parse *cp)
+{
+	struct pl_config *cfg = cp->cp_cfg;
+	struct cfg_addr_count count, *ac = &count;	/* 4 KiB */
+	char what[2 * CFG_NAME_MAX + 32];
+
+	memset(ac, 0, sizeof(*ac));
+	for (int n = 0; n < cfg->n_nics; n++)
+		if (cp->cp_nic_lines[n][NIC_K_ADDRESS]) {
+			snprintf(what, sizeof(what), "[nic %s] address", cfg->nics[n].nic_name);
+			cfg_count_addr(cp, ac, n, cfg->nics[n].nic_addr, cfg->nics[n].nic_where.w_file,
+			    cp->cp_nic_lines[n][NIC_K_ADDRESS], what);
+		}
+	for (int i = 0; i < cfg->n_endpoints; i++) {
+		const struct cfg_endpoint *e = &cfg->endpoints[i];
+
+		if (e->ep_nic == -1 || !cp->cp_ep_lines[i][EP_K_IP])
+			continue;
+		snprintf(what, sizeof(what), "[endpoint %s] ip", e->ep_name);
+		cfg_count_addr(cp, ac, e->ep_nic, e->ep_ip, e->ep_where.w_file,
+		    cp->cp_ep_lines[i][EP_K_IP], what);
+	}
+	for (int i = 0; i < cfg->n_services; i++) {
+		const struct cfg_service *s = &cfg->services[i];
+
+		snprintf(what, sizeof(what), "[service %s] nat_ip", s->svc_name);
+		for (int k = 0; k < s->svc_n_nat_ips && cp->cp_svc_lines[i][SVC_K_NAT_IP]; k++)
+			if (s->svc_nat_nics[k] != -1)
+				cfg_count_addr(cp, ac, s->svc_nat_nics[k], s->svc_nat_ips[k],
+				    s->svc_where.w_file, cp->cp_svc_lines[i][SVC_K_NAT_IP], what);
+		snprintf(what, sizeof(what), "[service %s] frontend_ip", s->svc_name);
+		if (s->svc_frontend_nic != -1)
+			cfg_count_addr(cp, ac, s->svc_frontend_nic, s->svc_frontend_ip,
+			    s->svc_where.w_file, cp->cp_svc_lines[i][SVC_K_FRONTEND_IP], what);
+	}
+}
+
 void
 cfg_finish(struct cfg_parse *cp)
 {
@@ -335,4 +422,5 @@ cfg_finish(struct cfg_parse *cp)
 	cfg_finish_aliases(cp);
 	cfg_finish_endpoints(cp);
 	cfg_finish_approvals(cp);
+	cfg_finish_addresses(cp);
 }

@@ -53,6 +53,10 @@ loop_epoll_add(struct pl_loop *lp, int fd, uint64_t tag)
 	return epoll_ctl(lp->lp_epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* cfg_finish_addresses() refuses a drop that would not fit. */
+_Static_assert(CFG_MAX_NIC_ADDRS <= RING_MAX_ADDRS, "a NIC's addresses fit its port");
+_Static_assert(CFG_MAX_ADDRS <= RING_MAX_NETIFS, "the appliance's addresses fit lwIP");
+
 /* The netif of addr on NIC nic, added to the port if it is new. */
 struct netif *
 loop_addr(struct pl_loop *lp, int nic, uint32_t addr)
@@ -71,8 +75,15 @@ loop_addr(struct pl_loop *lp, int nic, uint32_t addr)
 		ip4_addr_t a;
 
 		ip4_addr_set_u32(&a, addr);
-		errno = -rc;
-		log_warn("nic %s: add address %s", n->nic_name, ip4addr_ntoa(&a));
+		if (rc == -ENOSPC)
+			log_warnx("nic %s: add address %s: the NIC holds %d addresses already",
+			    n->nic_name, ip4addr_ntoa(&a), RING_MAX_ADDRS);
+		else if (rc == -EMFILE)
+			log_warnx("nic %s: add address %s: the appliance holds %d addresses "
+			    "already", n->nic_name, ip4addr_ntoa(&a), RING_MAX_NETIFS);
+		else
+			log_warnx("nic %s: add address %s: %s", n->nic_name, ip4addr_ntoa(&a),
+			    strerror(-rc));
 		return NULL;
 	}
 	return netif;

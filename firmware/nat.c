@@ -38,8 +38,12 @@ nat_find_or_add(struct pl_loop *lp, uint32_t addr, struct netif *netif)
 	struct nat_ip *ni;
 
 	for (int i = 0; i < lp->lp_n_nat; i++)
-		if (lp->lp_nat[i].ni_addr == addr)
+		if (lp->lp_nat[i].ni_addr == addr) {
+			/* A reload may have freed the address's netif and
+			 * made it anew (reload_drop_addresses). */
+			lp->lp_nat[i].ni_netif = netif;
 			return i;
+		}
 	if (lp->lp_n_nat >= NAT_MAX_IPS)
 		return -1;
 	ni = &lp->lp_nat[lp->lp_n_nat];
@@ -132,7 +136,13 @@ nat_alloc(struct pl_loop *lp, int service, int *nat, uint16_t *port)
 	for (int k = 0; k < n; k++) {
 		int slot = (int)((lp->lp_svc_rr[service] + (unsigned int)k) % (unsigned int)n);
 		int i = lp->lp_svc_nat[service][slot];
-		uint16_t p = nat_take_port(&lp->lp_nat[i], svc->svc_port_min, svc->svc_port_max, now);
+		uint16_t p;
+
+		/* No netif: a reload freed it and nat_setup failed before
+		 * mapping it again; no connection can leave from it. */
+		if (lp->lp_nat[i].ni_netif == NULL)
+			continue;
+		p = nat_take_port(&lp->lp_nat[i], svc->svc_port_min, svc->svc_port_max, now);
 
 		if (p != 0) {
 			lp->lp_svc_rr[service] = (unsigned int)slot + 1;

@@ -162,7 +162,50 @@ reload_log_changes(const struct pl_config *a, const struct pl_config *b)
 	}
 }
 
-/* Takes down the netifs of addresses old used and next does not. */
+/* Does next use address a on NIC n? */
+static int
+reload_addr_used(const struct pl_config *next, int n, uint32_t a)
+{
+	if (next->nics[n].nic_addr == a)
+		return 1;
+	for (int e = 0; e < next->n_endpoints; e++)
+		if (next->endpoints[e].ep_nic == n && next->endpoints[e].ep_ip == a)
+			return 1;
+	for (int s = 0; s < next->n_services; s++) {
+		const struct cfg_service *svc = &next->services[s];
+
+		if (svc->svc_frontend_nic == n && svc->svc_frontend_ip == a)
+			return 1;
+		for (int i = 0; i < svc->svc_n_nat_ips; i++)
+			if (svc->svc_nat_nics[i] == n && svc->svc_nat_ips[i] == a)
+				return 1;
+	}
+	return 0;
+}
+
+/* Clears the loop's pointers to a netif about to be freed. */
+static void
+reload_forget_netif(struct pl_loop *lp, const struct netif *netif)
+{
+	for (int e = 0; e < CFG_MAX_ENDPOINTS; e++)
+		if (lp->lp_ep_netif[e] == netif)
+			lp->lp_ep_netif[e] = NULL;
+	for (int s = 0; s < CFG_MAX_SERVICES; s++)
+		if (lp->lp_fe_netif[s] == netif)
+			lp->lp_fe_netif[s] = NULL;
+	for (int i = 0; i < lp->lp_n_nat; i++)
+		if (lp->lp_nat[i].ni_netif == netif)
+			lp->lp_nat[i].ni_netif = NULL;
+}
+
+/*
+ * Frees the netifs of addresses old used and next does not: their slots
+ * and lwIP's netif numbers serve the addresses of later reloads.  Only
+ * what is bound to a freed netif is aborted, never a connection of the
+ * same IP on another NIC (ring_addr.c); the listeners and connections of
+ * these addresses are gone already.  The new config's netif pointers are
+ * set right after.
+ */
 static void
 reload_drop_addresses(struct pl_loop *lp, const struct pl_config *old,
     const struct pl_config *next)
@@ -170,22 +213,24 @@ reload_drop_addresses(struct pl_loop *lp, const struct pl_config *old,
 	for (int n = 0; n < old->n_nics; n++) {
 		struct ring_port *rp = &lp->lp_ports[n];
 
-		for (int k = 0; k < rp->rp_n_netifs; k++) {
+		/* Downwards: a removal moves the last netif into the gap. */
+		for (int k = rp->rp_n_netifs - 1; k >= 0; k--) {
 			struct netif *netif = rp->rp_netifs[k];
 			uint32_t a = ip4_addr_get_u32(netif_ip4_addr(netif));
-			int used = next->nics[n].nic_addr == a;
+			ip4_addr_t ip;
+			int rc;
 
-			for (int e = 0; e < next->n_endpoints && !used; e++)
-				used = next->endpoints[e].ep_nic == n && next->endpoints[e].ep_ip == a;
-			for (int s = 0; s < next->n_services && !used; s++) {
-				const struct cfg_service *svc = &next->services[s];
-
-				used = svc->svc_frontend_nic == n && svc->svc_frontend_ip == a;
-				for (int i = 0; i < svc->svc_n_nat_ips && !used; i++)
-					used = svc->svc_nat_nics[i] == n && svc->svc_nat_ips[i] == a;
-			}
-			if (!used && netif_is_up(netif))
-				netif_set_down(netif);
+			if (reload_addr_used(next, n, a))
+				continue;
+			reload_forget_netif(lp, netif);
+			ip4_addr_set_u32(&ip, a);
+			rc = ring_port_del_addr(rp, a);
+			if (rc < 0)
+				log_warnx("nic %s: address %s left down, not freed: %s",
+				    old->nics[n].nic_name, ip4addr_ntoa(&ip), strerror(-rc));
+			else if (rc > 0)
+				log_info("nic %s: address %s removed, %d connection%s on it reset",
+				    old->nics[n].nic_name, ip4addr_ntoa(&ip), rc, rc == 1 ? "" : "s");
 		}
 	}
 }

@@ -19,8 +19,14 @@
 #include "lwip/timeouts.h"
 
 /* Addresses one NIC carries: its own, one per endpoint, up to 8 NAT IPs
- * per service.  A NIC with more is refused at configuration time. */
+ * per service, frontend IPs; each frame is matched against them one by
+ * one.  A NIC with more is refused at configuration time. */
 #define RING_MAX_ADDRS		64
+/* lwIP netifs on all NICs together: lwIP 2.2 numbers them 0..254 (num + 1
+ * is a u8_t index, 0 meaning none), and its netif_add() searches for a
+ * free number without end once all 255 are taken.  Refused at
+ * configuration time too. */
+#define RING_MAX_NETIFS		255
 /* Receive: recvmmsg() takes up to RING_RX_BATCH frames a call, each into
  * a buffer that holds the largest GSO/GRO super-frame (a 64 KiB IP packet
  * and its Ethernet header).  A TPACKET_V3 ring would save the copy out of
@@ -98,6 +104,8 @@ int ring_port_open(struct ring_port *rp, const char *ifname, const char **what);
 int ring_port_add_addr(struct ring_port *rp, uint32_t addr, uint8_t prefixlen,
     uint32_t gateway, struct netif **out);
 struct netif *ring_port_find(struct ring_port *rp, uint32_t addr);
+int ring_port_del_addr(struct ring_port *rp, uint32_t addr);
+int ring_netif_count(void);
 int ring_port_input(struct ring_port *rp);
 void ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t status);
 void ring_port_close(struct ring_port *rp);

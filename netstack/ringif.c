@@ -257,7 +257,10 @@ ring_netif_init(struct netif *netif)
 
 /*
  * Adds an IPv4 address (network byte order) to the port as a netif of its
- * own.  The netif is owned by the port.  0 or a negative errno.
+ * own.  The netif is owned by the port; ring_port_del_addr (ring_addr.c)
+ * frees it.  0 or a negative errno: -ENOSPC past RING_MAX_ADDRS on the
+ * port, -EMFILE past RING_MAX_NETIFS on all ports together (lwIP's
+ * netif_add() would loop for ever looking for a free number).
  */
 int
 ring_port_add_addr(struct ring_port *rp, uint32_t addr, uint8_t prefixlen,
@@ -268,6 +271,8 @@ ring_port_add_addr(struct ring_port *rp, uint32_t addr, uint8_t prefixlen,
 
 	if (rp->rp_n_netifs >= RING_MAX_ADDRS)
 		return -ENOSPC;
+	if (ring_netif_count() >= RING_MAX_NETIFS)
+		return -EMFILE;
 	for (int i = 0; i < rp->rp_n_netifs; i++)
 		if (ip4_addr_get_u32(netif_ip4_addr(rp->rp_netifs[i])) == addr)
 			return -EEXIST;
@@ -289,9 +294,9 @@ ring_port_add_addr(struct ring_port *rp, uint32_t addr, uint8_t prefixlen,
 }
 
 /* The netif holding addr (network byte order) on this port, or NULL.  It
- * may be down: an address a reload took away is kept as a down netif (its
- * frames are dropped) rather than removed, since lwIP's netif_remove()
- * aborts every connection of that IP, on other NICs too. */
+ * may be down (its frames are dropped): an address a reload took away is
+ * removed by ring_port_del_addr, which leaves it down only while a
+ * listener is still bound to it. */
 struct netif *
 ring_port_find(struct ring_port *rp, uint32_t addr)
 {

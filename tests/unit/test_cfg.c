@@ -872,6 +872,94 @@ test_text(void)
 	    "other drop file names are refused");
 }
 
+/*
+ * Writes n endpoints of service web to 30-endpoints.ini, five lines each
+ * (endpoint i's ip at line 5 * i + 3): endpoint i on NIC nics_of[i / per]
+ * with ip 10.0.0.(10 + i % per), or the NIC's own 10.0.0.5 for i == 0
+ * when own is set.
+ */
+static void
+put_endpoints(int n, int per, const char *const *nics_of, int own)
+{
+	size_t cap = (size_t)n * 96 + 1, len = 0;
+	char *text = malloc(cap);
+
+	if (text == NULL)
+		exit(2);
+	text[0] = '\0';
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+		    "[endpoint e%d]\nnic = %s\nip = 10.0.0.%d\nservice = web\nlink_id = %d\n",
+		    i, nics_of[i / per], i == 0 && own ? 5 : 10 + i % per, i + 1);
+	put("30-endpoints.ini", text);
+	free(text);
+}
+
+/* Every address the appliance would hold must fit its network stack:
+ * CFG_MAX_NIC_ADDRS on a NIC, CFG_MAX_ADDRS in all. */
+static void
+test_addresses(void)
+{
+	static const char *const one[] = { "consumer0" };
+	static const char *const four[] = { "consumer0", "consumer1", "consumer2", "consumer3" };
+	static const char more_nics[] =
+		"[nic consumer1]\ninterface = pe1\naddress = 10.0.0.5/24\nrole = consumer\n"
+		"[nic consumer2]\ninterface = pe2\naddress = 10.0.0.5/24\nrole = consumer\n"
+		"[nic consumer3]\ninterface = pe3\naddress = 10.0.0.5/24\nrole = consumer\n";
+	struct pl_config *cfg = malloc(sizeof(*cfg));
+	char *msgs = NULL;
+	int n;
+
+	if (cfg == NULL)
+		exit(2);
+	/* consumer0: its own 10.0.0.5 (endpoint e0's too) and 63 more. */
+	clear_dir();
+	put("00-appliance.ini", appliance);
+	put("10-nics.ini", nics);
+	put("20-services.ini", services);
+	put_endpoints(64, 100, one, 1);
+	put("40-approvals.ini", "[approval e1]\nstate = Approved\n[approval e2]\nstate = Rejected\n");
+	n = load(cfg, &msgs);
+	CHECK(n == 0, "%d addresses on a NIC, one named twice, whatever the endpoints' "
+	    "state: valid (%d errors: %s)", CFG_MAX_NIC_ADDRS, n, msgs);
+	free(msgs);
+
+	put_endpoints(66, 100, one, 1);
+	n = load(cfg, &msgs);
+	CHECK(has_error(msgs, "30-endpoints.ini", 5 * 64 + 3, "[endpoint e64] ip: [nic consumer0] "
+	    "would hold more than 64 addresses"), "the NIC's 65th address is refused at its key");
+	CHECK(n == 1, "once per NIC: 1 error (%d)", n);
+	free(msgs);
+
+	/* Four NICs of 64 each, and provider0's two: past lwIP's 255. */
+	clear_dir();
+	put("00-appliance.ini", appliance);
+	put("10-nics.ini", nics);
+	put("11-nics.ini", more_nics);
+	put("20-services.ini", services);
+	/* 5 NIC addresses, 249 endpoints, the NAT IP: 255 */
+	put_endpoints(249, 63, four, 0);
+	n = load(cfg, &msgs);
+	CHECK(n == 0, "%d addresses on all NICs: valid (%d errors: %s)", CFG_MAX_ADDRS, n, msgs);
+	free(msgs);
+
+	put_endpoints(250, 63, four, 0);
+	n = load(cfg, &msgs);
+	CHECK(has_error(msgs, "20-services.ini", 4, "[service web] nat_ip: the appliance would "
+	    "hold more than 255 addresses on all NICs together '192.168.10.202'"),
+	    "the 256th address, a NAT IP counted after the endpoints, is refused");
+	CHECK(n == 1, "1 error (%d)", n);
+	free(msgs);
+
+	put_endpoints(252, 63, four, 0);
+	n = load(cfg, &msgs);
+	CHECK(has_error(msgs, "30-endpoints.ini", 5 * 250 + 3, "[endpoint e250] ip: the "
+	    "appliance would hold more than 255"), "the 256th address is refused at its key");
+	CHECK(n == 1, "once in all: 1 error (%d)", n);
+	free(msgs);
+	free(cfg);
+}
+
 int
 main(void)
 {
@@ -891,6 +979,7 @@ main(void)
 	test_visibility();
 	test_disconnected();
 	test_pools();
+	test_addresses();
 	test_example();
 	clear_dir();
 	rmdir(tmpdir);

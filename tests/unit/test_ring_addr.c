@@ -1,0 +1,207 @@
+/*
+ * The netstack's address bookkeeping (netstack/ring_addr.c, ringif.c):
+ * removing an address aborts only what is bound to its netif, never a
+ * connection of the same IP on another port; a listener still bound keeps
+ * it; slots and lwIP's netif numbers are reused without end; past lwIP's
+ * 255 netifs an add fails instead of looping for ever.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+
+#include "netstack.h"
+#include "unit.h"
+
+/* Ports enough for RING_MAX_NETIFS addresses, RING_MAX_ADDRS each. */
+#define PORTS		(RING_MAX_NETIFS / RING_MAX_ADDRS + 1)
+/* Add/remove rounds: netif numbers (0..254) wrap several times. */
+#define ROUNDS		1000
+
+static struct ring_port ports[PORTS];
+
+/* A hang (lwIP's netif_add() looking for a free number) is a failure. */
+static void
+hung(int sig)
+{
+	static const char msg[] = "not ok - a netstack call did not return within 20 s\n";
+
+	(void)sig;
+	if (write(1, msg, sizeof(msg) - 1) < 0)
+		_exit(2);
+	_exit(1);
+}
+
+static void
+port_init(struct ring_port *rp, int i)
+{
+	memset(rp, 0, sizeof(*rp));
+	rp->rp_fd = rp->rp_txfd = -1;	/* never opened: transmit is counted, not sent */
+	rp->rp_mtu = 1500;
+	memcpy(rp->rp_mac, "\x02\x00\x00\x00\x00\x00", 6);
+	rp->rp_mac[5] = (uint8_t)i;
+}
+
+static int aborted_a, aborted_b;
+
+static void
+err_a(void *arg, err_t err)
+{
+	(void)arg;
+	if (err == ERR_ABRT)
+		aborted_a++;
+}
+
+static void
+err_b(void *arg, err_t err)
+{
+	(void)arg;
+	if (err == ERR_ABRT)
+		aborted_b++;
+}
+
+/* A connection being opened from netif's address (SYN_SENT, in lwIP's
+ * active list), bound to netif as everything privlinkd opens is. */
+static struct tcp_pcb *
+connecting(struct netif *netif, tcp_err_fn errf)
+{
+	struct tcp_pcb *pcb = tcp_new();
+	ip_addr_t dst;
+
+	if (pcb == NULL)
+		return NULL;
+	tcp_bind_netif(pcb, netif);
+	tcp_err(pcb, errf);
+	ip4_addr_set_u32(ip_2_ip4(&dst), inet_addr("10.0.0.7"));
+	if (tcp_bind(pcb, netif_ip_addr4(netif), 0) != ERR_OK ||
+	    tcp_connect(pcb, &dst, 443, NULL) != ERR_OK) {
+		tcp_abort(pcb);
+		return NULL;
+	}
+	return pcb;
+}
+
+static int
+in_list(struct tcp_pcb *list, const struct tcp_pcb *pcb)
+{
+	for (; list != NULL; list = list->next)
+		if (list == pcb)
+			return 1;
+	return 0;
+}
+
+static void
+test_same_ip_elsewhere(void)
+{
+	struct ring_port *a = &ports[0], *b = &ports[1];
+	uint32_t own = inet_addr("10.0.0.5"), shared = inet_addr("10.0.0.25");
+	struct netif *na, *nb, *x;
+	struct tcp_pcb *pa, *pb, *lpcb;
+	int rc;
+
+	CHECK(ring_port_add_addr(a, own, 24, 0, NULL) == 0 &&
+	    ring_port_add_addr(a, shared, 24, 0, &na) == 0 &&
+	    ring_port_add_addr(b, own, 24, 0, NULL) == 0 &&
+	    ring_port_add_addr(b, shared, 24, 0, &nb) == 0,
+	    "two ports, each with 10.0.0.5 and 10.0.0.25");
+	pa = connecting(na, err_a);
+	pb = connecting(nb, err_b);
+	CHECK(pa != NULL && pb != NULL, "a connection from 10.0.0.25 on each port");
+
+	if ((lpcb = tcp_new()) == NULL) {
+		CHECK(0, "memory for a listener");
+		exit(1);
+	}
+	tcp_bind_netif(lpcb, na);
+	CHECK(tcp_bind(lpcb, netif_ip_addr4(na), 443) == ERR_OK &&
+	    (lpcb = tcp_listen(lpcb)) != NULL, "a listener on port A's 10.0.0.25");
+	rc = ring_port_del_addr(a, shared);
+	CHECK(rc == -EBUSY && ring_port_find(a, shared) == na && !netif_is_up(na) &&
+	    aborted_a == 0 && in_list(tcp_active_pcbs, pa),
+	    "while a listener is bound, the address is left down, not freed (%d)", rc);
+	tcp_close(lpcb);
+
+	rc = ring_port_del_addr(a, shared);
+	CHECK(rc == 1 && aborted_a == 1, "removing port A's 10.0.0.25 aborts its connection "
+	    "(%d, %d aborted)", rc, aborted_a);
+	CHECK(aborted_b == 0 && in_list(tcp_active_pcbs, pb) &&
+	    ip4_addr_get_u32(ip_2_ip4(&pb->local_ip)) == shared,
+	    "port B's connection from the same IP lives on");
+	CHECK(ring_port_find(a, shared) == NULL && a->rp_n_netifs == 1 &&
+	    ring_port_find(b, shared) == nb && netif_is_up(nb) &&
+	    netif_get_by_index(pb->netif_idx) == nb,
+	    "port A's address is gone; port B's is up and still its connection's netif");
+	CHECK(ring_port_del_addr(a, shared) == -ENOENT, "an address not held: -ENOENT");
+
+	/* Add and remove again and again, as reloads moving an endpoint do. */
+	rc = 0;
+	for (int i = 0; i < ROUNDS && rc == 0; i++) {
+		uint32_t addr = htonl(ntohl(inet_addr("10.0.1.0")) + (uint32_t)(i % 200) + 1);
+
+		rc = ring_port_add_addr(a, addr, 16, 0, &x);
+		if (rc == 0 && netif_get_by_index(pb->netif_idx) != nb)
+			rc = -1000;
+		if (rc == 0)
+			rc = ring_port_del_addr(a, addr);
+	}
+	CHECK(rc == 0 && a->rp_n_netifs == 1 && ring_netif_count() == 3,
+	    "%d adds and removes: slots and netif numbers reused, 3 netifs left (%d, %d)",
+	    ROUNDS, rc, ring_netif_count());
+	CHECK(aborted_b == 0 && in_list(tcp_active_pcbs, pb) &&
+	    netif_get_by_index(pb->netif_idx) == nb,
+	    "port B's connection kept its netif while the numbers wrapped");
+	tcp_abort(pb);
+}
+
+static void
+test_limits(void)
+{
+	int rc = 0, added = 0, p = 0, full_port;
+
+	for (int i = 0; ring_netif_count() < RING_MAX_NETIFS; i++) {
+		if (ports[p].rp_n_netifs == RING_MAX_ADDRS)
+			p++;
+		rc = ring_port_add_addr(&ports[p], htonl(ntohl(inet_addr("10.1.0.1")) + (uint32_t)i),
+		    16, 0, NULL);
+		if (rc != 0)
+			break;
+		added++;
+	}
+	CHECK(rc == 0 && ring_netif_count() == RING_MAX_NETIFS,
+	    "%d netifs in all (%d added, %d)", RING_MAX_NETIFS, added, rc);
+	full_port = ports[0].rp_n_netifs == RING_MAX_ADDRS;
+	rc = ring_port_add_addr(&ports[0], inet_addr("10.2.0.1"), 16, 0, NULL);
+	CHECK(full_port && rc == -ENOSPC, "a port with %d addresses takes no more: -ENOSPC (%d)",
+	    RING_MAX_ADDRS, rc);
+	rc = ring_port_add_addr(&ports[PORTS - 1], inet_addr("10.2.0.1"), 16, 0, NULL);
+	CHECK(ports[PORTS - 1].rp_n_netifs < RING_MAX_ADDRS && rc == -EMFILE,
+	    "past lwIP's %d netifs an add fails with -EMFILE, and returns (%d)",
+	    RING_MAX_NETIFS, rc);
+	rc = ring_port_del_addr(&ports[0], inet_addr("10.0.0.5"));
+	CHECK(rc == 0 && ring_port_add_addr(&ports[PORTS - 1], inet_addr("10.2.0.1"), 16, 0,
+	    NULL) == 0, "one removed, one more fits");
+}
+
+int
+main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* what passed shows, if one hangs */
+	signal(SIGALRM, hung);
+	alarm(20);
+	if (ns_init() != 0) {
+		printf("not ok - ns_init\n");
+		return 1;
+	}
+	for (int i = 0; i < PORTS; i++)
+		port_init(&ports[i], i);
+	test_same_ip_elsewhere();
+	test_limits();
+	for (int i = 0; i < PORTS; i++)
+		ring_port_close(&ports[i]);
+	return UNIT_DONE();
+}
