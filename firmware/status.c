@@ -42,6 +42,20 @@ status_addr(FILE *f, uint32_t addr)
 	status_str(f, inet_ntop(AF_INET, &addr, buf, sizeof(buf)));
 }
 
+/* The NIC's own neighbour table (netstack/ns_arp.c). */
+static void
+status_neighbours(const struct ring_port *rp, FILE *f)
+{
+	const struct ring_stats *st = &rp->rp_stats;
+
+	fprintf(f, "\n     \"neighbours\": {\"entries\": %u, \"capacity\": %u, \"evictions\": %llu, "
+	    "\"refused\": %llu, \"unresolved\": %llu, \"requests_sent\": %llu, "
+	    "\"replies_sent\": %llu}", rp->rp_arp.at_n, (unsigned int)NS_ARP_SLOTS,
+	    (unsigned long long)st->rs_nbr_evictions, (unsigned long long)st->rs_nbr_refused,
+	    (unsigned long long)st->rs_nbr_unresolved, (unsigned long long)st->rs_nbr_requests,
+	    (unsigned long long)st->rs_nbr_replies);
+}
+
 static void
 status_nics(struct pl_loop *lp, FILE *f)
 {
@@ -63,7 +77,7 @@ status_nics(struct pl_loop *lp, FILE *f)
 		    "\"rx_checksums_completed\": %llu, \"rx_superframes\": %llu,\n"
 		    "     \"rx_dropped_not_ours\": %llu, \"rx_dropped_malformed\": %llu, "
 		    "\"rx_dropped_truncated\": %llu, \"rx_dropped_vlan\": %llu, \"rx_dropped_nomem\": %llu,\n"
-		    "     \"tx_frames\": %llu, \"tx_errors\": %llu}",
+		    "     \"tx_frames\": %llu, \"tx_errors\": %llu,",
 		    n->nic_prefixlen, cfg_role_name(n->nic_role), lp->lp_ports[i].rp_n_netifs,
 		    (unsigned long long)st->rs_rx_frames, (unsigned long long)st->rs_rx_bytes,
 		    (unsigned long long)st->rs_rx_csum_trusted,
@@ -73,6 +87,8 @@ status_nics(struct pl_loop *lp, FILE *f)
 		    (unsigned long long)st->rs_rx_truncated, (unsigned long long)st->rs_rx_vlan,
 		    (unsigned long long)st->rs_rx_nomem, (unsigned long long)st->rs_tx_frames,
 		    (unsigned long long)st->rs_tx_errors);
+		status_neighbours(&lp->lp_ports[i], f);
+		fputs("}", f);
 	}
 	fputs("\n  ],\n", f);
 }
