@@ -14,10 +14,10 @@
 /* A table is NS_ARP_BUCKETS sets of NS_ARP_WAYS entries: 1,024 neighbours
  * per NIC, as Linux's default gc_thresh3, enough for a consumer network of
  * a thousand hosts talking to the appliance at once; about 56 KiB per NIC.
- * A new entry may only take a slot of its own bucket, chosen by a keyed
- * hash (NS_ARP_KEY_LEN bytes drawn at start), so a peer cannot aim its
- * addresses at the bucket of someone else's entry, and lookup, insert and
- * eviction look at NS_ARP_WAYS slots at most. */
+ * A new entry may only take a slot of its own two buckets, chosen by a
+ * keyed hash (NS_ARP_KEY_LEN bytes drawn at start), so a peer cannot aim
+ * its addresses at the buckets of someone else's entry, and lookup, insert
+ * and eviction look at 2 * NS_ARP_WAYS slots at most. */
 #define NS_ARP_BUCKETS		128	/* a power of two */
 #define NS_ARP_WAYS		8
 #define NS_ARP_SLOTS		(NS_ARP_BUCKETS * NS_ARP_WAYS)

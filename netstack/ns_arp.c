@@ -78,9 +78,13 @@ ns_arp_send(struct netif *netif, uint16_t op, const uint8_t eth_dst[static 6],
 	err = ethernet_output(netif, p, (const struct eth_addr *)netif->hwaddr,
 	    (const struct eth_addr *)eth_dst, ETHTYPE_ARP);
 	pbuf_free(p);
-	if (err == ERR_OK)
-		op == ARP_OP_REQUEST ? rp->rp_stats.rs_nbr_requests++ : rp->rp_stats.rs_nbr_replies++;
-	return err;
+	if (err != ERR_OK)
+		return err;
+	if (op == ARP_OP_REQUEST)
+		rp->rp_stats.rs_nbr_requests++;
+	else
+		rp->rp_stats.rs_nbr_replies++;
+	return ERR_OK;
 }
 
 /* The address that asks for e: the one that first needed it, or, if a
@@ -107,8 +111,8 @@ ns_arp_ask(struct ring_port *rp, struct ns_arp_entry *e, int unicast)
 	if (netif == NULL)
 		return;
 	e->ae_asked = rp->rp_arp.at_now;
-	ns_arp_send(netif, ARP_OP_REQUEST, unicast ? e->ae_mac : (const uint8_t *)"\xff\xff\xff\xff\xff\xff",
-	    ns_arp_zero_mac, e->ae_ip);
+	ns_arp_send(netif, ARP_OP_REQUEST, unicast ? e->ae_mac : ethbroadcast.addr, ns_arp_zero_mac,
+	    e->ae_ip);
 }
 
 /* Drops the packets held on e, counted as unresolved. */

@@ -15,10 +15,12 @@
 uint64_t ns_arp_siphash(const uint64_t key[static 2], const void *in, size_t len);
 /* Empties t and keys its hash with key. */
 void ns_arp_cache_init(struct ns_arp_table *t, const uint8_t key[static NS_ARP_KEY_LEN]);
+/* The two buckets (indices) ip may sit in. */
+void ns_arp_cache_buckets(const struct ns_arp_table *t, uint32_t ip, unsigned int out[static 2]);
 /* The entry for ip (network byte order), or NULL. */
 struct ns_arp_entry *ns_arp_cache_find(struct ns_arp_table *t, uint32_t ip);
-/* The slot a new entry for ip in state st (INCOMPLETE or LEARNED) takes:
- * empty, or the entry to evict (the caller releases its packets first and
+/* The slot a new entry for ip in state st (INCOMPLETE or LEARNED) takes
+ * in its buckets: empty, or the entry to evict (the caller releases its packets first and
  * calls ns_arp_cache_clear); NULL when st may evict none of the bucket. */
 struct ns_arp_entry *ns_arp_cache_victim(struct ns_arp_table *t, uint32_t ip,
     enum ns_arp_state st);

@@ -47,6 +47,8 @@ check_eq "the appliance sent no new ARP request for the backend (its entry was n
 
 st=$(privlinkd_status)
 nb() { python3 -c 'import json,sys; print(json.loads(sys.argv[1])["nics"][int(sys.argv[2])]["neighbours"][sys.argv[3]])' "$st" "$1" "$2" 2>&1; }
+python3 -c 'import json,sys
+for n in json.loads(sys.argv[1])["nics"]: print("# %s neighbours: %s" % (n["name"], json.dumps(n.get("neighbours"))))' "$st"
 check_eq "the provider NIC's neighbour table evicted nothing" "$(nb 1 evictions)" 0
 check "the consumer NIC holds a bounded number of neighbours" \
 	python3 -c 'import sys; n = int(sys.argv[1]); sys.exit(0 if 0 < n <= 1024 else 1)' "$(nb 0 entries)"
