@@ -18,7 +18,7 @@
 #include "lwip/netif.h"
 #include "lwip/timeouts.h"
 
-#include "ns_arp.h"
+#include "ns_arp-t.h"
 
 /* Addresses one NIC carries: its own, one per endpoint, up to 8 NAT IPs
  * per service.  A NIC with more is refused at configuration time. */

@@ -21,6 +21,7 @@
 #include "netif/ethernet.h"
 
 #include "netstack.h"
+#include "ns_arp.h"
 
 #define ETH_HDR_LEN		14
 #define ARP_LEN			28	/* Ethernet/IPv4 ARP */
