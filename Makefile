@@ -119,8 +119,10 @@ $(BUILD)/unit-san/test_ring_addr: $(UNIT_SAN_OBJS_test_ring_addr) $(NETSTACK_SRC
 $(BUILD)/unit/lwip/%.o: $(LWIP_DIR)/src/%.c $(NETSTACK_HDRS) $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=c11 -O1 -g -D_GNU_SOURCE -Inetstack/include -I$(LWIP_DIR)/src/include -c $< -o $@
+UNIT_DEPS_test_arp = netstack/ns_arp_cache.c
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
 UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c firmware/lb.c \
+	netstack/ns_arp_cache.c \
 	$(CACHE)/deps.mk
 
 $(BUILD)/unit/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk

@@ -61,6 +61,20 @@ status_addr(FILE *f, uint32_t addr)
 	status_str(f, inet_ntop(AF_INET, &addr, buf, sizeof(buf)));
 }
 
+/* The NIC's own neighbour table (netstack/ns_arp.c). */
+static void
+status_neighbours(const struct ring_port *rp, FILE *f)
+{
+	const struct ring_stats *st = &rp->rp_stats;
+
+	fprintf(f, "\n     \"neighbours\": {\"entries\": %u, \"capacity\": %u, \"evictions\": %llu, "
+	    "\"refused\": %llu, \"unresolved\": %llu, \"requests_sent\": %llu, "
+	    "\"replies_sent\": %llu}", rp->rp_arp.at_n, (unsigned int)NS_ARP_SLOTS,
+	    (unsigned long long)st->rs_nbr_evictions, (unsigned long long)st->rs_nbr_refused,
+	    (unsigned long long)st->rs_nbr_unresolved, (unsigned long long)st->rs_nbr_requests,
+	    (unsigned long long)st->rs_nbr_replies);
+}
+
 static void
 status_nics(struct pl_loop *lp, FILE *f)
 {
@@ -93,9 +107,11 @@ status_nics(struct pl_loop *lp, FILE *f)
 		    (unsigned long long)st->rs_rx_nomem, (unsigned long long)st->rs_tx_frames,
 		    (unsigned long long)st->rs_tx_errors);
 		fprintf(f, " \"rx_dropped_fragments\": %llu, \"tx_dropped_no_route\": %llu, "
-		    "\"tx_dropped_rate_limited\": %llu}",
+		    "\"tx_dropped_rate_limited\": %llu,",
 		    (unsigned long long)st->rs_rx_fragments, (unsigned long long)st->rs_tx_no_route,
 		    (unsigned long long)st->rs_tx_rate_limited);
+		status_neighbours(&lp->lp_ports[i], f);
+		fputs("}", f);
 	}
 	fputs("\n  ],\n", f);
 }

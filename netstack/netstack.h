@@ -18,6 +18,8 @@
 #include "lwip/netif.h"
 #include "lwip/timeouts.h"
 
+#include "ns_arp-t.h"
+
 /* Addresses one NIC carries: its own, one per endpoint, up to 8 NAT IPs
  * per service, frontend IPs; each frame is matched against them one by
  * one.  A NIC with more is refused at configuration time. */
@@ -66,6 +68,12 @@ struct ring_stats {
 	uint64_t	rs_tx_errors;
 	uint64_t	rs_tx_no_route;		/* caused here, for elsewhere: not sent */
 	uint64_t	rs_tx_rate_limited;	/* over NS_ICMP_PER_S: not sent */
+	/* the NIC's neighbour table (ns_arp.c); its size is rp_arp.at_n */
+	uint64_t	rs_nbr_evictions;	/* entries dropped for new ones */
+	uint64_t	rs_nbr_refused;		/* ARP not learned from: bad sender, table full */
+	uint64_t	rs_nbr_unresolved;	/* packets dropped: no neighbour */
+	uint64_t	rs_nbr_requests;	/* ARP requests sent */
+	uint64_t	rs_nbr_replies;		/* ARP replies sent */
 };
 
 struct ring_port {
@@ -90,6 +98,7 @@ struct ring_port {
 	uint32_t	rp_icmp_tokens;		/* ns_route.c's bucket */
 	uint32_t	rp_icmp_ms;
 	struct ring_stats rp_stats;
+	struct ns_arp_table rp_arp;	/* this NIC's neighbours only */
 };
 
 /* Stack setup: lwIP and the random source.  0, or an mbedTLS error. */
@@ -111,6 +120,12 @@ void ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_
 void ring_port_close(struct ring_port *rp);
 err_t ring_tx_output(struct netif *netif, struct pbuf *p);
 void ring_port_flush(struct ring_port *rp);
+
+/* ARP on the port's own neighbour table (ns_arp.c). */
+int ns_arp_port_start(struct ring_port *rp);
+void ns_arp_port_close(struct ring_port *rp);
+err_t ns_arp_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr);
+void ns_arp_input(struct ring_port *rp, struct netif *netif, const uint8_t *frame, size_t len);
 
 /*
  * Asked about each SYN a listener (a struct tcp_pcb_listen) receives

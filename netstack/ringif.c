@@ -22,7 +22,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "lwip/etharp.h"
 #include "lwip/ip4.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/prot/ip.h"
@@ -215,6 +214,7 @@ fail:
 void
 ring_port_close(struct ring_port *rp)
 {
+	ns_arp_port_close(rp);	/* its timer, the packets it holds */
 	for (int i = 0; i < rp->rp_n_netifs; i++) {
 		netif_remove(rp->rp_netifs[i]);
 		free(rp->rp_netifs[i]);
@@ -239,9 +239,12 @@ ring_netif_init(struct netif *netif)
 {
 	struct ring_port *rp = netif->state;
 
+	/* Resolve through the NIC's own neighbour table (ns_arp.c). */
+	if (ns_arp_port_start(rp) != 0)
+		return ERR_IF;
 	netif->name[0] = 'r';
 	netif->name[1] = 'p';
-	netif->output = etharp_output;
+	netif->output = ns_arp_output;
 	netif->linkoutput = ring_tx_output;
 	netif->mtu = rp->rp_mtu;
 	netif->hwaddr_len = ETH_HWADDR_LEN;
@@ -348,7 +351,8 @@ ring_rx_urgent(const uint8_t *ip, size_t ip_len)
  * netif whose address it names; the frame may be modified in place.
  * IPv4 goes straight to ip4_input without its Ethernet header: a GSO/GRO
  * super-frame of a full 64 KiB IP packet is longer than a pbuf can be
- * with the header on.  ARP goes through lwIP's ethernet_input.
+ * with the header on.  ARP goes to this NIC's own neighbour table
+ * (ns_arp.c), never lwIP's, which all NICs would share.
  */
 void
 ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t status)
@@ -376,18 +380,9 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 			rp->rp_stats.rs_rx_not_ours++;
 			return;
 		}
-		/* Neighbours must be found whatever the heap holds. */
-		urgent = ns_mem_urgent(1);
-		if ((p = pbuf_alloc(PBUF_RAW, (u16_t)len, PBUF_RAM)) == NULL) {
-			rp->rp_stats.rs_rx_nomem++;
-		} else {
-			memcpy(p->payload, frame, len);
-			rp->rp_stats.rs_rx_frames++;
-			rp->rp_stats.rs_rx_bytes += len;
-			if (netif->input(p, netif) != ERR_OK)
-				pbuf_free(p);
-		}
-		ns_mem_urgent(urgent);
+		rp->rp_stats.rs_rx_frames++;
+		rp->rp_stats.rs_rx_bytes += len;
+		ns_arp_input(rp, netif, frame, len);
 		return;
 	}
 	if (type != ETHTYPE_IPV4) {

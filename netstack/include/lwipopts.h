@@ -39,10 +39,12 @@ void ns_mem_free(void *p);
 #define IP_FRAG				1
 #define LWIP_ARP			1
 #define LWIP_ETHERNET			1
-#define ARP_TABLE_SIZE			128
-/* Hold the first SYN to a backend while its ARP resolves instead of
- * dropping it and waiting a full retransmission timeout. */
-#define ARP_QUEUEING			1
+/* The ring netifs resolve through each NIC's own neighbour table
+ * (netstack/ns_arp.c), which also holds the first SYNs to a backend while
+ * it resolves; lwIP's one table for all NICs stays unused (ethernet.c
+ * needs LWIP_ARP; etharp.c's announcement on netif_set_up is kept). */
+#define ARP_TABLE_SIZE			4
+#define ARP_QUEUEING			0
 #define LWIP_ICMP			1
 #define LWIP_RAW			0
 #define LWIP_UDP			1
