@@ -23,6 +23,12 @@
 #define CFG_MEMORY_MIN		(8ull << 20)
 #define CFG_MEMORY_MAX		(1024ull << 30)
 #define CFG_MEMORY_AUTO_PCT	50
+/* max_connections (appliance and endpoint) and max_new_connections_per_s:
+ * their ranges.  Past a million live connections lwIP's connection lists
+ * cost more per segment than relaying it; a million new connections a
+ * second is more than one core opens. */
+#define CFG_MAX_CONNS		(1u << 20)
+#define CFG_MAX_CONN_RATE	1000000u
 
 /* Limits of one appliance; raised when a real deployment needs more. */
 #define CFG_MAX_NICS		16
@@ -88,6 +94,7 @@ struct cfg_appliance {
 	char		ap_region[CFG_NAME_MAX];	/* region =, default "local" */
 	char		ap_alias_suffix[CFG_NAME_MAX];	/* alias_suffix =, default "privlink" */
 	uint64_t	ap_memory_limit;	/* memory_limit = SIZE, bytes; 0: auto */
+	uint32_t	ap_max_connections;	/* max_connections = N; 0: auto (share-t.h) */
 	struct cfg_where ap_where;
 };
 
@@ -200,6 +207,8 @@ struct cfg_endpoint {
 	uint32_t	ep_link_id;			/* link_id = */
 	char		ep_subscription[CFG_NAME_MAX];	/* subscription =, "" the owner's */
 	int		ep_auto_approved;
+	uint32_t	ep_max_connections;		/* max_connections = N; 0: a share */
+	uint32_t	ep_max_new_per_s;		/* max_new_connections_per_s =; 0: off */
 	enum cfg_approval ep_state;			/* [approval] state = */
 	char		ep_message[CFG_MESSAGE_MAX];	/* [approval] message = */
 	struct cfg_where ep_where;
