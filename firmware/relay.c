@@ -597,15 +597,15 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 
 	if (err != ERR_OK || front == NULL)
 		return ERR_VAL;
-	if ((ev = share_accept(lp, rl->rl_endpoint, rl->rl_service, &old)) != RELAY_EV_ACCEPTED) {
-		relay_refused(lp, rl, ev);
-		tcp_abort(front);
-		return ERR_ABRT;
-	}
 	/* Every backend went down since the SYN: reset now, never leave
 	 * the consumer hanging. */
 	if ((b = relay_choose(lp, rl, front)) == -1) {
 		relay_refused(lp, rl, RELAY_EV_NO_BACKEND);
+		tcp_abort(front);
+		return ERR_ABRT;
+	}
+	if ((ev = share_accept(lp, rl->rl_endpoint, rl->rl_service, &old)) != RELAY_EV_ACCEPTED) {
+		relay_refused(lp, rl, ev);
 		tcp_abort(front);
 		return ERR_ABRT;
 	}

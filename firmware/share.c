@@ -7,6 +7,11 @@
  * - Connections: [appliance] max_connections for all (auto: from
  *   memory_limit), and per endpoint its max_connections (default half the
  *   appliance's).  A connection over either is refused with a reset.
+ * - A default share is a half only while there is someone to share with:
+ *   an appliance (or service) with a single Approved endpoint and no
+ *   frontend lets it take everything.  When a second tenant comes, the
+ *   first keeps what it holds, but gets no more until it is below its
+ *   share.
  * - Keepalives: a peer's keepalive probes keep a quiet connection past
  *   idle_timeout (relay.c), but only while its endpoint has room: an
  *   endpoint at its limit (or at the appliance's) that is asked for a new
@@ -23,7 +28,7 @@
  *   real client sends its SYN again a second later, when the bucket has
  *   refilled, so a burst is spread out rather than failed.
  * - NAT ports: an endpoint may hold at most half of its service's NAT
- *   ports, counting those held after a graceful close (nat.c's TIME_WAIT
+ *   ports (all, if it is the service's only tenant), counting those held after a graceful close (nat.c's TIME_WAIT
  *   hold), so one tenant's churn cannot use up the ports of another.
  *
  * Everything here is O(1) per connection or SYN: a list per endpoint by
@@ -62,8 +67,30 @@ share_max_conns(const struct pl_loop *lp)
 	return n < 2 ? 2 : (unsigned int)n;
 }
 
-/* An endpoint's connection limit: its own, or half the appliance's
- * (a frontend, endpoint -1, always the half). */
+/*
+ * Does more than one tenant share it: Approved endpoints and frontends of
+ * the service, or of the whole appliance (service -1)?  One alone has
+ * nobody to leave room for and may take everything; from the second on,
+ * each may take its share.  At most CFG_MAX_ENDPOINTS steps.
+ */
+static int
+share_shared(const struct pl_loop *lp, int service)
+{
+	const struct pl_config *cfg = lp->lp_cfg;
+	int n = 0;
+
+	for (int s = 0; s < cfg->n_services; s++)
+		if ((service == -1 || s == service) && cfg->services[s].svc_frontend_nic != -1)
+			n++;
+	for (int e = 0; e < cfg->n_endpoints && n < 2; e++)
+		if (cfg->endpoints[e].ep_state == CFG_APPROVAL_APPROVED &&
+		    (service == -1 || cfg->endpoints[e].ep_service == service))
+			n++;
+	return n >= 2;
+}
+
+/* An endpoint's connection limit: its own, or half the appliance's once
+ * another tenant shares it (a frontend, endpoint -1, has no key). */
 unsigned int
 share_ep_max_conns(const struct pl_loop *lp, int endpoint)
 {
@@ -71,6 +98,8 @@ share_ep_max_conns(const struct pl_loop *lp, int endpoint)
 
 	if (endpoint >= 0 && lp->lp_cfg->endpoints[endpoint].ep_max_connections != 0)
 		n = lp->lp_cfg->endpoints[endpoint].ep_max_connections;
+	else if (!share_shared(lp, -1))
+		n = all;
 	else
 		n = (unsigned int)((uint64_t)all * SHARE_DEFAULT_PCT / 100);
 	if (n > all)
@@ -78,13 +107,25 @@ share_ep_max_conns(const struct pl_loop *lp, int endpoint)
 	return n == 0 ? 1 : n;
 }
 
-/* The NAT ports an endpoint of service may hold: half of the service's. */
+/* The NAT ports of a service: its port range on each of its NAT IPs. */
+static unsigned int
+share_nat_total(const struct pl_loop *lp, int service)
+{
+	const struct cfg_service *svc = &lp->lp_cfg->services[service];
+
+	return (unsigned int)svc->svc_n_nat_ips * ((uint32_t)svc->svc_port_max -
+	    svc->svc_port_min + 1);
+}
+
+/* The NAT ports an endpoint of service may hold: half of the service's
+ * once another tenant shares them, else all. */
 unsigned int
 share_nat_ports(const struct pl_loop *lp, int service)
 {
-	const struct cfg_service *svc = &lp->lp_cfg->services[service];
-	uint64_t n = (uint64_t)svc->svc_n_nat_ips * ((uint32_t)svc->svc_port_max -
-	    svc->svc_port_min + 1) * SHARE_DEFAULT_PCT / 100;
+	uint64_t n = share_nat_total(lp, service);
+
+	if (share_shared(lp, service))
+		n = n * SHARE_DEFAULT_PCT / 100;
 
 	return n == 0 ? 1 : (unsigned int)n;
 }
@@ -140,9 +181,12 @@ share_check(struct pl_loop *lp, int endpoint, int service, struct relay_conn **r
 {
 	struct relay_ep_stats *es = share_stats(lp, endpoint, service);
 	int full = lp->lp_relay_stats.rs_live >= share_max_conns(lp);
+	unsigned int ports = share_nat_ports(lp, service);
 
 	*reclaim = NULL;
-	if (share_ports_held(es) >= share_nat_ports(lp, service))
+	/* A sole tenant's share is every port: running out of them is
+	 * nat.c's to count (nat_ports_exhausted). */
+	if (ports < share_nat_total(lp, service) && share_ports_held(es) >= ports)
 		return RELAY_EV_NAT_SHARE;
 	if (!full && es->es_live < share_ep_max_conns(lp, endpoint))
 		return RELAY_EV_ACCEPTED;
@@ -163,7 +207,7 @@ share_syn(struct pl_loop *lp, int endpoint, int service)
 /*
  * At the end of the handshake: the same checks again (several SYNs may
  * have passed at once).  *reclaim is set to a connection the caller ends
- * before admitting the new one, counted here.
+ * at once, before admitting the new one; it is counted here.
  */
 enum relay_event
 share_accept(struct pl_loop *lp, int endpoint, int service, struct relay_conn **reclaim)
