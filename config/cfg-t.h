@@ -24,9 +24,9 @@
 #define CFG_MEMORY_MAX		(1024ull << 30)
 #define CFG_MEMORY_AUTO_PCT	50
 /* max_connections (appliance and endpoint) and max_new_connections_per_s:
- * their ranges.  Past a million live connections lwIP's connection lists
- * cost more per segment than relaying it; a million new connections a
- * second is more than one core opens. */
+ * their ranges.  An operator may go past auto's ceiling (share-t.h) on a
+ * big machine, but a million live connections or a million new ones a
+ * second is beyond what one core relays: more is surely a typo. */
 #define CFG_MAX_CONNS		(1u << 20)
 #define CFG_MAX_CONN_RATE	1000000u
 

@@ -520,6 +520,8 @@ static err_t relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err);
  * A peer's keepalive probe (netstack): activity for the idle timeout, as
  * on Azure's load balancer, where keepalives keep a quiet connection.
  * The appliance's own probes (tcp_keepalive) and their answers are not.
+ * Not payload either: at its endpoint's limit, a connection kept only by
+ * keepalives is reclaimed for a new one (share.c).
  */
 static void
 relay_keepalive_seen(struct tcp_pcb *pcb)
@@ -547,7 +549,8 @@ relay_refused(struct pl_loop *lp, const struct relay_listener *rl, enum relay_ev
  * pool, the SYN is refused with a reset and nothing is allocated; over
  * its endpoint's rate it is dropped.  relay_accept_cb checks all but the
  * rate again, since a backend can go down between the SYN and the end of
- * the handshake, and several SYNs may pass at once.
+ * the handshake, and several SYNs may pass at once.  0: answer, -1:
+ * reset, 1: drop (netstack.h).
  */
 static int
 relay_syn_gate(struct tcp_pcb *pcb)
