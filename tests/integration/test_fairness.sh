@@ -102,6 +102,22 @@ check_eq "A's excess is counted for A as nat_port_share; B refused nothing" \
 	"$(st '(ep["a"]["refused"]["nat_port_share"], ep["a"]["nat_ports_held"], ep["a"]["nat_port_share"],
 	    sum(ep["b"]["refused"].values()), s["connections"]["events"]["nat_ports_exhausted"])')" \
 	"(50, 50, 50, 0, 0)"
+# A reload that puts a new endpoint first moves a and b to other indexes:
+# what they hold and their counters follow their names.
+n=$(grep -c "reload: configuration applied" "$TOPO_DIR/privlinkd.log")
+printf '[endpoint c]\nnic = consumer-a\nip = 10.0.0.9\nservice = web\nlink_id = 3\n\n[approval c]\nstate = Approved\n' \
+	>"$TOPO_DIR/d1/05-first.ini"
+for i in $(seq 50); do
+	[ "$(grep -c "reload: configuration applied" "$TOPO_DIR/privlinkd.log")" -gt "$n" ] && break
+	sleep 0.1
+done
+check_eq "after a reload that moves them, A's held ports and refusals are kept" \
+	"$(st '([e["name"] for e in s["endpoints"]], ep["a"]["nat_ports_held"], ep["a"]["refused"]["nat_port_share"])')" \
+	"(['c', 'a', 'b'], 50, 50)"
+out=$(in_cons python3 "$TC" churn 10.0.0.5 80 5)
+check_eq "A, still at its share after the reload, is refused" "$(json "$out" '(r["ok"], r["refused"])')" "(0, 5)"
+out=$(in_cons2 python3 "$TC" churn 10.0.0.5 80 5)
+check_eq "B still connects after the reload" "$(json "$out" 'r["ok"]')" 5
 stop_privlinkd
 
 # 2. Connections, by the defaults: memory_limit 8M gives max_connections
