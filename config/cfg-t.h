@@ -194,6 +194,7 @@ struct cfg_service {
 	int		svc_n_auto;
 	char		svc_alias_prefix[CFG_NAME_MAX];	/* alias_prefix =, default the name */
 	char		svc_alias[CFG_ALIAS_MAX];	/* derived */
+	int		svc_tenants;			/* derived: Approved endpoints, frontend */
 	struct cfg_where svc_where;
 };
 
@@ -225,6 +226,7 @@ struct pl_config {
 	int			n_pools;
 	struct cfg_endpoint	endpoints[CFG_MAX_ENDPOINTS];
 	int			n_endpoints;
+	int			n_tenants;	/* derived: the services' svc_tenants summed */
 };
 
 #endif

@@ -28,11 +28,13 @@
  *   real client sends its SYN again a second later, when the bucket has
  *   refilled, so a burst is spread out rather than failed.
  * - NAT ports: an endpoint may hold at most half of its service's NAT
- *   ports (all, if it is the service's only tenant), counting those held after a graceful close (nat.c's TIME_WAIT
- *   hold), so one tenant's churn cannot use up the ports of another.
+ *   ports (all, if it is the service's only tenant), counting those held
+ *   after a graceful close (nat.c's TIME_WAIT hold), so one tenant's
+ *   churn cannot use up the ports of another.
  *
  * Everything here is O(1) per connection or SYN: a list per endpoint by
- * last payload, counters, and a ring of holds per second.
+ * last payload, counters, a ring of holds per second, and the tenant
+ * counts cfg_finish derived.
  */
 #include "lwip/sys.h"
 
@@ -69,24 +71,16 @@ share_max_conns(const struct pl_loop *lp)
 
 /*
  * Does more than one tenant share it: Approved endpoints and frontends of
- * the service, or of the whole appliance (service -1)?  One alone has
- * nobody to leave room for and may take everything; from the second on,
- * each may take its share.  At most CFG_MAX_ENDPOINTS steps.
+ * the service, or of the whole appliance (service -1), as cfg_finish
+ * counted them?  One alone has nobody to leave room for and may take
+ * everything; from the second on, each may take its share.
  */
 static int
 share_shared(const struct pl_loop *lp, int service)
 {
 	const struct pl_config *cfg = lp->lp_cfg;
-	int n = 0;
 
-	for (int s = 0; s < cfg->n_services; s++)
-		if ((service == -1 || s == service) && cfg->services[s].svc_frontend_nic != -1)
-			n++;
-	for (int e = 0; e < cfg->n_endpoints && n < 2; e++)
-		if (cfg->endpoints[e].ep_state == CFG_APPROVAL_APPROVED &&
-		    (service == -1 || cfg->endpoints[e].ep_service == service))
-			n++;
-	return n >= 2;
+	return (service == -1 ? cfg->n_tenants : cfg->services[service].svc_tenants) >= 2;
 }
 
 /* An endpoint's connection limit: its own, or half the appliance's once

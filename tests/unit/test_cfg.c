@@ -791,7 +791,22 @@ test_shares(void)
 	CHECK(n == 0 && cfg->appliance.ap_max_connections == 0 &&
 	    cfg->endpoints[0].ep_max_connections == 0 && cfg->endpoints[0].ep_max_new_per_s == 0,
 	    "shares default to auto, the half and off (%d errors: %s)", n, msgs);
+	CHECK(cfg->services[0].svc_tenants == 0 && cfg->n_tenants == 0,
+	    "a Pending endpoint is no tenant yet");
 	free(msgs);
+	put("40-approve.ini", "[approval web-pe]\nstate = Approved\n");
+	n = load(cfg, &msgs);
+	CHECK(n == 0 && cfg->services[0].svc_tenants == 1 && cfg->n_tenants == 1,
+	    "an Approved endpoint is its service's one tenant (%d errors: %s)", n, msgs);
+	free(msgs);
+	snprintf(text, sizeof(text), "%s\n[endpoint two]\nnic = consumer0\nip = 10.0.0.8\n"
+	    "service = web\nlink_id = 2\n\n[approval two]\nstate = Approved\n", endpoints);
+	put("30-endpoints.ini", text);
+	n = load(cfg, &msgs);
+	CHECK(n == 0 && cfg->services[0].svc_tenants == 2 && cfg->n_tenants == 2,
+	    "two Approved endpoints share the service (%d errors: %s)", n, msgs);
+	free(msgs);
+	unlink_drop("40-approve.ini");
 
 	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
 	    "max_connections = 200\n");
