@@ -30,6 +30,12 @@
 #define CFG_WATCHDOG_DEFAULT_S	10
 #define CFG_WATCHDOG_MIN_S	2
 #define CFG_WATCHDOG_MAX_S	600
+/* max_connections (appliance and endpoint) and max_new_connections_per_s:
+ * their ranges.  An operator may go past auto's ceiling (share-t.h) on a
+ * big machine, but a million live connections or a million new ones a
+ * second is beyond what one core relays: more is surely a typo. */
+#define CFG_MAX_CONNS		(1u << 20)
+#define CFG_MAX_CONN_RATE	1000000u
 
 /* Limits of one appliance; raised when a real deployment needs more. */
 #define CFG_MAX_NICS		16
@@ -103,6 +109,7 @@ struct cfg_appliance {
 	uint64_t	ap_memory_limit;	/* memory_limit = SIZE, bytes; 0: auto */
 	uint32_t	ap_watchdog_s;		/* watchdog = DURATION, seconds; 0: off */
 	int		ap_debug_commands;	/* debug_commands = on|off (watchdog.c) */
+	uint32_t	ap_max_connections;	/* max_connections = N; 0: auto (share-t.h) */
 	struct cfg_where ap_where;
 };
 
@@ -202,6 +209,7 @@ struct cfg_service {
 	int		svc_n_auto;
 	char		svc_alias_prefix[CFG_NAME_MAX];	/* alias_prefix =, default the name */
 	char		svc_alias[CFG_ALIAS_MAX];	/* derived */
+	int		svc_tenants;			/* derived: Approved endpoints, frontend */
 	struct cfg_where svc_where;
 };
 
@@ -215,6 +223,8 @@ struct cfg_endpoint {
 	uint32_t	ep_link_id;			/* link_id = */
 	char		ep_subscription[CFG_NAME_MAX];	/* subscription =, "" the owner's */
 	int		ep_auto_approved;
+	uint32_t	ep_max_connections;		/* max_connections = N; 0: a share */
+	uint32_t	ep_max_new_per_s;		/* max_new_connections_per_s =; 0: off */
 	enum cfg_approval ep_state;			/* [approval] state = */
 	char		ep_message[CFG_MESSAGE_MAX];	/* [approval] message = */
 	struct cfg_where ep_where;
@@ -231,6 +241,7 @@ struct pl_config {
 	int			n_pools;
 	struct cfg_endpoint	endpoints[CFG_MAX_ENDPOINTS];
 	int			n_endpoints;
+	int			n_tenants;	/* derived: the services' svc_tenants summed */
 };
 
 #endif

@@ -298,6 +298,43 @@ cfg_finish_endpoints(struct cfg_parse *cp)
 	}
 }
 
+/*
+ * The tenants that share each service and the appliance (Approved
+ * endpoints and frontends), for the default shares.  An endpoint's share
+ * fits in the appliance: a max_connections above an explicit [appliance]
+ * max_connections could never be reached, which is surely a mistake.
+ * (With auto, the appliance's limit is known only at run time; share.c
+ * takes the smaller.)
+ */
+static void
+cfg_finish_shares(struct cfg_parse *cp)
+{
+	struct pl_config *cfg = cp->cp_cfg;
+	const struct cfg_appliance *ap = &cfg->appliance;
+
+	cfg->n_tenants = 0;
+	for (int s = 0; s < cfg->n_services; s++)
+		cfg->services[s].svc_tenants = cfg->services[s].svc_frontend_nic != -1;
+	for (int i = 0; i < cfg->n_endpoints; i++)
+		if (cfg->endpoints[i].ep_state == CFG_APPROVAL_APPROVED &&
+		    cfg->endpoints[i].ep_service >= 0)
+			cfg->services[cfg->endpoints[i].ep_service].svc_tenants++;
+	for (int s = 0; s < cfg->n_services; s++)
+		cfg->n_tenants += cfg->services[s].svc_tenants;
+	if (ap->ap_max_connections == 0)
+		return;
+	for (int i = 0; i < cfg->n_endpoints; i++) {
+		const struct cfg_endpoint *e = &cfg->endpoints[i];
+
+		if (e->ep_max_connections > ap->ap_max_connections)
+			cfg_error(cp, e->ep_where.w_file, cp->cp_ep_lines[i][EP_K_MAX_CONNECTIONS],
+			    "[endpoint %s] max_connections: more than [appliance] max_connections "
+			    "%u at %s:%d '%u'", e->ep_name, ap->ap_max_connections,
+			    ap->ap_where.w_file, cp->cp_apl_lines[APL_K_MAX_CONNECTIONS],
+			    e->ep_max_connections);
+	}
+}
+
 /* Approvals apply in read order: the last one for an endpoint wins. */
 static void
 cfg_finish_approvals(struct cfg_parse *cp)
@@ -423,4 +460,5 @@ cfg_finish(struct cfg_parse *cp)
 	cfg_finish_endpoints(cp);
 	cfg_finish_approvals(cp);
 	cfg_finish_addresses(cp);
+	cfg_finish_shares(cp);
 }

@@ -11,6 +11,8 @@
  *                       memory_limit = auto | SIZE      optional, 8M..1024G, default auto
  *                       watchdog = off | DURATION       optional, 2s..10m whole seconds, default 10s
  *                       debug_commands = on | off       optional, default off
+ *                       max_connections = auto | N      optional, 1..1048576, default auto
+ *                                                       (from memory_limit: share-t.h)
  *   [nic NAME]          interface = IFNAME              one of interface and mac
  *                       mac = XX:XX:XX:XX:XX:XX         (the NIC is found by its MAC)
  *                       address = A.B.C.D/LEN           required
@@ -38,6 +40,9 @@
  *                       service = SERVICE or ALIAS      required
  *                       link_id = 32-bit, dec or 0x     required
  *                       subscription = SUB              optional, default the owner's
+ *                       max_connections = N             optional, 1..1048576, default half
+ *                                                       the appliance's
+ *                       max_new_connections_per_s = off | N  optional, 1..1000000, default off
  *   [approval ENDPOINT] state = Approved|Pending|Rejected  required
  *                       message = text                  optional
  *
@@ -117,6 +122,8 @@ static const struct cfg_key cfg_ep_keys[EP_K_MAX] = {
 	[EP_K_SERVICE] = { "service", 1, 0 },
 	[EP_K_LINK_ID] = { "link_id", 1, 0 },
 	[EP_K_SUBSCRIPTION] = { "subscription", 0, 0 },
+	[EP_K_MAX_CONNECTIONS] = { "max_connections", 0, 0 },
+	[EP_K_MAX_NEW_PER_S] = { "max_new_connections_per_s", 0, 0 },
 };
 static const struct cfg_key cfg_apl_keys[APL_K_MAX] = {
 	[APL_K_SECRET] = { "secret", 1, 0 },
@@ -125,6 +132,7 @@ static const struct cfg_key cfg_apl_keys[APL_K_MAX] = {
 	[APL_K_MEMORY_LIMIT] = { "memory_limit", 0, 0 },
 	[APL_K_WATCHDOG] = { "watchdog", 0, 0 },
 	[APL_K_DEBUG_COMMANDS] = { "debug_commands", 0, 0 },
+	[APL_K_MAX_CONNECTIONS] = { "max_connections", 0, 0 },
 };
 static const struct cfg_key cfg_apr_keys[APR_K_MAX] = {
 	[APR_K_STATE] = { "state", 1, 0 },
@@ -586,6 +594,16 @@ cfg_ep_key(struct cfg_parse *cp, int slot, const char *key, const char *value, i
 			BAD("bad subscription name");
 		snprintf(e->ep_subscription, sizeof(e->ep_subscription), "%s", value);
 		break;
+	case EP_K_MAX_CONNECTIONS:
+		if (cfg_parse_count(value, 1, CFG_MAX_CONNS, &e->ep_max_connections) != 0)
+			BAD("expected a number from 1 to 1048576");
+		break;
+	case EP_K_MAX_NEW_PER_S:
+		if (strcasecmp(value, "off") == 0)
+			e->ep_max_new_per_s = 0;
+		else if (cfg_parse_count(value, 1, CFG_MAX_CONN_RATE, &e->ep_max_new_per_s) != 0)
+			BAD("expected off or a number from 1 to 1000000");
+		break;
 	}
 	return 0;
 }
@@ -665,6 +683,12 @@ cfg_apl_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 	case APL_K_DEBUG_COMMANDS:
 		if (cfg_parse_bool(value, &ap->ap_debug_commands) != 0)
 			BAD("expected on or off, not");
+		break;
+	case APL_K_MAX_CONNECTIONS:
+		if (strcmp(value, "auto") == 0)
+			ap->ap_max_connections = 0;
+		else if (cfg_parse_count(value, 1, CFG_MAX_CONNS, &ap->ap_max_connections) != 0)
+			BAD("expected auto or a number from 1 to 1048576");
 		break;
 	}
 	return 0;

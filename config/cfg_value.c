@@ -95,6 +95,19 @@ cfg_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *bytes)
 	return cfg_parse_scaled(s, units, sizeof(units) / sizeof(units[0]), min, max, bytes);
 }
 
+/* A plain decimal count (no sign, unit or leading zero) in [min, max]. */
+int
+cfg_parse_count(const char *s, uint32_t min, uint32_t max, uint32_t *v)
+{
+	unsigned long n;
+	const char *p = cfg_number(s, max, &n);
+
+	if (p == NULL || *p != '\0' || n < min)
+		return -1;
+	*v = (uint32_t)n;
+	return 0;
+}
+
 /* "A.B.C.D[:PORT] [weight=N] [drain]" */
 int
 cfg_parse_backend(const char *s, struct cfg_backend *be)

@@ -18,10 +18,9 @@
 #include "nat.h"
 
 #define NAT_PORTS		65536
-/* lwIP's TIME_WAIT lasts 2 * TCP_MSL ms; one second more for rounding. */
-#define NAT_TIME_WAIT_S		(2 * TCP_MSL / 1000 + 1)
 
-static uint32_t
+/* The clock of the port holds, in seconds (share.c counts holds by it). */
+uint32_t
 nat_now(void)
 {
 	struct timespec ts;

@@ -8,10 +8,10 @@
 #include <stdint.h>
 
 #include "prot/ppv2.h"
+#include "share-t.h"
 
-/* Live proxied connections, all endpoints together; past it new consumer
- * connections are reset and counted. */
-#define RELAY_MAX_CONNS		16384
+/* Live proxied connections are limited by [appliance] max_connections,
+ * and per endpoint by its share (share.c). */
 /* Source ports tried on one connection when lwIP still holds the one the
  * NAT table offered (its TIME_WAIT outlived ours). */
 #define RELAY_NAT_TRIES		8
@@ -41,13 +41,17 @@ enum relay_event {
 	RELAY_EV_RESET_BY_BACKEND,
 	RELAY_EV_BACKEND_REFUSED,	/* RST or error before connect */
 	RELAY_EV_BACKEND_TIMEOUT,
-	RELAY_EV_LIMIT,			/* RELAY_MAX_CONNS reached */
+	RELAY_EV_LIMIT,			/* [appliance] max_connections reached */
 	RELAY_EV_NAT_EXHAUSTED,		/* no free port on any NAT IP */
 	RELAY_EV_NO_MEMORY,
 	RELAY_EV_CUT,			/* reset by the appliance: unapproved, shutdown */
 	RELAY_EV_NO_BACKEND,		/* refused: no backend of the pool is up */
 	RELAY_EV_IDLE,			/* idle_timeout expired */
 	RELAY_EV_BACKEND_DOWN,		/* reset: its backend went down (reset_on_down) */
+	RELAY_EV_EP_LIMIT,		/* refused: its endpoint's max_connections */
+	RELAY_EV_RATE,			/* SYN dropped: its endpoint's max_new_connections_per_s */
+	RELAY_EV_NAT_SHARE,		/* refused: its endpoint holds its share of NAT ports */
+	RELAY_EV_RECLAIMED,		/* reset: an idle connection ended for a new one */
 	RELAY_EV_MAX,
 };
 
@@ -83,6 +87,7 @@ struct relay_conn {
 	int			rc_ticks;	/* poll ticks while connecting */
 	int			rc_nat;		/* lp_nat index, -1 before one is held */
 	uint16_t		rc_nat_port;
+	struct share_link	rc_share;	/* in its endpoint's list (share.c) */
 	struct relay_end	rc_front;	/* the consumer's side */
 	struct relay_end	rc_back;	/* the backend's side */
 	struct relay_conn	*rc_prev, *rc_next;
@@ -103,6 +108,8 @@ struct relay_ep_stats {
 	unsigned int		es_live;
 	uint64_t		es_accepted;
 	uint64_t		es_cut;		/* reset because it left Approved */
+	uint64_t		es_refused[RELAY_EV_MAX];	/* by reason */
+	struct share_ep		es_share;	/* what it holds of the shared */
 };
 
 struct relay_stats {

@@ -36,6 +36,7 @@
 #include "netstack.h"
 #include "ppv2.h"
 #include "relay.h"
+#include "share.h"
 
 _Static_assert(RELAY_SPILL_CHAINS >= 2 * TCP_WND / 0xffff + 1,
     "RELAY_SPILL_CHAINS too small for TCP_WND");
@@ -54,6 +55,10 @@ static const char *const relay_event_names[RELAY_EV_MAX] = {
 	[RELAY_EV_NO_BACKEND] = "no_healthy_backend",
 	[RELAY_EV_IDLE] = "idle_timeout",
 	[RELAY_EV_BACKEND_DOWN] = "backend_down",
+	[RELAY_EV_EP_LIMIT] = "endpoint_connection_limit",
+	[RELAY_EV_RATE] = "new_connection_rate",
+	[RELAY_EV_NAT_SHARE] = "nat_port_share",
+	[RELAY_EV_RECLAIMED] = "reclaimed_idle",
 };
 
 const char *
@@ -189,6 +194,7 @@ relay_free(struct relay_conn *rc, int graceful)
 	/* A gracefully closed backend connection may sit in TIME_WAIT. */
 	if (rc->rc_nat != -1)
 		nat_release(lp, rc->rc_nat, rc->rc_nat_port, graceful);
+	share_conn_del(lp, rc, graceful);
 	relay_queue_free(&rc->rc_front);
 	relay_queue_free(&rc->rc_back);
 	if (rc->rc_prev != NULL)
@@ -333,8 +339,10 @@ relay_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 			pbuf_free(p);
 		return relay_end(end->re_conn, pcb, RELAY_EV_NO_MEMORY);
 	}
-	if (p != NULL)
+	if (p != NULL) {
 		end->re_conn->rc_last_ms = sys_now();
+		share_conn_data(end->re_conn);
+	}
 	if (p == NULL) {
 		end->re_eof = 1;
 	} else if (relay_enqueue(end, p) != 0) {
@@ -535,6 +543,8 @@ static err_t relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err);
  * A peer's keepalive probe (netstack): activity for the idle timeout, as
  * on Azure's load balancer, where keepalives keep a quiet connection.
  * The appliance's own probes (tcp_keepalive) and their answers are not.
+ * Not payload either: at its endpoint's limit, a connection kept only by
+ * keepalives is reclaimed for a new one (share.c).
  */
 static void
 relay_keepalive_seen(struct tcp_pcb *pcb)
@@ -545,22 +555,25 @@ relay_keepalive_seen(struct tcp_pcb *pcb)
 		end->re_conn->rc_last_ms = sys_now();
 }
 
-/* Counts a connection refused on rl: at the connection limit, or with no
- * backend up (also counted for the service). */
+/* Counts a connection refused on rl, for all and for its endpoint (with
+ * no backend up, also for the service). */
 static void
 relay_refused(struct pl_loop *lp, const struct relay_listener *rl, enum relay_event ev)
 {
 	relay_count(lp, ev);
+	relay_stats_of(lp, rl->rl_endpoint, rl->rl_service)->es_refused[ev]++;
 	if (ev == RELAY_EV_NO_BACKEND)
 		lp->lp_svc_no_backend[rl->rl_service]++;
 }
 
 /*
  * Asked by the netstack about each SYN a listener receives, before it is
- * answered: with no backend up in the rule's pool, or at the connection
- * limit, the SYN is refused with a reset and nothing is allocated.
- * relay_accept_cb checks both again, since a backend can go down between
- * the SYN and the end of the handshake.
+ * answered: past a share (share.c), or with no backend up in the rule's
+ * pool, the SYN is refused with a reset and nothing is allocated; over
+ * its endpoint's rate it is dropped.  relay_accept_cb checks all but the
+ * rate again, since a backend can go down between the SYN and the end of
+ * the handshake, and several SYNs may pass at once.  0: answer, -1:
+ * reset, 1: drop (netstack.h).
  */
 static int
 relay_syn_gate(struct tcp_pcb *pcb)
@@ -569,20 +582,25 @@ relay_syn_gate(struct tcp_pcb *pcb)
 	struct relay_listener *rl = lpcb->callback_arg;
 	struct pl_loop *lp;
 	uint8_t eligible[CFG_MAX_BACKENDS];
+	enum relay_event ev;
 	int pool;
 
 	/* Not one of ours, or one being closed. */
 	if (lpcb->accept != relay_accept_cb || rl == NULL)
 		return 0;
 	lp = rl->rl_loop;
-	if (lp->lp_relay_stats.rs_live >= RELAY_MAX_CONNS) {
-		relay_refused(lp, rl, RELAY_EV_LIMIT);
+	if ((ev = share_syn(lp, rl->rl_endpoint, rl->rl_service)) != RELAY_EV_ACCEPTED) {
+		relay_refused(lp, rl, ev);
 		return -1;
 	}
 	pool = lp->lp_cfg->services[rl->rl_service].svc_rules[rl->rl_rule].ru_pool;
 	if (health_eligible(lp, pool, eligible) == 0) {
 		relay_refused(lp, rl, RELAY_EV_NO_BACKEND);
 		return -1;
+	}
+	if ((ev = share_rate(lp, rl->rl_endpoint, rl->rl_service)) != RELAY_EV_ACCEPTED) {
+		relay_refused(lp, rl, ev);
+		return 1;
 	}
 	return 0;
 }
@@ -606,8 +624,9 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	const struct cfg_backend *be;
 	struct relay_ep_stats *es;
 	struct nat_ip *ni;
-	struct relay_conn *rc;
+	struct relay_conn *rc, *old;
 	struct tcp_pcb *back;
+	enum relay_event ev;
 	ip_addr_t backend;
 	int b;
 
@@ -622,11 +641,6 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	svc = &lp->lp_cfg->services[rl->rl_service];
 	rule = &svc->svc_rules[rl->rl_rule];
 	es = relay_stats_of(lp, rl->rl_endpoint, rl->rl_service);
-	if (lp->lp_relay_stats.rs_live >= RELAY_MAX_CONNS) {
-		relay_refused(lp, rl, RELAY_EV_LIMIT);
-		tcp_abort(front);
-		return ERR_ABRT;
-	}
 	/* Every backend went down since the SYN: reset now, never leave
 	 * the consumer hanging. */
 	if ((b = relay_choose(lp, rl, front)) == -1) {
@@ -634,6 +648,14 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 		tcp_abort(front);
 		return ERR_ABRT;
 	}
+	if ((ev = share_accept(lp, rl->rl_endpoint, rl->rl_service, &old)) != RELAY_EV_ACCEPTED) {
+		relay_refused(lp, rl, ev);
+		tcp_abort(front);
+		return ERR_ABRT;
+	}
+	/* The endpoint's own idlest connection makes room (share.c). */
+	if (old != NULL)
+		relay_end(old, NULL, RELAY_EV_RECLAIMED);
 	be = &lp->lp_cfg->pools[rule->ru_pool].pool_backends[b];
 	rc = calloc(1, sizeof(*rc));
 	back = tcp_new_ip_type(IPADDR_TYPE_V4);
@@ -659,7 +681,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 		err_t berr;
 
 		if (tries == RELAY_NAT_TRIES || nat_alloc(lp, rl->rl_service, &nat, &port) != 0) {
-			relay_count(lp, RELAY_EV_NAT_EXHAUSTED);
+			relay_refused(lp, rl, RELAY_EV_NAT_EXHAUSTED);
 			tcp_abort(back);
 			free(rc);
 			tcp_abort(front);
@@ -694,6 +716,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	lp->lp_relay_stats.rs_live++;
 	es->es_live++;
 	es->es_accepted++;
+	share_conn_add(lp, rc);
 	lp->lp_health[rc->rc_pool][b].bh_live++;
 	lp->lp_health[rc->rc_pool][b].bh_total++;
 	relay_count(lp, RELAY_EV_ACCEPTED);
@@ -708,7 +731,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	return ERR_OK;
 
 nomem:
-	relay_count(lp, RELAY_EV_NO_MEMORY);
+	relay_refused(lp, rl, RELAY_EV_NO_MEMORY);
 	if (back != NULL)
 		tcp_abort(back);
 	free(rc);

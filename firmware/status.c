@@ -15,8 +15,15 @@
 #include "cfg.h"
 #include "log.h"
 #include "relay.h"
+#include "share.h"
 #include "status.h"
 #include "text.h"
+
+/* The refusals counted per endpoint and frontend, in this order. */
+static const enum relay_event status_refusals[] = {
+	RELAY_EV_EP_LIMIT, RELAY_EV_RATE, RELAY_EV_NAT_SHARE, RELAY_EV_LIMIT,
+	RELAY_EV_NAT_EXHAUSTED, RELAY_EV_NO_BACKEND, RELAY_EV_NO_MEMORY,
+};
 
 /*
  * A JSON string of s, which may hold any byte (drop values, probe
@@ -73,6 +80,17 @@ status_neighbours(const struct ring_port *rp, FILE *f)
 	    (unsigned long long)st->rs_nbr_evictions, (unsigned long long)st->rs_nbr_refused,
 	    (unsigned long long)st->rs_nbr_unresolved, (unsigned long long)st->rs_nbr_requests,
 	    (unsigned long long)st->rs_nbr_replies);
+}
+
+/* "refused": {...}, "reclaimed": N of an endpoint or frontend. */
+static void
+status_shares(FILE *f, const struct relay_ep_stats *es)
+{
+	fputs("\"refused\": {", f);
+	for (size_t i = 0; i < sizeof(status_refusals) / sizeof(status_refusals[0]); i++)
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", relay_event_name(status_refusals[i]),
+		    (unsigned long long)es->es_refused[status_refusals[i]]);
+	fprintf(f, "}, \"reclaimed_idle\": %llu", (unsigned long long)es->es_share.se_reclaimed);
 }
 
 static void
@@ -160,19 +178,23 @@ status_services(struct pl_loop *lp, FILE *f)
 		if (s->svc_frontend_nic == -1) {
 			fputs("null", f);
 		} else {
-			const struct relay_ep_stats *es = &lp->lp_fe_stats[i];
+			struct relay_ep_stats *es = &lp->lp_fe_stats[i];
 
 			fputs("{\"ip\": ", f);
 			status_addr(f, s->svc_frontend_ip);
 			fputs(", \"nic\": ", f);
 			status_str(f, cfg->nics[s->svc_frontend_nic].nic_name);
 			fprintf(f, ", \"proxy_protocol\": %s, \"listening\": %s, \"live_connections\": %u, "
-			    "\"accepted\": %llu}", s->svc_frontend_proxy_protocol ? "true" : "false",
+			    "\"accepted\": %llu,\n       \"max_connections\": %u, \"nat_ports_held\": %u, ",
+			    s->svc_frontend_proxy_protocol ? "true" : "false",
 			    relay_listening(lp->lp_fe_listeners[i]) ? "true" : "false", es->es_live,
-			    (unsigned long long)es->es_accepted);
+			    (unsigned long long)es->es_accepted, share_ep_max_conns(lp, -1),
+			    share_ports_held(es));
+			status_shares(f, es);
+			fputs("}", f);
 		}
-		fprintf(f, ",\n     \"nat_port_range\": [%u, %u], \"nat_ips\": [",
-		    s->svc_port_min, s->svc_port_max);
+		fprintf(f, ",\n     \"nat_port_range\": [%u, %u], \"nat_port_share\": %u, \"nat_ips\": [",
+		    s->svc_port_min, s->svc_port_max, share_nat_ports(lp, i));
 		for (int k = 0; k < s->svc_n_nat_ips; k++) {
 			const struct nat_ip *ni = &lp->lp_nat[lp->lp_svc_nat[i][k]];
 
@@ -232,7 +254,7 @@ status_endpoints(struct pl_loop *lp, FILE *f)
 	fputs("  \"endpoints\": [", f);
 	for (int i = 0; i < cfg->n_endpoints; i++) {
 		const struct cfg_endpoint *e = &cfg->endpoints[i];
-		const struct relay_ep_stats *es = &lp->lp_ep_stats[i];
+		struct relay_ep_stats *es = &lp->lp_ep_stats[i];
 
 		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
 		status_str(f, e->ep_name);
@@ -249,9 +271,14 @@ status_endpoints(struct pl_loop *lp, FILE *f)
 		    e->ep_auto_approved ? "true" : "false");
 		status_str(f, e->ep_message);
 		fprintf(f, ", \"listening\": %s, \"live_connections\": %u, \"accepted\": %llu, "
-		    "\"cut\": %llu}", relay_listening(lp->lp_listeners[i]) ? "true" : "false",
+		    "\"cut\": %llu,\n     \"max_connections\": %u, \"max_new_connections_per_s\": %u, "
+		    "\"nat_ports_held\": %u, \"nat_port_share\": %u,\n     ",
+		    relay_listening(lp->lp_listeners[i]) ? "true" : "false",
 		    es->es_live, (unsigned long long)es->es_accepted,
-		    (unsigned long long)es->es_cut);
+		    (unsigned long long)es->es_cut, share_ep_max_conns(lp, i), e->ep_max_new_per_s,
+		    share_ports_held(es), e->ep_service >= 0 ? share_nat_ports(lp, e->ep_service) : 0);
+		status_shares(f, es);
+		fputs("}", f);
 	}
 	fputs("\n  ],\n", f);
 }
@@ -272,7 +299,8 @@ status_json(struct pl_loop *lp, FILE *f)
 	status_services(lp, f);
 	status_pools(lp, f);
 	status_endpoints(lp, f);
-	fprintf(f, "  \"connections\": {\"live\": %u, \"events\": {", rs->rs_live);
+	fprintf(f, "  \"connections\": {\"live\": %u, \"max\": %u, \"events\": {", rs->rs_live,
+	    share_max_conns(lp));
 	for (int ev = 0; ev < RELAY_EV_MAX; ev++)
 		fprintf(f, "%s\"%s\": %llu", ev ? ", " : "", relay_event_name((enum relay_event)ev),
 		    (unsigned long long)rs->rs_events[ev]);

@@ -53,6 +53,8 @@ ns_is_keepalive_probe(const struct tcp_pcb *pcb, const struct tcp_hdr *hdr,
 err_t
 ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, struct pbuf *p)
 {
+	int verdict;
+
 	/* tcp_input has turned the header to host order and p to the
 	 * payload. */
 	if ((TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN) {
@@ -62,8 +64,10 @@ ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, struct pbuf *p)
 	}
 	if (pcb->state == TIME_WAIT)
 		return ns_tcp_tw_syn(pcb);
-	if (pcb->state != LISTEN || ns_gate == NULL || ns_gate(pcb) == 0)
+	if (pcb->state != LISTEN || ns_gate == NULL || (verdict = ns_gate(pcb)) == 0)
 		return ERR_OK;
+	if (verdict > 0)
+		return ERR_ABRT;	/* dropped unanswered */
 	/* The reset acknowledges the SYN and its payload, as lwIP's own
 	 * reset of a SYN nobody listens for does; passing the listener keeps
 	 * it on the listener's NIC. */

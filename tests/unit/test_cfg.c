@@ -439,6 +439,13 @@ test_values(void)
 	CHECK(cfg_parse_u32("0xDEADbeef", &v) == 0 && v == 0xdeadbeefu, "hex link id, any case");
 	CHECK(cfg_parse_u32("0x100000000", &v) == -1 && cfg_parse_u32("-1", &v) == -1 &&
 	    cfg_parse_u32("0x", &v) == -1, "too large, negative and empty hex link ids are refused");
+	CHECK(cfg_parse_count("1", 1, 10, &v) == 0 && v == 1 && cfg_parse_count("10", 1, 10, &v) == 0 &&
+	    v == 10, "counts at both ends of their range");
+	CHECK(cfg_parse_count("0", 1, 10, &v) == -1 && cfg_parse_count("11", 1, 10, &v) == -1 &&
+	    cfg_parse_count("01", 1, 10, &v) == -1 && cfg_parse_count("+5", 1, 10, &v) == -1 &&
+	    cfg_parse_count("5 ", 1, 10, &v) == -1 && cfg_parse_count("", 1, 10, &v) == -1 &&
+	    cfg_parse_count("99999999999999999999", 1, 10, &v) == -1,
+	    "counts out of range, with a leading zero, a sign, junk or too many digits are refused");
 	CHECK(cfg_parse_bool("Yes", &b) == 0 && b == 1 && cfg_parse_bool("off", &b) == 0 && b == 0 &&
 	    cfg_parse_bool("2", &b) == -1, "booleans");
 	CHECK(cfg_valid_name("web-pe_1.a") && !cfg_valid_name("") && !cfg_valid_name("a b") &&
@@ -960,6 +967,113 @@ test_addresses(void)
 	free(cfg);
 }
 
+/* Fair shares: [appliance] max_connections, [endpoint] max_connections
+ * and max_new_connections_per_s; defaults, values, bad values at their
+ * lines, and an endpoint's limit above the appliance's. */
+static void
+test_shares(void)
+{
+	struct pl_config *cfg = calloc(1, sizeof(*cfg));
+	char *msgs, text[512];
+	int n;
+
+	clear_dir();
+	put("10-nics.ini", nics);
+	put("20-services.ini", services);
+	put("00-appliance.ini", appliance);
+	put("30-endpoints.ini", endpoints);
+	n = load(cfg, &msgs);
+	CHECK(n == 0 && cfg->appliance.ap_max_connections == 0 &&
+	    cfg->endpoints[0].ep_max_connections == 0 && cfg->endpoints[0].ep_max_new_per_s == 0,
+	    "shares default to auto, the half and off (%d errors: %s)", n, msgs);
+	CHECK(cfg->services[0].svc_tenants == 0 && cfg->n_tenants == 0,
+	    "a Pending endpoint is no tenant yet");
+	free(msgs);
+	put("40-approve.ini", "[approval web-pe]\nstate = Approved\n");
+	n = load(cfg, &msgs);
+	CHECK(n == 0 && cfg->services[0].svc_tenants == 1 && cfg->n_tenants == 1,
+	    "an Approved endpoint is its service's one tenant (%d errors: %s)", n, msgs);
+	free(msgs);
+	snprintf(text, sizeof(text), "%s\n[endpoint two]\nnic = consumer0\nip = 10.0.0.8\n"
+	    "service = web\nlink_id = 2\n\n[approval two]\nstate = Approved\n", endpoints);
+	put("30-endpoints.ini", text);
+	n = load(cfg, &msgs);
+	CHECK(n == 0 && cfg->services[0].svc_tenants == 2 && cfg->n_tenants == 2,
+	    "two Approved endpoints share the service (%d errors: %s)", n, msgs);
+	free(msgs);
+	unlink_drop("40-approve.ini");
+
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+	    "max_connections = 200\n");
+	snprintf(text, sizeof(text), "%smax_connections = 200\nmax_new_connections_per_s = 50\n",
+	    endpoints);
+	put("30-endpoints.ini", text);
+	n = load(cfg, &msgs);
+	CHECK(n == 0 && cfg->appliance.ap_max_connections == 200 &&
+	    cfg->endpoints[0].ep_max_connections == 200 && cfg->endpoints[0].ep_max_new_per_s == 50,
+	    "max_connections 200 for both, 50 new a second (%d errors: %s)", n, msgs);
+	free(msgs);
+
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+	    "max_connections = auto\n");
+	snprintf(text, sizeof(text), "%smax_connections = 1048576\nmax_new_connections_per_s = off\n",
+	    endpoints);
+	put("30-endpoints.ini", text);
+	n = load(cfg, &msgs);
+	CHECK(n == 0 && cfg->appliance.ap_max_connections == 0 &&
+	    cfg->endpoints[0].ep_max_connections == 1048576 && cfg->endpoints[0].ep_max_new_per_s == 0,
+	    "auto, the largest endpoint limit and off (%d errors: %s)", n, msgs);
+	free(msgs);
+
+	for (int i = 0; i < 5; i++) {
+		static const char *const bad[] = { "0", "1048577", "-1", "010", "1e3" };
+
+		snprintf(text, sizeof(text), "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+		    "max_connections = %s\n", bad[i]);
+		put("00-appliance.ini", text);
+		put("30-endpoints.ini", endpoints);
+		n = load(cfg, &msgs);
+		CHECK(n == 1 && has_error(msgs, "00-appliance.ini", 3,
+		    "[appliance] max_connections: expected auto or a number from 1 to 1048576 '"),
+		    "[appliance] max_connections = '%s' is refused at its line: %s", bad[i], msgs);
+		free(msgs);
+	}
+	put("00-appliance.ini", appliance);
+	for (int i = 0; i < 4; i++) {
+		static const char *const bad[] = { "0", "1048577", "ten", "auto" };
+
+		snprintf(text, sizeof(text), "%smax_connections = %s\n", endpoints, bad[i]);
+		put("30-endpoints.ini", text);
+		n = load(cfg, &msgs);
+		CHECK(n == 1 && has_error(msgs, "30-endpoints.ini", 6,
+		    "[endpoint web-pe] max_connections: expected a number from 1 to 1048576 '"),
+		    "[endpoint] max_connections = '%s' is refused at its line: %s", bad[i], msgs);
+		free(msgs);
+	}
+	for (int i = 0; i < 4; i++) {
+		static const char *const bad[] = { "0", "1000001", "5/s", "" };
+
+		snprintf(text, sizeof(text), "%smax_new_connections_per_s = %s\n", endpoints, bad[i]);
+		put("30-endpoints.ini", text);
+		n = load(cfg, &msgs);
+		CHECK(n == 1 && has_error(msgs, "30-endpoints.ini", 6,
+		    "[endpoint web-pe] max_new_connections_per_s: expected off or a number from 1 to 1000000 '"),
+		    "max_new_connections_per_s = '%s' is refused at its line: %s", bad[i], msgs);
+		free(msgs);
+	}
+
+	put("00-appliance.ini", "[appliance]\nsecret = 00112233445566778899aabbccddeeff\n"
+	    "max_connections = 100\n");
+	snprintf(text, sizeof(text), "%smax_connections = 101\n", endpoints);
+	put("30-endpoints.ini", text);
+	n = load(cfg, &msgs);
+	CHECK(n == 1 && has_error(msgs, "30-endpoints.ini", 6, "[endpoint web-pe] max_connections: "
+	    "more than [appliance] max_connections 100 at "),
+	    "an endpoint limit above the appliance's is refused at the endpoint's line: %s", msgs);
+	free(msgs);
+	free(cfg);
+}
+
 int
 main(void)
 {
@@ -980,6 +1094,7 @@ main(void)
 	test_disconnected();
 	test_pools();
 	test_addresses();
+	test_shares();
 	test_example();
 	clear_dir();
 	rmdir(tmpdir);

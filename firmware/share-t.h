@@ -1,0 +1,58 @@
+/*
+ * Fair shares between tenants: types and limits only.
+ */
+#ifndef PRIVLINK_SHARE_T_H
+#define PRIVLINK_SHARE_T_H
+
+#include <stdint.h>
+
+/* What one endpoint (or a service's frontend) may take, unless the drop
+ * says otherwise: half of the appliance's connections, half of its
+ * service's NAT ports.  Half, so that no single tenant can ever hold
+ * everything another tenant needs. */
+#define SHARE_DEFAULT_PCT	50
+/* [appliance] max_connections = auto: one connection per SHARE_CONN_BYTES
+ * of memory_limit.  An idle connection holds about 1 KiB of lwIP's heap
+ * (README, Benchmarks), a busy one up to its windows; 32 KiB each leaves
+ * most of the heap for the data in flight. */
+#define SHARE_CONN_BYTES	(32u * 1024)
+/* ... and at most this many: lwIP walks its list of connections for
+ * every segment, and past this the walk costs more than the relaying
+ * (the fixed limit of earlier versions). */
+#define SHARE_AUTO_CONNS_MAX	16384u
+/* Seconds of NAT port holds counted one slot each: more than the hold
+ * (NAT_TIME_WAIT_S, checked in share.c), so a slot is free again before
+ * its second comes round. */
+#define SHARE_HOLD_SLOTS	64
+/* The new-connection token bucket counts thousandths of a connection;
+ * it holds one second's worth (the burst). */
+#define SHARE_TOKEN		1000u
+
+struct relay_conn;
+
+/* A connection's place in its endpoint's list, oldest payload first. */
+struct share_link {
+	struct relay_conn	*sl_older;
+	struct relay_conn	*sl_newer;
+	uint32_t		sl_data_ms;	/* sys_now() of its last payload, or its accept */
+};
+
+/*
+ * Per endpoint (and per service frontend): what it holds of the shared
+ * resources.  All zero is the valid empty state; it lives in struct
+ * relay_ep_stats, so a reload carries it by the endpoint's name.
+ */
+struct share_ep {
+	struct relay_conn	*se_oldest;	/* live connections by last payload */
+	struct relay_conn	*se_newest;
+	uint32_t		se_tokens;	/* thousandths of a connection */
+	uint32_t		se_tokens_ms;	/* sys_now() when last filled */
+	uint8_t			se_tokens_set;	/* 0: never used, full */
+	unsigned int		se_ports_live;	/* NAT ports of live connections */
+	unsigned int		se_ports_held;	/* NAT ports in their post-close hold */
+	uint32_t		se_hold_sec;	/* nat_now() second counted up to */
+	uint32_t		se_hold[SHARE_HOLD_SLOTS];	/* holds begun, by second */
+	uint64_t		se_reclaimed;	/* idle connections ended for new ones */
+};
+
+#endif

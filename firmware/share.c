@@ -1,0 +1,313 @@
+/*
+ * Fair shares between tenants.  Every consumer network is another
+ * tenant; what they share (the appliance's connections, a service's NAT
+ * ports, the loop's time) is split so that none can take what the others
+ * need:
+ *
+ * - Connections: [appliance] max_connections for all (auto: from
+ *   memory_limit), and per endpoint its max_connections (default half the
+ *   appliance's).  A connection over either is refused with a reset.
+ * - A default share is a half only while there is someone to share with:
+ *   an appliance (or service) with a single Approved endpoint and no
+ *   frontend lets it take everything.  When a second tenant comes, the
+ *   first keeps what it holds, but gets no more until it is below its
+ *   share.
+ * - Keepalives: a peer's keepalive probes keep a quiet connection past
+ *   idle_timeout (relay.c), but only while its endpoint has room: an
+ *   endpoint at its limit (or at the appliance's) that is asked for a new
+ *   connection ends its own connection that has carried no payload for
+ *   longest, if that is at least its service's idle_timeout ago, and the
+ *   new one takes its place.  Only the endpoint's own connections are ever
+ *   reclaimed, never another tenant's, and none that carried data within
+ *   idle_timeout.  The SYN is let through only when there is one to
+ *   reclaim; the reclaim itself waits for the handshake to complete, so a
+ *   forged SYN ends nothing.
+ * - New connections per second: a token bucket per endpoint
+ *   (max_new_connections_per_s, burst one second's worth).  A SYN over
+ *   the rate is dropped without a reset: a flood costs one lookup, and a
+ *   real client sends its SYN again a second later, when the bucket has
+ *   refilled, so a burst is spread out rather than failed.
+ * - NAT ports: an endpoint may hold at most half of its service's NAT
+ *   ports (all, if it is the service's only tenant), counting those held
+ *   after a graceful close (nat.c's TIME_WAIT hold), so one tenant's
+ *   churn cannot use up the ports of another.
+ *
+ * Everything here is O(1) per connection or SYN: a list per endpoint by
+ * last payload, counters, a ring of holds per second, and the tenant
+ * counts cfg_finish derived.
+ */
+#include "lwip/sys.h"
+
+#include "nat.h"
+#include "netstack.h"
+#include "share.h"
+
+_Static_assert(SHARE_HOLD_SLOTS > NAT_TIME_WAIT_S, "SHARE_HOLD_SLOTS shorter than the NAT hold");
+_Static_assert((uint64_t)CFG_MAX_CONN_RATE * SHARE_TOKEN * 2 <= UINT32_MAX,
+    "token bucket overflows");
+
+static struct relay_ep_stats *
+share_stats(struct pl_loop *lp, int endpoint, int service)
+{
+	return endpoint >= 0 ? &lp->lp_ep_stats[endpoint] : &lp->lp_fe_stats[service];
+}
+
+/* The appliance's connection limit in force: the drop's, or one per
+ * SHARE_CONN_BYTES of lwIP's heap limit. */
+unsigned int
+share_max_conns(const struct pl_loop *lp)
+{
+	struct ns_mem_stats ms;
+	uint64_t n;
+
+	if (lp->lp_cfg->appliance.ap_max_connections != 0)
+		return lp->lp_cfg->appliance.ap_max_connections;
+	ns_mem_get_stats(&ms);
+	n = ms.ms_limit / SHARE_CONN_BYTES;
+	if (ms.ms_limit == 0 || n > SHARE_AUTO_CONNS_MAX)
+		n = SHARE_AUTO_CONNS_MAX;
+	return n < 2 ? 2 : (unsigned int)n;
+}
+
+/*
+ * Does more than one tenant share it: Approved endpoints and frontends of
+ * the service, or of the whole appliance (service -1), as cfg_finish
+ * counted them?  One alone has nobody to leave room for and may take
+ * everything; from the second on, each may take its share.
+ */
+static int
+share_shared(const struct pl_loop *lp, int service)
+{
+	const struct pl_config *cfg = lp->lp_cfg;
+
+	return (service == -1 ? cfg->n_tenants : cfg->services[service].svc_tenants) >= 2;
+}
+
+/* An endpoint's connection limit: its own, or half the appliance's once
+ * another tenant shares it (a frontend, endpoint -1, has no key). */
+unsigned int
+share_ep_max_conns(const struct pl_loop *lp, int endpoint)
+{
+	unsigned int all = share_max_conns(lp), n;
+
+	if (endpoint >= 0 && lp->lp_cfg->endpoints[endpoint].ep_max_connections != 0)
+		n = lp->lp_cfg->endpoints[endpoint].ep_max_connections;
+	else if (!share_shared(lp, -1))
+		n = all;
+	else
+		n = (unsigned int)((uint64_t)all * SHARE_DEFAULT_PCT / 100);
+	if (n > all)
+		n = all;
+	return n == 0 ? 1 : n;
+}
+
+/* The NAT ports of a service: its port range on each of its NAT IPs. */
+static unsigned int
+share_nat_total(const struct pl_loop *lp, int service)
+{
+	const struct cfg_service *svc = &lp->lp_cfg->services[service];
+
+	return (unsigned int)svc->svc_n_nat_ips * ((uint32_t)svc->svc_port_max -
+	    svc->svc_port_min + 1);
+}
+
+/* The NAT ports an endpoint of service may hold: half of the service's
+ * once another tenant shares them, else all. */
+unsigned int
+share_nat_ports(const struct pl_loop *lp, int service)
+{
+	uint64_t n = share_nat_total(lp, service);
+
+	if (share_shared(lp, service))
+		n = n * SHARE_DEFAULT_PCT / 100;
+
+	return n == 0 ? 1 : (unsigned int)n;
+}
+
+/* Forgets holds that have ended: a hold begun at second s ends at
+ * s + NAT_TIME_WAIT_S, as nat.c frees the port then. */
+static void
+share_hold_expire(struct share_ep *se, uint32_t now)
+{
+	uint32_t last = now - NAT_TIME_WAIT_S;	/* holds begun up to it are over */
+	int n;
+
+	for (n = 0; (int32_t)(last - se->se_hold_sec) > 0 && n < SHARE_HOLD_SLOTS; n++) {
+		uint32_t *slot = &se->se_hold[++se->se_hold_sec % SHARE_HOLD_SLOTS];
+
+		se->se_ports_held -= *slot;
+		*slot = 0;
+	}
+	/* Every slot was emptied: nothing older is left. */
+	if ((int32_t)(last - se->se_hold_sec) > 0)
+		se->se_hold_sec = last;
+}
+
+/* NAT ports an endpoint holds: of live connections and in holds. */
+unsigned int
+share_ports_held(struct relay_ep_stats *es)
+{
+	share_hold_expire(&es->es_share, nat_now());
+	return es->es_share.se_ports_live + es->es_share.se_ports_held;
+}
+
+/* The endpoint's connection to reclaim for a new one, or NULL: its
+ * oldest by payload, if quiet for its service's idle_timeout. */
+static struct relay_conn *
+share_reclaimable(struct pl_loop *lp, struct relay_ep_stats *es)
+{
+	struct relay_conn *rc = es->es_share.se_oldest;
+
+	if (rc == NULL || sys_now() - rc->rc_share.sl_data_ms <
+	    lp->lp_cfg->services[rc->rc_service].svc_idle_timeout_ms)
+		return NULL;
+	return rc;
+}
+
+/*
+ * The checks on a connection about to be admitted, shared by the SYN
+ * and the accept: its endpoint's NAT port share, then the appliance's
+ * and the endpoint's connection limits, where a reclaimable connection
+ * of the endpoint makes room.  RELAY_EV_ACCEPTED or the refusal.
+ */
+static enum relay_event
+share_check(struct pl_loop *lp, int endpoint, int service, struct relay_conn **reclaim)
+{
+	struct relay_ep_stats *es = share_stats(lp, endpoint, service);
+	int full = lp->lp_relay_stats.rs_live >= share_max_conns(lp);
+	unsigned int ports = share_nat_ports(lp, service);
+
+	*reclaim = NULL;
+	/* A sole tenant's share is every port: running out of them is
+	 * nat.c's to count (nat_ports_exhausted). */
+	if (ports < share_nat_total(lp, service) && share_ports_held(es) >= ports)
+		return RELAY_EV_NAT_SHARE;
+	if (!full && es->es_live < share_ep_max_conns(lp, endpoint))
+		return RELAY_EV_ACCEPTED;
+	if ((*reclaim = share_reclaimable(lp, es)) == NULL)
+		return full ? RELAY_EV_LIMIT : RELAY_EV_EP_LIMIT;
+	return RELAY_EV_ACCEPTED;
+}
+
+/* At a SYN: may it be answered?  Nothing is reclaimed yet. */
+enum relay_event
+share_syn(struct pl_loop *lp, int endpoint, int service)
+{
+	struct relay_conn *rc;
+
+	return share_check(lp, endpoint, service, &rc);
+}
+
+/*
+ * At the end of the handshake: the same checks again (several SYNs may
+ * have passed at once).  *reclaim is set to a connection the caller ends
+ * at once, before admitting the new one; it is counted here.
+ */
+enum relay_event
+share_accept(struct pl_loop *lp, int endpoint, int service, struct relay_conn **reclaim)
+{
+	enum relay_event ev = share_check(lp, endpoint, service, reclaim);
+
+	if (*reclaim != NULL)
+		share_stats(lp, endpoint, service)->es_share.se_reclaimed++;
+	return ev;
+}
+
+/* Takes a token from the endpoint's bucket for a new connection at its
+ * SYN: RELAY_EV_ACCEPTED, or RELAY_EV_RATE when it is empty. */
+enum relay_event
+share_rate(struct pl_loop *lp, int endpoint, int service)
+{
+	struct share_ep *se = &share_stats(lp, endpoint, service)->es_share;
+	uint32_t rate = endpoint >= 0 ? lp->lp_cfg->endpoints[endpoint].ep_max_new_per_s : 0;
+	uint32_t cap = rate * SHARE_TOKEN, now = sys_now(), ms;
+
+	if (rate == 0)
+		return RELAY_EV_ACCEPTED;
+	if (!se->se_tokens_set) {
+		se->se_tokens = cap;
+		se->se_tokens_set = 1;
+	} else {
+		/* A second refills the bucket: more need not be counted. */
+		ms = now - se->se_tokens_ms;
+		se->se_tokens += (ms > 1000 ? 1000 : ms) * rate;
+	}
+	if (se->se_tokens > cap)
+		se->se_tokens = cap;	/* also after a reload lowered the rate */
+	se->se_tokens_ms = now;
+	if (se->se_tokens < SHARE_TOKEN)
+		return RELAY_EV_RATE;
+	se->se_tokens -= SHARE_TOKEN;
+	return RELAY_EV_ACCEPTED;
+}
+
+/* A connection was admitted with a NAT port: it joins its endpoint's
+ * list as the newest. */
+void
+share_conn_add(struct pl_loop *lp, struct relay_conn *rc)
+{
+	struct share_ep *se = &share_stats(lp, rc->rc_endpoint, rc->rc_service)->es_share;
+
+	rc->rc_share.sl_data_ms = sys_now();
+	rc->rc_share.sl_newer = NULL;
+	rc->rc_share.sl_older = se->se_newest;
+	if (se->se_newest != NULL)
+		se->se_newest->rc_share.sl_newer = rc;
+	else
+		se->se_oldest = rc;
+	se->se_newest = rc;
+	if (rc->rc_nat != -1)
+		se->se_ports_live++;
+}
+
+static void
+share_unlink(struct share_ep *se, struct relay_conn *rc)
+{
+	struct share_link *sl = &rc->rc_share;
+
+	if (sl->sl_older != NULL)
+		sl->sl_older->rc_share.sl_newer = sl->sl_newer;
+	else
+		se->se_oldest = sl->sl_newer;
+	if (sl->sl_newer != NULL)
+		sl->sl_newer->rc_share.sl_older = sl->sl_older;
+	else
+		se->se_newest = sl->sl_older;
+	sl->sl_older = sl->sl_newer = NULL;
+}
+
+/* Payload went through rc, either way: it becomes its endpoint's newest. */
+void
+share_conn_data(struct relay_conn *rc)
+{
+	struct relay_ep_stats *es = rc->rc_endpoint >= 0 ?
+	    &rc->rc_loop->lp_ep_stats[rc->rc_endpoint] : &rc->rc_loop->lp_fe_stats[rc->rc_service];
+	struct share_ep *se = &es->es_share;
+
+	rc->rc_share.sl_data_ms = sys_now();
+	if (se->se_newest == rc)
+		return;
+	share_unlink(se, rc);
+	rc->rc_share.sl_older = se->se_newest;
+	se->se_newest->rc_share.sl_newer = rc;
+	se->se_newest = rc;
+}
+
+/* rc ends: it leaves the list, and its NAT port is free or, with hold,
+ * held as nat_release holds it. */
+void
+share_conn_del(struct pl_loop *lp, struct relay_conn *rc, int hold)
+{
+	struct share_ep *se = &share_stats(lp, rc->rc_endpoint, rc->rc_service)->es_share;
+	uint32_t now = nat_now();
+
+	share_unlink(se, rc);
+	if (rc->rc_nat == -1)
+		return;
+	se->se_ports_live--;
+	if (!hold)
+		return;
+	share_hold_expire(se, now);
+	se->se_hold[now % SHARE_HOLD_SLOTS]++;
+	se->se_ports_held++;
+}

@@ -1,0 +1,24 @@
+/*
+ * Fair shares between tenants: connections, new connections per second
+ * and NAT ports per endpoint.
+ */
+#ifndef PRIVLINK_SHARE_H
+#define PRIVLINK_SHARE_H
+
+#include "loop.h"
+#include "relay-t.h"
+#include "share-t.h"
+
+unsigned int share_max_conns(const struct pl_loop *lp);
+unsigned int share_ep_max_conns(const struct pl_loop *lp, int endpoint);
+unsigned int share_nat_ports(const struct pl_loop *lp, int service);
+unsigned int share_ports_held(struct relay_ep_stats *es);
+enum relay_event share_syn(struct pl_loop *lp, int endpoint, int service);
+enum relay_event share_rate(struct pl_loop *lp, int endpoint, int service);
+enum relay_event share_accept(struct pl_loop *lp, int endpoint, int service,
+    struct relay_conn **reclaim);
+void share_conn_add(struct pl_loop *lp, struct relay_conn *rc);
+void share_conn_data(struct relay_conn *rc);
+void share_conn_del(struct pl_loop *lp, struct relay_conn *rc, int hold);
+
+#endif
