@@ -222,12 +222,18 @@ status_json(struct pl_loop *lp, FILE *f)
 {
 	const struct relay_stats *rs = &lp->lp_relay_stats;
 	struct ns_mem_stats ms;
+	struct ns_syn_stats ss;
 
 	ns_mem_get_stats(&ms);
 	fprintf(f, "{\n  \"uptime_s\": %lld,\n", (long long)(time(NULL) - lp->lp_started));
 	fprintf(f, "  \"memory\": {\"limit_bytes\": %zu, \"held_bytes\": %zu, \"cached_bytes\": %zu, "
 	    "\"refused\": %llu},\n", ms.ms_limit, ms.ms_held, ms.ms_cached,
 	    (unsigned long long)ms.ms_refused);
+	ns_tcp_get_syn_stats(&ss);
+	fprintf(f, "  \"syn\": {\"half_open\": %u, \"dropped_queue_full\": %llu, "
+	    "\"dropped_half_open_limit\": %llu, \"dropped_rate_limit\": %llu},\n", ss.ss_half_open,
+	    (unsigned long long)ss.ss_queue_full, (unsigned long long)ss.ss_half_open_full,
+	    (unsigned long long)ss.ss_rate_limited);
 	status_nics(lp, f);
 	status_services(lp, f);
 	status_pools(lp, f);

@@ -3,6 +3,10 @@
  * called with the pcb lwIP found for it):
  *
  * - a bare SYN on a 4-tuple still in TIME_WAIT reopens it (ns_tcp_tw.c);
+ * - a bare SYN on a listener whose queue of half-open connections is
+ *   full, or while the appliance holds NS_TCP_HALF_OPEN_MAX of them, is
+ *   dropped and counted, unanswered: lwIP would drop it too, silently,
+ *   and a reset would answer a spoofed flood for its victims;
  * - a bare SYN on a listener may be refused by the application (the SYN
  *   gate): with a reset, what a consumer expects from a service with
  *   nowhere to send it (every backend down, the connection limit reached),
@@ -22,8 +26,16 @@
 #include "netstack.h"
 #include "netstack_hooks.h"
 
+/* Half-open connections the appliance holds on all its listeners: a
+ * flood spread over many endpoints holds at most this many pcbs and
+ * SYN-ACKs (about 1 MiB), while one endpoint's flood fills only its own
+ * listener's queue (TCP_DEFAULT_LISTEN_BACKLOG). */
+#define NS_TCP_HALF_OPEN_MAX	2048
+
 static ns_syn_gate_fn ns_gate;
 static ns_keepalive_fn ns_keepalive;
+static uint64_t ns_syn_queue_full;
+static uint64_t ns_syn_half_open_full;
 
 void
 ns_tcp_set_syn_gate(ns_syn_gate_fn gate)
@@ -50,6 +62,42 @@ ns_is_keepalive_probe(const struct tcp_pcb *pcb, const struct tcp_hdr *hdr,
 	    hdr->seqno == pcb->rcv_nxt - 1;
 }
 
+/* Half-open connections of every listener (lwIP counts a listener's
+ * SYN_RCVD pcbs in accepts_pending). */
+static unsigned int
+ns_tcp_half_open(void)
+{
+	unsigned int n = 0;
+
+	for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l != NULL; l = l->next)
+		n += l->accepts_pending;
+	return n;
+}
+
+void
+ns_tcp_get_syn_stats(struct ns_syn_stats *st)
+{
+	st->ss_half_open = ns_tcp_half_open();
+	st->ss_queue_full = ns_syn_queue_full;
+	st->ss_half_open_full = ns_syn_half_open_full;
+	st->ss_rate_limited = ring_syn_rate_dropped(NULL);
+}
+
+/* Whether a listener has room for one more half-open connection. */
+static int
+ns_tcp_listen_room(const struct tcp_pcb_listen *lpcb)
+{
+	if (lpcb->accepts_pending >= lpcb->backlog) {
+		ns_syn_queue_full++;
+		return 0;
+	}
+	if (ns_tcp_half_open() >= NS_TCP_HALF_OPEN_MAX) {
+		ns_syn_half_open_full++;
+		return 0;
+	}
+	return 1;
+}
+
 err_t
 ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, struct pbuf *p)
 {
@@ -62,7 +110,11 @@ ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, struct pbuf *p)
 	}
 	if (pcb->state == TIME_WAIT)
 		return ns_tcp_tw_syn(pcb);
-	if (pcb->state != LISTEN || ns_gate == NULL || ns_gate(pcb) == 0)
+	if (pcb->state != LISTEN)
+		return ERR_OK;
+	if (!ns_tcp_listen_room((const struct tcp_pcb_listen *)pcb))
+		return ERR_ABRT;	/* lwIP drops the segment */
+	if (ns_gate == NULL || ns_gate(pcb) == 0)
 		return ERR_OK;
 	/* The reset acknowledges the SYN and its payload, as lwIP's own
 	 * reset of a SYN nobody listens for does; passing the listener keeps
