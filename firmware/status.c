@@ -230,9 +230,12 @@ status_json(struct pl_loop *lp, FILE *f)
 	    "\"refused\": %llu},\n", ms.ms_limit, ms.ms_held, ms.ms_cached,
 	    (unsigned long long)ms.ms_refused);
 	ns_tcp_get_syn_stats(&ss);
-	fprintf(f, "  \"syn\": {\"half_open\": %u, \"dropped_queue_full\": %llu, "
-	    "\"dropped_half_open_limit\": %llu, \"dropped_rate_limit\": %llu},\n", ss.ss_half_open,
+	fprintf(f, "  \"syn\": {\"half_open\": %u, \"queue_full\": %llu, \"half_open_limit\": %llu, "
+	    "\"cookies_sent\": %llu, \"cookies_accepted\": %llu, \"cookies_rejected\": %llu, "
+	    "\"dropped_no_cookie\": %llu, \"dropped_rate_limit\": %llu},\n", ss.ss_half_open,
 	    (unsigned long long)ss.ss_queue_full, (unsigned long long)ss.ss_half_open_full,
+	    (unsigned long long)ss.ss_cookies_sent, (unsigned long long)ss.ss_cookies_accepted,
+	    (unsigned long long)ss.ss_cookies_rejected, (unsigned long long)ss.ss_no_cookie,
 	    (unsigned long long)ss.ss_rate_limited);
 	status_nics(lp, f);
 	status_services(lp, f);

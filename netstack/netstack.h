@@ -106,7 +106,8 @@ void ns_tcp_set_keepalive_seen(ns_keepalive_fn seen);
 /*
  * SYN defences.  Half-open connections: each listener queues at most
  * TCP_DEFAULT_LISTEN_BACKLOG (lwipopts.h), the appliance at most
- * NS_TCP_HALF_OPEN_MAX (ns_tcp_input.c); SYNs past either are dropped.
+ * NS_TCP_HALF_OPEN_MAX (ns_tcp_input.c); SYNs past either are answered
+ * with SYN cookies (ns_tcp_cookie.c).
  * A rate limit per address (ring_synrate.c): ring_set_syn_rate() admits
  * at most per_s bare SYNs a second to netif's address, bursts of up to
  * burst (0: per_s) at once, checked on the frame before lwIP sees it;
@@ -125,6 +126,11 @@ struct ns_syn_stats {
 	uint64_t	ss_queue_full;		/* dropped: the listener's queue full */
 	uint64_t	ss_half_open_full;	/* dropped: NS_TCP_HALF_OPEN_MAX held */
 	uint64_t	ss_rate_limited;	/* dropped: over the address's rate */
+	uint64_t	ss_cookies_sent;	/* SYN-ACKs with a cookie, for full queues */
+	uint64_t	ss_cookies_accepted;	/* ACKs whose cookie made a connection */
+	uint64_t	ss_cookies_rejected;	/* ACKs to a listener with a bad cookie */
+	uint64_t	ss_no_cookie;		/* past the queue, dropped: unknown
+						 * neighbour, MSS below the table */
 };
 void ns_tcp_get_syn_stats(struct ns_syn_stats *st);
 

@@ -3,10 +3,6 @@
  * called with the pcb lwIP found for it):
  *
  * - a bare SYN on a 4-tuple still in TIME_WAIT reopens it (ns_tcp_tw.c);
- * - a bare SYN on a listener whose queue of half-open connections is
- *   full, or while the appliance holds NS_TCP_HALF_OPEN_MAX of them, is
- *   dropped and counted, unanswered: lwIP would drop it too, silently,
- *   and a reset would answer a spoofed flood for its victims;
  * - a bare SYN on a listener may be refused by the application (the SYN
  *   gate): with a reset, what a consumer expects from a service with
  *   nowhere to send it (every backend down, the connection limit reached),
@@ -14,6 +10,12 @@
  *   lwIP itself would answer the SYN and only show the connection to the
  *   application after the handshake, so the consumer would see a connect
  *   succeed and then a reset;
+ * - a bare SYN on a listener whose queue of half-open connections is
+ *   full, or while the appliance holds NS_TCP_HALF_OPEN_MAX of them, is
+ *   answered with a SYN cookie and nothing is kept (ns_tcp_cookie.c), or
+ *   dropped when no cookie can be sent; counted either way.  lwIP itself
+ *   would drop it silently, and keep nothing for the client either;
+ * - an ACK on a listener may carry a cookie: it becomes the connection;
  * - a peer's keepalive probe is shown to the application, which counts it
  *   as activity (an idle timeout, as Azure's load balancer does).  lwIP
  *   answers probes without telling anyone.
@@ -81,6 +83,7 @@ ns_tcp_get_syn_stats(struct ns_syn_stats *st)
 	st->ss_queue_full = ns_syn_queue_full;
 	st->ss_half_open_full = ns_syn_half_open_full;
 	st->ss_rate_limited = ring_syn_rate_dropped(NULL);
+	ns_tcp_cookie_stats(st);
 }
 
 /* Whether a listener has room for one more half-open connection. */
@@ -99,11 +102,16 @@ ns_tcp_listen_room(const struct tcp_pcb_listen *lpcb)
 }
 
 err_t
-ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, struct pbuf *p)
+ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
+    const u8_t *opt2, struct pbuf *p)
 {
+	u8_t flags = TCPH_FLAGS(hdr);
+
 	/* tcp_input has turned the header to host order and p to the
 	 * payload. */
-	if ((TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN) {
+	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK && pcb->state == LISTEN)
+		return ns_tcp_cookie_ack((struct tcp_pcb_listen *)pcb, hdr) ? ERR_ABRT : ERR_OK;
+	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN) {
 		if (ns_keepalive != NULL && ns_is_keepalive_probe(pcb, hdr, p))
 			ns_keepalive(pcb);
 		return ERR_OK;
@@ -112,10 +120,11 @@ ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, struct pbuf *p)
 		return ns_tcp_tw_syn(pcb);
 	if (pcb->state != LISTEN)
 		return ERR_OK;
-	if (!ns_tcp_listen_room((const struct tcp_pcb_listen *)pcb))
-		return ERR_ABRT;	/* lwIP drops the segment */
-	if (ns_gate == NULL || ns_gate(pcb) == 0)
+	if (ns_gate == NULL || ns_gate(pcb) == 0) {
+		if (!ns_tcp_listen_room((const struct tcp_pcb_listen *)pcb))
+			return ns_tcp_cookie_syn(hdr, optlen, opt1len, opt2);
 		return ERR_OK;
+	}
 	/* The reset acknowledges the SYN and its payload, as lwIP's own
 	 * reset of a SYN nobody listens for does; passing the listener keeps
 	 * it on the listener's NIC. */

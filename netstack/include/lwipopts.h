@@ -121,9 +121,10 @@ void ns_mem_free(void *p);
  * that caused it: consumer networks may overlap. */
 #define LWIP_HOOK_IP4_ROUTE_SRC(src, dest)	ns_ip4_route_src((src), (dest))
 /* A new SYN on a 4-tuple in TIME_WAIT opens a new connection, as on Linux;
- * a listener may refuse a SYN before it is answered; peers' keepalive
- * probes are reported (netstack/ns_tcp_input.c). */
+ * a listener may refuse a SYN before it is answered; a full listener
+ * answers with SYN cookies; peers' keepalive probes are reported
+ * (netstack/ns_tcp_input.c). */
 #define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
-	ns_tcp_inpacket((pcb), (hdr), (p))
+	ns_tcp_inpacket((pcb), (hdr), (optlen), (opt1len), (opt2), (p))
 
 #endif
