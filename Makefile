@@ -157,7 +157,11 @@ $(BUILD)/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c $(NETSTACK_SRCS) $(OWN_HDRS) $
 	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) -o $@ \
 		tests/fuzz/fuzz_frame.c $(NETSTACK_SRCS) $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a
 
-fuzz: $(BUILD)/fuzz/fuzz_cfg $(BUILD)/fuzz/fuzz_frame
+$(BUILD)/fuzz/fuzz_syncookie: tests/fuzz/fuzz_syncookie.c netstack/ns_syncookie.c $(OWN_HDRS) $(BUILD)/fuzz/libmbedtls.a
+	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) -o $@ \
+		tests/fuzz/fuzz_syncookie.c netstack/ns_syncookie.c $(BUILD)/fuzz/libmbedtls.a
+
+fuzz: $(BUILD)/fuzz/fuzz_cfg $(BUILD)/fuzz/fuzz_frame $(BUILD)/fuzz/fuzz_syncookie
 
 # --- the appliance image: image/ builds it, qemu/ boots it ----------------
 # build/image/: vmlinuz + initrd (for qemu -kernel) and the bootable disks.

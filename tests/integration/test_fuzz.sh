@@ -1,6 +1,7 @@
 #!/bin/bash
 # A bounded libFuzzer run of each harness (ASan+UBSan): the INI loader and
-# the frame receive path must survive whatever bytes they are given.
+# the frame receive path must survive whatever bytes they are given, and
+# SYN cookies keep their properties for any key, connection and clock.
 # FUZZ_SECONDS sets the time per harness (default 30).
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
@@ -9,7 +10,7 @@ secs=${FUZZ_SECONDS:-30}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for h in fuzz_cfg fuzz_frame; do
+for h in fuzz_cfg fuzz_frame fuzz_syncookie; do
 	mkdir -p "$work/$h"
 	if out=$("$ROOT/build/fuzz/$h" -max_total_time="$secs" -max_len=2048 -seed=1 \
 		-artifact_prefix="$work/" "$work/$h" 2>&1); then
