@@ -109,9 +109,10 @@ UNIT_DEPS_test_cfg = $(CONFIG_SRCS)
 UNIT_INIH_test_cfg = 1
 UNIT_DEPS_test_lb = firmware/lb.c
 UNIT_DEPS_test_syncookie = netstack/ns_syncookie.c
+UNIT_DEPS_test_synrate = netstack/ring_synrate.c
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
 UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c firmware/lb.c \
-	netstack/ns_syncookie.c \
+	netstack/ns_syncookie.c netstack/ring_synrate.c \
 	$(CACHE)/deps.mk
 
 $(BUILD)/unit/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
