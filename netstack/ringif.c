@@ -434,7 +434,8 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 	if (!ring_syn_admit(netif, frame + ETH_HDR_LEN, ip_len))
 		return;		/* over the address's SYN rate, counted */
 	urgent = ns_mem_urgent(ring_rx_urgent(frame + ETH_HDR_LEN, ip_len));
-	/* A second pass when a SYN freed a TIME_WAIT pcb (ns_tcp_tw.c). */
+	/* A second pass when a SYN freed a TIME_WAIT pcb (ns_tcp_tw.c) or
+	 * an ACK's SYN cookie made a connection (ns_tcp_cookie.c). */
 	do {
 		/* A packet of up to one pool pbuf in a pbuf of its own size:
 		 * what is held is what was sent, not a pool pbuf (1.5 KiB)
