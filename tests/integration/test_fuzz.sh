@@ -12,8 +12,11 @@ trap 'rm -rf "$work"' EXIT
 
 for h in fuzz_cfg fuzz_frame fuzz_syncookie; do
 	mkdir -p "$work/$h"
+	# Seeds, where there are (tests/fuzz/corpus/HARNESS), are read too.
+	seeds=$ROOT/tests/fuzz/corpus/$h
+	[ -d "$seeds" ] || seeds=""
 	if out=$("$ROOT/build/fuzz/$h" -max_total_time="$secs" -max_len=2048 -seed=1 \
-		-artifact_prefix="$work/" "$work/$h" 2>&1); then
+		-artifact_prefix="$work/" "$work/$h" $seeds 2>&1); then
 		ok "$h: $(printf '%s\n' "$out" | grep -Eo 'Done [0-9]+ runs in [0-9]+ second' | tail -1) without a crash"
 	else
 		not_ok "$h: fuzzing found a crash" "$(printf '%s\n' "$out" | grep -A12 'ERROR' | head -20)"
