@@ -120,9 +120,11 @@ $(BUILD)/unit/lwip/%.o: $(LWIP_DIR)/src/%.c $(NETSTACK_HDRS) $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=c11 -O1 -g -D_GNU_SOURCE -Inetstack/include -I$(LWIP_DIR)/src/include -c $< -o $@
 UNIT_DEPS_test_arp = netstack/ns_arp_cache.c
+UNIT_DEPS_test_syncookie = netstack/ns_syncookie.c
+UNIT_DEPS_test_synrate = netstack/ring_synrate.c
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
 UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c firmware/lb.c \
-	netstack/ns_arp_cache.c \
+	netstack/ns_arp_cache.c netstack/ns_syncookie.c netstack/ring_synrate.c \
 	$(CACHE)/deps.mk
 
 $(BUILD)/unit/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
@@ -168,7 +170,11 @@ $(BUILD)/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c $(NETSTACK_SRCS) $(OWN_HDRS) $
 	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) -o $@ \
 		tests/fuzz/fuzz_frame.c $(NETSTACK_SRCS) $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a
 
-fuzz: $(BUILD)/fuzz/fuzz_cfg $(BUILD)/fuzz/fuzz_frame
+$(BUILD)/fuzz/fuzz_syncookie: tests/fuzz/fuzz_syncookie.c netstack/ns_syncookie.c $(OWN_HDRS) $(BUILD)/fuzz/libmbedtls.a
+	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) -o $@ \
+		tests/fuzz/fuzz_syncookie.c netstack/ns_syncookie.c $(BUILD)/fuzz/libmbedtls.a
+
+fuzz: $(BUILD)/fuzz/fuzz_cfg $(BUILD)/fuzz/fuzz_frame $(BUILD)/fuzz/fuzz_syncookie
 
 # --- the appliance image: image/ builds it, qemu/ boots it ----------------
 # build/image/: vmlinuz + initrd (for qemu -kernel) and the bootable disks.

@@ -135,7 +135,7 @@ relay_enqueue(struct relay_end *end, struct pbuf *p)
 		return 0;
 	}
 	if ((u32_t)tail->tot_len + p->tot_len <= 0xffff) {
-		pbuf_cat(tail, p);
+		ns_pbuf_append(tail, p);	/* small segments copied compact */
 		return 0;
 	}
 	if (sp == NULL) {

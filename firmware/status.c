@@ -288,12 +288,21 @@ status_json(struct pl_loop *lp, FILE *f)
 {
 	const struct relay_stats *rs = &lp->lp_relay_stats;
 	struct ns_mem_stats ms;
+	struct ns_syn_stats ss;
 
 	ns_mem_get_stats(&ms);
 	fprintf(f, "{\n  \"uptime_s\": %lld,\n", (long long)(time(NULL) - lp->lp_started));
 	fprintf(f, "  \"memory\": {\"limit_bytes\": %zu, \"held_bytes\": %zu, \"cached_bytes\": %zu, "
 	    "\"refused\": %llu},\n", ms.ms_limit, ms.ms_held, ms.ms_cached,
 	    (unsigned long long)ms.ms_refused);
+	ns_tcp_get_syn_stats(&ss);
+	fprintf(f, "  \"syn\": {\"half_open\": %u, \"queue_full\": %llu, \"half_open_limit\": %llu, "
+	    "\"cookies_sent\": %llu, \"cookies_accepted\": %llu, \"cookies_rejected\": %llu, "
+	    "\"dropped_no_cookie\": %llu, \"dropped_rate_limit\": %llu},\n", ss.ss_half_open,
+	    (unsigned long long)ss.ss_queue_full, (unsigned long long)ss.ss_half_open_full,
+	    (unsigned long long)ss.ss_cookies_sent, (unsigned long long)ss.ss_cookies_accepted,
+	    (unsigned long long)ss.ss_cookies_rejected, (unsigned long long)ss.ss_no_cookie,
+	    (unsigned long long)ss.ss_rate_limited);
 	status_nics(lp, f);
 	fprintf(f, "  \"unrouted_dropped\": %llu,\n", (unsigned long long)ns_route_discarded());
 	status_services(lp, f);

@@ -140,6 +140,37 @@ void ns_tcp_set_syn_gate(ns_syn_gate_fn gate);
 typedef void (*ns_keepalive_fn)(struct tcp_pcb *pcb);
 void ns_tcp_set_keepalive_seen(ns_keepalive_fn seen);
 
+/*
+ * SYN defences.  Half-open connections: each listener queues at most
+ * TCP_DEFAULT_LISTEN_BACKLOG (lwipopts.h), the appliance at most
+ * NS_TCP_HALF_OPEN_MAX (ns_tcp_input.c); SYNs past either are answered
+ * with SYN cookies (ns_tcp_cookie.c).
+ * A rate limit per address (ring_synrate.c): ring_set_syn_rate() admits
+ * at most per_s bare SYNs a second to netif's address, bursts of up to
+ * burst (0: per_s) at once, checked on the frame before lwIP sees it;
+ * per_s 0 (the default) sets no limit.  0, or -EINVAL for a rate past
+ * RING_SYN_RATE_MAX.  ring_syn_rate_dropped() counts the SYNs it dropped
+ * on netif, or on every netif for NULL.
+ */
+#define RING_SYN_RATE_MAX	1000000u
+int ring_set_syn_rate(struct netif *netif, uint32_t per_s, uint32_t burst);
+uint64_t ring_syn_rate_dropped(const struct netif *netif);
+/* Whether the IPv4 packet ip (ip_len bytes, header checked) may go on to
+ * lwIP: anything but a bare TCP SYN over netif's rate may. */
+int ring_syn_admit(struct netif *netif, const uint8_t *ip, size_t ip_len);
+struct ns_syn_stats {
+	unsigned int	ss_half_open;		/* SYN_RCVD on all listeners, now */
+	uint64_t	ss_queue_full;		/* dropped: the listener's queue full */
+	uint64_t	ss_half_open_full;	/* dropped: NS_TCP_HALF_OPEN_MAX held */
+	uint64_t	ss_rate_limited;	/* dropped: over the address's rate */
+	uint64_t	ss_cookies_sent;	/* SYN-ACKs with a cookie, for full queues */
+	uint64_t	ss_cookies_accepted;	/* ACKs whose cookie made a connection */
+	uint64_t	ss_cookies_rejected;	/* ACKs to a listener with a bad cookie */
+	uint64_t	ss_no_cookie;		/* past the queue, dropped: unknown
+						 * neighbour, MSS below the table */
+};
+void ns_tcp_get_syn_stats(struct ns_syn_stats *st);
+
 /* Drops the oldest TIME_WAIT connections past a cap; returns how many. */
 unsigned int ns_tcp_tw_trim(void);
 
@@ -154,6 +185,18 @@ void ns_mem_set_limit(size_t bytes);
 /* While on, allocations may use the limit's reserve; returns the old state. */
 int ns_mem_urgent(int on);
 void ns_mem_get_stats(struct ns_mem_stats *st);
+/* Bytes usable at p, a block ns_mem_malloc returned: its size class. */
+size_t ns_mem_usable(const void *p);
+
+/*
+ * Appends p (taken) to the chain q as pbuf_cat() does, but what fits in
+ * room left at the end of q's last pbuf is copied there, and a small p is
+ * copied into a compact buffer that takes what follows (ns_pbuf.c): a
+ * queue of tiny segments holds about its bytes, not a pbuf each.  The
+ * caller checks that the total length fits a u16_t.
+ */
+struct pbuf;
+void ns_pbuf_append(struct pbuf *q, struct pbuf *p);
 
 /* Packets lwIP made with nowhere they may go (ns_route.c), all NICs. */
 uint64_t ns_route_discarded(void);

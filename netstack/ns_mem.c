@@ -177,6 +177,16 @@ ns_mem_calloc(size_t count, size_t size)
 	return p;
 }
 
+size_t
+ns_mem_usable(const void *p)
+{
+	const struct ns_mem_hdr *h = (const struct ns_mem_hdr *)p - 1;
+
+	if (h->mh_class == NS_MEM_UNCACHED)
+		return h->mh_bytes - sizeof(*h);
+	return ((size_t)h->mh_class + 1) * NS_MEM_CLASS_STEP;
+}
+
 void
 ns_mem_free(void *p)
 {

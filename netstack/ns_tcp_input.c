@@ -10,6 +10,12 @@
  *   lwIP itself would answer the SYN and only show the connection to the
  *   application after the handshake, so the consumer would see a connect
  *   succeed and then a reset;
+ * - a bare SYN on a listener whose queue of half-open connections is
+ *   full, or while the appliance holds NS_TCP_HALF_OPEN_MAX of them, is
+ *   answered with a SYN cookie and nothing is kept (ns_tcp_cookie.c), or
+ *   dropped when no cookie can be sent; counted either way.  lwIP itself
+ *   would drop it silently, and keep nothing for the client either;
+ * - an ACK on a listener may carry a cookie: it becomes the connection;
  * - a peer's keepalive probe is shown to the application, which counts it
  *   as activity (an idle timeout, as Azure's load balancer does).  lwIP
  *   answers probes without telling anyone.
@@ -22,8 +28,16 @@
 #include "netstack.h"
 #include "netstack_hooks.h"
 
+/* Half-open connections the appliance holds on all its listeners: a
+ * flood spread over many endpoints holds at most this many pcbs and
+ * SYN-ACKs (about 1 MiB), while one endpoint's flood fills only its own
+ * listener's queue (TCP_DEFAULT_LISTEN_BACKLOG). */
+#define NS_TCP_HALF_OPEN_MAX	2048
+
 static ns_syn_gate_fn ns_gate;
 static ns_keepalive_fn ns_keepalive;
+static uint64_t ns_syn_queue_full;
+static uint64_t ns_syn_half_open_full;
 
 void
 ns_tcp_set_syn_gate(ns_syn_gate_fn gate)
@@ -50,22 +64,68 @@ ns_is_keepalive_probe(const struct tcp_pcb *pcb, const struct tcp_hdr *hdr,
 	    hdr->seqno == pcb->rcv_nxt - 1;
 }
 
-err_t
-ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, struct pbuf *p)
+/* Half-open connections of every listener (lwIP counts a listener's
+ * SYN_RCVD pcbs in accepts_pending). */
+static unsigned int
+ns_tcp_half_open(void)
 {
+	unsigned int n = 0;
+
+	for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l != NULL; l = l->next)
+		n += l->accepts_pending;
+	return n;
+}
+
+void
+ns_tcp_get_syn_stats(struct ns_syn_stats *st)
+{
+	st->ss_half_open = ns_tcp_half_open();
+	st->ss_queue_full = ns_syn_queue_full;
+	st->ss_half_open_full = ns_syn_half_open_full;
+	st->ss_rate_limited = ring_syn_rate_dropped(NULL);
+	ns_tcp_cookie_stats(st);
+}
+
+/* Whether a listener has room for one more half-open connection. */
+static int
+ns_tcp_listen_room(const struct tcp_pcb_listen *lpcb)
+{
+	if (lpcb->accepts_pending >= lpcb->backlog) {
+		ns_syn_queue_full++;
+		return 0;
+	}
+	if (ns_tcp_half_open() >= NS_TCP_HALF_OPEN_MAX) {
+		ns_syn_half_open_full++;
+		return 0;
+	}
+	return 1;
+}
+
+err_t
+ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
+    const u8_t *opt2, struct pbuf *p)
+{
+	u8_t flags = TCPH_FLAGS(hdr);
 	int verdict;
 
 	/* tcp_input has turned the header to host order and p to the
 	 * payload. */
-	if ((TCPH_FLAGS(hdr) & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN) {
+	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK && pcb->state == LISTEN)
+		return ns_tcp_cookie_ack((struct tcp_pcb_listen *)pcb, hdr) ? ERR_ABRT : ERR_OK;
+	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN) {
 		if (ns_keepalive != NULL && ns_is_keepalive_probe(pcb, hdr, p))
 			ns_keepalive(pcb);
 		return ERR_OK;
 	}
 	if (pcb->state == TIME_WAIT)
 		return ns_tcp_tw_syn(pcb);
-	if (pcb->state != LISTEN || ns_gate == NULL || (verdict = ns_gate(pcb)) == 0)
+	if (pcb->state != LISTEN)
 		return ERR_OK;
+	if (ns_gate == NULL || (verdict = ns_gate(pcb)) == 0) {
+		if (!ns_tcp_listen_room((const struct tcp_pcb_listen *)pcb))
+			return ns_tcp_cookie_syn(hdr, optlen, opt1len, opt2);
+		return ERR_OK;
+	}
 	if (verdict > 0)
 		return ERR_ABRT;	/* dropped unanswered */
 	/* The reset acknowledges the SYN and its payload, as lwIP's own

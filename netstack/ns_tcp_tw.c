@@ -68,6 +68,12 @@ ns_tcp_tw_syn(struct tcp_pcb *pcb)
 	return ERR_ABRT;	/* lwIP drops this copy of the segment */
 }
 
+void
+ns_tcp_reinput(void)
+{
+	ns_reinput = 1;
+}
+
 /* Did the last input ask to be delivered again?  Clears the request. */
 int
 ns_tcp_take_reinput(void)

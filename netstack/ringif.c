@@ -330,8 +330,10 @@ ring_rx_trusted(const uint8_t *ip, size_t ip_len, uint32_t status)
 
 /*
  * Whether an IPv4 packet (ip_len bytes at ip, header checked) carries no
- * TCP payload, or is not TCP: ACKs, resets and FINs free memory, so they
- * may use the heap's reserve (ns_mem.c) when data may not.
+ * TCP payload and no SYN, or is not TCP: ACKs, resets and FINs free
+ * memory, so they may use the heap's reserve (ns_mem.c) when data may
+ * not.  A SYN never may: it is what makes new connections, and a flood
+ * of them would take the reserve meant for the segments that end them.
  */
 static int
 ring_rx_urgent(const uint8_t *ip, size_t ip_len)
@@ -342,8 +344,12 @@ ring_rx_urgent(const uint8_t *ip, size_t ip_len)
 		return 1;
 	if (ip_len < ihl + 20)
 		return 1;	/* lwIP drops it; nothing is held */
+	if (ip[ihl + 13] & 0x04)
+		return 1;	/* RST */
+	if (ip[ihl + 13] & 0x02)
+		return 0;	/* SYN */
 	doff = (size_t)(ip[ihl + 12] >> 4) * 4;
-	return (ip[ihl + 13] & 0x04) != 0 || ip_len <= ihl + doff;	/* RST, or no payload */
+	return ip_len <= ihl + doff;	/* no payload */
 }
 
 /*
@@ -430,16 +436,23 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		rp->rp_stats.rs_rx_superframes++;
 	rp->rp_stats.rs_rx_frames++;
 	rp->rp_stats.rs_rx_bytes += len;
+	if (!ring_syn_admit(netif, frame + ETH_HDR_LEN, ip_len))
+		return;		/* over the address's SYN rate, counted */
 	urgent = ns_mem_urgent(ring_rx_urgent(frame + ETH_HDR_LEN, ip_len));
-	/* A second pass when a SYN freed a TIME_WAIT pcb (ns_tcp_tw.c). */
+	/* A second pass when a SYN freed a TIME_WAIT pcb (ns_tcp_tw.c) or
+	 * an ACK's SYN cookie made a connection (ns_tcp_cookie.c). */
 	do {
-		/* A chain of pool pbufs (one MSS each), not one pbuf of the
-		 * frame's length: a 64 KiB super-frame in one block sits in
-		 * musl's mmap'ed size classes, and every free of one was a
-		 * munmap with a TLB shootdown on every CPU (a third of the
-		 * time in the profile). */
+		/* A packet of up to one pool pbuf in a pbuf of its own size:
+		 * what is held is what was sent, not a pool pbuf (1.5 KiB)
+		 * for one byte of payload.  Larger ones in a chain of pool
+		 * pbufs (one MSS each), not one pbuf of the frame's length:
+		 * a 64 KiB super-frame in one block sits in musl's mmap'ed
+		 * size classes, and every free of one was a munmap with a
+		 * TLB shootdown on every CPU (a third of the time in the
+		 * profile). */
 		if (ip_len > 0xffff ||
-		    (p = pbuf_alloc(PBUF_RAW, (u16_t)ip_len, PBUF_POOL)) == NULL) {
+		    (p = pbuf_alloc(PBUF_RAW, (u16_t)ip_len,
+		    ip_len <= PBUF_POOL_BUFSIZE ? PBUF_RAM : PBUF_POOL)) == NULL) {
 			rp->rp_stats.rs_rx_nomem++;
 			break;
 		}

@@ -75,9 +75,21 @@ void ns_mem_free(void *p);
 #define TCP_SNDLOWAT			(16 * TCP_MSS)
 #define TCP_SND_QUEUELEN		((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_QUEUE_OOSEQ			1
+/* Out-of-order data a connection may hold: one window, in at most a
+ * window of full segments.  Without a bound a peer sending segments past
+ * a hole holds memory without limit, and lwIP walks the queue for each;
+ * past it lwIP drops from the queue's end (the peer sends it again). */
+#define TCP_OOSEQ_MAX_BYTES		TCP_WND
+#define TCP_OOSEQ_MAX_PBUFS		(TCP_WND / TCP_MSS + 1)
 /* TIME_WAIT (2 * MSL) of 60 s, as Linux: NAT ports come back sooner. */
 #define TCP_MSL				30000UL
-#define TCP_LISTEN_BACKLOG		0
+/* Each listener's queue of half-open connections (SYN_RCVD, lwIP counts
+ * them in accepts_pending): a SYN past it is dropped and counted
+ * (ns_tcp_input.c), so a flood costs one listener's queue of memory, not
+ * the heap.  128 handshakes in flight per endpoint and port is far more
+ * than clients one round trip away need; each holds about 500 bytes. */
+#define TCP_LISTEN_BACKLOG		1
+#define TCP_DEFAULT_LISTEN_BACKLOG	128
 /* Overlapping consumer networks bind the same IP:port on two netifs. */
 #define SO_REUSE			1
 #define LWIP_TCP_KEEPALIVE		1
@@ -111,9 +123,10 @@ void ns_mem_free(void *p);
  * that caused it: consumer networks may overlap. */
 #define LWIP_HOOK_IP4_ROUTE_SRC(src, dest)	ns_ip4_route_src((src), (dest))
 /* A new SYN on a 4-tuple in TIME_WAIT opens a new connection, as on Linux;
- * a listener may refuse a SYN before it is answered; peers' keepalive
- * probes are reported (netstack/ns_tcp_input.c). */
+ * a listener may refuse a SYN before it is answered; a full listener
+ * answers with SYN cookies; peers' keepalive probes are reported
+ * (netstack/ns_tcp_input.c). */
 #define LWIP_HOOK_TCP_INPACKET_PCB(pcb, hdr, optlen, opt1len, opt2, p) \
-	ns_tcp_inpacket((pcb), (hdr), (p))
+	ns_tcp_inpacket((pcb), (hdr), (optlen), (opt1len), (opt2), (p))
 
 #endif

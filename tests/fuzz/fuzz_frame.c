@@ -3,7 +3,8 @@
  * (first input byte: the ring's status, bit 0 "checksum not ready", bit 1
  * "checksum valid", which skip lwIP's TCP checksum check) through the
  * demultiplexer, the checksum completion and lwIP's input, with a
- * listening TCP port behind, must never crash or corrupt memory.
+ * listening TCP port behind and one whose queue of half-open connections
+ * is full at once (SYN cookies), must never crash or corrupt memory.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -62,6 +63,14 @@ fuzz_setup(void)
 		abort();
 	tcp_bind_netif(pcb, netif);
 	pcb = tcp_listen(pcb);
+	tcp_accept(pcb, fuzz_accept);
+	/* A queue of one half-open connection: SYNs past it take the SYN
+	 * cookie path (their options parsed, a cookie sent, ACKs checked). */
+	pcb = tcp_new();
+	if (pcb == NULL || tcp_bind(pcb, netif_ip_addr4(netif), 444) != ERR_OK)
+		abort();
+	tcp_bind_netif(pcb, netif);
+	pcb = tcp_listen_with_backlog(pcb, 1);
 	tcp_accept(pcb, fuzz_accept);
 }
 

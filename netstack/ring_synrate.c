@@ -1,0 +1,127 @@
+/*
+ * A rate limit on new connections per address: a token bucket per netif
+ * (one netif is one address the appliance holds), checked on each frame
+ * before lwIP sees it.
+ *
+ * Why before lwIP: a SYN lwIP takes costs a lookup in every pcb list, a
+ * pcb, a SYN-ACK and its retransmissions; one the bucket refuses costs a
+ * few loads.  A flood at one endpoint then spends the event loop's time
+ * on that endpoint's share only.  The bucket is per address, not per
+ * source: a spoofed flood has as many sources as it likes.
+ *
+ * Only bare SYNs (SYN without ACK or RST) take a token: the segments of
+ * connections already made, and the SYN-ACKs of the appliance's own
+ * connections to backends, never wait for one.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lwip/netif.h"
+#include "lwip/prot/ip.h"
+#include "lwip/sys.h"
+
+#include "netstack.h"
+
+/* Tokens are kept in thousandths, so a rate per second adds per_s of
+ * them per millisecond of sys_now(). */
+#define RING_SYN_MILLI		1000u
+/* lwIP numbers netifs with a u8_t (netif->num). */
+#define RING_SYN_NETIFS		256
+
+struct ring_syn_bucket {
+	const struct netif	*sb_netif;	/* whose bucket; NULL: no limit */
+	uint32_t		sb_per_s;
+	uint64_t		sb_cap;		/* burst, in thousandths */
+	uint64_t		sb_tokens;	/* in thousandths */
+	uint32_t		sb_last_ms;	/* sys_now() at the last refill */
+	uint64_t		sb_dropped;
+};
+
+static struct ring_syn_bucket ring_syn_buckets[RING_SYN_NETIFS];
+static uint64_t ring_syn_dropped_all;
+
+static struct ring_syn_bucket *
+ring_syn_bucket_of(const struct netif *netif)
+{
+	struct ring_syn_bucket *sb = &ring_syn_buckets[netif->num];
+
+	return sb->sb_netif == netif ? sb : NULL;
+}
+
+int
+ring_set_syn_rate(struct netif *netif, uint32_t per_s, uint32_t burst)
+{
+	struct ring_syn_bucket *sb;
+
+	if (netif == NULL || per_s > RING_SYN_RATE_MAX || burst > RING_SYN_RATE_MAX)
+		return -EINVAL;
+	sb = &ring_syn_buckets[netif->num];
+	if (per_s == 0) {
+		/* A bucket of another netif that had this number stays its
+		 * own only while that netif holds the number. */
+		if (sb->sb_netif == netif)
+			sb->sb_netif = NULL;
+		return 0;
+	}
+	if (sb->sb_netif != netif) {
+		sb->sb_netif = netif;
+		sb->sb_dropped = 0;
+		sb->sb_tokens = (uint64_t)(burst != 0 ? burst : per_s) * RING_SYN_MILLI;
+		sb->sb_last_ms = sys_now();
+	}
+	sb->sb_per_s = per_s;
+	sb->sb_cap = (uint64_t)(burst != 0 ? burst : per_s) * RING_SYN_MILLI;
+	if (sb->sb_tokens > sb->sb_cap)
+		sb->sb_tokens = sb->sb_cap;
+	return 0;
+}
+
+uint64_t
+ring_syn_rate_dropped(const struct netif *netif)
+{
+	const struct ring_syn_bucket *sb;
+
+	if (netif == NULL)
+		return ring_syn_dropped_all;
+	sb = ring_syn_bucket_of(netif);
+	return sb != NULL ? sb->sb_dropped : 0;
+}
+
+/* Whether an IPv4 packet is a bare TCP SYN (not a fragment past the
+ * first, whose bytes are no TCP header). */
+static int
+ring_syn_is_bare(const uint8_t *ip, size_t ip_len)
+{
+	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
+	uint8_t flags;
+
+	if (ip[9] != IP_PROTO_TCP || ihl < 20 || ip_len < ihl + 14 ||
+	    (ip[6] & 0x1f) != 0 || ip[7] != 0)
+		return 0;
+	flags = ip[ihl + 13];
+	return (flags & (0x02 | 0x04 | 0x10)) == 0x02;	/* SYN; no RST, no ACK */
+}
+
+int
+ring_syn_admit(struct netif *netif, const uint8_t *ip, size_t ip_len)
+{
+	struct ring_syn_bucket *sb = ring_syn_bucket_of(netif);
+	uint32_t now;
+
+	if (sb == NULL || !ring_syn_is_bare(ip, ip_len))
+		return 1;
+	now = sys_now();
+	/* At most 2^32 ms times RING_SYN_RATE_MAX: no overflow in 64 bits. */
+	sb->sb_tokens += (uint64_t)(uint32_t)(now - sb->sb_last_ms) * sb->sb_per_s;
+	if (sb->sb_tokens > sb->sb_cap)
+		sb->sb_tokens = sb->sb_cap;
+	sb->sb_last_ms = now;
+	if (sb->sb_tokens < RING_SYN_MILLI) {
+		sb->sb_dropped++;
+		ring_syn_dropped_all++;
+		return 0;
+	}
+	sb->sb_tokens -= RING_SYN_MILLI;
+	return 1;
+}

@@ -1,0 +1,90 @@
+/*
+ * The per-address SYN rate limit (ring_synrate.c): a bucket admits its
+ * burst at once, then its rate; only bare SYNs take tokens; another
+ * address is not affected; a rate of 0 lifts the limit; drops are
+ * counted per address and in all.
+ */
+#include <string.h>
+
+#include "netstack.h"
+#include "unit.h"
+
+static u32_t now_ms = 1000;
+
+/* lwIP's clock, driven by the test. */
+u32_t
+sys_now(void)
+{
+	return now_ms;
+}
+
+/* An IPv4 packet of 40 bytes: TCP with the given flags, or UDP. */
+static void
+packet(uint8_t ip[static 40], uint8_t proto, uint8_t flags)
+{
+	memset(ip, 0, 40);
+	ip[0] = 0x45;
+	ip[3] = 40;
+	ip[9] = proto;
+	ip[20 + 12] = 5 << 4;
+	ip[20 + 13] = flags;
+}
+
+static unsigned int
+admitted(struct netif *n, const uint8_t *ip, unsigned int tries)
+{
+	unsigned int ok = 0;
+
+	for (unsigned int i = 0; i < tries; i++)
+		ok += (unsigned int)ring_syn_admit(n, ip, 40);
+	return ok;
+}
+
+int
+main(void)
+{
+	static struct netif a, b;
+	uint8_t syn[40], ack[40], synack[40], rst[40], udp[40], frag[40];
+
+	a.num = 3;
+	b.num = 4;
+	packet(syn, 6, 0x02);
+	packet(ack, 6, 0x10);
+	packet(synack, 6, 0x12);
+	packet(rst, 6, 0x06);
+	packet(udp, 17, 0x02);
+	packet(frag, 6, 0x02);
+	frag[7] = 1;	/* a fragment past the first: no TCP header */
+
+	CHECK(admitted(&a, syn, 100) == 100, "no limit set: every SYN passes");
+	CHECK(ring_set_syn_rate(&a, 10, 5) == 0, "10/s, bursts of 5");
+	CHECK(admitted(&a, syn, 20) == 5, "a burst of 5 passes, the rest is dropped");
+	CHECK(admitted(&a, ack, 50) == 50 && admitted(&a, synack, 50) == 50 &&
+	    admitted(&a, rst, 50) == 50 && admitted(&a, udp, 50) == 50 &&
+	    admitted(&a, frag, 50) == 50,
+	    "ACKs, SYN-ACKs, resets, UDP and fragments are never limited");
+	CHECK(admitted(&b, syn, 20) == 20, "another address is not limited");
+	now_ms += 100;
+	CHECK(admitted(&a, syn, 5) == 1, "100 ms later: one more");
+	now_ms += 250;
+	CHECK(admitted(&a, syn, 5) == 2, "250 ms later: two more (a half stays)");
+	now_ms += 50;
+	CHECK(admitted(&a, syn, 5) == 1, "the half and 50 ms more make one");
+	now_ms += 60000;
+	CHECK(admitted(&a, syn, 20) == 5, "after a minute idle: a burst of 5, no more");
+	CHECK(ring_syn_rate_dropped(&a) == 15 + 4 + 3 + 4 + 15,
+	    "drops counted for the address (%llu)", (unsigned long long)ring_syn_rate_dropped(&a));
+	CHECK(ring_syn_rate_dropped(&b) == 0, "none for the other");
+	CHECK(ring_syn_rate_dropped(NULL) == ring_syn_rate_dropped(&a), "and in all");
+	CHECK(ring_set_syn_rate(&a, 2, 0) == 0 && admitted(&a, syn, 10) <= 2,
+	    "a new rate applies at once; burst 0 means one second's worth");
+	now_ms += 1000;
+	CHECK(admitted(&a, syn, 10) == 2, "2/s: 2 a second");
+	now_ms = 5;	/* sys_now() wraps at 2^32 ms */
+	CHECK(admitted(&a, syn, 10) == 2, "across the clock's wrap: still bounded (%u)", 2);
+	CHECK(ring_set_syn_rate(&a, 0, 0) == 0 && admitted(&a, syn, 100) == 100,
+	    "rate 0 lifts the limit");
+	CHECK(ring_set_syn_rate(&a, RING_SYN_RATE_MAX + 1, 0) != 0 &&
+	    ring_set_syn_rate(NULL, 10, 0) != 0, "a rate past the maximum or no netif is refused");
+	return UNIT_DONE();
+}
