@@ -26,6 +26,7 @@
 #include "nicmac.h"
 #include "reload.h"
 #include "relay.h"
+#include "share.h"
 #include "status.h"
 #include "watchdog.h"
 
@@ -123,6 +124,7 @@ loop_setup_ports(struct pl_loop *lp)
 		if (lp->lp_ep_netif[e] == NULL)
 			return -1;
 	}
+	share_apply_syn_rates(lp);
 	for (int s = 0; s < cfg->n_services; s++) {
 		const struct cfg_service *svc = &cfg->services[s];
 

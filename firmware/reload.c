@@ -26,6 +26,7 @@
 #include "log.h"
 #include "nat.h"
 #include "relay.h"
+#include "share.h"
 #include "reload.h"
 #include "watchdog.h"
 
@@ -382,6 +383,7 @@ reload_run(struct pl_loop *lp)
 	 * runs. */
 	for (int e = 0; e < next->n_endpoints; e++)
 		lp->lp_ep_netif[e] = loop_addr(lp, next->endpoints[e].ep_nic, next->endpoints[e].ep_ip);
+	share_apply_syn_rates(lp);
 	for (int s = 0; s < next->n_services; s++) {
 		const struct cfg_service *svc = &next->services[s];
 

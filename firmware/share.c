@@ -311,3 +311,44 @@ share_conn_del(struct pl_loop *lp, struct relay_conn *rc, int hold)
 	se->se_hold[now % SHARE_HOLD_SLOTS]++;
 	se->se_ports_held++;
 }
+
+/*
+ * Each endpoint's max_new_connections_per_s also goes to the netstack,
+ * which drops a bare SYN over it before lwIP sees it (ring_synrate.c): a
+ * flood then costs a token bucket's check, not lwIP's input.  share_rate()
+ * stays the gate's count of what got through.  Every address of every
+ * port is set, so one a reload left without its endpoint (or whose
+ * endpoint lost its rate) has no limit; an address keeps its bucket and
+ * count while its rate is unchanged.  Called after the endpoints'
+ * addresses exist, at start and after each reload.
+ */
+void
+share_apply_syn_rates(struct pl_loop *lp)
+{
+	const struct pl_config *cfg = lp->lp_cfg;
+
+	for (int n = 0; n < lp->lp_n_ports; n++) {
+		struct ring_port *rp = &lp->lp_ports[n];
+
+		for (int k = 0; k < rp->rp_n_netifs; k++) {
+			uint32_t rate = 0;
+
+			for (int e = 0; e < cfg->n_endpoints; e++)
+				if (lp->lp_ep_netif[e] == rp->rp_netifs[k])
+					rate = cfg->endpoints[e].ep_max_new_per_s;
+			/* rate is within RING_SYN_RATE_MAX: the config's
+			 * range (CFG_MAX_CONN_RATE) is the same. */
+			(void)ring_set_syn_rate(rp->rp_netifs[k], rate, 0);
+		}
+	}
+}
+
+/* SYNs to the endpoint's address the netstack dropped over its rate. */
+uint64_t
+share_syn_rate_dropped(const struct pl_loop *lp, int endpoint)
+{
+	struct netif *netif = lp->lp_ep_netif[endpoint];
+
+	return netif != NULL && lp->lp_cfg->endpoints[endpoint].ep_max_new_per_s != 0 ?
+	    ring_syn_rate_dropped(netif) : 0;
+}

@@ -20,5 +20,7 @@ enum relay_event share_accept(struct pl_loop *lp, int endpoint, int service,
 void share_conn_add(struct pl_loop *lp, struct relay_conn *rc);
 void share_conn_data(struct relay_conn *rc);
 void share_conn_del(struct pl_loop *lp, struct relay_conn *rc, int hold);
+void share_apply_syn_rates(struct pl_loop *lp);
+uint64_t share_syn_rate_dropped(const struct pl_loop *lp, int endpoint);
 
 #endif

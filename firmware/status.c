@@ -82,14 +82,16 @@ status_neighbours(const struct ring_port *rp, FILE *f)
 	    (unsigned long long)st->rs_nbr_replies);
 }
 
-/* "refused": {...}, "reclaimed": N of an endpoint or frontend. */
+/* "refused": {...}, "reclaimed": N of an endpoint or frontend; early:
+ * SYNs over its rate the netstack dropped before the gate saw them. */
 static void
-status_shares(FILE *f, const struct relay_ep_stats *es)
+status_shares(FILE *f, const struct relay_ep_stats *es, uint64_t early)
 {
 	fputs("\"refused\": {", f);
 	for (size_t i = 0; i < sizeof(status_refusals) / sizeof(status_refusals[0]); i++)
 		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", relay_event_name(status_refusals[i]),
-		    (unsigned long long)es->es_refused[status_refusals[i]]);
+		    (unsigned long long)es->es_refused[status_refusals[i]] +
+		    (status_refusals[i] == RELAY_EV_RATE ? early : 0));
 	fprintf(f, "}, \"reclaimed_idle\": %llu", (unsigned long long)es->es_share.se_reclaimed);
 }
 
@@ -190,7 +192,7 @@ status_services(struct pl_loop *lp, FILE *f)
 			    relay_listening(lp->lp_fe_listeners[i]) ? "true" : "false", es->es_live,
 			    (unsigned long long)es->es_accepted, share_ep_max_conns(lp, -1),
 			    share_ports_held(es));
-			status_shares(f, es);
+			status_shares(f, es, 0);
 			fputs("}", f);
 		}
 		fprintf(f, ",\n     \"nat_port_range\": [%u, %u], \"nat_port_share\": %u, \"nat_ips\": [",
@@ -277,7 +279,7 @@ status_endpoints(struct pl_loop *lp, FILE *f)
 		    es->es_live, (unsigned long long)es->es_accepted,
 		    (unsigned long long)es->es_cut, share_ep_max_conns(lp, i), e->ep_max_new_per_s,
 		    share_ports_held(es), e->ep_service >= 0 ? share_nat_ports(lp, e->ep_service) : 0);
-		status_shares(f, es);
+		status_shares(f, es, share_syn_rate_dropped(lp, i));
 		fputs("}", f);
 	}
 	fputs("\n  ],\n", f);
