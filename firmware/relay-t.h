@@ -72,6 +72,7 @@ struct relay_end {
 	struct tcp_pcb		*re_pcb;	/* NULL once lwIP freed it */
 	struct pbuf		*re_queue;	/* read here, not yet written to the peer */
 	struct relay_spill	*re_spill;	/* more of it, NULL: none */
+	uint32_t		re_owed;	/* window not reopened while shed (share.c) */
 	uint8_t			re_eof;		/* FIN read here */
 	uint8_t			re_shut;	/* FIN forwarded to the peer */
 };
@@ -88,6 +89,7 @@ struct relay_conn {
 	int			rc_nat;		/* lp_nat index, -1 before one is held */
 	uint16_t		rc_nat_port;
 	struct share_link	rc_share;	/* in its endpoint's list (share.c) */
+	uint32_t		rc_mem;		/* bytes it holds, queued or unacked (share.c) */
 	struct relay_end	rc_front;	/* the consumer's side */
 	struct relay_end	rc_back;	/* the backend's side */
 	struct relay_conn	*rc_prev, *rc_next;

@@ -300,12 +300,22 @@ relay_pump(struct relay_end *from, struct tcp_pcb *self)
 		relay_queue_advance(from);
 		moved += n;
 	}
-	if (moved > 0 && from->re_pcb != NULL) {
-		/* Open the source's window by what its peer has taken. */
-		while (moved > 0) {
-			u16_t chunk = moved > 0xffff ? 0xffff : (u16_t)moved;
+	if (from->re_pcb != NULL) {
+		/* Open the source's window by what its peer has taken; not
+		 * while its endpoint is shed (share.c): then later. */
+		u32_t open = moved;
+
+		if (share_shed(rc->rc_loop, rc)) {
+			from->re_owed += moved;
+			open = 0;
+		} else {
+			open += from->re_owed;
+			from->re_owed = 0;
+		}
+		while (open > 0) {
+			u16_t chunk = open > 0xffff ? 0xffff : (u16_t)open;
 			tcp_recved(from->re_pcb, chunk);
-			moved -= chunk;
+			open -= chunk;
 		}
 	}
 	if (from->re_queue == NULL && from->re_eof && !from->re_shut) {
@@ -345,9 +355,14 @@ relay_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	}
 	if (p == NULL) {
 		end->re_eof = 1;
-	} else if (relay_enqueue(end, p) != 0) {
-		pbuf_free(p);
-		return relay_end(end->re_conn, pcb, RELAY_EV_NO_MEMORY);
+	} else {
+		u16_t len = p->tot_len;
+
+		if (relay_enqueue(end, p) != 0) {
+			pbuf_free(p);
+			return relay_end(end->re_conn, pcb, RELAY_EV_NO_MEMORY);
+		}
+		share_mem(end->re_conn->rc_loop, end->re_conn, len);
 	}
 	rc = relay_pump(end, pcb);
 	return rc == ERR_ABRT ? ERR_ABRT : ERR_OK;
@@ -360,9 +375,10 @@ relay_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 	struct relay_end *end = arg;
 	err_t rc;
 
-	(void)len;
 	if (end == NULL)
 		return ERR_OK;
+	/* What the peer acknowledged is no longer held (share.c). */
+	share_mem(end->re_conn->rc_loop, end->re_conn, -(int64_t)len);
 	rc = relay_pump(relay_peer(end), pcb);
 	return rc == ERR_ABRT ? ERR_ABRT : ERR_OK;
 }
@@ -431,7 +447,8 @@ relay_poll_cb(void *arg, struct tcp_pcb *pcb)
 	    ++rc->rc_ticks * RELAY_POLL_TICKS >= RELAY_CONNECT_TIMEOUT_S * 2)
 		return relay_end(rc, pcb, RELAY_EV_BACKEND_TIMEOUT);
 	if (rc->rc_state == RELAY_OPEN &&
-	    (rc->rc_front.re_queue != NULL || rc->rc_back.re_queue != NULL)) {
+	    (rc->rc_front.re_queue != NULL || rc->rc_back.re_queue != NULL ||
+	    rc->rc_front.re_owed != 0 || rc->rc_back.re_owed != 0)) {
 		/* A write refused for lack of memory (ns_mem.c's limit) with
 		 * nothing in flight gets no sent callback: try again here,
 		 * outside the reserve timers may use. */
@@ -490,6 +507,7 @@ relay_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 		/* A fresh send buffer always has room for the header. */
 		if (n == 0 || tcp_write(pcb, hdr, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
 			return relay_end(rc, pcb, RELAY_EV_NO_MEMORY);
+		share_mem(rc->rc_loop, rc, (int64_t)n);
 	}
 	tcp_recv(pcb, relay_recv_cb);
 	tcp_sent(pcb, relay_sent_cb);

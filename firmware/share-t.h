@@ -28,6 +28,18 @@
  * it holds one second's worth (the burst). */
 #define SHARE_TOKEN		1000u
 
+/* Memory: near the heap's limit (SHARE_MEM_NEAR_PCT of memory_limit in
+ * use), an endpoint holding more than its share (SHARE_DEFAULT_PCT of the
+ * limit, all of it for a sole tenant) is shed: its windows stay closed and
+ * its data segments are dropped before the network stack, until it holds
+ * SHARE_MEM_RESUME_PCT of its share or the heap is below
+ * SHARE_MEM_CALM_PCT.  Three quarters leaves the last quarter (the
+ * reserve is an eighth) for the tenants within their shares; the gaps
+ * keep a tenant on the edge from flapping at every segment. */
+#define SHARE_MEM_NEAR_PCT	75
+#define SHARE_MEM_CALM_PCT	60
+#define SHARE_MEM_RESUME_PCT	75
+
 struct relay_conn;
 
 /* A connection's place in its endpoint's list, oldest payload first. */
@@ -53,6 +65,9 @@ struct share_ep {
 	uint32_t		se_hold_sec;	/* nat_now() second counted up to */
 	uint32_t		se_hold[SHARE_HOLD_SLOTS];	/* holds begun, by second */
 	uint64_t		se_reclaimed;	/* idle connections ended for new ones */
+	uint64_t		se_mem;		/* bytes its connections hold: queued, unacked */
+	uint8_t			se_shed;	/* over its memory share: shed */
+	uint64_t		se_shed_count;	/* times it was shed */
 };
 
 #endif

@@ -32,6 +32,13 @@
  *   after a graceful close (nat.c's TIME_WAIT hold), so one tenant's
  *   churn cannot use up the ports of another.
  *
+ * - Memory: what an endpoint's connections hold in the relay (queued
+ *   bytes, and bytes written to a peer not yet acknowledged) is counted
+ *   per endpoint.  Near memory_limit, an endpoint holding more than its
+ *   share (half, all for a sole tenant) is shed: its windows are not
+ *   reopened and its data segments are dropped at the NIC driver
+ *   (ring_shed.c), so it drains and the others go on (SHARE_MEM_*).
+ *
  * Everything here is O(1) per connection or SYN: a list per endpoint by
  * last payload, counters, a ring of holds per second, and the tenant
  * counts cfg_finish derived.
@@ -302,6 +309,7 @@ share_conn_del(struct pl_loop *lp, struct relay_conn *rc, int hold)
 	uint32_t now = nat_now();
 
 	share_unlink(se, rc);
+	share_mem(lp, rc, -(int64_t)rc->rc_mem);
 	if (rc->rc_nat == -1)
 		return;
 	se->se_ports_live--;
@@ -339,8 +347,13 @@ share_apply_syn_rates(struct pl_loop *lp)
 			/* rate is within RING_SYN_RATE_MAX: the config's
 			 * range (CFG_MAX_CONN_RATE) is the same. */
 			(void)ring_set_syn_rate(rp->rp_netifs[k], rate, 0);
+			ring_set_shed(rp->rp_netifs[k], 0);
 		}
 	}
+	/* A shed endpoint stays shed at its (maybe new) address. */
+	for (int e = 0; e < cfg->n_endpoints; e++)
+		if (lp->lp_ep_stats[e].es_share.se_shed)
+			ring_set_shed(lp->lp_ep_netif[e], 1);
 }
 
 /* SYNs to the endpoint's address the netstack dropped over its rate. */
@@ -351,4 +364,62 @@ share_syn_rate_dropped(const struct pl_loop *lp, int endpoint)
 
 	return netif != NULL && lp->lp_cfg->endpoints[endpoint].ep_max_new_per_s != 0 ?
 	    ring_syn_rate_dropped(netif) : 0;
+}
+
+/* The memory one endpoint may hold near the limit; 0: no limit. */
+uint64_t
+share_mem_share(const struct pl_loop *lp)
+{
+	struct ns_mem_stats ms;
+
+	ns_mem_get_stats(&ms);
+	if (ms.ms_limit == 0)
+		return 0;
+	return share_shared(lp, -1) ? ms.ms_limit / 100 * SHARE_DEFAULT_PCT : ms.ms_limit;
+}
+
+/* Sheds endpoint e, or stops, when its holding and the heap's say so. */
+static void
+share_mem_check(struct pl_loop *lp, int e, struct share_ep *se)
+{
+	struct ns_mem_stats ms;
+	uint64_t share, in_use;
+	int shed;
+
+	ns_mem_get_stats(&ms);
+	if (ms.ms_limit == 0)
+		return;
+	share = share_mem_share(lp);
+	in_use = ms.ms_held - ms.ms_cached;
+	if (!se->se_shed)
+		shed = in_use >= ms.ms_limit / 100 * SHARE_MEM_NEAR_PCT && se->se_mem > share;
+	else
+		shed = in_use >= ms.ms_limit / 100 * SHARE_MEM_CALM_PCT &&
+		    se->se_mem > share / 100 * SHARE_MEM_RESUME_PCT;
+	if (shed == se->se_shed)
+		return;
+	se->se_shed = (uint8_t)shed;
+	se->se_shed_count += (uint64_t)shed;
+	ring_set_shed(lp->lp_ep_netif[e], shed);
+}
+
+/* rc's holding changed by delta bytes (queued, written, acknowledged,
+ * freed); its endpoint may be shed or stop being. */
+void
+share_mem(struct pl_loop *lp, struct relay_conn *rc, int64_t delta)
+{
+	struct share_ep *se = &share_stats(lp, rc->rc_endpoint, rc->rc_service)->es_share;
+
+	rc->rc_mem = (uint32_t)((int64_t)rc->rc_mem + delta);
+	se->se_mem = (uint64_t)((int64_t)se->se_mem + delta);
+	/* The provider side's own frontends are not a tenant's. */
+	if (rc->rc_endpoint >= 0)
+		share_mem_check(lp, rc->rc_endpoint, se);
+}
+
+/* Whether rc's endpoint is shed now: its windows stay closed. */
+int
+share_shed(const struct pl_loop *lp, const struct relay_conn *rc)
+{
+	return rc->rc_endpoint >= 0 && lp->lp_ep_stats[rc->rc_endpoint].es_share.se_shed;
 }

@@ -21,6 +21,9 @@ void share_conn_add(struct pl_loop *lp, struct relay_conn *rc);
 void share_conn_data(struct relay_conn *rc);
 void share_conn_del(struct pl_loop *lp, struct relay_conn *rc, int hold);
 void share_apply_syn_rates(struct pl_loop *lp);
+void share_mem(struct pl_loop *lp, struct relay_conn *rc, int64_t delta);
+int share_shed(const struct pl_loop *lp, const struct relay_conn *rc);
+uint64_t share_mem_share(const struct pl_loop *lp);
 uint64_t share_syn_rate_dropped(const struct pl_loop *lp, int endpoint);
 
 #endif

@@ -92,7 +92,10 @@ status_shares(FILE *f, const struct relay_ep_stats *es, uint64_t early)
 		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", relay_event_name(status_refusals[i]),
 		    (unsigned long long)es->es_refused[status_refusals[i]] +
 		    (status_refusals[i] == RELAY_EV_RATE ? early : 0));
-	fprintf(f, "}, \"reclaimed_idle\": %llu", (unsigned long long)es->es_share.se_reclaimed);
+	fprintf(f, "}, \"reclaimed_idle\": %llu, \"memory_held\": %llu, \"shed\": %s, "
+	    "\"times_shed\": %llu", (unsigned long long)es->es_share.se_reclaimed,
+	    (unsigned long long)es->es_share.se_mem, es->es_share.se_shed ? "true" : "false",
+	    (unsigned long long)es->es_share.se_shed_count);
 }
 
 static void
@@ -126,9 +129,10 @@ status_nics(struct pl_loop *lp, FILE *f)
 		    (unsigned long long)st->rs_rx_truncated, (unsigned long long)st->rs_rx_vlan,
 		    (unsigned long long)st->rs_rx_nomem, (unsigned long long)st->rs_tx_frames,
 		    (unsigned long long)st->rs_tx_errors);
-		fprintf(f, " \"rx_dropped_fragments\": %llu, \"tx_dropped_no_route\": %llu, "
-		    "\"tx_dropped_rate_limited\": %llu,",
-		    (unsigned long long)st->rs_rx_fragments, (unsigned long long)st->rs_tx_no_route,
+		fprintf(f, " \"rx_dropped_fragments\": %llu, \"rx_dropped_shed\": %llu, "
+		    "\"tx_dropped_no_route\": %llu, \"tx_dropped_rate_limited\": %llu,",
+		    (unsigned long long)st->rs_rx_fragments, (unsigned long long)st->rs_rx_shed,
+		    (unsigned long long)st->rs_tx_no_route,
 		    (unsigned long long)st->rs_tx_rate_limited);
 		status_neighbours(&lp->lp_ports[i], f);
 		fputs("}", f);
@@ -295,8 +299,9 @@ status_json(struct pl_loop *lp, FILE *f)
 	ns_mem_get_stats(&ms);
 	fprintf(f, "{\n  \"uptime_s\": %lld,\n", (long long)(time(NULL) - lp->lp_started));
 	fprintf(f, "  \"memory\": {\"limit_bytes\": %zu, \"held_bytes\": %zu, \"cached_bytes\": %zu, "
-	    "\"refused\": %llu},\n", ms.ms_limit, ms.ms_held, ms.ms_cached,
-	    (unsigned long long)ms.ms_refused);
+	    "\"refused\": %llu, \"endpoint_share_bytes\": %llu},\n", ms.ms_limit, ms.ms_held,
+	    ms.ms_cached, (unsigned long long)ms.ms_refused,
+	    (unsigned long long)share_mem_share(lp));
 	ns_tcp_get_syn_stats(&ss);
 	fprintf(f, "  \"syn\": {\"half_open\": %u, \"queue_full\": %llu, \"half_open_limit\": %llu, "
 	    "\"cookies_sent\": %llu, \"cookies_accepted\": %llu, \"cookies_rejected\": %llu, "

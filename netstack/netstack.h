@@ -63,6 +63,7 @@ struct ring_stats {
 	uint64_t	rs_rx_vlan;		/* tagged: no VLANs configured */
 	uint64_t	rs_rx_nomem;
 	uint64_t	rs_rx_fragments;	/* IPv4 fragments on an untrusted port */
+	uint64_t	rs_rx_shed;		/* data to an address over its memory share */
 	uint64_t	rs_tx_frames;
 	uint64_t	rs_tx_gso_frames;	/* of them, merged TCP segments */
 	uint64_t	rs_tx_errors;
@@ -158,6 +159,10 @@ uint64_t ring_syn_rate_dropped(const struct netif *netif);
 /* Whether the IPv4 packet ip (ip_len bytes, header checked) may go on to
  * lwIP: anything but a bare TCP SYN over netif's rate may. */
 int ring_syn_admit(struct netif *netif, const uint8_t *ip, size_t ip_len);
+/* Shedding (ring_shed.c): while on for netif, TCP segments with payload
+ * to its address are dropped (counted in rs_rx_shed) before lwIP. */
+void ring_set_shed(struct netif *netif, int on);
+int ring_shed_admit(struct ring_port *rp, struct netif *netif, const uint8_t *ip, size_t ip_len);
 struct ns_syn_stats {
 	unsigned int	ss_half_open;		/* SYN_RCVD on all listeners, now */
 	uint64_t	ss_queue_full;		/* dropped: the listener's queue full */

@@ -438,6 +438,8 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 	rp->rp_stats.rs_rx_bytes += len;
 	if (!ring_syn_admit(netif, frame + ETH_HDR_LEN, ip_len))
 		return;		/* over the address's SYN rate, counted */
+	if (!ring_shed_admit(rp, netif, frame + ETH_HDR_LEN, ip_len))
+		return;		/* its tenant is over its memory share, counted */
 	urgent = ns_mem_urgent(ring_rx_urgent(frame + ETH_HDR_LEN, ip_len));
 	/* A second pass when a SYN freed a TIME_WAIT pcb (ns_tcp_tw.c) or
 	 * an ACK's SYN cookie made a connection (ns_tcp_cookie.c). */
