@@ -125,6 +125,7 @@ void ring_port_flush(struct ring_port *rp);
 /* ARP on the port's own neighbour table (ns_arp.c). */
 int ns_arp_port_start(struct ring_port *rp);
 void ns_arp_port_close(struct ring_port *rp);
+void ns_arp_forget_netif(struct ring_port *rp, const struct netif *netif);
 err_t ns_arp_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr);
 void ns_arp_input(struct ring_port *rp, struct netif *netif, const uint8_t *frame, size_t len);
 
@@ -159,6 +160,8 @@ uint64_t ring_syn_rate_dropped(const struct netif *netif);
 /* Whether the IPv4 packet ip (ip_len bytes, header checked) may go on to
  * lwIP: anything but a bare TCP SYN over netif's rate may. */
 int ring_syn_admit(struct netif *netif, const uint8_t *ip, size_t ip_len);
+/* The same for a connection a SYN cookie's ACK would make. */
+int ring_syn_admit_cookie(struct netif *netif);
 /* Shedding (ring_shed.c): while on for netif, TCP segments with payload
  * to its address are dropped (counted in rs_rx_shed) before lwIP. */
 void ring_set_shed(struct netif *netif, int on);

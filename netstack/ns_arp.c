@@ -135,12 +135,18 @@ ns_arp_evict(struct ring_port *rp, struct ns_arp_entry *e)
 	rp->rp_stats.rs_nbr_evictions++;
 }
 
-/* e has just resolved: the packets held on it go out, in order. */
+/* e has just resolved: the packets held on it go out, in order, by any
+ * up address of the port (only its MAC and driver are read); with none,
+ * they are dropped. */
 static void
-ns_arp_flush(struct ns_arp_entry *e)
+ns_arp_flush(struct ring_port *rp, struct ns_arp_entry *e)
 {
-	struct netif *netif = e->ae_netif;
+	struct netif *netif = ns_arp_asker(rp, e);
 
+	if (netif == NULL) {
+		ns_arp_release(rp, e);
+		return;
+	}
 	for (int i = 0; i < e->ae_nq; i++) {
 		/* only the port's MAC and driver are read from netif */
 		ethernet_output(netif, e->ae_q[i], (const struct eth_addr *)netif->hwaddr,
@@ -277,7 +283,7 @@ ns_arp_learn(struct ring_port *rp, struct netif *netif, uint32_t sip,
 		if (e->ae_state == NS_ARP_INCOMPLETE) {
 			e->ae_state = NS_ARP_STABLE;
 			e->ae_used = t->at_now;
-			ns_arp_flush(e);
+			ns_arp_flush(rp, e);
 		}
 		return;
 	}
@@ -381,6 +387,27 @@ ns_arp_port_start(struct ring_port *rp)
 	rp->rp_arp.at_ready = 1;
 	ns_timeout(NS_ARP_TICK_MS, ns_arp_tmr, rp);
 	return 0;
+}
+
+/*
+ * netif is about to be freed (ring_addr.c): no entry may keep it as the
+ * address that asks, and what waits on such an entry (the resets of its
+ * aborted connections) is dropped.  The entries stay: the neighbour is
+ * the NIC's, not the address's.
+ */
+void
+ns_arp_forget_netif(struct ring_port *rp, const struct netif *netif)
+{
+	struct ns_arp_table *t = &rp->rp_arp;
+
+	for (int i = 0; i < NS_ARP_SLOTS; i++) {
+		struct ns_arp_entry *e = &t->at_slots[i];
+
+		if (e->ae_netif != netif)
+			continue;
+		ns_arp_release(rp, e);
+		e->ae_netif = NULL;
+	}
 }
 
 /* Stops rp's timer and drops what its table holds. */

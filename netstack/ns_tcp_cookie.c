@@ -238,6 +238,10 @@ ns_tcp_cookie_ack(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr)
 		ns_cookie_rejected++;
 		return 0;
 	}
+	/* Over the address's new-connection rate: dropped, as its SYN would
+	 * have been; the client sends the ACK again. */
+	if (!ring_syn_admit_cookie(ip_current_input_netif()))
+		return 1;
 	/* A new connection: never from the heap's reserve, though the ACK
 	 * carries no payload. */
 	urgent = ns_mem_urgent(0);

@@ -14,7 +14,6 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "lwip/etharp.h"
 #include "lwip/ip4_addr.h"
 #include "lwip/netif.h"
 #include "lwip/priv/tcp_priv.h"
@@ -104,8 +103,11 @@ ring_port_del_addr(struct ring_port *rp, uint32_t addr)
 	 * in place, a later netif given this number would send their ACKs. */
 	while ((pcb = ring_pcb_on(tcp_tw_pcbs, idx)) != NULL)
 		tcp_abort(pcb);
-	/* What the resets above left waiting for an ARP answer. */
-	etharp_cleanup_netif(netif);
+	/* What the resets above left waiting for an ARP answer, and every
+	 * pointer to the netif kept beside it. */
+	ns_arp_forget_netif(rp, netif);
+	(void)ring_set_syn_rate(netif, 0, 0);
+	ring_set_shed(netif, 0);
 	/* With no address, netif_remove() aborts nothing by address. */
 	ip4_addr_set_zero(ip_2_ip4(&netif->ip_addr));
 	netif_remove(netif);

@@ -103,15 +103,13 @@ ring_syn_is_bare(const uint8_t *ip, size_t ip_len)
 	return (flags & (0x02 | 0x04 | 0x10)) == 0x02;	/* SYN; no RST, no ACK */
 }
 
-int
-ring_syn_admit(struct netif *netif, const uint8_t *ip, size_t ip_len)
+/* Takes a token of sb for one new connection: 1, or 0 (counted) when
+ * it has none. */
+static int
+ring_syn_take(struct ring_syn_bucket *sb)
 {
-	struct ring_syn_bucket *sb = ring_syn_bucket_of(netif);
-	uint32_t now;
+	uint32_t now = sys_now();
 
-	if (sb == NULL || !ring_syn_is_bare(ip, ip_len))
-		return 1;
-	now = sys_now();
 	/* At most 2^32 ms times RING_SYN_RATE_MAX: no overflow in 64 bits. */
 	sb->sb_tokens += (uint64_t)(uint32_t)(now - sb->sb_last_ms) * sb->sb_per_s;
 	if (sb->sb_tokens > sb->sb_cap)
@@ -124,4 +122,25 @@ ring_syn_admit(struct netif *netif, const uint8_t *ip, size_t ip_len)
 	}
 	sb->sb_tokens -= RING_SYN_MILLI;
 	return 1;
+}
+
+int
+ring_syn_admit(struct netif *netif, const uint8_t *ip, size_t ip_len)
+{
+	struct ring_syn_bucket *sb = ring_syn_bucket_of(netif);
+
+	if (sb == NULL || !ring_syn_is_bare(ip, ip_len))
+		return 1;
+	return ring_syn_take(sb);
+}
+
+/* A connection made from a SYN cookie's ACK costs a token as its SYN
+ * would have: the SYN was answered with a cookie, not counted, and one
+ * cookie may be replayed while it is valid. */
+int
+ring_syn_admit_cookie(struct netif *netif)
+{
+	struct ring_syn_bucket *sb = netif != NULL ? ring_syn_bucket_of(netif) : NULL;
+
+	return sb == NULL ? 1 : ring_syn_take(sb);
 }

@@ -214,12 +214,14 @@ fail:
 void
 ring_port_close(struct ring_port *rp)
 {
-	ns_arp_port_close(rp);	/* its timer, the packets it holds */
 	for (int i = 0; i < rp->rp_n_netifs; i++) {
 		netif_remove(rp->rp_netifs[i]);
 		free(rp->rp_netifs[i]);
 	}
 	rp->rp_n_netifs = 0;
+	/* After the netifs: the resets of the connections netif_remove()
+	 * aborted may wait in the table; its timer, and what it holds. */
+	ns_arp_port_close(rp);
 	if (rp->rp_txfd != -1)
 		ring_port_flush(rp);	/* what lwIP sent last, resets included */
 	free(rp->rp_rxbuf);
