@@ -3,7 +3,8 @@
  * removing an address aborts only what is bound to its netif, never a
  * connection of the same IP on another port; a listener still bound keeps
  * it; slots and lwIP's netif numbers are reused without end; past lwIP's
- * 255 netifs an add fails instead of looping for ever.
+ * 255 netifs an add fails instead of looping for ever; a removed address
+ * leaves nothing of it in its NIC's neighbour table.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -158,6 +159,53 @@ test_same_ip_elsewhere(void)
 	tcp_abort(pb);
 }
 
+/*
+ * A removed address is forgotten by its NIC's neighbour table: a
+ * connection from it to a neighbour not yet resolved leaves its SYN (and
+ * its reset, once aborted) waiting there, pointing at the netif; when the
+ * neighbour's ARP reply comes after the removal, nothing may use the freed
+ * netif (AddressSanitizer: heap-use-after-free in ethernet_output, before
+ * ns_arp_forget_netif).
+ */
+static void
+test_arp_forgets(void)
+{
+	static struct ring_port rp;
+	uint32_t own = inet_addr("10.9.0.5"), ep = inet_addr("10.9.0.25"), peer = inet_addr("10.9.0.7");
+	struct netif *na;
+	struct tcp_pcb *pcb;
+	ip_addr_t dst;
+	uint8_t f[42];
+	int rc;
+
+	port_init(&rp, 9);
+	CHECK(ring_port_add_addr(&rp, own, 24, 0, NULL) == 0 &&
+	    ring_port_add_addr(&rp, ep, 24, 0, &na) == 0, "a port with two addresses");
+	pcb = tcp_new();
+	tcp_bind_netif(pcb, na);
+	ip4_addr_set_u32(ip_2_ip4(&dst), peer);
+	CHECK(tcp_bind(pcb, netif_ip_addr4(na), 0) == ERR_OK &&
+	    tcp_connect(pcb, &dst, 443, NULL) == ERR_OK,
+	    "a SYN to an unresolved neighbour waits in the NIC's table");
+	rc = ring_port_del_addr(&rp, ep);
+	CHECK(rc == 1, "removing its address aborts that connection (%d)", rc);
+	/* The neighbour's ARP reply, to the address still there. */
+	memcpy(f, rp.rp_mac, 6);
+	memcpy(f + 6, "\x02\x11\x22\x33\x44\x55", 6);
+	f[12] = 0x08;
+	f[13] = 0x06;
+	memcpy(f + 14, "\x00\x01\x08\x00\x06\x04\x00\x02", 8);
+	memcpy(f + 22, "\x02\x11\x22\x33\x44\x55", 6);
+	memcpy(f + 28, &peer, 4);
+	memcpy(f + 32, rp.rp_mac, 6);
+	memcpy(f + 38, &own, 4);
+	ring_port_frame(&rp, f, sizeof(f), 0);
+	CHECK(rp.rp_stats.rs_tx_frames == 0,
+	    "the freed address's waiting packets were dropped, not sent (%llu sent)",
+	    (unsigned long long)rp.rp_stats.rs_tx_frames);
+	ring_port_close(&rp);
+}
+
 static void
 test_limits(void)
 {
@@ -200,6 +248,7 @@ main(void)
 	for (int i = 0; i < PORTS; i++)
 		port_init(&ports[i], i);
 	test_same_ip_elsewhere();
+	test_arp_forgets();
 	test_limits();
 	for (int i = 0; i < PORTS; i++)
 		ring_port_close(&ports[i]);
