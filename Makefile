@@ -155,7 +155,18 @@ $(BUILD)/fuzz/fuzz_frame: tests/fuzz/fuzz_frame.c $(NETSTACK_SRCS) $(OWN_HDRS) $
 	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) -o $@ \
 		tests/fuzz/fuzz_frame.c $(NETSTACK_SRCS) $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a
 
-fuzz: $(BUILD)/fuzz/fuzz_cfg $(BUILD)/fuzz/fuzz_frame
+# The relay harness: the daemon's data path without main() and PID 1, on
+# the harnesses' clock and random source instead of ns_arch.c/ns_rand.c.
+FUZZ_RELAY_SRCS = tests/fuzz/fuzz_relay.c tests/fuzz/fuzz_wire.c tests/fuzz/fuzz_platform.c \
+	$(CONFIG_SRCS) $(filter-out firmware/main.c firmware/pid1%.c,$(FIRMWARE_SRCS)) \
+	$(filter-out netstack/ns_arch.c netstack/ns_rand.c,$(NETSTACK_SRCS))
+$(BUILD)/fuzz/fuzz_relay: $(FUZZ_RELAY_SRCS) tests/fuzz/fuzz_wire.h tests/fuzz/fuzz_platform.h \
+		$(OWN_HDRS) $(BUILD)/fuzz/ini.o $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a
+	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -o $@ \
+		$(FUZZ_RELAY_SRCS) $(BUILD)/fuzz/ini.o $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a
+
+FUZZERS = fuzz_cfg fuzz_frame fuzz_relay
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # --- the appliance image: image/ builds it, qemu/ boots it ----------------
 # build/image/: vmlinuz + initrd (for qemu -kernel) and the bootable disks.
