@@ -168,6 +168,13 @@ $(BUILD)/fuzz/fuzz_relay: $(FUZZ_RELAY_SRCS) tests/fuzz/fuzz_wire.h tests/fuzz/f
 FUZZERS = fuzz_cfg fuzz_frame fuzz_relay
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
+# Not part of `make test`: each harness for 10 million executions from its
+# checked-in corpus (tests/fuzz/corpus/, made by tests/fuzz/make_seeds.py),
+# then the figures (README, Fuzzing).  FUZZ_LONG_RUNS=N for fewer.
+FUZZ_LONG_RUNS ?= 10000000
+fuzz-long: fuzz
+	FUZZ_LONG_RUNS=$(FUZZ_LONG_RUNS) tests/fuzz/fuzz_long.sh
+
 # --- the appliance image: image/ builds it, qemu/ boots it ----------------
 # build/image/: vmlinuz + initrd (for qemu -kernel) and the bootable disks.
 IMAGE = $(BUILD)/image
@@ -213,5 +220,5 @@ bench:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run run-ns bench clean unit-bins fuzz image
+.PHONY: all test run run-ns bench clean unit-bins fuzz fuzz-long image
 .DELETE_ON_ERROR:

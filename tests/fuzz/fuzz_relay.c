@@ -161,6 +161,9 @@ static struct {
 } h;
 
 static struct pl_loop lp;
+/* FUZZ_RELAY_TRACE=1 in the environment: every operation and frame on
+ * stderr, to read what a crashing input does. */
+static int h_trace;
 
 static const uint8_t h_client_mac[6] = { 0x02, 0, 0, 0, 0, 0x07 };
 static const uint8_t h_backend_mac[6] = { 0x02, 0, 0, 0, 0x01, 0x11 };
@@ -229,6 +232,9 @@ h_send(int port, const struct fw_seg *s, size_t len, const uint8_t *from, int di
 
 	if (len > max)
 		len = max;
+	if (h_trace)
+		fprintf(stderr, "  in nic %d: %u -> %u flags 0x%02x seq %u ack %u win %u len %zu\n",
+		    port, ntohs(s->sport), ntohs(s->dport), s->flags, s->seq, s->ack, s->win, len);
 	off = fw_tcp_headers(h.txbuf, s);
 	if (from != NULL)
 		memcpy(h.txbuf + off, from, len);
@@ -506,6 +512,9 @@ h_frame_out(int port, const uint8_t *buf, size_t len)
 	}
 	if (k.kind != FW_TCP)
 		return;
+	if (h_trace)
+		fprintf(stderr, "  out nic %d: %u -> %u flags 0x%02x seq %u ack %u win %u len %zu\n",
+		    port, ntohs(k.sport), ntohs(k.dport), k.flags, k.seq, k.ack, k.win, k.len);
 	if (port == H_PORT_C && k.dst == h.client)
 		h_to_consumer(&k);
 	else if (port == H_PORT_P)
@@ -724,7 +733,7 @@ h_op_backend_policy(struct h_reader *r)
 {
 	uint8_t a = h_u8(r);
 
-	h.b_syn = a % 3;
+	h.b_syn = (a & 3) == 3 ? 0 : (a & 3);
 	h.b_stall = (a >> 2) & 1;
 	h.b_close_on_fin = (a >> 3) & 1;
 	h.b_wscale = (a >> 4) == 15 ? -1 : (a >> 4);
@@ -846,6 +855,7 @@ h_init(void)
 	h.client = inet_addr(H_CLIENT_IP);
 	h.pe = inet_addr(H_PE_IP);
 	h.backend = inet_addr(H_BACKEND_IP);
+	h_trace = getenv("FUZZ_RELAY_TRACE") != NULL;
 	if (ns_init() != 0)
 		h_fail("ns_init");
 	ns_mem_get_stats(&st);
@@ -976,8 +986,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (h.cfg == NULL)
 		h_init();
 	h_setup(data, size);
-	while (r.n > 0)
-		h_ops[h_u8(&r) % (sizeof(h_ops) / sizeof(h_ops[0]))](&r);
+	while (r.n > 0) {
+		unsigned int op = h_u8(&r) % (sizeof(h_ops) / sizeof(h_ops[0]));
+
+		if (h_trace)
+			fprintf(stderr, "op %u at %u ms\n", op, fuzz_clock_ms);
+		h_ops[op](&r);
+	}
 	h_teardown();
 	return 0;
 }
