@@ -174,7 +174,25 @@ $(BUILD)/fuzz/fuzz_syncookie: tests/fuzz/fuzz_syncookie.c netstack/ns_syncookie.
 	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) -o $@ \
 		tests/fuzz/fuzz_syncookie.c netstack/ns_syncookie.c $(BUILD)/fuzz/libmbedtls.a
 
-fuzz: $(BUILD)/fuzz/fuzz_cfg $(BUILD)/fuzz/fuzz_frame $(BUILD)/fuzz/fuzz_syncookie
+# The relay harness: the daemon's data path without main() and PID 1, on
+# the harnesses' clock and random source instead of ns_arch.c/ns_rand.c.
+FUZZ_RELAY_SRCS = tests/fuzz/fuzz_relay.c tests/fuzz/fuzz_wire.c tests/fuzz/fuzz_platform.c \
+	$(CONFIG_SRCS) $(filter-out firmware/main.c firmware/pid1%.c,$(FIRMWARE_SRCS)) \
+	$(filter-out netstack/ns_arch.c netstack/ns_rand.c,$(NETSTACK_SRCS))
+$(BUILD)/fuzz/fuzz_relay: $(FUZZ_RELAY_SRCS) tests/fuzz/fuzz_wire.h tests/fuzz/fuzz_platform.h \
+		$(OWN_HDRS) $(BUILD)/fuzz/ini.o $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a
+	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -o $@ \
+		$(FUZZ_RELAY_SRCS) $(BUILD)/fuzz/ini.o $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a
+
+FUZZERS = fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie
+fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
+
+# Not part of `make test`: each harness for 10 million executions from its
+# checked-in corpus (tests/fuzz/corpus/, made by tests/fuzz/make_seeds.py),
+# then the figures (README, Fuzzing).  FUZZ_LONG_RUNS=N for fewer.
+FUZZ_LONG_RUNS ?= 10000000
+fuzz-long: fuzz
+	FUZZ_LONG_RUNS=$(FUZZ_LONG_RUNS) tests/fuzz/fuzz_long.sh
 
 # --- the appliance image: image/ builds it, qemu/ boots it ----------------
 # build/image/: vmlinuz + initrd (for qemu -kernel) and the bootable disks.
@@ -227,5 +245,5 @@ bench-tenants:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run run-ns bench bench-tenants clean unit-bins fuzz image
+.PHONY: all test run run-ns bench bench-tenants clean unit-bins fuzz fuzz-long image
 .DELETE_ON_ERROR:

@@ -1,25 +1,35 @@
 #!/bin/bash
-# A bounded libFuzzer run of each harness (ASan+UBSan): the INI loader and
-# the frame receive path must survive whatever bytes they are given, and
-# SYN cookies keep their properties for any key, connection and clock.
-# FUZZ_SECONDS sets the time per harness (default 30).
+# A bounded libFuzzer run of each harness (ASan+UBSan), each starting from
+# a copy of its checked-in corpus (tests/fuzz/corpus/HARNESS/): the INI
+# loader, the frame receive path, and the relay between a consumer and a
+# backend the harness plays must survive whatever they are given, SYN
+# cookies keep their properties for any key, connection and clock, and no
+# input may hang (-timeout).  FUZZ_SECONDS sets the time per harness
+# (default 20).  A crashing input is kept under $FUZZ_ARTIFACTS.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-secs=${FUZZ_SECONDS:-30}
+secs=${FUZZ_SECONDS:-20}
+keep=${FUZZ_ARTIFACTS:-${TMPDIR:-/tmp}/privlink-fuzz-artifacts}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for h in fuzz_cfg fuzz_frame fuzz_syncookie; do
-	mkdir -p "$work/$h"
-	# Seeds, where there are (tests/fuzz/corpus/HARNESS), are read too.
-	seeds=$ROOT/tests/fuzz/corpus/$h
-	[ -d "$seeds" ] || seeds=""
-	if out=$("$ROOT/build/fuzz/$h" -max_total_time="$secs" -max_len=2048 -seed=1 \
-		-artifact_prefix="$work/" "$work/$h" $seeds 2>&1); then
-		ok "$h: $(printf '%s\n' "$out" | grep -Eo 'Done [0-9]+ runs in [0-9]+ second' | tail -1) without a crash"
+for h in fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie; do
+	seeds="$ROOT/tests/fuzz/corpus/$h"
+	n=$(find "$seeds" -type f 2>/dev/null | wc -l)
+	check "$h: a checked-in corpus ($n seeds)" test "$n" -gt 0
+	mkdir -p "$work/$h/corpus" "$work/$h/artifacts"
+	cp "$seeds"/* "$work/$h/corpus/" 2>/dev/null
+	# Frames up to a 64 KiB IP packet and its Ethernet header (and a
+	# status byte); drops of that size too.
+	if out=$("$ROOT/build/fuzz/$h" -max_total_time="$secs" -max_len=65549 -timeout=10 \
+		-seed=1 -artifact_prefix="$work/$h/artifacts/" "$work/$h/corpus" 2>&1); then
+		ok "$h: $(printf '%s\n' "$out" | grep -Eo 'Done [0-9]+ runs in [0-9]+ second' | tail -1) from $n seeds without a crash"
 	else
-		not_ok "$h: fuzzing found a crash" "$(printf '%s\n' "$out" | grep -A12 'ERROR' | head -20)"
+		mkdir -p "$keep"
+		cp "$work/$h/artifacts"/* "$keep/" 2>/dev/null
+		not_ok "$h: fuzzing found a crash or hang (input kept in $keep)" \
+			"$(printf '%s\n' "$out" | grep -E -A14 'ERROR|fuzz_relay: ' | head -24)"
 	fi
 done
 tap_done
