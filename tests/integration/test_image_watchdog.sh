@@ -44,10 +44,13 @@ curl_ok() {	# PORT: a request through web-pe (10.0.0.5:443) gets nginx's answer
 }
 
 vm_net_up || { not_ok "namespaces for the VM"; exit 1; }
-mkdir -p "$TOPO_DIR/drive"
+# The demo's drop (the image has none of its own), its appliance section
+# with the watchdog's keys.
+mkdir -p "$TOPO_DIR/wd"
 { cat "$ROOT/config/examples/demo/00-appliance.ini"; printf 'watchdog = 5s\ndebug_commands = on\n'; } \
-	>"$TOPO_DIR/drive/00-appliance.ini"
-"$ROOT/image/config-drive.sh" "$TOPO_DIR/config-drive.img" "$TOPO_DIR/drive" ||
+	>"$TOPO_DIR/wd/00-appliance.ini"
+vm_demo_drop "$TOPO_DIR/drive" "$TOPO_DIR/wd/00-appliance.ini" &&
+	"$ROOT/image/config-drive.sh" "$TOPO_DIR/config-drive.img" "$TOPO_DIR/drive" ||
 	not_ok "config drive made"
 # -no-reboot (qemu/lib.sh) would end QEMU at the watchdog's reset: a
 # later -action reboot=reset makes it a reset, as on a real hypervisor.
