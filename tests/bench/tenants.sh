@@ -39,7 +39,7 @@ for rate in ${TENANTS_SWEEP:-2000 5000 10000 20000 50000 100000}; do
 	TENANTS_SYN_RATE=$rate TENANTS_BIG=1000000 tenants_round synflood "${TENANTS_SWEEP_SECONDS:-10}"
 done
 mv "$TENANTS_RESULTS" "$SWEEP"
-mv "$TOPO_DIR/rounds.jsonl" "$TENANTS_RESULTS
+mv "$TOPO_DIR/rounds.jsonl" "$TENANTS_RESULTS"
 tenants_capture_stop
 alive=yes
 privlinkd_alive || alive=no
