@@ -318,7 +318,12 @@ relay_pump(struct relay_end *from, struct tcp_pcb *self)
 			open -= chunk;
 		}
 	}
-	if (from->re_queue == NULL && from->re_eof && !from->re_shut) {
+	/* The FIN goes on a segment of its own, once what is queued for the
+	 * peer has been sent: lwIP, splitting a queued segment for a small
+	 * window, keeps its FIN on the first part (tcp_split_unsent_seg), and
+	 * the peer would read the end of the stream before its last bytes.
+	 * tcp_sent pumps again. */
+	if (from->re_queue == NULL && from->re_eof && !from->re_shut && dst->unsent == NULL) {
 		from->re_shut = 1;
 		if (tcp_shutdown(dst, 0, 1) != ERR_OK)
 			return relay_end(rc, self, RELAY_EV_NO_MEMORY) == ERR_ABRT ?
@@ -355,6 +360,15 @@ relay_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 	}
 	if (p == NULL) {
 		end->re_eof = 1;
+		/* Both directions of this pcb are done (we had sent it our
+		 * FIN): lwIP keeps it in TIME_WAIT, or frees it, without a word
+		 * to us (a SYN reopening it, the TIME_WAIT cap, 2 MSL), while
+		 * what it sent may still wait here for the other side.  Let it
+		 * go now; its window need not open again. */
+		if (relay_peer(end)->re_shut) {
+			relay_detach(pcb);
+			end->re_pcb = NULL;
+		}
 	} else {
 		u16_t len = p->tot_len;
 
@@ -448,7 +462,9 @@ relay_poll_cb(void *arg, struct tcp_pcb *pcb)
 		return relay_end(rc, pcb, RELAY_EV_BACKEND_TIMEOUT);
 	if (rc->rc_state == RELAY_OPEN &&
 	    (rc->rc_front.re_queue != NULL || rc->rc_back.re_queue != NULL ||
-	    rc->rc_front.re_owed != 0 || rc->rc_back.re_owed != 0)) {
+	    rc->rc_front.re_owed != 0 || rc->rc_back.re_owed != 0 ||
+	    (rc->rc_front.re_eof && !rc->rc_front.re_shut) ||
+	    (rc->rc_back.re_eof && !rc->rc_back.re_shut))) {
 		/* A write refused for lack of memory (ns_mem.c's limit) with
 		 * nothing in flight gets no sent callback: try again here,
 		 * outside the reserve timers may use. */

@@ -101,6 +101,40 @@ ns_tcp_listen_room(const struct tcp_pcb_listen *lpcb)
 	return 1;
 }
 
+/*
+ * An out-of-order segment that runs past the right edge of the receive
+ * window.  lwIP queues the first segment of its out-of-order list without
+ * trimming it to the window, and once the hole before it is filled
+ * asserts ("ooseq tcplen > rcv_wnd"): a consumer sending past the window
+ * while the relay holds its earlier data could abort privlinkd.  No sender
+ * that keeps to the window sends one; dropped, it is sent again (within
+ * the window) by a sender that is not hostile.
+ */
+static int
+ns_tcp_past_window(const struct tcp_pcb *pcb, const struct tcp_hdr *hdr, const struct pbuf *p)
+{
+	u32_t end = hdr->seqno + p->tot_len + ((TCPH_FLAGS(hdr) & TCP_FIN) ? 1 : 0);
+
+	return TCP_SEQ_GT(hdr->seqno, pcb->rcv_nxt) &&
+	    TCP_SEQ_GT(end, pcb->rcv_nxt + pcb->rcv_wnd);
+}
+
+/*
+ * A peer whose SYN offered a window of 0 or 1: lwIP sizes the segments it
+ * queues by min(mss, snd_wnd_max / 2), and by the mss while that is 0; the
+ * first larger window then shrinks the size under the room lwIP left in
+ * the last queued segment, and the next tcp_write asserts ("inconsistent
+ * oversize vs. space").  Such a window is taken as two segments' worth
+ * for that sizing, so the size never shrinks; what may be sent still
+ * follows the peer's real window (snd_wnd).
+ */
+static void
+ns_tcp_no_zero_window_max(struct tcp_pcb *pcb)
+{
+	if (pcb->snd_wnd_max < 2)
+		pcb->snd_wnd_max = (tcpwnd_size_t)(2 * pcb->mss);
+}
+
 err_t
 ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
     const u8_t *opt2, struct pbuf *p)
@@ -113,6 +147,12 @@ ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen, u1
 	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST)) == TCP_ACK && pcb->state == LISTEN)
 		return ns_tcp_cookie_ack((struct tcp_pcb_listen *)pcb, hdr) ? ERR_ABRT : ERR_OK;
 	if ((flags & (TCP_SYN | TCP_ACK | TCP_RST | TCP_FIN)) != TCP_SYN) {
+		/* rcv_nxt means nothing before the peer's SYN was taken. */
+		if (pcb->state >= ESTABLISHED && pcb->state != TIME_WAIT &&
+		    ns_tcp_past_window(pcb, hdr, p))
+			return ERR_ABRT;	/* dropped */
+		if (pcb->state > LISTEN && pcb->state != TIME_WAIT)
+			ns_tcp_no_zero_window_max(pcb);
 		if (ns_keepalive != NULL && ns_is_keepalive_probe(pcb, hdr, p))
 			ns_keepalive(pcb);
 		return ERR_OK;
