@@ -31,9 +31,5 @@ check "the endpoint still carries data afterwards" \
 stop_privlinkd
 check_eq "SIGTERM stops the sanitized privlinkd with status 0" "$?" 0
 check "malformed frames were counted as dropped" grep -Eq 'nic consumer0: .* [1-9][0-9]* malformed' "$LOG"
-if grep -Eq 'Sanitizer|runtime error' "$LOG"; then
-	not_ok "no AddressSanitizer, LeakSanitizer or UBSan report" "$(grep -E -A8 'Sanitizer|runtime error' "$LOG" | head -30)"
-else
-	ok "no AddressSanitizer, LeakSanitizer or UBSan report"
-fi
+check_no_sanitizer_report "$LOG"
 tap_done

@@ -29,9 +29,5 @@ check "a new connection still carries data afterwards" json_ok "$out"
 check "privlinkd is alive" privlinkd_alive
 stop_privlinkd
 check_eq "SIGTERM stops the sanitized privlinkd with status 0" "$?" 0
-if grep -Eq 'Sanitizer|runtime error' "$LOG"; then
-	not_ok "no AddressSanitizer, LeakSanitizer or UBSan report" "$(grep -E -A8 'Sanitizer|runtime error' "$LOG" | head -30)"
-else
-	ok "no AddressSanitizer, LeakSanitizer or UBSan report"
-fi
+check_no_sanitizer_report "$LOG"
 tap_done

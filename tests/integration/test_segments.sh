@@ -117,9 +117,5 @@ wait $ooseq
 check "the out-of-order connection is gone" wait_status 'ep["stall-pe"]["live_connections"] == 0'
 stop_privlinkd
 check_eq "SIGTERM stops the sanitized privlinkd with status 0" "$?" 0
-if grep -Eq 'Sanitizer|runtime error' "$LOG"; then
-	not_ok "no AddressSanitizer, LeakSanitizer or UBSan report" "$(grep -E -A8 'Sanitizer|runtime error' "$LOG" | head -30)"
-else
-	ok "no AddressSanitizer, LeakSanitizer or UBSan report"
-fi
+check_no_sanitizer_report "$LOG"
 tap_done

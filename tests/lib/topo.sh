@@ -138,6 +138,17 @@ sys.exit(0 if eval(sys.argv[1]) else 1)' "$1" 2>/dev/null && return 0
 	return 1
 }
 
+# check_no_sanitizer_report LOG [PREFIX]: one check, that the sanitized
+# privlinkd's LOG holds no AddressSanitizer, LeakSanitizer or UBSan report.
+check_no_sanitizer_report() {
+	if grep -Eq 'Sanitizer|runtime error' "$1"; then
+		not_ok "${2:-}no AddressSanitizer, LeakSanitizer or UBSan report" \
+			"$(grep -E -A8 'Sanitizer|runtime error' "$1" | head -30)"
+	else
+		ok "${2:-}no AddressSanitizer, LeakSanitizer or UBSan report"
+	fi
+}
+
 privlinkd_alive() { [ -n "${PRIVLINKD_PID:-}" ] && kill -0 "$PRIVLINKD_PID" 2>/dev/null; }
 
 # start_nginx: a real nginx with proxy_protocol on 192.168.10.11:8443 that
