@@ -410,6 +410,10 @@ share_mem(struct pl_loop *lp, struct relay_conn *rc, int64_t delta)
 {
 	struct share_ep *se = &share_stats(lp, rc->rc_endpoint, rc->rc_service)->es_share;
 
+	/* Never below what was counted (lwIP's sent counts are data bytes,
+	 * but a miscount must not wrap into a huge holding). */
+	if (delta < 0 && (uint64_t)-delta > rc->rc_mem)
+		delta = -(int64_t)rc->rc_mem;
 	rc->rc_mem = (uint32_t)((int64_t)rc->rc_mem + delta);
 	se->se_mem = (uint64_t)((int64_t)se->se_mem + delta);
 	/* The provider side's own frontends are not a tenant's. */
