@@ -603,11 +603,11 @@ relay_refused(struct pl_loop *lp, const struct relay_listener *rl, enum relay_ev
 /*
  * Asked by the netstack about each SYN a listener receives, before it is
  * answered: past a share (share.c), or with no backend up in the rule's
- * pool, the SYN is refused with a reset and nothing is allocated; over
- * its endpoint's rate it is dropped.  relay_accept_cb checks all but the
- * rate again, since a backend can go down between the SYN and the end of
- * the handshake, and several SYNs may pass at once.  0: answer, -1:
- * reset, 1: drop (netstack.h).
+ * pool, the SYN is refused with a reset and nothing is allocated.
+ * relay_accept_cb checks both again, since a backend can go down between
+ * the SYN and the end of the handshake, and several SYNs may pass at
+ * once.  A SYN over its endpoint's rate never gets here: the netstack
+ * drops it (share_apply_syn_rates).  0: answer, -1: reset.
  */
 static int
 relay_syn_gate(struct tcp_pcb *pcb)
@@ -631,10 +631,6 @@ relay_syn_gate(struct tcp_pcb *pcb)
 	if (health_eligible(lp, pool, eligible) == 0) {
 		relay_refused(lp, rl, RELAY_EV_NO_BACKEND);
 		return -1;
-	}
-	if ((ev = share_rate(lp, rl->rl_endpoint, rl->rl_service)) != RELAY_EV_ACCEPTED) {
-		relay_refused(lp, rl, ev);
-		return 1;
 	}
 	return 0;
 }

@@ -24,9 +24,6 @@
  * (NAT_TIME_WAIT_S, checked in share.c), so a slot is free again before
  * its second comes round. */
 #define SHARE_HOLD_SLOTS	64
-/* The new-connection token bucket counts thousandths of a connection;
- * it holds one second's worth (the burst). */
-#define SHARE_TOKEN		1000u
 
 /* Memory: near the heap's limit (SHARE_MEM_NEAR_PCT of memory_limit in
  * use), an endpoint holding more than its share (SHARE_DEFAULT_PCT of the
@@ -57,9 +54,6 @@ struct share_link {
 struct share_ep {
 	struct relay_conn	*se_oldest;	/* live connections by last payload */
 	struct relay_conn	*se_newest;
-	uint32_t		se_tokens;	/* thousandths of a connection */
-	uint32_t		se_tokens_ms;	/* sys_now() when last filled */
-	uint8_t			se_tokens_set;	/* 0: never used, full */
 	unsigned int		se_ports_live;	/* NAT ports of live connections */
 	unsigned int		se_ports_held;	/* NAT ports in their post-close hold */
 	uint32_t		se_hold_sec;	/* nat_now() second counted up to */

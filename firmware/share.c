@@ -22,10 +22,11 @@
  *   idle_timeout.  The SYN is let through only when there is one to
  *   reclaim; the reclaim itself waits for the handshake to complete, so a
  *   forged SYN ends nothing.
- * - New connections per second: a token bucket per endpoint
- *   (max_new_connections_per_s, burst one second's worth).  A SYN over
- *   the rate is dropped without a reset: a flood costs one lookup, and a
- *   real client sends its SYN again a second later, when the bucket has
+ * - New connections per second: max_new_connections_per_s goes to the
+ *   netstack's token bucket of the endpoint's address (burst one second's
+ *   worth; share_apply_syn_rates).  A SYN over the rate is dropped there,
+ *   before lwIP, without a reset: a flood costs one check, and a real
+ *   client sends its SYN again a second later, when the bucket has
  *   refilled, so a burst is spread out rather than failed.
  * - NAT ports: an endpoint may hold at most half of its service's NAT
  *   ports (all, if it is the service's only tenant), counting those held
@@ -50,8 +51,6 @@
 #include "share.h"
 
 _Static_assert(SHARE_HOLD_SLOTS > NAT_TIME_WAIT_S, "SHARE_HOLD_SLOTS shorter than the NAT hold");
-_Static_assert((uint64_t)CFG_MAX_CONN_RATE * SHARE_TOKEN * 2 <= UINT32_MAX,
-    "token bucket overflows");
 
 static struct relay_ep_stats *
 share_stats(struct pl_loop *lp, int endpoint, int service)
@@ -220,34 +219,6 @@ share_accept(struct pl_loop *lp, int endpoint, int service, struct relay_conn **
 	return ev;
 }
 
-/* Takes a token from the endpoint's bucket for a new connection at its
- * SYN: RELAY_EV_ACCEPTED, or RELAY_EV_RATE when it is empty. */
-enum relay_event
-share_rate(struct pl_loop *lp, int endpoint, int service)
-{
-	struct share_ep *se = &share_stats(lp, endpoint, service)->es_share;
-	uint32_t rate = endpoint >= 0 ? lp->lp_cfg->endpoints[endpoint].ep_max_new_per_s : 0;
-	uint32_t cap = rate * SHARE_TOKEN, now = sys_now(), ms;
-
-	if (rate == 0)
-		return RELAY_EV_ACCEPTED;
-	if (!se->se_tokens_set) {
-		se->se_tokens = cap;
-		se->se_tokens_set = 1;
-	} else {
-		/* A second refills the bucket: more need not be counted. */
-		ms = now - se->se_tokens_ms;
-		se->se_tokens += (ms > 1000 ? 1000 : ms) * rate;
-	}
-	if (se->se_tokens > cap)
-		se->se_tokens = cap;	/* also after a reload lowered the rate */
-	se->se_tokens_ms = now;
-	if (se->se_tokens < SHARE_TOKEN)
-		return RELAY_EV_RATE;
-	se->se_tokens -= SHARE_TOKEN;
-	return RELAY_EV_ACCEPTED;
-}
-
 /* A connection was admitted with a NAT port: it joins its endpoint's
  * list as the newest. */
 void
@@ -323,8 +294,7 @@ share_conn_del(struct pl_loop *lp, struct relay_conn *rc, int hold)
 /*
  * Each endpoint's max_new_connections_per_s also goes to the netstack,
  * which drops a bare SYN over it before lwIP sees it (ring_synrate.c): a
- * flood then costs a token bucket's check, not lwIP's input.  share_rate()
- * stays the gate's count of what got through.  Every address of every
+ * flood then costs a token bucket's check, not lwIP's input.  Every address of every
  * port is set, so one a reload left without its endpoint (or whose
  * endpoint lost its rate) has no limit; an address keeps its bucket and
  * count while its rate is unchanged.  Called after the endpoints'

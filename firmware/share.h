@@ -14,7 +14,6 @@ unsigned int share_ep_max_conns(const struct pl_loop *lp, int endpoint);
 unsigned int share_nat_ports(const struct pl_loop *lp, int service);
 unsigned int share_ports_held(struct relay_ep_stats *es);
 enum relay_event share_syn(struct pl_loop *lp, int endpoint, int service);
-enum relay_event share_rate(struct pl_loop *lp, int endpoint, int service);
 enum relay_event share_accept(struct pl_loop *lp, int endpoint, int service,
     struct relay_conn **reclaim);
 void share_conn_add(struct pl_loop *lp, struct relay_conn *rc);

@@ -319,7 +319,8 @@ status_json(struct pl_loop *lp, FILE *f)
 	    share_max_conns(lp));
 	for (int ev = 0; ev < RELAY_EV_MAX; ev++)
 		fprintf(f, "%s\"%s\": %llu", ev ? ", " : "", relay_event_name((enum relay_event)ev),
-		    (unsigned long long)rs->rs_events[ev]);
+		    (unsigned long long)rs->rs_events[ev] +
+		    (ev == RELAY_EV_RATE ? ring_syn_rate_dropped(NULL) : 0));
 	fputs("}}\n}\n", f);
 }
 

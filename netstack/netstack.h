@@ -131,9 +131,8 @@ void ns_arp_input(struct ring_port *rp, struct netif *netif, const uint8_t *fram
 
 /*
  * Asked about each SYN a listener (a struct tcp_pcb_listen) receives
- * before lwIP answers it: 0 lets lwIP go on, a negative value refuses the
- * SYN with a reset, a positive one drops it without an answer
- * (ns_tcp_input.c).
+ * before lwIP answers it: 0 lets lwIP go on, anything else refuses the SYN
+ * with a reset (ns_tcp_input.c).
  */
 struct tcp_pcb;
 typedef int (*ns_syn_gate_fn)(struct tcp_pcb *listener);

@@ -140,7 +140,6 @@ ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen, u1
     const u8_t *opt2, struct pbuf *p)
 {
 	u8_t flags = TCPH_FLAGS(hdr);
-	int verdict;
 
 	/* tcp_input has turned the header to host order and p to the
 	 * payload. */
@@ -161,13 +160,11 @@ ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen, u1
 		return ns_tcp_tw_syn(pcb);
 	if (pcb->state != LISTEN)
 		return ERR_OK;
-	if (ns_gate == NULL || (verdict = ns_gate(pcb)) == 0) {
+	if (ns_gate == NULL || ns_gate(pcb) == 0) {
 		if (!ns_tcp_listen_room((const struct tcp_pcb_listen *)pcb))
 			return ns_tcp_cookie_syn(hdr, optlen, opt1len, opt2);
 		return ERR_OK;
 	}
-	if (verdict > 0)
-		return ERR_ABRT;	/* dropped unanswered */
 	/* The reset acknowledges the SYN and its payload, as lwIP's own
 	 * reset of a SYN nobody listens for does; passing the listener keeps
 	 * it on the listener's NIC. */
