@@ -85,6 +85,7 @@ struct cfg_where {
 enum cfg_role {
 	CFG_ROLE_CONSUMER = 0,
 	CFG_ROLE_PROVIDER,
+	CFG_ROLE_MANAGEMENT,	/* carries only the management API */
 };
 
 enum cfg_approval {
@@ -231,8 +232,25 @@ struct cfg_endpoint {
 	struct cfg_where ep_approval_where;		/* w_line 0: none */
 };
 
+/* [management]: the HTTPS API (firmware/mgmt*.c).  Certificate and CA
+ * files are PEM files beside the drops, named relative to the drop
+ * directory. */
+#define CFG_MGMT_PORT_DEFAULT	443
+struct cfg_management {
+	int		mg_enabled;			/* the section is there */
+	int		mg_nic;				/* nic = (index): provider or management */
+	uint32_t	mg_addr;			/* address =, default the NIC's own */
+	uint16_t	mg_port;			/* port =, default 443 */
+	char		mg_tls_cert[CFG_FILE_MAX];	/* tls_cert =, "": generated */
+	char		mg_tls_key[CFG_FILE_MAX];	/* tls_key = (with tls_cert) */
+	char		mg_client_ca[CFG_FILE_MAX];	/* client_ca =, required */
+	char		mg_read_only_ca[CFG_FILE_MAX];	/* read_only_ca =, "": none */
+	struct cfg_where mg_where;
+};
+
 struct pl_config {
 	struct cfg_appliance	appliance;
+	struct cfg_management	management;
 	struct cfg_nic		nics[CFG_MAX_NICS];
 	int			n_nics;
 	struct cfg_service	services[CFG_MAX_SERVICES];
