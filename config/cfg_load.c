@@ -139,6 +139,16 @@ static const struct cfg_key cfg_apr_keys[APR_K_MAX] = {
 	[APR_K_MESSAGE] = { "message", 0, 0 },
 };
 
+static const struct cfg_key cfg_mgmt_keys[MGMT_K_MAX] = {
+	[MGMT_K_NIC] = { "nic", 1, 0 },
+	[MGMT_K_ADDRESS] = { "address", 0, 0 },
+	[MGMT_K_PORT] = { "port", 0, 0 },
+	[MGMT_K_TLS_CERT] = { "tls_cert", 0, 0 },
+	[MGMT_K_TLS_KEY] = { "tls_key", 0, 0 },
+	[MGMT_K_CLIENT_CA] = { "client_ca", 1, 0 },
+	[MGMT_K_READ_ONLY_CA] = { "read_only_ca", 0, 0 },
+};
+
 static const struct {
 	const char		*kd_name;
 	const struct cfg_key	*kd_keys;
@@ -151,12 +161,20 @@ static const struct {
 	[CFG_KIND_APPROVAL] = { "approval", cfg_apr_keys, APR_K_MAX, CFG_MAX_APPROVALS },
 	[CFG_KIND_APPLIANCE] = { "appliance", cfg_apl_keys, APL_K_MAX, 1 },
 	[CFG_KIND_POOL] = { "pool", cfg_pool_keys, POOL_K_MAX, CFG_MAX_SERVICES },
+	[CFG_KIND_MANAGEMENT] = { "management", cfg_mgmt_keys, MGMT_K_MAX, 1 },
 };
 
 const char *
 cfg_role_name(enum cfg_role role)
 {
-	return role == CFG_ROLE_PROVIDER ? "provider" : "consumer";
+	switch (role) {
+	case CFG_ROLE_PROVIDER:
+		return "provider";
+	case CFG_ROLE_MANAGEMENT:
+		return "management";
+	default:
+		return "consumer";
+	}
 }
 
 const char *
@@ -249,6 +267,8 @@ cfg_lines(struct cfg_parse *cp)
 		return cp->cp_apl_lines;
 	case CFG_KIND_POOL:
 		return cp->cp_pool_lines[cp->cp_index];
+	case CFG_KIND_MANAGEMENT:
+		return cp->cp_mgmt_lines;
 	default:
 		return NULL;
 	}
@@ -329,12 +349,12 @@ cfg_section_start(struct cfg_parse *cp, const char *section, int line)
 	}
 	memcpy(kind, section, klen);
 	kind[klen] = '\0';
-	for (int i = CFG_KIND_NIC; i <= CFG_KIND_POOL; i++)
+	for (int i = CFG_KIND_NIC; i < CFG_KIND_SKIP; i++)
 		if (strcmp(kind, cfg_kinds[i].kd_name) == 0)
 			k = (enum cfg_kind)i;
 	if (k == CFG_KIND_SKIP) {
 		cfg_error(cp, cp->cp_file, line, "[%s]: unknown section kind '%s' "
-		    "(expected appliance, nic, service, pool, endpoint or approval)", section, kind);
+		    "(expected appliance, management, nic, service, pool, endpoint or approval)", section, kind);
 		return;
 	}
 	name = sp == NULL ? "" : sp + 1;
@@ -355,6 +375,27 @@ cfg_section_start(struct cfg_parse *cp, const char *section, int line)
 		cp->cp_has_appliance = 1;
 		snprintf(cp->cp_section, sizeof(cp->cp_section), "appliance");
 		cfg_where_set(&ap->ap_where, cp->cp_file, line);
+		cp->cp_kind = k;
+		cp->cp_index = 0;
+		return;
+	}
+	if (k == CFG_KIND_MANAGEMENT) {
+		struct cfg_management *mg = &cfg->management;
+
+		if (*name != '\0') {
+			cfg_error(cp, cp->cp_file, line, "[%s]: [management] takes no name", section);
+			return;
+		}
+		if (mg->mg_enabled) {
+			cfg_error(cp, cp->cp_file, line, "[management]: duplicate [management], "
+			    "first at %s:%d", mg->mg_where.w_file, mg->mg_where.w_line);
+			return;
+		}
+		mg->mg_enabled = 1;
+		mg->mg_nic = -1;
+		mg->mg_port = CFG_MGMT_PORT_DEFAULT;
+		snprintf(cp->cp_section, sizeof(cp->cp_section), "management");
+		cfg_where_set(&mg->mg_where, cp->cp_file, line);
 		cp->cp_kind = k;
 		cp->cp_index = 0;
 		return;
@@ -470,8 +511,10 @@ cfg_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 			n->nic_role = CFG_ROLE_CONSUMER;
 		else if (strcasecmp(value, "provider") == 0)
 			n->nic_role = CFG_ROLE_PROVIDER;
+		else if (strcasecmp(value, "management") == 0)
+			n->nic_role = CFG_ROLE_MANAGEMENT;
 		else
-			BAD("role must be consumer or provider, not");
+			BAD("role must be consumer, provider or management, not");
 		break;
 	}
 	return 0;
@@ -740,6 +783,9 @@ cfg_key(struct cfg_parse *cp, const char *key, const char *value, int line)
 		break;
 	case CFG_KIND_POOL:
 		rc = cfg_pool_key(cp, slot, key, value, line);
+		break;
+	case CFG_KIND_MANAGEMENT:
+		rc = cfg_mgmt_key(cp, slot, key, value, line);
 		break;
 	default:
 		break;

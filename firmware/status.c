@@ -33,7 +33,7 @@ static const enum relay_event status_refusals[] = {
  * may take as escape sequences: the status is also printed on the
  * console) are written as \u00XX.
  */
-static void
+void
 status_str(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
