@@ -108,6 +108,8 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_DEPS_test_ppv2 = firmware/ppv2.c
 UNIT_DEPS_test_cfg = $(CONFIG_SRCS)
 UNIT_INIH_test_cfg = 1
+UNIT_DEPS_test_cfg_set = $(CONFIG_SRCS)
+UNIT_INIH_test_cfg_set = 1
 UNIT_DEPS_test_lb = firmware/lb.c
 # test_ring_addr drives the netstack over lwIP built for the host (plain,
 # or the instrumented objects of privlinkd-san).

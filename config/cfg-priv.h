@@ -88,6 +88,7 @@ struct cfg_parse {
 
 void cfg_error(struct cfg_parse *cp, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+void cfg_report_line(FILE *errs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cfg_finish(struct cfg_parse *cp);
 int cfg_pool_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line);
 int cfg_rule_key(struct cfg_parse *cp, const char *key, const char *value, int line);

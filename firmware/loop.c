@@ -196,6 +196,30 @@ loop_drops_changed(struct pl_loop *lp)
 }
 
 /*
+ * For a writer of the drop directory that applies its own change at once
+ * (the management API: drop_store_commit, then reload_apply): the events
+ * of its own writes are drained and a pending settle timer disarmed, so
+ * the same change is not reloaded again 200 ms later.  A change someone
+ * else made in the same moment is drained too; it is in the directory
+ * and the next change or SIGHUP applies it.
+ */
+void
+loop_drops_settled(struct pl_loop *lp)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct itimerspec its;
+
+	if (lp->lp_inotifyfd != -1)
+		while (read(lp->lp_inotifyfd, buf, sizeof(buf)) > 0)
+			;
+	if (lp->lp_reloadfd != -1) {
+		memset(&its, 0, sizeof(its));
+		if (timerfd_settime(lp->lp_reloadfd, 0, &its, NULL) == -1)
+			log_warn("reload timer");
+	}
+}
+
+/*
  * Limits lwIP's heap to the drop's memory_limit, or with "auto" to a share
  * of the machine's memory (ns_mem.c says why).  Logged, since it bounds
  * how much a busy appliance can hold.

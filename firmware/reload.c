@@ -17,11 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lwip/netif.h"
 #include "lwip/tcp.h"
 
 #include "cfg.h"
+#include "cfg_set.h"
 #include "health.h"
 #include "log.h"
 #include "nat.h"
@@ -286,29 +288,93 @@ reload_remap_conns(struct pl_loop *lp, const struct pl_config *old, const struct
 	}
 }
 
-/* 0 when the new config is running, -1 when the old one stays. */
+/*
+ * The bookkeeping of a start: generation 1, its digest; the start's load
+ * counts as the last reload, a good one.
+ */
+void
+reload_started(struct pl_loop *lp, const uint8_t digest[static 32])
+{
+	lp->lp_generation = 1;
+	lp->lp_reloads_ok = lp->lp_reloads_failed = 0;
+	lp->lp_last_reload_ok = 1;
+	lp->lp_last_reload_time = lp->lp_started;
+	memcpy(lp->lp_digest, digest, sizeof(lp->lp_digest));
+}
+
+static void
+reload_count(struct pl_loop *lp, int ok)
+{
+	if (ok)
+		lp->lp_reloads_ok++;
+	else
+		lp->lp_reloads_failed++;
+	lp->lp_last_reload_ok = ok;
+	lp->lp_last_reload_time = time(NULL);
+}
+
+/*
+ * Reload from the drop directory (SIGHUP, a change seen by inotify): the
+ * drops are read and validated as a whole, then applied.  0 when the new
+ * config is running, -1 when the old one stays (errors on stderr).
+ */
 int
 reload_run(struct pl_loop *lp)
 {
-	struct pl_config *next, *old = lp->lp_cfg;
-	struct reload_scratch *sc;
-	int errors, n_kept = 0;
+	struct pl_config *next;
+	struct cfg_set set;
+	uint8_t digest[32];
+	int errors;
 
-	next = calloc(1, sizeof(*next));
-	sc = calloc(1, sizeof(*sc));
-	if (next == NULL || sc == NULL) {
+	if ((next = calloc(1, sizeof(*next))) == NULL) {
 		log_warn("reload: keeping the running configuration");
-		goto keep;
+		reload_count(lp, 0);
+		return -1;
 	}
-	errors = cfg_load_dir_running(next, lp->lp_confdir, old, stderr);
+	errors = cfg_set_read(&set, lp->lp_confdir, stderr);
+	if (errors == 0 || set.cs_n > 0)
+		errors += cfg_load_set(next, lp->lp_confdir, &set, lp->lp_cfg, stderr);
+	cfg_set_digest(&set, digest);
+	cfg_set_free(&set);
 	if (errors != 0) {
 		log_warnx("reload: %d error%s in %s: keeping the running configuration",
 		    errors, errors == 1 ? "" : "s", lp->lp_confdir);
+		free(next);
+		reload_count(lp, 0);
+		return -1;
+	}
+	return reload_apply(lp, next, digest, NULL);
+}
+
+/*
+ * Applies next, a config loaded without errors against the running one
+ * (cfg_load_set with lp->lp_cfg as running), whose drop set has digest:
+ * takes next whatever happens (freed if refused).  A config that changes
+ * the NICs is refused: the reason is logged and written to errs (NULL:
+ * logged only), "DIR: message".  0 when next is running (generation one
+ * up), -1 when the old config stays.
+ */
+int
+reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[static 32],
+    FILE *errs)
+{
+	struct pl_config *old = lp->lp_cfg;
+	struct reload_scratch *sc;
+	int n_kept = 0;
+
+	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
+		log_warn("reload: keeping the running configuration");
+		if (errs != NULL)
+			fprintf(errs, "%s: cannot apply: out of memory (keeping the running "
+			    "configuration)\n", lp->lp_confdir);
 		goto keep;
 	}
 	if (!reload_same_nics(old, next)) {
 		log_warnx("reload: NICs changed; restart privlinkd to apply that "
 		    "(keeping the running configuration)");
+		if (errs != NULL)
+			fprintf(errs, "%s: NICs changed; restart privlinkd to apply that "
+			    "(keeping the running configuration)\n", lp->lp_confdir);
 		goto keep;
 	}
 	/* NICs named by MAC keep the interface found at start. */
@@ -406,13 +472,18 @@ reload_run(struct pl_loop *lp)
 			log_warnx("service %s: frontend not listening", next->services[s].svc_name);
 	if (health_start(lp) != 0)
 		log_warnx("reload: health probes not running");
-	log_info("reload: configuration applied: %d endpoint%s, %d kept running",
-	    next->n_endpoints, next->n_endpoints == 1 ? "" : "s", n_kept);
+	lp->lp_generation++;
+	memcpy(lp->lp_digest, digest, sizeof(lp->lp_digest));
+	reload_count(lp, 1);
+	log_info("reload: configuration applied: %d endpoint%s, %d kept running "
+	    "(generation %llu)", next->n_endpoints, next->n_endpoints == 1 ? "" : "s", n_kept,
+	    (unsigned long long)lp->lp_generation);
 	free(sc);
 	return 0;
 
 keep:
 	free(next);
 	free(sc);
+	reload_count(lp, 0);
 	return -1;
 }

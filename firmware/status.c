@@ -68,6 +68,22 @@ status_addr(FILE *f, uint32_t addr)
 	status_str(f, inet_ntop(AF_INET, &addr, buf, sizeof(buf)));
 }
 
+/* Which drops run: the config generation (1 at start, one up per applied
+ * reload), the digest of the drop files (cfg_set_digest), the last
+ * reload's result (the start counts as a good one). */
+static void
+status_reload(const struct pl_loop *lp, FILE *f)
+{
+	fprintf(f, "  \"generation\": %llu,\n  \"config_digest\": \"",
+	    (unsigned long long)lp->lp_generation);
+	for (size_t i = 0; i < sizeof(lp->lp_digest); i++)
+		fprintf(f, "%02x", lp->lp_digest[i]);
+	fprintf(f, "\",\n  \"last_reload\": {\"ok\": %s, \"time\": %lld, \"applied\": %llu, "
+	    "\"failed\": %llu},\n", lp->lp_last_reload_ok ? "true" : "false",
+	    (long long)lp->lp_last_reload_time, (unsigned long long)lp->lp_reloads_ok,
+	    (unsigned long long)lp->lp_reloads_failed);
+}
+
 /* The NIC's own neighbour table (netstack/ns_arp.c). */
 static void
 status_neighbours(const struct ring_port *rp, FILE *f)
@@ -298,6 +314,7 @@ status_json(struct pl_loop *lp, FILE *f)
 
 	ns_mem_get_stats(&ms);
 	fprintf(f, "{\n  \"uptime_s\": %lld,\n", (long long)(time(NULL) - lp->lp_started));
+	status_reload(lp, f);
 	fprintf(f, "  \"memory\": {\"limit_bytes\": %zu, \"held_bytes\": %zu, \"cached_bytes\": %zu, "
 	    "\"refused\": %llu, \"endpoint_share_bytes\": %llu},\n", ms.ms_limit, ms.ms_held,
 	    ms.ms_cached, (unsigned long long)ms.ms_refused,
