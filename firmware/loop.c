@@ -22,6 +22,7 @@
 #include "console.h"
 #include "log.h"
 #include "loop.h"
+#include "mgmt.h"
 #include "nat.h"
 #include "nicmac.h"
 #include "reload.h"
@@ -313,7 +314,9 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 		log_warnx("random source: no seed for the flow hash");
 		return -1;
 	}
-	return health_start(lp);
+	if (health_start(lp) != 0)
+		return -1;
+	return mgmt_start(lp);
 }
 
 static int
@@ -445,6 +448,7 @@ loop_watch_console(struct pl_loop *lp, int fd)
 void
 loop_teardown(struct pl_loop *lp)
 {
+	mgmt_stop(lp);
 	if (lp->lp_cfg != NULL) {
 		health_stop(lp);
 		for (int e = 0; e < lp->lp_cfg->n_endpoints; e++)

@@ -13,6 +13,8 @@
 #include "netstack.h"
 #include "relay-t.h"
 
+struct mgmt;
+
 struct pl_loop {
 	int			lp_epfd;
 	int			lp_timerfd;
@@ -43,6 +45,7 @@ struct pl_loop {
 	uint64_t		lp_lb_seed;			/* keys the flow hash */
 	const char		*lp_status_path;		/* -s FILE */
 	time_t			lp_started;
+	struct mgmt		*lp_mgmt;			/* the management API, NULL: none */
 
 	/* reload bookkeeping (reload.c) */
 	uint64_t		lp_generation;		/* 1 after start, +1 per applied reload */

@@ -26,6 +26,7 @@
 #include "cfg_set.h"
 #include "health.h"
 #include "log.h"
+#include "mgmt.h"
 #include "nat.h"
 #include "relay.h"
 #include "share.h"
@@ -174,6 +175,9 @@ reload_addr_used(const struct pl_config *next, int n, uint32_t a)
 	for (int e = 0; e < next->n_endpoints; e++)
 		if (next->endpoints[e].ep_nic == n && next->endpoints[e].ep_ip == a)
 			return 1;
+	if (next->management.mg_enabled && next->management.mg_nic == n &&
+	    next->management.mg_addr == a)
+		return 1;
 	for (int s = 0; s < next->n_services; s++) {
 		const struct cfg_service *svc = &next->services[s];
 
@@ -347,6 +351,23 @@ reload_run(struct pl_loop *lp)
 }
 
 /*
+ * Can next, loaded without errors, be applied to the running appliance?
+ * 0, or the number of reasons it cannot, each written to errs (NULL: not
+ * written) as "DIR: message".  The management API asks before it writes
+ * anything.
+ */
+int
+reload_check(const struct pl_loop *lp, const struct pl_config *next, FILE *errs)
+{
+	if (reload_same_nics(lp->lp_cfg, next))
+		return 0;
+	if (errs != NULL)
+		fprintf(errs, "%s: NICs changed; restart privlinkd to apply that "
+		    "(keeping the running configuration)\n", lp->lp_confdir);
+	return 1;
+}
+
+/*
  * Applies next, a config loaded without errors against the running one
  * (cfg_load_set with lp->lp_cfg as running), whose drop set has digest:
  * takes next whatever happens (freed if refused).  A config that changes
@@ -369,12 +390,9 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 			    "configuration)\n", lp->lp_confdir);
 		goto keep;
 	}
-	if (!reload_same_nics(old, next)) {
+	if (reload_check(lp, next, errs) != 0) {
 		log_warnx("reload: NICs changed; restart privlinkd to apply that "
 		    "(keeping the running configuration)");
-		if (errs != NULL)
-			fprintf(errs, "%s: NICs changed; restart privlinkd to apply that "
-			    "(keeping the running configuration)\n", lp->lp_confdir);
 		goto keep;
 	}
 	/* NICs named by MAC keep the interface found at start. */
@@ -435,6 +453,7 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	for (int t = 0; t < next->n_services; t++)
 		reload_rebind(lp->lp_fe_listeners[t], -1, t);
 
+	mgmt_reload_prepare(lp, next);
 	reload_drop_addresses(lp, old, next);
 	if (next->appliance.ap_memory_limit != old->appliance.ap_memory_limit)
 		loop_memory_limit(next);
@@ -475,6 +494,7 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	lp->lp_generation++;
 	memcpy(lp->lp_digest, digest, sizeof(lp->lp_digest));
 	reload_count(lp, 1);
+	mgmt_reload_finish(lp);
 	log_info("reload: configuration applied: %d endpoint%s, %d kept running "
 	    "(generation %llu)", next->n_endpoints, next->n_endpoints == 1 ? "" : "s", n_kept,
 	    (unsigned long long)lp->lp_generation);
