@@ -45,8 +45,11 @@ struct mgmt_tls {
  * certificate (MGMT_TLS_GEN_CERT); persist returns 0 or -1 and must write
  * the key file mode 0600, durably.  Logs the fingerprint.  0, or -1 with
  * every problem written to errs as "dir/file: message"; mt then needs no
- * mgmt_tls_free.  mt must not move while it serves (mbedTLS keeps
- * pointers into it).
+ * mgmt_tls_free.  mt must neither move nor be freed while a connection
+ * set up with mt->mt_conf lives (mbedTLS keeps pointers into it): a reload
+ * that changes the files builds a new one and frees the old with its last
+ * connection.  psa_crypto_init is done here; nothing here undoes it (the
+ * probes' client shares it).
  */
 int mgmt_tls_setup(struct mgmt_tls *mt, const char *dir, const struct cfg_management *mg,
     int (*persist)(const struct cfg_change *ch, int n), FILE *errs);
