@@ -54,7 +54,10 @@ tls_why(int rc, char *buf, size_t len)
 static int
 tls_path(char path[static PATH_MAX], const char *dir, const char *name, char *err, size_t errlen)
 {
-	if (snprintf(path, PATH_MAX, "%s/%s", dir, name) >= PATH_MAX) {
+	size_t n = strlen(dir);
+	const char *sep = n > 0 && dir[n - 1] == '/' ? "" : "/";
+
+	if (snprintf(path, PATH_MAX, "%s%s%s", dir, sep, name) >= PATH_MAX) {
 		snprintf(err, errlen, "%s/%.64s...: name too long", dir, name);
 		return -1;
 	}

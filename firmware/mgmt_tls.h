@@ -48,7 +48,8 @@ struct mgmt_tls {
  * mgmt_tls_free.  mt must neither move nor be freed while a connection
  * set up with mt->mt_conf lives (mbedTLS keeps pointers into it): a reload
  * that changes the files builds a new one and frees the old with its last
- * connection.  psa_crypto_init is done here; nothing here undoes it (the
+ * connection.  Call it after ns_rand_init (keys and handshakes draw from
+ * ns_rand_tls).  psa_crypto_init is done here; nothing here undoes it (the
  * probes' client shares it).
  */
 int mgmt_tls_setup(struct mgmt_tls *mt, const char *dir, const struct cfg_management *mg,

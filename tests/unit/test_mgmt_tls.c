@@ -270,6 +270,17 @@ test_bad_files(void)
 	    "client_ca not PEM: %s", msgs);
 	free(msgs);
 
+	{
+		char slash[128];
+
+		snprintf(slash, sizeof(slash), "%s/", pki);
+		mg_set(&mg, "server.pem", "server.key", "junk.pem", "");
+		rc = setup(&mt, slash, &mg, &msgs);
+		CHECK(rc == -1 && has_msg(msgs, pki, "junk.pem", "not a PEM certificate: "),
+		    "dir with a trailing slash: one slash in messages: %s", msgs);
+		free(msgs);
+	}
+
 	mg_set(&mg, "server.pem", "server.key", "badb64.pem", "");
 	rc = setup(&mt, pki, &mg, &msgs);
 	CHECK(rc == -1 && has_msg(msgs, pki, "badb64.pem", "not a PEM certificate: ") &&
