@@ -110,6 +110,7 @@ UNIT_DEPS_test_cfg = $(CONFIG_SRCS)
 UNIT_INIH_test_cfg = 1
 UNIT_DEPS_test_cfg_set = $(CONFIG_SRCS)
 UNIT_INIH_test_cfg_set = 1
+UNIT_DEPS_test_drop_store = firmware/drop_store.c
 UNIT_DEPS_test_lb = firmware/lb.c
 # test_ring_addr drives the netstack over lwIP built for the host (plain,
 # or the instrumented objects of privlinkd-san).
@@ -131,6 +132,7 @@ UNIT_DEPS_test_syncookie = netstack/ns_syncookie.c
 UNIT_DEPS_test_synrate = netstack/ring_synrate.c
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
 UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c firmware/lb.c \
+	firmware/drop_store.c \
 	netstack/ns_arp_cache.c netstack/ns_syncookie.c netstack/ring_synrate.c \
 	firmware/mgmt_tls.c firmware/mgmt_tls_gen.c firmware/log.c netstack/ns_rand.c \
 	$(CACHE)/deps.mk

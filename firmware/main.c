@@ -16,6 +16,7 @@
 
 #include "cfg.h"
 #include "cfg_set.h"
+#include "drop_store.h"
 #include "log.h"
 #include "loop.h"
 #include "pid1.h"
@@ -117,6 +118,25 @@ privlinkd_run(const char *dir, const char *status, int console)
 	uint8_t digest[32];
 	int rc;
 
+	/* A batch of API changes a power cut interrupted is completed (or,
+	 * cut before it began, dropped) before the drops are read: never
+	 * half of one is served. */
+	switch (drop_store_recover(dir, stderr)) {
+	case DROP_STORE_CLEAN:
+		break;
+	case DROP_STORE_COMPLETED:
+		log_info("%s: an interrupted batch of changes was completed (%s)", dir,
+		    DROP_STORE_JOURNAL);
+		break;
+	case DROP_STORE_DISCARDED:
+		log_info("%s: a batch of changes cut before it began was discarded (%s)", dir,
+		    DROP_STORE_JOURNAL);
+		break;
+	default:
+		log_warnx("%s: an interrupted batch of changes could not be completed: "
+		    "not serving a drop that may hold part of it", dir);
+		return 1;
+	}
 	cfg = load(dir, digest);
 	if (cfg == NULL)
 		return 1;

@@ -13,8 +13,26 @@ DROP=$TOPO_DIR/drop
 mkdir -p "$DROP"
 cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
 printf 'not a drop\n' >"$DROP/README"
+# A power cut in the middle of an API batch left its whole journal
+# (firmware/drop_store.c's format): approve pending-pe, delete README.
+python3 - "$DROP" <<'PY'
+import hashlib, struct, sys
+d = sys.argv[1]
+old = open(d + "/40-approvals.ini", "rb").read()
+changes = [(b"40-approvals.ini", old + b"\n[approval pending-pe]\nstate = Approved\n"), (b"README", None)]
+j = b"PLJRNL01" + struct.pack("<I", len(changes))
+for name, data in changes:
+    j += (b"W" if data is not None else b"D") + struct.pack("<H", len(name)) + name
+    if data is not None:
+        j += struct.pack("<I", len(data)) + data
+open(d + "/.privlink-journal", "wb").write(j + hashlib.sha256(j).digest())
+PY
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
 LOG=$TOPO_DIR/privlinkd.log
+check "at start, the interrupted batch is completed and logged" \
+	grep -q "an interrupted batch of changes was completed" "$LOG"
+check "its journal is gone, its delete done" sh -c "! test -e '$DROP/.privlink-journal' && ! test -e '$DROP/README'"
+check "its write is served: pending-pe is Approved" wait_status 'ep["pending-pe"]["state"] == "Approved"'
 
 # The digest computed apart from privlinkd, from the drop directory.
 digest() {
@@ -46,7 +64,7 @@ check_eq "at start: the last reload (the start) is ok, none applied or failed" \
 	"(True, 0, 0, True)"
 
 n=$(applied)
-printf '\n[approval pending-pe]\nstate = Approved\n' >>"$DROP/40-approvals.ini"
+printf '\n[approval pending-pe]\nstate = Rejected\n' >>"$DROP/40-approvals.ini"
 check "a valid change is applied" wait_count applied "$n"
 d2=$(digest)
 check_eq "after it: generation 2" "$(field 's["generation"]')" 2
