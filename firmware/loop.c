@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "nat.h"
 #include "nicmac.h"
+#include "metrics.h"
 #include "reload.h"
 #include "relay.h"
 #include "share.h"
@@ -241,6 +242,9 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 	lp->lp_confdir = confdir;
 	lp->lp_status_path = status_path;
 	lp->lp_started = time(NULL);
+	lp->lp_generation = 1;
+	lp->lp_last_reload_ok = 1;
+	lp->lp_last_reload_time = lp->lp_started;
 	if ((rc = ns_init()) != 0) {
 		log_warnx("random source: mbedTLS error -0x%04x", (unsigned int)-rc);
 		return -1;
@@ -325,6 +329,7 @@ loop_signal(struct pl_loop *lp)
 			break;
 		case SIGUSR1:
 			status_write(lp);
+			metrics_write_file(lp);
 			break;
 		case SIGUSR2:
 			watchdog_debug_stall(lp->lp_cfg, "signal SIGUSR2");

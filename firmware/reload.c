@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lwip/netif.h"
 #include "lwip/tcp.h"
@@ -409,10 +410,17 @@ reload_run(struct pl_loop *lp)
 	log_info("reload: configuration applied: %d endpoint%s, %d kept running",
 	    next->n_endpoints, next->n_endpoints == 1 ? "" : "s", n_kept);
 	free(sc);
+	lp->lp_generation++;
+	lp->lp_reloads_ok++;
+	lp->lp_last_reload_ok = 1;
+	lp->lp_last_reload_time = time(NULL);
 	return 0;
 
 keep:
 	free(next);
 	free(sc);
+	lp->lp_reloads_failed++;
+	lp->lp_last_reload_ok = 0;
+	lp->lp_last_reload_time = time(NULL);
 	return -1;
 }
