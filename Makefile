@@ -109,6 +109,7 @@ UNIT_DEPS_test_ppv2 = firmware/ppv2.c
 UNIT_DEPS_test_cfg = $(CONFIG_SRCS)
 UNIT_INIH_test_cfg = 1
 UNIT_DEPS_test_lb = firmware/lb.c
+UNIT_DEPS_test_text_label = config/text.c
 # test_ring_addr drives the netstack over lwIP built for the host (plain,
 # or the instrumented objects of privlinkd-san).
 UNIT_DEPS_test_ring_addr = $(NETSTACK_SRCS)

@@ -37,41 +37,6 @@ struct metrics_label {
 	const char	*ml_value;
 };
 
-/*
- * A label value of s, which may hold any byte (names and messages come
- * from drops and the API): backslash, double quote and newline escaped as
- * the format says; valid UTF-8 kept; each invalid sequence, and each
- * other control character (C0, DEL, C1: a terminal showing the document
- * would take them as commands), becomes one U+FFFD, so the document is
- * always UTF-8 and parses.
- */
-void
-metrics_label_value(FILE *f, const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	size_t n = strlen(s);
-
-	while (n > 0) {
-		uint32_t cp;
-		int len = text_utf8_next(p, n, &cp);
-
-		if (len < 0) {
-			fputs("\xef\xbf\xbd", f);
-			len = -len;
-		} else if (cp == '\\' || cp == '"') {
-			fprintf(f, "\\%c", (char)cp);
-		} else if (cp == '\n') {
-			fputs("\\n", f);
-		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
-			fputs("\xef\xbf\xbd", f);
-		} else {
-			fwrite(p, 1, (size_t)len, f);
-		}
-		p += len;
-		n -= (size_t)len;
-	}
-}
-
 static void
 metrics_family(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -85,7 +50,7 @@ metrics_sample(FILE *f, const char *name, const struct metrics_label *l, uint64_
 	fputs(name, f);
 	for (int i = 0; l != NULL && l[i].ml_name != NULL; i++) {
 		fprintf(f, "%c%s=\"", i == 0 ? '{' : ',', l[i].ml_name);
-		metrics_label_value(f, l[i].ml_value);
+		text_prom_label(f, l[i].ml_value);
 		fputc('"', f);
 		if (l[i + 1].ml_name == NULL)
 			fputc('}', f);

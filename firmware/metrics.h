@@ -14,6 +14,5 @@
 
 void metrics_write(struct pl_loop *lp, FILE *f);
 int metrics_write_file(struct pl_loop *lp);
-void metrics_label_value(FILE *f, const char *s);
 
 #endif
