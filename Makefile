@@ -112,6 +112,7 @@ UNIT_DEPS_test_cfg_set = $(CONFIG_SRCS)
 UNIT_INIH_test_cfg_set = 1
 UNIT_DEPS_test_drop_store = firmware/drop_store.c
 UNIT_DEPS_test_lb = firmware/lb.c
+UNIT_DEPS_test_text_label = config/text.c
 # test_ring_addr drives the netstack over lwIP built for the host (plain,
 # or the instrumented objects of privlinkd-san).
 UNIT_DEPS_test_ring_addr = $(NETSTACK_SRCS)

@@ -25,6 +25,7 @@
 #include "mgmt.h"
 #include "nat.h"
 #include "nicmac.h"
+#include "metrics.h"
 #include "reload.h"
 #include "relay.h"
 #include "share.h"
@@ -352,6 +353,7 @@ loop_signal(struct pl_loop *lp)
 			break;
 		case SIGUSR1:
 			status_write(lp);
+			metrics_write_file(lp);
 			break;
 		case SIGUSR2:
 			watchdog_debug_stall(lp->lp_cfg, "signal SIGUSR2");
