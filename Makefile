@@ -131,12 +131,16 @@ UNIT_DEPS_test_mgmt_tls_curl = $(UNIT_DEPS_test_mgmt_tls)
 UNIT_DEPS_test_arp = netstack/ns_arp_cache.c
 UNIT_DEPS_test_syncookie = netstack/ns_syncookie.c
 UNIT_DEPS_test_synrate = netstack/ring_synrate.c
+# The state disk on a regular file; cfg_drop_name_ok from the config.
+STATE_DISK_SRCS = firmware/state_disk.c firmware/state_disk_fmt.c firmware/state_disk_dir.c
+UNIT_DEPS_test_state_disk = $(STATE_DISK_SRCS) firmware/log.c $(CONFIG_SRCS)
+UNIT_INIH_test_state_disk = 1
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
 UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c firmware/lb.c \
 	firmware/drop_store.c \
 	netstack/ns_arp_cache.c netstack/ns_syncookie.c netstack/ring_synrate.c \
 	firmware/mgmt_tls.c firmware/mgmt_tls_gen.c firmware/log.c netstack/ns_rand.c \
-	$(CACHE)/deps.mk
+	$(STATE_DISK_SRCS) $(CACHE)/deps.mk
 
 $(BUILD)/unit/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
@@ -195,7 +199,14 @@ $(BUILD)/fuzz/fuzz_relay: $(FUZZ_RELAY_SRCS) tests/fuzz/fuzz_wire.h tests/fuzz/f
 	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -o $@ \
 		$(FUZZ_RELAY_SRCS) $(BUILD)/fuzz/ini.o $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a
 
-FUZZERS = fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie
+# The state disk's superblock and slot parsers (a disk can hold anything).
+$(BUILD)/fuzz/fuzz_state: tests/fuzz/fuzz_state.c firmware/state_disk_fmt.c $(CONFIG_SRCS) $(OWN_HDRS) \
+		$(BUILD)/fuzz/ini.o $(BUILD)/fuzz/libmbedtls.a
+	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -o $@ \
+		tests/fuzz/fuzz_state.c firmware/state_disk_fmt.c $(CONFIG_SRCS) $(BUILD)/fuzz/ini.o \
+		$(BUILD)/fuzz/libmbedtls.a
+
+FUZZERS = fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie fuzz_state
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # Not part of `make test`: each harness for 10 million executions from its

@@ -2,14 +2,19 @@
  * Where the image's drops come from, in this order, a later file replacing
  * an earlier one of the same name:
  *   1. a config drive: a FAT file system labelled PRIVLINK (whole disk or a
- *      partition), mounted read-only; its top-level *.ini files,
- *   2. QEMU fw_cfg entries named opt/privlink/NAME.ini.
+ *      partition), mounted read-only; its top-level *.ini files and the
+ *      PEM files the drops name (NAME.pem: [management] client_ca ...),
+ *   2. QEMU fw_cfg entries named opt/privlink/NAME.ini (or NAME.pem),
+ *   3. the state disk (state_disk.c): what the management API changed,
+ *      files and deletions, so that API changes win.
  * The image holds no drop of its own: it serves only what its operator
  * gave it.  The files are copied into a tmpfs directory that privlinkd
- * then serves.  Each file's source is logged, since error messages name
- * the copy.  A drop file that cannot be taken (a refused name, a read
- * error, too large) refuses the whole drop, and so does finding none:
- * nothing is served (pid1.c says so on the console).
+ * then serves, and DROPS_DIR/.sources says where each came from.  Each
+ * file's source is logged, since error messages name the copy.  A drop
+ * file that cannot be taken (a refused name, a read error, too large)
+ * refuses the whole drop, and so do a state disk that cannot be read and
+ * finding no drop at all: nothing is served (pid1.c says so on the
+ * console).
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -27,6 +32,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "pid1.h"
+#include "state_disk.h"
 
 #define DROPS_RUN	"/run/privlink"
 #define DROPS_DIR	DROPS_RUN "/drops"
@@ -40,9 +46,10 @@ struct drops_count {
 	int	dc_errors;
 };
 
-/* Copies src to DROPS_DIR/name.  -1 after reporting an error. */
+/* Copies src to DROPS_DIR/name and records its source (kind, for
+ * .sources).  -1 after reporting an error. */
 static int
-drops_copy(const char *src, const char *name, const char *source)
+drops_copy(const char *src, const char *name, const char *source, const char *kind)
 {
 	static char buf[DROPS_MAX_FILE];
 	char dst[PATH_MAX];
@@ -79,6 +86,8 @@ drops_copy(const char *src, const char *name, const char *source)
 		return -1;
 	}
 	close(out);
+	if (state_sources_update(DROPS_DIR, &name, 1, kind) == -1)
+		return -1;
 	log_info("drop %s from %s", name, source);
 	return 0;
 }
@@ -86,22 +95,23 @@ drops_copy(const char *src, const char *name, const char *source)
 /*
  * Is name meant as a drop file?  Every fw_cfg entry under opt/privlink is
  * (the operator named each so, a hidden one too); on a config drive, a
- * name ending in .ini in any case (FAT may show NAME.INI): other files
- * there (a README, "System Volume Information") are not part of it.
+ * name ending in .ini or .pem in any case (FAT may show NAME.INI): other
+ * files there (a README, "System Volume Information") are not part of it.
  */
 static int
 drops_is_drop(const char *name, int all)
 {
 	size_t n = strlen(name);
 
-	return all || (n > 4 && strcasecmp(name + n - 4, ".ini") == 0);
+	return all || (n > 4 && (strcasecmp(name + n - 4, ".ini") == 0 ||
+	    strcasecmp(name + n - 4, ".pem") == 0));
 }
 
 /* Copies every drop file of dir (fw_cfg: dir/NAME/raw), in name order,
  * into DROPS_DIR, counting them in *dc. */
 static void
-drops_copy_dir(const char *dir, const char *leaf, const char *source, int all,
-    struct drops_count *dc)
+drops_copy_dir(const char *dir, const char *leaf, const char *source, const char *kind,
+    int all, struct drops_count *dc)
 {
 	char src[PATH_MAX];
 	struct dirent **names;
@@ -120,15 +130,16 @@ drops_copy_dir(const char *dir, const char *leaf, const char *source, int all,
 		    (name[0] == '.' && !all)) {
 			/* a config drive's hidden files are no drops */
 		} else if (!drops_is_drop(name, all)) {
-			log_info("drops: %s: %s: not a drop file (NAME.ini): not read", source, name);
-		} else if (!cfg_drop_name_ok(name)) {
+			log_info("drops: %s: %s: not a drop file (NAME.ini, NAME.pem): not read",
+			    source, name);
+		} else if (!cfg_drop_name_ok(name) && !state_pem_name_ok(name)) {
 			/* Left out, it could leave open what it closes. */
-			log_warnx("drops: %s: %s: not a drop file name: NAME.ini of letters, "
-			    "digits, '.', '_' and '-'", source, name);
+			log_warnx("drops: %s: %s: not a drop file name: NAME.ini or NAME.pem of "
+			    "letters, digits, '.', '_' and '-'", source, name);
 			dc->dc_errors++;
 		} else {
 			snprintf(src, sizeof(src), "%s/%s%s", dir, name, leaf);
-			if (drops_copy(src, name, source) == 0)
+			if (drops_copy(src, name, source, kind) == 0)
 				dc->dc_taken++;
 			else
 				dc->dc_errors++;
@@ -216,7 +227,7 @@ drops_config_drive(struct drops_count *dc)
 		return;
 	}
 	snprintf(source, sizeof(source), "config drive %s", found);
-	drops_copy_dir(DROPS_MNT, "", source, 0, dc);
+	drops_copy_dir(DROPS_MNT, "", source, STATE_SRC_CONFIG_DRIVE, 0, dc);
 	if (umount(DROPS_MNT) == -1)
 		log_warn("drops: umount %s", DROPS_MNT);
 }
@@ -234,7 +245,22 @@ pid1_drops(void)
 	}
 	drops_config_drive(&dc);
 	if (stat(DROPS_FWCFG, &st) == 0)
-		drops_copy_dir(DROPS_FWCFG, "/raw", "fw_cfg", 1, &dc);
+		drops_copy_dir(DROPS_FWCFG, "/raw", "fw_cfg", STATE_SRC_FW_CFG, 1, &dc);
+	/* After the others, so that the management API's changes win. */
+	if (dc.dc_errors == 0) {
+		int rc = state_disk_attach();
+
+		if (rc == 0)
+			rc = state_disk_overlay(DROPS_DIR);
+		if (rc == -1) {
+			/* Serving without the API's changes could open what
+			 * one closed (a Rejected endpoint). */
+			log_warnx("drops: the state disk could not be read");
+			dc.dc_errors++;
+		} else if (state_disk_attached()) {
+			dc.dc_taken += rc;
+		}
+	}
 	if (dc.dc_errors != 0) {
 		/* A drop that could not be taken whole must not be served in
 		 * part: serving less than told could open what it closes. */
