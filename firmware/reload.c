@@ -347,6 +347,22 @@ reload_run(struct pl_loop *lp)
 }
 
 /*
+ * Would reload_apply take next?  For a writer that must not store a
+ * change the running appliance then refuses (the management API checks
+ * before it writes the drop directory): 0, or -1 with the reason written
+ * to errs as reload_apply writes it.
+ */
+int
+reload_check(const struct pl_loop *lp, const struct pl_config *next, FILE *errs)
+{
+	if (reload_same_nics(lp->lp_cfg, next))
+		return 0;
+	fprintf(errs, "%s: NICs changed; restart privlinkd to apply that "
+	    "(keeping the running configuration)\n", lp->lp_confdir);
+	return -1;
+}
+
+/*
  * Applies next, a config loaded without errors against the running one
  * (cfg_load_set with lp->lp_cfg as running), whose drop set has digest:
  * takes next whatever happens (freed if refused).  A config that changes
@@ -373,8 +389,7 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 		log_warnx("reload: NICs changed; restart privlinkd to apply that "
 		    "(keeping the running configuration)");
 		if (errs != NULL)
-			fprintf(errs, "%s: NICs changed; restart privlinkd to apply that "
-			    "(keeping the running configuration)\n", lp->lp_confdir);
+			reload_check(lp, next, errs);
 		goto keep;
 	}
 	/* NICs named by MAC keep the interface found at start. */

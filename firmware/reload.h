@@ -13,6 +13,7 @@
 
 void reload_started(struct pl_loop *lp, const uint8_t digest[static 32]);
 int reload_run(struct pl_loop *lp);
+int reload_check(const struct pl_loop *lp, const struct pl_config *next, FILE *errs);
 int reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[static 32],
     FILE *errs);
 
