@@ -54,13 +54,11 @@
  * and counted; parsing goes on so one run lists every mistake.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "ini.h"
 
