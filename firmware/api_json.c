@@ -346,7 +346,7 @@ api_json_batch(const char *body, size_t len, struct cfg_change *changes, int max
 	if ((root = api_json_parse("batch", "files", body, len, max, err, errlen)) == NULL)
 		return -1;
 	cJSON_ArrayForEach(it, root) {
-		struct cfg_change *ch = &changes[count];
+		struct cfg_change *ch;
 
 		if (strlen(it->string) >= CFG_FILE_MAX || !cfg_drop_name_ok(it->string)) {
 			api_json_err(err, errlen, "batch: '%s' is not a drop file name "
@@ -361,6 +361,7 @@ api_json_batch(const char *body, size_t len, struct cfg_change *changes, int max
 			api_json_err(err, errlen, "batch: more than %d files", max);
 			goto fail;
 		}
+		ch = &changes[count];
 		ch->ch_name = it->string;
 		if (cJSON_IsNull(it)) {
 			ch->ch_data = NULL;

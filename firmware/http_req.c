@@ -240,6 +240,21 @@ http_content_length(struct http_req *r, const char *s, size_t n)
 	return 0;
 }
 
+/* Host: uri-host [":" port] (RFC 9110 7.2), or empty; a bad one is 400
+ * (RFC 9112 3.2).  Only its characters are checked: we serve one host. */
+static int
+http_host_ok(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr("-._~!$&'()*+,;=:[]%", c) != NULL) || c == '\0')
+			return 0;
+	}
+	return 1;
+}
+
 /* Connection: a comma-separated list of options (RFC 9110 7.6.1). */
 static void
 http_connection(struct http_req *r, struct http_fields *f, const char *s, size_t n)
@@ -277,6 +292,8 @@ http_field(struct http_req *r, struct http_fields *f, const char *name, size_t n
 	} else if (http_is(name, nn, "host")) {
 		if (++f->hf_hosts > 1)
 			return http_fail(r, 400, "more than one Host field");
+		if (!http_host_ok(v, vn))
+			return http_fail(r, 400, "bad Host");
 	} else if (http_is(name, nn, "connection")) {
 		http_connection(r, f, v, vn);
 	} else if (http_is(name, nn, "if-match")) {
@@ -288,7 +305,8 @@ http_field(struct http_req *r, struct http_fields *f, const char *name, size_t n
 	} else if (http_is(name, nn, "expect")) {
 		if (!http_is(v, vn, "100-continue"))
 			return http_fail(r, 417, "Expect other than 100-continue");
-		r->hr_expect_continue = 1;
+		/* An HTTP/1.0 client does not wait for it (RFC 9110 10.1.1). */
+		r->hr_expect_continue = r->hr_minor == 1;
 	}
 	return 0;
 }

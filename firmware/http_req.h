@@ -28,8 +28,8 @@
  * value, a target that is not an origin-form path of plain characters,
  * '%' included: names here never need percent-encoding; differing
  * Content-Length fields or a bad one, Content-Length with
- * Transfer-Encoding, Transfer-Encoding in HTTP/1.0, two Host fields or
- * none in HTTP/1.1, two If-Match fields or one longer than
+ * Transfer-Encoding, Transfer-Encoding in HTTP/1.0, two Host fields, a bad
+ * one or none in HTTP/1.1, two If-Match fields or one longer than
  * HTTP_IF_MATCH_MAX - 1), 411 PUT or POST without Content-Length, and
  * Transfer-Encoding: chunked (we do not decode chunks; 411 tells the
  * client the fix, RFC 9110 15.5.12: send Content-Length), 413 body over

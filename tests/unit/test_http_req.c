@@ -76,6 +76,9 @@ static const struct bad bad[] = {
 	B("GET /a?b\\c HTTP/1.1\r\n" H "\r\n", 400, "a backslash in the query"),
 	B("GET / HTTP/1.1\r\n\r\n", 400, "HTTP/1.1 without Host"),
 	B("GET / HTTP/1.1\r\n" H H "\r\n", 400, "two Host fields"),
+	B("GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400, "a space in Host"),
+	B("GET / HTTP/1.1\r\nHost: a/b\r\n\r\n", 400, "a slash in Host"),
+	B("GET / HTTP/1.1\r\nHost: \xc3\xa9\r\n\r\n", 400, "non-ASCII in Host"),
 	B("GET / HTTP/1.1\r\n" H "If-Match: \"1\"\r\nIf-Match: \"2\"\r\n\r\n", 400,
 	  "two If-Match fields"),
 	B("PUT /x HTTP/1.1\r\n" H "\r\n", 411, "PUT without Content-Length"),
@@ -257,6 +260,13 @@ test_versions(void)
 	st = parse_whole(q, strlen(q), &r);
 	CHECK(st == HTTP_REQ_MORE && r.hr_head_len == strlen(q) && r.hr_expect_continue,
 	    "Expect: 100-continue: the head is known while the body is awaited");
+	q = "PUT /x HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 10\r\n\r\n";
+	st = parse_whole(q, strlen(q), &r);
+	CHECK(st == HTTP_REQ_MORE && r.hr_head_len == strlen(q) && !r.hr_expect_continue,
+	    "an HTTP/1.0 client expecting 100-continue gets none (it would not wait)");
+	q = "GET / HTTP/1.1\r\nHost: [::1]:8443\r\n\r\n";
+	st = parse_whole(q, strlen(q), &r);
+	CHECK(st == HTTP_REQ_DONE, "an IPv6 literal and a port in Host (%d)", st);
 	q = "DELETE /x HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\nabcGET";
 	st = parse_whole(q, strlen(q), &r);
 	CHECK(st == HTTP_REQ_DONE && r.hr_body_len == 3 && r.hr_consumed == strlen(q) - 3,
