@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "lwip/ip4_addr.h"
+#include "lwip/sys.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "mbedtls/sha256.h"

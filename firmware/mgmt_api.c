@@ -439,11 +439,11 @@ static void
 mgmt_drops_batch(struct mgmt_conn *c, struct pl_loop *lp, const struct http_req *req)
 {
 	struct cfg_change ch[CFG_MAX_FILES];
-	struct api_json_batch batch;
+	struct api_json_doc doc;
 	char err[256];
 	int n;
 
-	if (api_json_batch(req->hr_body, req->hr_body_len, &batch, ch, CFG_MAX_FILES, &n, err,
+	if (api_json_batch(req->hr_body, req->hr_body_len, ch, CFG_MAX_FILES, &n, &doc, err,
 	    sizeof(err)) != 0) {
 		mgmt_respond_error(c, lp, 400, "%s", err);
 		return;
@@ -452,7 +452,7 @@ mgmt_drops_batch(struct mgmt_conn *c, struct pl_loop *lp, const struct http_req 
 		mgmt_respond_error(c, lp, 400, "batch: no file named");
 	else
 		mgmt_commit(c, lp, req, ch, n, NULL, NULL);
-	api_json_batch_free(&batch);
+	api_json_doc_free(&doc);
 }
 
 struct mgmt_approval {
@@ -498,7 +498,7 @@ static void
 mgmt_approval(struct mgmt_conn *c, struct pl_loop *lp, const struct http_req *req,
     const char *name)
 {
-	char state[16], message[CFG_MESSAGE_MAX], err[256], file[CFG_FILE_MAX], *text = NULL;
+	char state[API_JSON_STATE_MAX], message[CFG_MESSAGE_MAX], err[256], file[CFG_FILE_MAX], *text = NULL;
 	struct mgmt_approval ma;
 	struct cfg_change ch;
 	size_t len = 0;
