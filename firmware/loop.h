@@ -46,8 +46,8 @@ struct pl_loop {
 	uint64_t		lp_generation;		/* 1 after start, +1 per applied reload */
 	uint64_t		lp_reloads_ok;
 	uint64_t		lp_reloads_failed;
-	int			lp_last_reload_ok;	/* the last reload (or the start) applied */
-	time_t			lp_last_reload_time;	/* of the last reload, or the start */
+	int			lp_last_reload_ok;
+	time_t			lp_last_reload_time;
 };
 
 int loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,

@@ -37,6 +37,8 @@ struct metrics_label {
 	const char	*ml_value;
 };
 
+/* help is always our own text, without the backslash or newline the
+ * format would have escaped there. */
 static void
 metrics_family(FILE *f, const char *name, const char *type, const char *help)
 {
