@@ -14,7 +14,6 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cfg.h"
 #include "log.h"
@@ -27,7 +26,8 @@
 
 /* The longest family name written (prefix and family). */
 #define METRICS_NAME_MAX	96
-/* Labels of one sample at most, and the end marker. */
+/* A sample's labels: three at most (endpoint, service, reason or
+ * state), then the end marker. */
 #define METRICS_MAX_LABELS	4
 /* "A.B.C.D:PORT" */
 #define METRICS_BACKEND_MAX	(INET_ADDRSTRLEN + 6)
@@ -37,6 +37,8 @@ struct metrics_label {
 	const char	*ml_value;
 };
 
+/* help is always our own text, without the backslash or newline the
+ * format would have escaped there. */
 static void
 metrics_family(FILE *f, const char *name, const char *type, const char *help)
 {
@@ -377,19 +379,21 @@ metrics_nat_capacity(const struct pl_loop *lp, int i)
 static void
 metrics_nat(struct pl_loop *lp, FILE *f)
 {
-	static const char *const names[] = {
-		"privlink_nat_ports_in_use", "privlink_nat_ports_capacity",
-		"privlink_nat_ports_allocated_total",
-	};
-	static const char *const types[] = { "gauge", "gauge", "counter" };
-	static const char *const helps[] = {
-		"Per NAT IP: source ports held by live connections.",
-		"Per NAT IP: source ports it offers (the union of its services' port ranges).",
-		"Per NAT IP: source ports handed out.",
+	static const struct {
+		const char	*name;
+		const char	*type;
+		const char	*help;
+	} fams[] = {
+		{ "privlink_nat_ports_in_use", "gauge",
+		    "Per NAT IP: source ports held by live connections." },
+		{ "privlink_nat_ports_capacity", "gauge",
+		    "Per NAT IP: source ports it offers (the union of its services' port ranges)." },
+		{ "privlink_nat_ports_allocated_total", "counter",
+		    "Per NAT IP: source ports handed out." },
 	};
 
-	for (size_t k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
-		metrics_family(f, names[k], types[k], helps[k]);
+	for (size_t k = 0; k < sizeof(fams) / sizeof(fams[0]); k++) {
+		metrics_family(f, fams[k].name, fams[k].type, fams[k].help);
 		for (int i = 0; i < lp->lp_n_nat; i++) {
 			const struct nat_ip *ni = &lp->lp_nat[i];
 			unsigned int cap = metrics_nat_capacity(lp, i);
@@ -400,7 +404,7 @@ metrics_nat(struct pl_loop *lp, FILE *f)
 			uint64_t v = k == 0 ? ni->ni_live : k == 1 ? cap : ni->ni_allocated;
 
 			if (cap != 0)	/* a NAT IP no service names any more */
-				metrics_sample(f, names[k], l, v);
+				metrics_sample(f, fams[k].name, l, v);
 		}
 	}
 }

@@ -14,6 +14,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "mgmt.h"
 #include "relay.h"
 #include "share.h"
 #include "stats.h"
@@ -288,6 +289,35 @@ status_endpoints(struct pl_loop *lp, FILE *f)
 	fputs("\n  ],\n", f);
 }
 
+/* The management API: where it listens, what it served. */
+static void
+status_management(struct pl_loop *lp, FILE *f)
+{
+	const struct mgmt *m = lp->lp_mgmt;
+	const struct mgmt_stats *ms;
+
+	fputs("  \"management\": ", f);
+	if (m == NULL) {
+		fputs("null,\n", f);
+		return;
+	}
+	ms = &m->m_stats;
+	fputs("{\"address\": ", f);
+	status_addr(f, m->m_cfg.mg_addr);
+	fprintf(f, ", \"port\": %u, \"nic\": ", m->m_cfg.mg_port);
+	status_str(f, lp->lp_cfg->nics[m->m_cfg.mg_nic].nic_name);
+	fprintf(f, ", \"listening\": %s, \"certificate_sha256\": \"%s\", "
+	    "\"certificate_generated\": %s,\n   \"connections\": %d, \"accepted\": %llu, "
+	    "\"evicted\": %llu, \"refused\": %llu, \"handshake_failed\": %llu, "
+	    "\"timeouts\": %llu, \"requests\": %llu, \"changes\": %llu, "
+	    "\"changes_refused\": %llu},\n", m->m_listen != NULL ? "true" : "false",
+	    m->m_creds->cr_tls.mt_fp_text, m->m_creds->cr_tls.mt_generated ? "true" : "false",
+	    m->m_n, (unsigned long long)ms->ms_accepted, (unsigned long long)ms->ms_evicted,
+	    (unsigned long long)ms->ms_refused, (unsigned long long)ms->ms_handshake_failed,
+	    (unsigned long long)ms->ms_timeouts, (unsigned long long)ms->ms_requests,
+	    (unsigned long long)ms->ms_changes, (unsigned long long)ms->ms_changes_refused);
+}
+
 void
 status_json(struct pl_loop *lp, FILE *f)
 {
@@ -315,6 +345,7 @@ status_json(struct pl_loop *lp, FILE *f)
 	status_services(lp, f);
 	status_pools(lp, f);
 	status_endpoints(lp, f);
+	status_management(lp, f);
 	fprintf(f, "  \"connections\": {\"live\": %u, \"max\": %u, \"bytes_from_consumer\": %llu, "
 	    "\"bytes_to_consumer\": %llu, \"events\": {", rs->rs_live, share_max_conns(lp),
 	    (unsigned long long)rs->rs_bytes_from_consumer,

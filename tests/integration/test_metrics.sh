@@ -2,11 +2,12 @@
 # The Prometheus metrics (FILE.prom beside the -s FILE status, written on
 # SIGUSR1) after known traffic: five connections of known byte counts
 # through an Approved endpoint with max_connections = 1 (one more refused
-# while one is held open), a connection to a Pending endpoint, one to an
-# endpoint whose only backend is down, a reload that applies and one that
-# is refused.  The document must parse (prometheus_client, promtool),
-# carry HELP and TYPE for every family, agree with the JSON status, and
-# count exactly that traffic.
+# while one is held open), one through the service's provider-side
+# frontend, a connection to a Pending endpoint, one to an endpoint whose
+# only backend is down, a reload that applies and one that is refused.
+# The document must parse (prometheus_client, promtool), carry HELP and
+# TYPE for every family, agree with the JSON status, and count exactly
+# that traffic.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/topo.sh"
@@ -25,6 +26,8 @@ frontend_port = 443
 backend = 192.168.10.11:9000
 nat_ip = 192.168.10.201
 proxy_protocol = on
+frontend_ip = 192.168.10.50
+frontend_proxy_protocol = on
 
 ; nothing listens on 9999: the probe takes the backend down
 [pool dead]
@@ -87,6 +90,10 @@ req="SOURCE 50000 4" thanks="thanks 50000"
 from=$((from + ${#req} + 1 + ${#thanks} + 1))
 to=$((to + 50000))
 
+# The provider-side frontend, from inside the provider network.
+out=$(in_prov python3 "$ROOT/tests/lib/ppv2_client.py" sink 192.168.10.50 443 7000 7 2>&1)
+check "sink of 7000 bytes through the service's frontend" json_ok "$out"
+
 # pe1 holds one connection (max_connections = 1): the next is refused.
 PPV2_GATE=$TOPO_DIR/slow.gate ip netns exec "$P-cons" python3 "$ROOT/tests/lib/ppv2_client.py" \
 	slow 10.0.0.5 443 100000 5 >"$TOPO_DIR/slow.out" 2>&1 &
@@ -140,19 +147,23 @@ E=(
 	'privlink_endpoint_connections_accepted_total{endpoint="pe-dead"}=0'
 	'privlink_endpoint_connections_refused_total{endpoint="pe-dead",reason="no_healthy_backend"}=1'
 	'privlink_service_no_healthy_backend_total{service="dead"}=1'
-	'privlink_connections_accepted_total=5'
+	'privlink_frontend_connections_accepted_total{service="raw"}=1'
+	"privlink_frontend_from_consumer_bytes_total{service=\"raw\"}=$((5 + 7000))"
+	"privlink_frontend_to_consumer_bytes_total{service=\"raw\"}=$((7 + 64 + 1 + 4 + 1))"
+	'privlink_frontend_connections_ended_total{service="raw",reason="closed"}=1'
+	'privlink_connections_accepted_total=6'
 	'privlink_connections_refused_total{reason="endpoint_connection_limit"}=1'
 	'privlink_connections_refused_total{reason="no_healthy_backend"}=1'
-	'privlink_connections_ended_total{reason="closed"}=5'
+	'privlink_connections_ended_total{reason="closed"}=6'
 	'privlink_connections_ended_total{reason="reset_by_consumer"}=0'
-	"privlink_from_consumer_bytes_total=$from"
-	"privlink_to_consumer_bytes_total=$to"
+	"privlink_from_consumer_bytes_total=$((from + 5 + 7000))"
+	"privlink_to_consumer_bytes_total=$((to + 7 + 64 + 1 + 4 + 1))"
 	'privlink_connections=0'
 	'privlink_backend_up{pool="service:raw",backend="192.168.10.11:9000"}=1'
 	'privlink_backend_up{pool="dead",backend="192.168.10.11:9999"}=0'
 	'privlink_backend_went_down_total{pool="dead",backend="192.168.10.11:9999"}=0'
-	'privlink_backend_connections_sent_total{pool="service:raw",backend="192.168.10.11:9000"}=5'
-	'privlink_nat_ports_allocated_total{nat_ip="192.168.10.201"}=5'
+	'privlink_backend_connections_sent_total{pool="service:raw",backend="192.168.10.11:9000"}=6'
+	'privlink_nat_ports_allocated_total{nat_ip="192.168.10.201"}=6'
 	'privlink_nat_ports_in_use{nat_ip="192.168.10.201"}=0'
 	'privlink_nat_ports_capacity{nat_ip="192.168.10.201"}=64512'
 	'privlink_config_generation=2'
@@ -175,11 +186,12 @@ check "privlink_start_time_seconds is this run's start (within a minute of now)"
 sed '/^# HELP privlink_connections_max /d' "$PROM" >"$TOPO_DIR/nohelp.prom"
 check "check_metrics refuses a family without # HELP" sh -c "! $PY '$CHECK' '$TOPO_DIR/nohelp.prom'"
 check "check_metrics refuses a wrong expected value" \
-	sh -c "! $PY '$CHECK' '$PROM' --expect 'privlink_connections_accepted_total=6'"
+	sh -c "! $PY '$CHECK' '$PROM' --expect 'privlink_connections_accepted_total=7'"
 sed 's/^privlink_connections 0$/privlink_connections{x=a} 0/' "$PROM" >"$TOPO_DIR/unquoted.prom"
 check "check_metrics refuses a document the parser refuses" sh -c "! $PY '$CHECK' '$TOPO_DIR/unquoted.prom'"
 
 check "privlinkd is still running" privlinkd_alive
 stop_privlinkd
 check_eq "SIGTERM stops privlinkd with status 0" "$?" 0
+check_no_sanitizer_report "$LOG"	# with PRIVLINKD=build/privlinkd-san
 tap_done

@@ -55,8 +55,8 @@ out=$(mgmt_curl client /v1/drops)
 sha=$(sha256sum "$DROP/30-endpoints.ini" | cut -d' ' -f1)
 check "GET /v1/drops lists each drop with its sha256" json_true "$(mgmt_body "$out")" \
 	"{d['name']: d['sha256'] for d in r['drops']}['30-endpoints.ini'] == '$sha'"
-out=$(mgmt_curl client /v1/drops/30-endpoints.ini)
-check_eq "GET /v1/drops/NAME.ini returns the file" "$(mgmt_body "$out" | sha256sum | cut -d' ' -f1)" "$sha"
+mgmt_curl client -o "$TOPO_DIR/got.ini" /v1/drops/30-endpoints.ini >/dev/null
+check "GET /v1/drops/NAME.ini returns the file" cmp "$TOPO_DIR/got.ini" "$DROP/30-endpoints.ini"
 
 # A bad PUT while a 10 MB upload runs through raw-pe: 422 with the exact
 # messages privlinkd -t gives for the same file, nothing changed.
@@ -142,6 +142,60 @@ check "the status has a-pe and not new-pe" \
 	wait_status '"a-pe" in ep and "new-pe" not in ep and ep["a-pe"]["state"] == "Approved"'
 out=$(mgmt_curl client /v1/drops/60-new.ini)
 check_eq "a deleted drop is gone (404)" "$(mgmt_code "$out")" 404
+
+# Metrics: Prometheus' own parser and promtool, figures as in the status.
+mgmt_curl client -o "$TOPO_DIR/metrics.txt" /metrics >/dev/null
+mgmt_curl client -o "$TOPO_DIR/status.json" /v1/status >/dev/null
+out=$(/usr/bin/python3 "$ROOT/tests/lib/check_metrics.py" "$TOPO_DIR/metrics.txt" \
+	--status "$TOPO_DIR/status.json" \
+	--expect 'privlink_connections_accepted_total{endpoint="pending-pe"}=1' \
+	--expect 'privlink_endpoint_state{endpoint="pending-pe",state="Rejected"}=1' \
+	--expect 'privlink_endpoint_state{endpoint="a-pe",state="Approved"}=1' 2>&1)
+check "GET /metrics parses (prometheus_client, promtool) and matches the status and the traffic" \
+	test $? -eq 0
+[ -n "$out" ] && echo "$out" | sed "s/^/#   /" | head -20
+out=$(mgmt_curl ro-client /metrics)
+check_eq "a read-only client reads the metrics" "$(mgmt_code "$out")" 200
+
+# A real Prometheus scrapes it over mutual TLS with the read-only client.
+PROM=$TOPO_DIR/prometheus
+mkdir -p "$PROM/data"
+cat >"$PROM/prometheus.yml" <<YML
+global: {scrape_interval: 1s, scrape_timeout: 1s}
+scrape_configs:
+  - job_name: privlink
+    scheme: https
+    tls_config: {ca_file: $MGMT_CACERT, cert_file: $MGMT_PKI/ro-client.pem, key_file: $MGMT_PKI/ro-client.key}
+    static_configs: [{targets: ['$MGMT_ADDR:443']}]
+YML
+in_prov prometheus --config.file="$PROM/prometheus.yml" --storage.tsdb.path="$PROM/data" \
+	--web.listen-address=127.0.0.1:9099 >"$PROM/log" 2>&1 &
+prom=$!
+query() { in_prov curl -s --max-time 2 "http://127.0.0.1:9099/api/v1/query?query=$1" 2>/dev/null; }
+scraped=""
+for _ in $(seq 60); do
+	scraped=$(query 'privlink_config_generation' | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")' 2>/dev/null)
+	[ -n "$scraped" ] && break
+	sleep 0.5
+done
+gen=$(json "$(cat "$TOPO_DIR/status.json")" 'r["generation"]')
+check_eq "Prometheus scraped the appliance over mTLS (its generation)" "$scraped" "$gen"
+kill $prom 2>/dev/null; wait $prom 2>/dev/null
+
+# A slowloris on the management port: the data path and an authenticated
+# client go on; every slow connection is cut.
+in_prov python3 "$ROOT/tests/lib/slow_client.py" $MGMT_ADDR 443 20 0.5 30 >"$TOPO_DIR/slow.json" 2>&1 &
+slow=$!
+sleep 2
+out=$(mgmt_curl client /v1/status)
+check_eq "while 20 connections trickle a handshake, an admin client is served" "$(mgmt_code "$out")" 200
+body=$(in_cons curl -sS --max-time 10 --local-port 40556 http://10.0.0.5:443/ 2>&1)
+check_eq "and the data path serves" "$body" "10.0.0.7:40556"
+wait $slow
+check "every slow connection was cut by the appliance" \
+	json_true "$(cat "$TOPO_DIR/slow.json")" 'r["closed_by_server"] == 20 and r["last_closed_after_s"] < 20'
+check "the status counts the slow connections evicted and timed out" wait_status \
+	's["management"]["evicted"] + s["management"]["timeouts"] >= 20'
 
 # Audit.
 subject=$(openssl x509 -in "$MGMT_PKI/client.pem" -noout -subject -nameopt RFC2253 | sed 's/^subject=//')
