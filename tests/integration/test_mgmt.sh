@@ -147,8 +147,8 @@ check_eq "a deleted drop is gone (404)" "$(mgmt_code "$out")" 404
 mgmt_curl client -o "$TOPO_DIR/metrics.txt" /metrics >/dev/null
 mgmt_curl client -o "$TOPO_DIR/status.json" /v1/status >/dev/null
 out=$(/usr/bin/python3 "$ROOT/tests/lib/check_metrics.py" "$TOPO_DIR/metrics.txt" \
-	--status "$TOPO_DIR/status.json" \
-	--expect 'privlink_connections_accepted_total{endpoint="pending-pe"}=1' \
+	--status "$TOPO_DIR/status.json" --status-later \
+	--expect 'privlink_endpoint_connections_accepted_total{endpoint="pending-pe"}=1' \
 	--expect 'privlink_endpoint_state{endpoint="pending-pe",state="Rejected"}=1' \
 	--expect 'privlink_endpoint_state{endpoint="a-pe",state="Approved"}=1' 2>&1)
 check "GET /metrics parses (prometheus_client, promtool) and matches the status and the traffic" \
