@@ -161,7 +161,7 @@ mgmt_respond_error(struct mgmt_conn *c, const struct pl_loop *lp, int status,
 void
 mgmt_api_error(struct mgmt_conn *c, int status)
 {
-	mgmt_respond_error(c, NULL, status, "request: %s", mgmt_reason(status));
+	mgmt_respond_error(c, c->c_mgmt->m_loop, status, "request: %s", mgmt_reason(status));
 }
 
 /* Runs write(lp, f) into a body and answers it with 200. */
