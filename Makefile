@@ -8,7 +8,7 @@
 #   make bench    privlinkd against HAProxy and the kernel path (tests/bench/)
 #   make bench-tenants  tenant B's figures while tenant A attacks
 #
-# Sources of lwIP, mbedTLS and inih come from Debian source packages pinned
+# Sources of lwIP, mbedTLS, inih and cJSON come from Debian source packages pinned
 # in deps/deps.lock and unpacked under $(CACHE) by deps/fetch.sh.
 
 CACHE ?= .cache
@@ -108,7 +108,11 @@ UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
 UNIT_DEPS_test_ppv2 = firmware/ppv2.c
 UNIT_DEPS_test_cfg = $(CONFIG_SRCS)
 UNIT_INIH_test_cfg = 1
+UNIT_DEPS_test_cfg_set = $(CONFIG_SRCS)
+UNIT_INIH_test_cfg_set = 1
+UNIT_DEPS_test_drop_store = firmware/drop_store.c
 UNIT_DEPS_test_lb = firmware/lb.c
+UNIT_DEPS_test_text_label = config/text.c
 # test_ring_addr drives the netstack over lwIP built for the host (plain,
 # or the instrumented objects of privlinkd-san).
 UNIT_DEPS_test_ring_addr = $(NETSTACK_SRCS)
@@ -119,6 +123,11 @@ $(BUILD)/unit-san/test_ring_addr: $(UNIT_SAN_OBJS_test_ring_addr) $(NETSTACK_SRC
 $(BUILD)/unit/lwip/%.o: $(LWIP_DIR)/src/%.c $(NETSTACK_HDRS) $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=c11 -O1 -g -D_GNU_SOURCE -Inetstack/include -I$(LWIP_DIR)/src/include -c $< -o $@
+# test_mgmt_tls(_curl): the management API's TLS with its RNG and log (and
+# tests/lib/mgmt_certs.sh, which it runs to make its certificates).
+UNIT_DEPS_test_mgmt_tls = firmware/mgmt_tls.c firmware/mgmt_tls_gen.c firmware/log.c \
+	config/text.c netstack/ns_rand.c
+UNIT_DEPS_test_mgmt_tls_curl = $(UNIT_DEPS_test_mgmt_tls)
 UNIT_DEPS_test_arp = netstack/ns_arp_cache.c
 UNIT_DEPS_test_syncookie = netstack/ns_syncookie.c
 UNIT_DEPS_test_synrate = netstack/ring_synrate.c
@@ -128,8 +137,10 @@ UNIT_DEPS_test_state_disk = $(STATE_DISK_SRCS) firmware/log.c $(CONFIG_SRCS)
 UNIT_INIH_test_state_disk = 1
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
 UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c firmware/lb.c \
+	firmware/drop_store.c \
 	netstack/ns_arp_cache.c netstack/ns_syncookie.c netstack/ring_synrate.c \
-	$(STATE_DISK_SRCS) firmware/log.c $(CACHE)/deps.mk
+	firmware/mgmt_tls.c firmware/mgmt_tls_gen.c firmware/log.c netstack/ns_rand.c \
+	$(STATE_DISK_SRCS) $(CACHE)/deps.mk
 
 $(BUILD)/unit/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
@@ -204,6 +215,61 @@ fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 FUZZ_LONG_RUNS ?= 10000000
 fuzz-long: fuzz
 	FUZZ_LONG_RUNS=$(FUZZ_LONG_RUNS) tests/fuzz/fuzz_long.sh
+
+# --- management API request parsing (helper A): cJSON, the HTTP and JSON
+# parsers' unit tests and fuzzers.  cJSON (Debian source package cjson,
+# pinned in deps/deps.lock) decodes the API's JSON bodies; it is built,
+# like inih, apart with its own (non -Werror) flags in each flavour.  The
+# appends below are read after the rules they extend, so the link recipes
+# (expanded when they run) see them, and the extra prerequisites are
+# named here. -----------------------------------------------------------
+CPPFLAGS_COMMON += -I$(CJSON_DIR)
+CJSON_SRC = $(CJSON_DIR)/cJSON.c
+
+$(BUILD)/cjson/cJSON.o: $(CJSON_SRC) $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(CC) -std=c11 $(OPT) -c $< -o $@
+$(BUILD)/san/cJSON.o: $(CJSON_SRC) $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -O1 -g $(SAN_FLAGS) -c $< -o $@
+$(BUILD)/unit/cJSON.o: $(CJSON_SRC) $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -O1 -g -c $< -o $@
+$(BUILD)/unit-san/cJSON.o: $(CJSON_SRC) $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -O1 -g $(SAN_FLAGS) -c $< -o $@
+$(BUILD)/fuzz/cJSON.o: $(CJSON_SRC) $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 $(FUZZ_LIB_FLAGS) -c $< -o $@
+
+# firmware/api_json.c is one of FIRMWARE_SRCS: every link of those needs cJSON.
+OWN_OBJS += $(BUILD)/cjson/cJSON.o
+$(BUILD)/privlinkd: $(BUILD)/cjson/cJSON.o
+$(BUILD)/privlinkd-san: $(BUILD)/san/cJSON.o
+FUZZ_RELAY_SRCS += $(BUILD)/fuzz/cJSON.o
+$(BUILD)/fuzz/fuzz_relay: $(BUILD)/fuzz/cJSON.o
+
+UNIT_DEPS_test_http_req = firmware/http_req.c
+$(BUILD)/unit/test_http_req $(BUILD)/unit-san/test_http_req: firmware/http_req.c
+UNIT_DEPS_test_api_json = firmware/api_json.c $(CONFIG_SRCS)
+UNIT_INIH_test_api_json = 1
+UNIT_OBJS_test_api_json = $(BUILD)/unit/cJSON.o
+UNIT_SAN_OBJS_test_api_json = $(BUILD)/unit-san/cJSON.o
+$(BUILD)/unit/test_api_json: firmware/api_json.c $(BUILD)/unit/cJSON.o
+$(BUILD)/unit-san/test_api_json: firmware/api_json.c $(BUILD)/unit-san/cJSON.o
+
+$(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c firmware/http_req.c $(OWN_HDRS) $(CACHE)/deps.mk
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) -o $@ \
+		tests/fuzz/fuzz_http.c firmware/http_req.c
+# cfg_drop_name_ok() lives in the config loader: it comes with inih and mbedTLS.
+$(BUILD)/fuzz/fuzz_json: tests/fuzz/fuzz_json.c firmware/api_json.c $(CONFIG_SRCS) $(OWN_HDRS) \
+		$(BUILD)/fuzz/cJSON.o $(BUILD)/fuzz/ini.o $(BUILD)/fuzz/libmbedtls.a
+	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -o $@ \
+		tests/fuzz/fuzz_json.c firmware/api_json.c $(CONFIG_SRCS) $(BUILD)/fuzz/cJSON.o \
+		$(BUILD)/fuzz/ini.o $(BUILD)/fuzz/libmbedtls.a
+fuzz: $(BUILD)/fuzz/fuzz_http $(BUILD)/fuzz/fuzz_json
+# --- end of the management API request parsing block ---------------------
 
 # --- the appliance image: image/ builds it, qemu/ boots it ----------------
 # build/image/: vmlinuz + initrd (for qemu -kernel) and the bootable disks.

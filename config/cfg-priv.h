@@ -22,6 +22,7 @@ enum cfg_kind {
 	CFG_KIND_APPROVAL,
 	CFG_KIND_APPLIANCE,
 	CFG_KIND_POOL,
+	CFG_KIND_MANAGEMENT,
 	CFG_KIND_SKIP,		/* a bad section: its keys are not checked */
 	CFG_KIND_MAX,
 };
@@ -41,6 +42,8 @@ enum { EP_K_NIC = 0, EP_K_IP, EP_K_SERVICE, EP_K_LINK_ID, EP_K_SUBSCRIPTION,
 enum { APL_K_SECRET = 0, APL_K_REGION, APL_K_ALIAS_SUFFIX, APL_K_MEMORY_LIMIT, APL_K_WATCHDOG,
     APL_K_DEBUG_COMMANDS, APL_K_MAX_CONNECTIONS, APL_K_MAX };
 enum { APR_K_STATE = 0, APR_K_MESSAGE, APR_K_MAX };
+enum { MGMT_K_NIC = 0, MGMT_K_ADDRESS, MGMT_K_PORT, MGMT_K_TLS_CERT, MGMT_K_TLS_KEY,
+    MGMT_K_CLIENT_CA, MGMT_K_READ_ONLY_CA, MGMT_K_MAX };
 #define CFG_K_MAX 32
 
 struct cfg_approval_decl {
@@ -75,6 +78,8 @@ struct cfg_parse {
 	char			cp_rule_pool[CFG_MAX_SERVICES][CFG_MAX_RULES][CFG_NAME_MAX];
 	int			cp_svc_bad[CFG_MAX_SERVICES];	/* a bad rule or backend */
 	int			cp_has_appliance;
+	int			cp_mgmt_lines[CFG_K_MAX];
+	char			cp_mgmt_nic[CFG_NAME_MAX];
 	char			cp_ep_nic[CFG_MAX_ENDPOINTS][CFG_NAME_MAX];
 	char			cp_ep_service[CFG_MAX_ENDPOINTS][CFG_ALIAS_MAX];	/* name or alias */
 	struct cfg_approval_decl cp_approvals[CFG_MAX_APPROVALS];
@@ -83,6 +88,7 @@ struct cfg_parse {
 
 void cfg_error(struct cfg_parse *cp, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+void cfg_report_line(FILE *errs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cfg_finish(struct cfg_parse *cp);
 int cfg_pool_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line);
 int cfg_rule_key(struct cfg_parse *cp, const char *key, const char *value, int line);
@@ -90,6 +96,9 @@ void cfg_finish_pools(struct cfg_parse *cp);
 void cfg_pool_defaults(struct cfg_pool *pool);
 int cfg_backend_nic(const struct pl_config *cfg, uint32_t addr);
 void cfg_finish_rules(struct cfg_parse *cp);
+int cfg_mgmt_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line);
+void cfg_finish_management(struct cfg_parse *cp);
+int cfg_nic_index(const struct pl_config *cfg, const char *name);
 const char *cfg_ntoa(uint32_t addr, char buf[static 16]);
 int cfg_alias(const struct cfg_appliance *ap, const struct cfg_service *svc,
     char out[static CFG_ALIAS_MAX]);

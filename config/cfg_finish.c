@@ -73,7 +73,7 @@ cfg_finish_nics(struct cfg_parse *cp)
 	}
 }
 
-static int
+int
 cfg_nic_index(const struct pl_config *cfg, const char *name)
 {
 	for (int i = 0; i < cfg->n_nics; i++)
@@ -271,8 +271,8 @@ cfg_finish_endpoints(struct cfg_parse *cp)
 		nic = &cfg->nics[e->ep_nic];
 		if (nic->nic_role != CFG_ROLE_CONSUMER) {
 			cfg_error(cp, file, lines[EP_K_NIC], "[endpoint %s] nic: [nic %s] has role "
-			    "provider; endpoints live on consumer NICs '%s'", e->ep_name,
-			    nic->nic_name, nic->nic_name);
+			    "%s; endpoints live on consumer NICs '%s'", e->ep_name,
+			    nic->nic_name, cfg_role_name(nic->nic_role), nic->nic_name);
 			continue;
 		}
 		if (!lines[EP_K_IP] || !cp->cp_nic_lines[e->ep_nic][NIC_K_ADDRESS])
@@ -447,6 +447,11 @@ cfg_finish_addresses(struct cfg_parse *cp)
 			cfg_count_addr(cp, ac, s->svc_frontend_nic, s->svc_frontend_ip,
 			    s->svc_where.w_file, cp->cp_svc_lines[i][SVC_K_FRONTEND_IP], what);
 	}
+	if (cfg->management.mg_enabled && cfg->management.mg_nic != -1)
+		cfg_count_addr(cp, ac, cfg->management.mg_nic, cfg->management.mg_addr,
+		    cfg->management.mg_where.w_file, cp->cp_mgmt_lines[MGMT_K_ADDRESS] ?
+		    cp->cp_mgmt_lines[MGMT_K_ADDRESS] : cfg->management.mg_where.w_line,
+		    "[management] address");
 }
 
 void
@@ -459,6 +464,7 @@ cfg_finish(struct cfg_parse *cp)
 	cfg_finish_aliases(cp);
 	cfg_finish_endpoints(cp);
 	cfg_finish_approvals(cp);
+	cfg_finish_management(cp);
 	cfg_finish_addresses(cp);
 	cfg_finish_shares(cp);
 }

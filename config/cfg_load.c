@@ -54,18 +54,17 @@
  * and counted; parsing goes on so one run lists every mistake.
  */
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 
 #include "ini.h"
 
 #include "cfg-priv.h"
 #include "cfg.h"
+#include "cfg_set.h"
 #include "text.h"
 
 /* One error line: a file name, a message and a quoted value of up to
@@ -139,6 +138,16 @@ static const struct cfg_key cfg_apr_keys[APR_K_MAX] = {
 	[APR_K_MESSAGE] = { "message", 0, 0 },
 };
 
+static const struct cfg_key cfg_mgmt_keys[MGMT_K_MAX] = {
+	[MGMT_K_NIC] = { "nic", 1, 0 },
+	[MGMT_K_ADDRESS] = { "address", 0, 0 },
+	[MGMT_K_PORT] = { "port", 0, 0 },
+	[MGMT_K_TLS_CERT] = { "tls_cert", 0, 0 },
+	[MGMT_K_TLS_KEY] = { "tls_key", 0, 0 },
+	[MGMT_K_CLIENT_CA] = { "client_ca", 1, 0 },
+	[MGMT_K_READ_ONLY_CA] = { "read_only_ca", 0, 0 },
+};
+
 static const struct {
 	const char		*kd_name;
 	const struct cfg_key	*kd_keys;
@@ -151,12 +160,20 @@ static const struct {
 	[CFG_KIND_APPROVAL] = { "approval", cfg_apr_keys, APR_K_MAX, CFG_MAX_APPROVALS },
 	[CFG_KIND_APPLIANCE] = { "appliance", cfg_apl_keys, APL_K_MAX, 1 },
 	[CFG_KIND_POOL] = { "pool", cfg_pool_keys, POOL_K_MAX, CFG_MAX_SERVICES },
+	[CFG_KIND_MANAGEMENT] = { "management", cfg_mgmt_keys, MGMT_K_MAX, 1 },
 };
 
 const char *
 cfg_role_name(enum cfg_role role)
 {
-	return role == CFG_ROLE_PROVIDER ? "provider" : "consumer";
+	switch (role) {
+	case CFG_ROLE_PROVIDER:
+		return "provider";
+	case CFG_ROLE_MANAGEMENT:
+		return "management";
+	default:
+		return "consumer";
+	}
 }
 
 const char *
@@ -196,6 +213,18 @@ cfg_report(FILE *errs, const char *prefix, const char *fmt, va_list ap)
 		len = sizeof(raw) - 1;
 	text_escape(out, sizeof(out), raw, len);
 	fprintf(errs, "%s\n", out);
+}
+
+/* One error line as cfg_error writes it, not counted: for the drop set
+ * reader (cfg_set.c), which counts its own. */
+void
+cfg_report_line(FILE *errs, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cfg_report(errs, "", fmt, ap);
+	va_end(ap);
 }
 
 void
@@ -249,6 +278,8 @@ cfg_lines(struct cfg_parse *cp)
 		return cp->cp_apl_lines;
 	case CFG_KIND_POOL:
 		return cp->cp_pool_lines[cp->cp_index];
+	case CFG_KIND_MANAGEMENT:
+		return cp->cp_mgmt_lines;
 	default:
 		return NULL;
 	}
@@ -329,12 +360,12 @@ cfg_section_start(struct cfg_parse *cp, const char *section, int line)
 	}
 	memcpy(kind, section, klen);
 	kind[klen] = '\0';
-	for (int i = CFG_KIND_NIC; i <= CFG_KIND_POOL; i++)
+	for (int i = CFG_KIND_NIC; i < CFG_KIND_SKIP; i++)
 		if (strcmp(kind, cfg_kinds[i].kd_name) == 0)
 			k = (enum cfg_kind)i;
 	if (k == CFG_KIND_SKIP) {
 		cfg_error(cp, cp->cp_file, line, "[%s]: unknown section kind '%s' "
-		    "(expected appliance, nic, service, pool, endpoint or approval)", section, kind);
+		    "(expected appliance, management, nic, service, pool, endpoint or approval)", section, kind);
 		return;
 	}
 	name = sp == NULL ? "" : sp + 1;
@@ -355,6 +386,27 @@ cfg_section_start(struct cfg_parse *cp, const char *section, int line)
 		cp->cp_has_appliance = 1;
 		snprintf(cp->cp_section, sizeof(cp->cp_section), "appliance");
 		cfg_where_set(&ap->ap_where, cp->cp_file, line);
+		cp->cp_kind = k;
+		cp->cp_index = 0;
+		return;
+	}
+	if (k == CFG_KIND_MANAGEMENT) {
+		struct cfg_management *mg = &cfg->management;
+
+		if (*name != '\0') {
+			cfg_error(cp, cp->cp_file, line, "[%s]: [management] takes no name", section);
+			return;
+		}
+		if (mg->mg_enabled) {
+			cfg_error(cp, cp->cp_file, line, "[management]: duplicate [management], "
+			    "first at %s:%d", mg->mg_where.w_file, mg->mg_where.w_line);
+			return;
+		}
+		mg->mg_enabled = 1;
+		mg->mg_nic = -1;
+		mg->mg_port = CFG_MGMT_PORT_DEFAULT;
+		snprintf(cp->cp_section, sizeof(cp->cp_section), "management");
+		cfg_where_set(&mg->mg_where, cp->cp_file, line);
 		cp->cp_kind = k;
 		cp->cp_index = 0;
 		return;
@@ -470,8 +522,10 @@ cfg_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 			n->nic_role = CFG_ROLE_CONSUMER;
 		else if (strcasecmp(value, "provider") == 0)
 			n->nic_role = CFG_ROLE_PROVIDER;
+		else if (strcasecmp(value, "management") == 0)
+			n->nic_role = CFG_ROLE_MANAGEMENT;
 		else
-			BAD("role must be consumer or provider, not");
+			BAD("role must be consumer, provider or management, not");
 		break;
 	}
 	return 0;
@@ -741,6 +795,9 @@ cfg_key(struct cfg_parse *cp, const char *key, const char *value, int line)
 	case CFG_KIND_POOL:
 		rc = cfg_pool_key(cp, slot, key, value, line);
 		break;
+	case CFG_KIND_MANAGEMENT:
+		rc = cfg_mgmt_key(cp, slot, key, value, line);
+		break;
 	default:
 		break;
 	}
@@ -772,11 +829,34 @@ cfg_ini_handler(void *user, const char *section, const char *name, const char *v
 	return 1;
 }
 
+/* A drop file's bytes, read line by line as fgets reads a stream. */
 struct cfg_reader {
-	FILE			*cr_file;
+	const char		*cr_data;
+	size_t			cr_len;
+	size_t			cr_pos;
 	struct cfg_parse	*cr_parse;
 	int			cr_line;	/* counted as inih counts: per call */
 };
+
+/* fgets over cr's bytes: up to num - 1 of them, through the first
+ * newline, NUL-terminated; NULL at the end. */
+static char *
+cfg_mem_gets(char *str, int num, struct cfg_reader *cr)
+{
+	size_t n = 0;
+
+	if (num <= 1 || cr->cr_pos >= cr->cr_len)
+		return NULL;
+	while (n < (size_t)num - 1 && cr->cr_pos < cr->cr_len) {
+		char c = cr->cr_data[cr->cr_pos++];
+
+		str[n++] = c;
+		if (c == '\n')
+			break;
+	}
+	str[n] = '\0';
+	return str;
+}
 
 /* inih's line reader: fgets, plus section headers ("[kind name]", the
  * text up to the first ']') handed to cfg_section_start.  A header
@@ -788,7 +868,7 @@ cfg_read_line(char *str, int num, void *stream)
 	char *p, *end, header[128];
 	size_t n;
 
-	if (fgets(str, num, cr->cr_file) == NULL)
+	if (cfg_mem_gets(str, num, cr) == NULL)
 		return NULL;
 	cr->cr_line++;
 	for (p = str; *p == ' ' || *p == '\t'; p++)
@@ -809,49 +889,38 @@ cfg_read_line(char *str, int num, void *stream)
 	return str;
 }
 
+/*
+ * Parses one drop file, read whole into memory (cfg_set.c); path is
+ * "DIR/NAME" as messages name it.  A NUL byte refuses the file: no text
+ * editor writes one, and inih would silently cut the line at it.
+ */
 static void
-cfg_load_file(struct cfg_parse *cp, const char *path)
+cfg_load_file(struct cfg_parse *cp, const char *path, const struct cfg_file *cf)
 {
 	struct cfg_reader cr;
+	const char *nul;
 	int rc;
 
 	cp->cp_file = path;
 	cp->cp_kind = CFG_KIND_NONE;
-	memset(&cr, 0, sizeof(cr));
-	cr.cr_parse = cp;
-	if ((cr.cr_file = fopen(path, "r")) == NULL) {
-		cfg_error(cp, path, 0, "cannot read: %s", strerror(errno));
+	if ((nul = memchr(cf->cf_data, '\0', cf->cf_len)) != NULL) {
+		int line = 1;
+
+		for (const char *p = cf->cf_data; p < nul; p++)
+			line += *p == '\n';
+		cfg_error(cp, path, line, "NUL byte: not a text file");
 		return;
 	}
+	memset(&cr, 0, sizeof(cr));
+	cr.cr_data = cf->cf_data;
+	cr.cr_len = cf->cf_len;
+	cr.cr_parse = cp;
 	rc = ini_parse_stream(cfg_read_line, &cr, cfg_ini_handler, cp);
 	cfg_section_end(cp);
 	if (rc > 0)
 		cfg_error(cp, path, rc, "syntax error: expected [kind name] or key = value");
 	else if (rc != 0)
 		cfg_error(cp, path, 0, "cannot parse: %s", rc == -2 ? "out of memory" : "I/O error");
-	if (ferror(cr.cr_file))
-		cfg_error(cp, path, cr.cr_line, "read error");
-	fclose(cr.cr_file);
-}
-
-static int
-cfg_name_cmp(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
-/*
- * Is d meant as a drop file?  A name ending in .ini in any case (a FAT
- * config drive may show NAME.INI), not starting with a dot: editors' and
- * tools' hidden temporary files are not part of a drop.  Every other file
- * is left alone.
- */
-static int
-cfg_is_drop(const struct dirent *d)
-{
-	size_t n = strlen(d->d_name);
-
-	return d->d_name[0] != '.' && n > 4 && strcasecmp(d->d_name + n - 4, ".ini") == 0;
 }
 
 /*
@@ -887,14 +956,39 @@ cfg_load_dir(struct pl_config *cfg, const char *dir, FILE *errs)
  * As cfg_load_dir, for a reload: an endpoint whose service the running
  * config had and the new drop deletes becomes Disconnected instead of
  * being an error (as a private endpoint does when its service is deleted).
+ * Files that cannot be taken are reported first (cfg_set_read), then the
+ * others are parsed so that one run lists every mistake.
  */
 int
 cfg_load_dir_running(struct pl_config *cfg, const char *dir, const struct pl_config *running,
     FILE *errs)
 {
-	struct dirent **names = NULL;
+	struct cfg_set set;
+	int errors;
+
+	memset(cfg, 0, sizeof(*cfg));
+	errors = cfg_set_read(&set, dir, errs);
+	if (errors != 0 && set.cs_n == 0) {
+		cfg_set_free(&set);
+		return errors;	/* nothing to parse: an empty drop adds no error */
+	}
+	errors += cfg_load_set(cfg, dir, &set, running, errs);
+	cfg_set_free(&set);
+	return errors;
+}
+
+/*
+ * Parses set, the drop files of dir (cfg_set_read, maybe changed since by
+ * cfg_set_change), into a fresh cfg exactly as if they were read from dir:
+ * messages name each file "DIR/NAME".  running is NULL, or the config in
+ * force (cfg_load_dir_running).  The number of errors, written to errs.
+ */
+int
+cfg_load_set(struct pl_config *cfg, const char *dir, const struct cfg_set *set,
+    const struct pl_config *running, FILE *errs)
+{
 	struct cfg_parse *cp;
-	int n, errors;
+	int errors;
 
 	memset(cfg, 0, sizeof(*cfg));
 	cp = calloc(1, sizeof(*cp));
@@ -905,37 +999,19 @@ cfg_load_dir_running(struct pl_config *cfg, const char *dir, const struct pl_con
 	cp->cp_cfg = cfg;
 	cp->cp_running = running;
 	cp->cp_errs = errs;
-
-	n = scandir(dir, &names, cfg_is_drop, cfg_name_cmp);
-	if (n == -1) {
-		cfg_dir_error(cp, "%s: cannot read the drop directory: %s", dir, strerror(errno));
-		free(cp);
-		return 1;
-	}
-	if (n > CFG_MAX_FILES)
-		cfg_dir_error(cp, "%s: %d drop files, at most %d are read", dir, n, CFG_MAX_FILES);
-	for (int i = 0; i < n; i++) {
-		const char *name = names[i]->d_name;
+	/* cfg_set_read takes at most CFG_MAX_FILES; changes may add more. */
+	if (set->cs_n > CFG_MAX_FILES)
+		cfg_dir_error(cp, "%s: %d drop files, at most %d are read", dir, set->cs_n,
+		    CFG_MAX_FILES);
+	for (int i = 0; i < set->cs_n && i < CFG_MAX_FILES; i++) {
+		const struct cfg_file *cf = &set->cs_files[i];
 		char path[CFG_FILE_MAX];
-		struct stat st;
 
-		/* A drop file that is not taken refuses the whole drop: a
-		 * drop served in part could open what a left-out file closes. */
-		if (i >= CFG_MAX_FILES) {
-			/* counted above */
-		} else if (!cfg_drop_name_ok(name)) {
-			cfg_dir_error(cp, "%s/%s: not a drop file name: NAME.ini of letters, "
-			    "digits, '.', '_' and '-'", dir, name);
-		} else if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path)) {
-			cfg_dir_error(cp, "%s/%s: path too long", dir, name);
-		} else if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
-			cfg_error(cp, path, 0, "not a regular file");
-		} else {
-			cfg_load_file(cp, path);
-		}
-		free(names[i]);
+		if (snprintf(path, sizeof(path), "%s/%s", dir, cf->cf_name) >= (int)sizeof(path))
+			cfg_dir_error(cp, "%s/%s: path too long", dir, cf->cf_name);
+		else
+			cfg_load_file(cp, path, cf);
 	}
-	free(names);
 	cfg_finish(cp);
 	errors = cp->cp_errors;
 	free(cp);

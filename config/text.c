@@ -4,8 +4,11 @@
  * retitle the window, clear the screen or fake log lines; a byte >= 0x80
  * may be the 8-bit CSI (0x9b) on a terminal that is not in UTF-8 mode.
  * So the log shows every such byte as \xNN; the status, which is JSON and
- * must be UTF-8, takes only valid sequences (text_utf8_next).
+ * must be UTF-8, and the metrics take only valid sequences (text_utf8_next).
  */
+
+#include <stdio.h>
+#include <string.h>
 
 #include "text.h"
 
@@ -91,4 +94,40 @@ text_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
 	}
 	*cp = v;
 	return len;
+}
+
+/*
+ * Writes s, which may hold any byte (names and messages come from drops
+ * and the API), as a Prometheus label value (metrics.c), without its
+ * quotes: backslash, double quote and newline escaped as the text format
+ * says; valid UTF-8 kept; each invalid sequence, and each other control
+ * character (C0, DEL, C1: a terminal showing the document would take them
+ * as commands), becomes one U+FFFD, so the document is always UTF-8 and
+ * parses.
+ */
+void
+text_prom_label(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s);
+
+	while (n > 0) {
+		uint32_t cp;
+		int len = text_utf8_next(p, n, &cp);
+
+		if (len < 0) {
+			fputs("\xef\xbf\xbd", f);
+			len = -len;
+		} else if (cp == '\\' || cp == '"') {
+			fprintf(f, "\\%c", (char)cp);
+		} else if (cp == '\n') {
+			fputs("\\n", f);
+		} else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+			fputs("\xef\xbf\xbd", f);
+		} else {
+			fwrite(p, 1, (size_t)len, f);
+		}
+		p += len;
+		n -= (size_t)len;
+	}
 }

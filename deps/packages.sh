@@ -11,6 +11,8 @@ build_pkgs="musl-tools gcc make dpkg-dev xz-utils bzip2 ca-certificates file"
 build_pkgs="$build_pkgs kmod cpio binutils fdisk dosfstools mtools syslinux syslinux-common systemd-boot-efi qemu-utils"
 test_pkgs="iproute2 iputils-ping nginx-light openssl socat curl python3 ethtool procps valgrind clang libclang-rt-14-dev"
 test_pkgs="$test_pkgs qemu-system-x86 ovmf"
+# test_metrics: the metrics parser (/usr/bin/python3) and promtool check metrics
+test_pkgs="$test_pkgs prometheus python3-prometheus-client"
 # make bench: the load generators, HAProxy to compare with, perf for profiles.
 bench_pkgs="iproute2 nginx-light python3 curl procps util-linux binutils haproxy iperf3 wrk linux-perf"
 

@@ -22,8 +22,10 @@
 #include "console.h"
 #include "log.h"
 #include "loop.h"
+#include "mgmt.h"
 #include "nat.h"
 #include "nicmac.h"
+#include "metrics.h"
 #include "reload.h"
 #include "relay.h"
 #include "share.h"
@@ -196,6 +198,30 @@ loop_drops_changed(struct pl_loop *lp)
 }
 
 /*
+ * For a writer of the drop directory that applies its own change at once
+ * (the management API: drop_store_commit, then reload_apply): the events
+ * of its own writes are drained and a pending settle timer disarmed, so
+ * the same change is not reloaded again 200 ms later.  A change someone
+ * else made in the same moment is drained too; it is in the directory
+ * and the next change or SIGHUP applies it.
+ */
+void
+loop_drops_settled(struct pl_loop *lp)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	struct itimerspec its;
+
+	if (lp->lp_inotifyfd != -1)
+		while (read(lp->lp_inotifyfd, buf, sizeof(buf)) > 0)
+			;
+	if (lp->lp_reloadfd != -1) {
+		memset(&its, 0, sizeof(its));
+		if (timerfd_settime(lp->lp_reloadfd, 0, &its, NULL) == -1)
+			log_warn("reload timer");
+	}
+}
+
+/*
  * Limits lwIP's heap to the drop's memory_limit, or with "auto" to a share
  * of the machine's memory (ns_mem.c says why).  Logged, since it bounds
  * how much a busy appliance can hold.
@@ -289,7 +315,9 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 		log_warnx("random source: no seed for the flow hash");
 		return -1;
 	}
-	return health_start(lp);
+	if (health_start(lp) != 0)
+		return -1;
+	return mgmt_start(lp);
 }
 
 static int
@@ -325,6 +353,7 @@ loop_signal(struct pl_loop *lp)
 			break;
 		case SIGUSR1:
 			status_write(lp);
+			metrics_write_file(lp);
 			break;
 		case SIGUSR2:
 			watchdog_debug_stall(lp->lp_cfg, "signal SIGUSR2");
@@ -421,6 +450,7 @@ loop_watch_console(struct pl_loop *lp, int fd)
 void
 loop_teardown(struct pl_loop *lp)
 {
+	mgmt_stop(lp);
 	if (lp->lp_cfg != NULL) {
 		health_stop(lp);
 		for (int e = 0; e < lp->lp_cfg->n_endpoints; e++)

@@ -4,6 +4,7 @@
 #ifndef PRIVLINK_LOOP_H
 #define PRIVLINK_LOOP_H
 
+#include <stdint.h>
 #include <time.h>
 
 #include "cfg-t.h"
@@ -11,6 +12,8 @@
 #include "nat-t.h"
 #include "netstack.h"
 #include "relay-t.h"
+
+struct mgmt;
 
 struct pl_loop {
 	int			lp_epfd;
@@ -42,6 +45,15 @@ struct pl_loop {
 	uint64_t		lp_lb_seed;			/* keys the flow hash */
 	const char		*lp_status_path;		/* -s FILE */
 	time_t			lp_started;
+	struct mgmt		*lp_mgmt;			/* the management API, NULL: none */
+
+	/* reload bookkeeping (reload.c) */
+	uint64_t		lp_generation;		/* 1 after start, +1 per applied reload */
+	uint64_t		lp_reloads_ok;
+	uint64_t		lp_reloads_failed;
+	int			lp_last_reload_ok;
+	time_t			lp_last_reload_time;
+	uint8_t			lp_digest[32];		/* cfg_set_digest of the running drops */
 };
 
 int loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
@@ -51,5 +63,6 @@ struct netif *loop_addr(struct pl_loop *lp, int nic, uint32_t addr);
 void loop_teardown(struct pl_loop *lp);
 int loop_watch_console(struct pl_loop *lp, int fd);
 void loop_memory_limit(const struct pl_config *cfg);
+void loop_drops_settled(struct pl_loop *lp);
 
 #endif

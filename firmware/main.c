@@ -9,14 +9,18 @@
  *                             file:line errors, 2 if valid with nothing
  *                             to serve (no endpoint)
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "cfg.h"
+#include "cfg_set.h"
+#include "drop_store.h"
 #include "log.h"
 #include "loop.h"
 #include "pid1.h"
+#include "reload.h"
 #include "watchdog.h"
 
 static void __attribute__((noreturn))
@@ -30,17 +34,23 @@ usage(void)
 	exit(1);
 }
 
-/* The drops of dir, or NULL after listing their errors. */
+/* The drops of dir and the digest of their files, or NULL after listing
+ * their errors. */
 static struct pl_config *
-load(const char *dir)
+load(const char *dir, uint8_t digest[static 32])
 {
 	struct pl_config *cfg;
+	struct cfg_set set;
 	int errors;
 
 	cfg = calloc(1, sizeof(*cfg));
 	if (cfg == NULL)
 		fatal("config");
-	errors = cfg_load_dir(cfg, dir, stderr);
+	errors = cfg_set_read(&set, dir, stderr);
+	if (errors == 0 || set.cs_n > 0)
+		errors += cfg_load_set(cfg, dir, &set, NULL, stderr);
+	cfg_set_digest(&set, digest);
+	cfg_set_free(&set);
 	if (errors != 0) {
 		fprintf(stderr, "privlinkd: %s: %d error%s\n", dir, errors, errors == 1 ? "" : "s");
 		free(cfg);
@@ -53,6 +63,7 @@ int
 main(int argc, char *argv[])
 {
 	struct pl_config *cfg;
+	uint8_t digest[32];
 	const char *dir = NULL, *status = NULL;
 	int ch, check = 0, debug = 0, rc;
 
@@ -83,7 +94,7 @@ main(int argc, char *argv[])
 	if (!check)
 		return privlinkd_run(dir, status, -1);
 
-	cfg = load(dir);
+	cfg = load(dir, digest);
 	if (cfg == NULL)
 		return 1;
 	for (int i = 0; i < cfg->n_services; i++)
@@ -104,9 +115,29 @@ privlinkd_run(const char *dir, const char *status, int console)
 {
 	static struct pl_loop loop;
 	struct pl_config *cfg;
+	uint8_t digest[32];
 	int rc;
 
-	cfg = load(dir);
+	/* A batch of API changes a power cut interrupted is completed (or,
+	 * cut before it began, dropped) before the drops are read: never
+	 * half of one is served. */
+	switch (drop_store_recover(dir, stderr)) {
+	case DROP_STORE_CLEAN:
+		break;
+	case DROP_STORE_COMPLETED:
+		log_info("%s: an interrupted batch of changes was completed (%s)", dir,
+		    DROP_STORE_JOURNAL);
+		break;
+	case DROP_STORE_DISCARDED:
+		log_info("%s: a batch of changes cut before it began was discarded (%s)", dir,
+		    DROP_STORE_JOURNAL);
+		break;
+	default:
+		log_warnx("%s: an interrupted batch of changes could not be completed: "
+		    "not serving a drop that may hold part of it", dir);
+		return 1;
+	}
+	cfg = load(dir, digest);
 	if (cfg == NULL)
 		return 1;
 	if (loop_setup(&loop, cfg, dir, status) != 0 ||
@@ -115,6 +146,7 @@ privlinkd_run(const char *dir, const char *status, int console)
 		free(cfg);
 		return 1;
 	}
+	reload_started(&loop, digest);
 	log_info("ready: %d NICs, %d services, %d endpoints", cfg->n_nics,
 	    cfg->n_services, cfg->n_endpoints);
 	watchdog_start(loop.lp_cfg);

@@ -111,11 +111,21 @@ struct relay_ep_stats {
 	uint64_t		es_accepted;
 	uint64_t		es_cut;		/* reset because it left Approved */
 	uint64_t		es_refused[RELAY_EV_MAX];	/* by reason */
+	uint64_t		es_ended[RELAY_EV_MAX];		/* accepted ones, by reason */
+	/* Payload written to the other side (a PROXY header is not). */
+	uint64_t		es_bytes_from_consumer;		/* to the backend */
+	uint64_t		es_bytes_to_consumer;		/* from the backend */
 	struct share_ep		es_share;	/* what it holds of the shared */
 };
 
+/* rs_events counts every event; rs_refused and rs_ended tell apart the
+ * two kinds no_memory may be (a connection refused, or one ended). */
 struct relay_stats {
 	uint64_t		rs_events[RELAY_EV_MAX];
+	uint64_t		rs_refused[RELAY_EV_MAX];
+	uint64_t		rs_ended[RELAY_EV_MAX];
+	uint64_t		rs_bytes_from_consumer;
+	uint64_t		rs_bytes_to_consumer;
 	unsigned int		rs_live;
 };
 

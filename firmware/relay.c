@@ -80,6 +80,34 @@ relay_stats_of(struct pl_loop *lp, int endpoint, int service)
 	return endpoint >= 0 ? &lp->lp_ep_stats[endpoint] : &lp->lp_fe_stats[service];
 }
 
+/* An accepted connection ends: counted for all and for its endpoint. */
+static void
+relay_count_end(struct relay_conn *rc, enum relay_event why)
+{
+	struct pl_loop *lp = rc->rc_loop;
+
+	relay_count(lp, why);
+	lp->lp_relay_stats.rs_ended[why]++;
+	relay_stats_of(lp, rc->rc_endpoint, rc->rc_service)->es_ended[why]++;
+}
+
+/* n bytes of payload from "from" were written to its peer. */
+static void
+relay_count_bytes(struct relay_end *from, u16_t n)
+{
+	struct relay_conn *rc = from->re_conn;
+	struct pl_loop *lp = rc->rc_loop;
+	struct relay_ep_stats *es = relay_stats_of(lp, rc->rc_endpoint, rc->rc_service);
+
+	if (from == &rc->rc_front) {
+		es->es_bytes_from_consumer += n;
+		lp->lp_relay_stats.rs_bytes_from_consumer += n;
+	} else {
+		es->es_bytes_to_consumer += n;
+		lp->lp_relay_stats.rs_bytes_to_consumer += n;
+	}
+}
+
 static const char *
 relay_name(const struct relay_conn *rc)
 {
@@ -223,7 +251,7 @@ relay_end(struct relay_conn *rc, struct tcp_pcb *self, enum relay_event why)
 	struct tcp_pcb *pcbs[2] = { rc->rc_front.re_pcb, rc->rc_back.re_pcb };
 	err_t ret = ERR_OK;
 
-	relay_count(rc->rc_loop, why);
+	relay_count_end(rc, why);
 	for (int i = 0; i < 2; i++) {
 		if (pcbs[i] == NULL)
 			continue;
@@ -296,6 +324,7 @@ relay_pump(struct relay_end *from, struct tcp_pcb *self)
 		if (err != ERR_OK)
 			return relay_end(rc, self, RELAY_EV_NO_MEMORY) == ERR_ABRT ?
 			    ERR_ABRT : ERR_CLSD;
+		relay_count_bytes(from, n);
 		from->re_queue = pbuf_free_header(q, n);
 		relay_queue_advance(from);
 		moved += n;
@@ -434,7 +463,7 @@ relay_idle(struct relay_conn *rc, struct tcp_pcb *self)
 	int reset = rc->rc_loop->lp_cfg->services[rc->rc_service].svc_idle_reset;
 	err_t ret = ERR_OK;
 
-	relay_count(rc->rc_loop, RELAY_EV_IDLE);
+	relay_count_end(rc, RELAY_EV_IDLE);
 	for (int i = 0; i < 2; i++) {
 		if (pcbs[i] == NULL)
 			continue;
@@ -595,6 +624,7 @@ static void
 relay_refused(struct pl_loop *lp, const struct relay_listener *rl, enum relay_event ev)
 {
 	relay_count(lp, ev);
+	lp->lp_relay_stats.rs_refused[ev]++;
 	relay_stats_of(lp, rl->rl_endpoint, rl->rl_service)->es_refused[ev]++;
 	if (ev == RELAY_EV_NO_BACKEND)
 		lp->lp_svc_no_backend[rl->rl_service]++;

@@ -17,13 +17,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lwip/netif.h"
 #include "lwip/tcp.h"
 
 #include "cfg.h"
+#include "cfg_set.h"
 #include "health.h"
 #include "log.h"
+#include "mgmt.h"
 #include "nat.h"
 #include "relay.h"
 #include "share.h"
@@ -172,6 +175,9 @@ reload_addr_used(const struct pl_config *next, int n, uint32_t a)
 	for (int e = 0; e < next->n_endpoints; e++)
 		if (next->endpoints[e].ep_nic == n && next->endpoints[e].ep_ip == a)
 			return 1;
+	if (next->management.mg_enabled && next->management.mg_nic == n &&
+	    next->management.mg_addr == a)
+		return 1;
 	for (int s = 0; s < next->n_services; s++) {
 		const struct cfg_service *svc = &next->services[s];
 
@@ -286,27 +292,105 @@ reload_remap_conns(struct pl_loop *lp, const struct pl_config *old, const struct
 	}
 }
 
-/* 0 when the new config is running, -1 when the old one stays. */
+/*
+ * The bookkeeping of a start: generation 1, its digest; the start's load
+ * counts as the last reload, a good one.
+ */
+void
+reload_started(struct pl_loop *lp, const uint8_t digest[static 32])
+{
+	lp->lp_generation = 1;
+	lp->lp_reloads_ok = lp->lp_reloads_failed = 0;
+	lp->lp_last_reload_ok = 1;
+	lp->lp_last_reload_time = lp->lp_started;
+	memcpy(lp->lp_digest, digest, sizeof(lp->lp_digest));
+}
+
+static void
+reload_count(struct pl_loop *lp, int ok)
+{
+	if (ok)
+		lp->lp_reloads_ok++;
+	else
+		lp->lp_reloads_failed++;
+	lp->lp_last_reload_ok = ok;
+	lp->lp_last_reload_time = time(NULL);
+}
+
+/*
+ * Reload from the drop directory (SIGHUP, a change seen by inotify): the
+ * drops are read and validated as a whole, then applied.  0 when the new
+ * config is running, -1 when the old one stays (errors on stderr).
+ */
 int
 reload_run(struct pl_loop *lp)
 {
-	struct pl_config *next, *old = lp->lp_cfg;
-	struct reload_scratch *sc;
-	int errors, n_kept = 0;
+	struct pl_config *next;
+	struct cfg_set set;
+	uint8_t digest[32];
+	int errors;
 
-	next = calloc(1, sizeof(*next));
-	sc = calloc(1, sizeof(*sc));
-	if (next == NULL || sc == NULL) {
+	if ((next = calloc(1, sizeof(*next))) == NULL) {
 		log_warn("reload: keeping the running configuration");
-		goto keep;
+		reload_count(lp, 0);
+		return -1;
 	}
-	errors = cfg_load_dir_running(next, lp->lp_confdir, old, stderr);
+	errors = cfg_set_read(&set, lp->lp_confdir, stderr);
+	if (errors == 0 || set.cs_n > 0)
+		errors += cfg_load_set(next, lp->lp_confdir, &set, lp->lp_cfg, stderr);
+	cfg_set_digest(&set, digest);
+	cfg_set_free(&set);
 	if (errors != 0) {
 		log_warnx("reload: %d error%s in %s: keeping the running configuration",
 		    errors, errors == 1 ? "" : "s", lp->lp_confdir);
+		free(next);
+		reload_count(lp, 0);
+		return -1;
+	}
+	return reload_apply(lp, next, digest, NULL);
+}
+
+/*
+ * Can next, loaded without errors, be applied to the running appliance?
+ * 0, or the number of reasons it cannot, each written to errs (NULL: not
+ * written) as "DIR: message".  The management API asks before it writes
+ * anything.
+ */
+int
+reload_check(const struct pl_loop *lp, const struct pl_config *next, FILE *errs)
+{
+	if (reload_same_nics(lp->lp_cfg, next))
+		return 0;
+	if (errs != NULL)
+		fprintf(errs, "%s: NICs changed; restart privlinkd to apply that "
+		    "(keeping the running configuration)\n", lp->lp_confdir);
+	return 1;
+}
+
+/*
+ * Applies next, a config loaded without errors against the running one
+ * (cfg_load_set with lp->lp_cfg as running), whose drop set has digest:
+ * takes next whatever happens (freed if refused).  A config that changes
+ * the NICs is refused: the reason is logged and written to errs (NULL:
+ * logged only), "DIR: message".  0 when next is running (generation one
+ * up), -1 when the old config stays.
+ */
+int
+reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[static 32],
+    FILE *errs)
+{
+	struct pl_config *old = lp->lp_cfg;
+	struct reload_scratch *sc;
+	int n_kept = 0;
+
+	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
+		log_warn("reload: keeping the running configuration");
+		if (errs != NULL)
+			fprintf(errs, "%s: cannot apply: out of memory (keeping the running "
+			    "configuration)\n", lp->lp_confdir);
 		goto keep;
 	}
-	if (!reload_same_nics(old, next)) {
+	if (reload_check(lp, next, errs) != 0) {
 		log_warnx("reload: NICs changed; restart privlinkd to apply that "
 		    "(keeping the running configuration)");
 		goto keep;
@@ -369,6 +453,7 @@ reload_run(struct pl_loop *lp)
 	for (int t = 0; t < next->n_services; t++)
 		reload_rebind(lp->lp_fe_listeners[t], -1, t);
 
+	mgmt_reload_prepare(lp, next);
 	reload_drop_addresses(lp, old, next);
 	if (next->appliance.ap_memory_limit != old->appliance.ap_memory_limit)
 		loop_memory_limit(next);
@@ -406,13 +491,19 @@ reload_run(struct pl_loop *lp)
 			log_warnx("service %s: frontend not listening", next->services[s].svc_name);
 	if (health_start(lp) != 0)
 		log_warnx("reload: health probes not running");
-	log_info("reload: configuration applied: %d endpoint%s, %d kept running",
-	    next->n_endpoints, next->n_endpoints == 1 ? "" : "s", n_kept);
+	lp->lp_generation++;
+	memcpy(lp->lp_digest, digest, sizeof(lp->lp_digest));
+	reload_count(lp, 1);
+	mgmt_reload_finish(lp);
+	log_info("reload: configuration applied: %d endpoint%s, %d kept running "
+	    "(generation %llu)", next->n_endpoints, next->n_endpoints == 1 ? "" : "s", n_kept,
+	    (unsigned long long)lp->lp_generation);
 	free(sc);
 	return 0;
 
 keep:
 	free(next);
 	free(sc);
+	reload_count(lp, 0);
 	return -1;
 }

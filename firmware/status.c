@@ -14,16 +14,12 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "mgmt.h"
 #include "relay.h"
 #include "share.h"
+#include "stats.h"
 #include "status.h"
 #include "text.h"
-
-/* The refusals counted per endpoint and frontend, in this order. */
-static const enum relay_event status_refusals[] = {
-	RELAY_EV_EP_LIMIT, RELAY_EV_RATE, RELAY_EV_NAT_SHARE, RELAY_EV_LIMIT,
-	RELAY_EV_NAT_EXHAUSTED, RELAY_EV_NO_BACKEND, RELAY_EV_NO_MEMORY,
-};
 
 /*
  * A JSON string of s, which may hold any byte (drop values, probe
@@ -33,7 +29,7 @@ static const enum relay_event status_refusals[] = {
  * may take as escape sequences: the status is also printed on the
  * console) are written as \u00XX.
  */
-static void
+void
 status_str(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -65,7 +61,23 @@ status_addr(FILE *f, uint32_t addr)
 {
 	char buf[INET_ADDRSTRLEN];
 
-	status_str(f, inet_ntop(AF_INET, &addr, buf, sizeof(buf)));
+	status_str(f, stats_addr(addr, buf));
+}
+
+/* Which drops run: the config generation (1 at start, one up per applied
+ * reload), the digest of the drop files (cfg_set_digest), the last
+ * reload's result (the start counts as a good one). */
+static void
+status_reload(const struct pl_loop *lp, FILE *f)
+{
+	fprintf(f, "  \"generation\": %llu,\n  \"config_digest\": \"",
+	    (unsigned long long)lp->lp_generation);
+	for (size_t i = 0; i < sizeof(lp->lp_digest); i++)
+		fprintf(f, "%02x", lp->lp_digest[i]);
+	fprintf(f, "\",\n  \"last_reload\": {\"ok\": %s, \"time\": %lld, \"applied\": %llu, "
+	    "\"failed\": %llu},\n", lp->lp_last_reload_ok ? "true" : "false",
+	    (long long)lp->lp_last_reload_time, (unsigned long long)lp->lp_reloads_ok,
+	    (unsigned long long)lp->lp_reloads_failed);
 }
 
 /* The NIC's own neighbour table (netstack/ns_arp.c). */
@@ -82,17 +94,23 @@ status_neighbours(const struct ring_port *rp, FILE *f)
 	    (unsigned long long)st->rs_nbr_replies);
 }
 
-/* "refused": {...}, "reclaimed": N of an endpoint or frontend; early:
- * SYNs over its rate the netstack dropped before the gate saw them. */
+/* "refused": {...}, "ended": {...}, bytes and shares of an endpoint
+ * (endpoint -1: a frontend). */
 static void
-status_shares(FILE *f, const struct relay_ep_stats *es, uint64_t early)
+status_shares(struct pl_loop *lp, FILE *f, int endpoint, const struct relay_ep_stats *es)
 {
 	fputs("\"refused\": {", f);
-	for (size_t i = 0; i < sizeof(status_refusals) / sizeof(status_refusals[0]); i++)
-		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", relay_event_name(status_refusals[i]),
-		    (unsigned long long)es->es_refused[status_refusals[i]] +
-		    (status_refusals[i] == RELAY_EV_RATE ? early : 0));
-	fprintf(f, "}, \"reclaimed_idle\": %llu, \"memory_held\": %llu, \"shed\": %s, "
+	for (size_t i = 0; i < stats_n_refusals; i++)
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", relay_event_name(stats_refusals[i]),
+		    (unsigned long long)stats_refused(lp, endpoint, es, stats_refusals[i]));
+	fputs("},\n     \"ended\": {", f);
+	for (size_t i = 0; i < stats_n_endings; i++)
+		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", relay_event_name(stats_endings[i]),
+		    (unsigned long long)es->es_ended[stats_endings[i]]);
+	fprintf(f, "},\n     \"bytes_from_consumer\": %llu, \"bytes_to_consumer\": %llu",
+	    (unsigned long long)es->es_bytes_from_consumer,
+	    (unsigned long long)es->es_bytes_to_consumer);
+	fprintf(f, ", \"reclaimed_idle\": %llu, \"memory_held\": %llu, \"shed\": %s, "
 	    "\"times_shed\": %llu", (unsigned long long)es->es_share.se_reclaimed,
 	    (unsigned long long)es->es_share.se_mem, es->es_share.se_shed ? "true" : "false",
 	    (unsigned long long)es->es_share.se_shed_count);
@@ -114,26 +132,12 @@ status_nics(struct pl_loop *lp, FILE *f)
 		status_str(f, n->nic_ifname);
 		fputs(", \"address\": ", f);
 		status_addr(f, n->nic_addr);
-		fprintf(f, ", \"prefixlen\": %u, \"role\": \"%s\", \"addresses\": %d,\n"
-		    "     \"rx_frames\": %llu, \"rx_bytes\": %llu, \"rx_checksums_trusted\": %llu, "
-		    "\"rx_checksums_completed\": %llu, \"rx_superframes\": %llu,\n"
-		    "     \"rx_dropped_not_ours\": %llu, \"rx_dropped_malformed\": %llu, "
-		    "\"rx_dropped_truncated\": %llu, \"rx_dropped_vlan\": %llu, \"rx_dropped_nomem\": %llu,\n"
-		    "     \"tx_frames\": %llu, \"tx_errors\": %llu,",
-		    n->nic_prefixlen, cfg_role_name(n->nic_role), lp->lp_ports[i].rp_n_netifs,
-		    (unsigned long long)st->rs_rx_frames, (unsigned long long)st->rs_rx_bytes,
-		    (unsigned long long)st->rs_rx_csum_trusted,
-		    (unsigned long long)st->rs_rx_csum_completed,
-		    (unsigned long long)st->rs_rx_superframes,
-		    (unsigned long long)st->rs_rx_not_ours, (unsigned long long)st->rs_rx_malformed,
-		    (unsigned long long)st->rs_rx_truncated, (unsigned long long)st->rs_rx_vlan,
-		    (unsigned long long)st->rs_rx_nomem, (unsigned long long)st->rs_tx_frames,
-		    (unsigned long long)st->rs_tx_errors);
-		fprintf(f, " \"rx_dropped_fragments\": %llu, \"rx_dropped_shed\": %llu, "
-		    "\"tx_dropped_no_route\": %llu, \"tx_dropped_rate_limited\": %llu,",
-		    (unsigned long long)st->rs_rx_fragments, (unsigned long long)st->rs_rx_shed,
-		    (unsigned long long)st->rs_tx_no_route,
-		    (unsigned long long)st->rs_tx_rate_limited);
+		fprintf(f, ", \"prefixlen\": %u, \"role\": \"%s\", \"addresses\": %d,",
+		    n->nic_prefixlen, cfg_role_name(n->nic_role), lp->lp_ports[i].rp_n_netifs);
+		for (size_t c = 0; c < stats_n_nic_counters; c++)
+			fprintf(f, "%s\"%s\": %llu,", c % 5 == 0 ? "\n     " : " ",
+			    stats_nic_counters[c].nc_key,
+			    (unsigned long long)stats_nic_value(st, &stats_nic_counters[c]));
 		status_neighbours(&lp->lp_ports[i], f);
 		fputs("}", f);
 	}
@@ -162,11 +166,7 @@ status_services(struct pl_loop *lp, FILE *f)
 	fputs("  \"services\": [", f);
 	for (int i = 0; i < cfg->n_services; i++) {
 		const struct cfg_service *s = &cfg->services[i];
-		unsigned int live = lp->lp_fe_stats[i].es_live;
 
-		for (int e = 0; e < cfg->n_endpoints; e++)
-			if (cfg->endpoints[e].ep_service == i)
-				live += lp->lp_ep_stats[e].es_live;
 		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
 		status_str(f, s->svc_name);
 		fputs(", \"alias\": ", f);
@@ -180,7 +180,7 @@ status_services(struct pl_loop *lp, FILE *f)
 		    "\"refused_no_healthy_backend\": %llu,\n     \"frontend\": ",
 		    cfg_distribution_name(s->svc_distribution), s->svc_idle_timeout_ms,
 		    s->svc_idle_reset ? "true" : "false", s->svc_proxy_protocol ? "true" : "false",
-		    live, (unsigned long long)lp->lp_svc_no_backend[i]);
+		    stats_service_live(lp, i), (unsigned long long)lp->lp_svc_no_backend[i]);
 		if (s->svc_frontend_nic == -1) {
 			fputs("null", f);
 		} else {
@@ -196,7 +196,7 @@ status_services(struct pl_loop *lp, FILE *f)
 			    relay_listening(lp->lp_fe_listeners[i]) ? "true" : "false", es->es_live,
 			    (unsigned long long)es->es_accepted, share_ep_max_conns(lp, -1),
 			    share_ports_held(es));
-			status_shares(f, es, 0);
+			status_shares(lp, f, -1, es);
 			fputs("}", f);
 		}
 		fprintf(f, ",\n     \"nat_port_range\": [%u, %u], \"nat_port_share\": %u, \"nat_ips\": [",
@@ -283,10 +283,39 @@ status_endpoints(struct pl_loop *lp, FILE *f)
 		    es->es_live, (unsigned long long)es->es_accepted,
 		    (unsigned long long)es->es_cut, share_ep_max_conns(lp, i), e->ep_max_new_per_s,
 		    share_ports_held(es), e->ep_service >= 0 ? share_nat_ports(lp, e->ep_service) : 0);
-		status_shares(f, es, share_syn_rate_dropped(lp, i));
+		status_shares(lp, f, i, es);
 		fputs("}", f);
 	}
 	fputs("\n  ],\n", f);
+}
+
+/* The management API: where it listens, what it served. */
+static void
+status_management(struct pl_loop *lp, FILE *f)
+{
+	const struct mgmt *m = lp->lp_mgmt;
+	const struct mgmt_stats *ms;
+
+	fputs("  \"management\": ", f);
+	if (m == NULL) {
+		fputs("null,\n", f);
+		return;
+	}
+	ms = &m->m_stats;
+	fputs("{\"address\": ", f);
+	status_addr(f, m->m_cfg.mg_addr);
+	fprintf(f, ", \"port\": %u, \"nic\": ", m->m_cfg.mg_port);
+	status_str(f, lp->lp_cfg->nics[m->m_cfg.mg_nic].nic_name);
+	fprintf(f, ", \"listening\": %s, \"certificate_sha256\": \"%s\", "
+	    "\"certificate_generated\": %s,\n   \"connections\": %d, \"accepted\": %llu, "
+	    "\"evicted\": %llu, \"refused\": %llu, \"handshake_failed\": %llu, "
+	    "\"timeouts\": %llu, \"requests\": %llu, \"changes\": %llu, "
+	    "\"changes_refused\": %llu},\n", m->m_listen != NULL ? "true" : "false",
+	    m->m_creds->cr_tls.mt_fp_text, m->m_creds->cr_tls.mt_generated ? "true" : "false",
+	    m->m_n, (unsigned long long)ms->ms_accepted, (unsigned long long)ms->ms_evicted,
+	    (unsigned long long)ms->ms_refused, (unsigned long long)ms->ms_handshake_failed,
+	    (unsigned long long)ms->ms_timeouts, (unsigned long long)ms->ms_requests,
+	    (unsigned long long)ms->ms_changes, (unsigned long long)ms->ms_changes_refused);
 }
 
 void
@@ -298,6 +327,7 @@ status_json(struct pl_loop *lp, FILE *f)
 
 	ns_mem_get_stats(&ms);
 	fprintf(f, "{\n  \"uptime_s\": %lld,\n", (long long)(time(NULL) - lp->lp_started));
+	status_reload(lp, f);
 	fprintf(f, "  \"memory\": {\"limit_bytes\": %zu, \"held_bytes\": %zu, \"cached_bytes\": %zu, "
 	    "\"refused\": %llu, \"endpoint_share_bytes\": %llu},\n", ms.ms_limit, ms.ms_held,
 	    ms.ms_cached, (unsigned long long)ms.ms_refused,
@@ -315,12 +345,14 @@ status_json(struct pl_loop *lp, FILE *f)
 	status_services(lp, f);
 	status_pools(lp, f);
 	status_endpoints(lp, f);
-	fprintf(f, "  \"connections\": {\"live\": %u, \"max\": %u, \"events\": {", rs->rs_live,
-	    share_max_conns(lp));
+	status_management(lp, f);
+	fprintf(f, "  \"connections\": {\"live\": %u, \"max\": %u, \"bytes_from_consumer\": %llu, "
+	    "\"bytes_to_consumer\": %llu, \"events\": {", rs->rs_live, share_max_conns(lp),
+	    (unsigned long long)rs->rs_bytes_from_consumer,
+	    (unsigned long long)rs->rs_bytes_to_consumer);
 	for (int ev = 0; ev < RELAY_EV_MAX; ev++)
 		fprintf(f, "%s\"%s\": %llu", ev ? ", " : "", relay_event_name((enum relay_event)ev),
-		    (unsigned long long)rs->rs_events[ev] +
-		    (ev == RELAY_EV_RATE ? ring_syn_rate_dropped(NULL) : 0));
+		    (unsigned long long)stats_event(lp, (enum relay_event)ev));
 	fputs("}}\n}\n", f);
 }
 
@@ -328,28 +360,9 @@ status_json(struct pl_loop *lp, FILE *f)
 int
 status_write(struct pl_loop *lp)
 {
-	char tmp[CFG_FILE_MAX + 8];
-	FILE *f;
-
 	if (lp->lp_status_path == NULL) {
 		log_warnx("status: no status file (privlinkd -s FILE)");
 		return -1;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", lp->lp_status_path);
-	if ((f = fopen(tmp, "w")) == NULL) {
-		log_warn("status: %s", tmp);
-		return -1;
-	}
-	status_json(lp, f);
-	if (fclose(f) != 0) {
-		log_warn("status: %s", tmp);
-		remove(tmp);
-		return -1;
-	}
-	if (rename(tmp, lp->lp_status_path) == -1) {
-		log_warn("status: rename to %s", lp->lp_status_path);
-		remove(tmp);
-		return -1;
-	}
-	return 0;
+	return stats_write_file(lp, lp->lp_status_path, status_json);
 }

@@ -10,5 +10,6 @@
 
 int status_write(struct pl_loop *lp);
 void status_json(struct pl_loop *lp, FILE *f);
+void status_str(FILE *f, const char *s);
 
 #endif

@@ -5,6 +5,11 @@
  * or WANT_WRITE, and the owner calls mbedTLS again from lwIP's recv or
  * sent callback.
  *
+ * The same callbacks serve both sides.  A client (tls_lwip_start) uses the
+ * one shared client configuration below; a server (tls_lwip_accept) gets
+ * its configuration from its owner (firmware/mgmt_tls.c for the management
+ * API), which keeps it alive while the connection lives.
+ *
  * The client configuration is shared and made once.  It does not verify
  * the server's certificate: it serves health probes, which ask "does the
  * backend answer TLS and HTTP", as Azure's HTTPS probes do; the appliance
@@ -106,7 +111,24 @@ tls_bio_recv(void *ctx, unsigned char *buf, size_t len)
 	return n;
 }
 
-/* 0, or an mbedTLS error. */
+/* Sets t up over pcb with conf (either side).  0, or an mbedTLS error;
+ * on error t still needs tls_lwip_free. */
+static int
+tls_lwip_setup(struct tls_lwip *t, struct tcp_pcb *pcb, const mbedtls_ssl_config *conf)
+{
+	int rc;
+
+	mbedtls_ssl_init(&t->tl_ssl);
+	t->tl_ready = 1;
+	t->tl_pcb = pcb;
+	if ((rc = mbedtls_ssl_setup(&t->tl_ssl, conf)) != 0)
+		return rc;
+	mbedtls_ssl_set_bio(&t->tl_ssl, t, tls_bio_send, tls_bio_recv, NULL);
+	return 0;
+}
+
+/* A client over pcb, with the shared client configuration; server_name
+ * (NULL: none) goes into SNI.  0, or an mbedTLS error. */
 int
 tls_lwip_start(struct tls_lwip *t, struct tcp_pcb *pcb, const char *server_name)
 {
@@ -115,15 +137,26 @@ tls_lwip_start(struct tls_lwip *t, struct tcp_pcb *pcb, const char *server_name)
 	memset(t, 0, sizeof(*t));
 	if ((rc = tls_config()) != 0)
 		return rc;
-	mbedtls_ssl_init(&t->tl_ssl);
-	t->tl_ready = 1;
-	t->tl_pcb = pcb;
-	if ((rc = mbedtls_ssl_setup(&t->tl_ssl, &tls_conf)) != 0)
+	if ((rc = tls_lwip_setup(t, pcb, &tls_conf)) != 0)
 		return rc;
 	if (server_name != NULL && (rc = mbedtls_ssl_set_hostname(&t->tl_ssl, server_name)) != 0)
 		return rc;
-	mbedtls_ssl_set_bio(&t->tl_ssl, t, tls_bio_send, tls_bio_recv, NULL);
 	return 0;
+}
+
+/*
+ * A server over pcb (a connection its listener accepted), with conf, a
+ * server configuration the caller made (psa_crypto_init done, RNG set) and
+ * keeps until tls_lwip_free: mbedTLS keeps a pointer to it.  The caller
+ * drives the handshake with mbedtls_ssl_handshake(&t->tl_ssl) from its recv
+ * and sent callbacks, as a client does.  0, or an mbedTLS error; on error t
+ * still needs tls_lwip_free.
+ */
+int
+tls_lwip_accept(struct tls_lwip *t, struct tcp_pcb *pcb, const mbedtls_ssl_config *conf)
+{
+	memset(t, 0, sizeof(*t));
+	return tls_lwip_setup(t, pcb, conf);
 }
 
 /* Takes p (NULL: the peer's FIN). */

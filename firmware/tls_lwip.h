@@ -1,5 +1,6 @@
 /*
- * TLS client over an lwIP raw-API TCP connection, with mbedTLS 3.6.
+ * TLS over an lwIP raw-API TCP connection, with mbedTLS 3.6: the client
+ * side (health probes) and the server side (the management API).
  * lwIP's own altcp_tls_mbedtls targets mbedTLS 2.x; this adapter is ours.
  */
 #ifndef PRIVLINK_TLS_LWIP_H
@@ -19,6 +20,7 @@ struct tls_lwip {
 };
 
 int tls_lwip_start(struct tls_lwip *t, struct tcp_pcb *pcb, const char *server_name);
+int tls_lwip_accept(struct tls_lwip *t, struct tcp_pcb *pcb, const mbedtls_ssl_config *conf);
 void tls_lwip_feed(struct tls_lwip *t, struct pbuf *p);
 void tls_lwip_free(struct tls_lwip *t);
 const char *tls_lwip_strerror(int rc, char *buf, size_t len);

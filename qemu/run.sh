@@ -16,13 +16,17 @@ boot=${1:-bios}
 PL_NS_PREFIX=${PL_NS_PREFIX:-plvm}
 P=$PL_NS_PREFIX
 . "$ROOT/qemu/lib.sh"
+. "$ROOT/tests/lib/mgmt.sh"
 trap 'vm_down; topo_down' EXIT
 say() { printf '\n== %s\n' "$*"; }
 indent() { sed 's/^/   /; s/\r$//'; }
 
 vm_net_up || exit 1
-say "config drive: the example drop (config/examples/demo, NICs by MAC from qemu/drops) on a FAT disk labelled PRIVLINK (the image has no drop of its own)"
-vm_config_drive "$TOPO_DIR/config-drive.img" || exit 1
+MGMT=$TOPO_DIR/management
+mkdir -p "$MGMT"
+mgmt_setup "$MGMT" && demo_partner "$MGMT" || exit 1
+say "config drive: the example drop (config/examples/demo, NICs by MAC from qemu/drops), the management API on $MGMT_ADDR with a test client CA, and a Pending endpoint partner-pe, on a FAT disk labelled PRIVLINK (the image has no drop of its own)"
+vm_config_drive "$TOPO_DIR/config-drive.img" "$MGMT"/*.ini "$MGMT"/*.pem || exit 1
 MTOOLS_SKIP_CHECK=1 mdir -b -i "$TOPO_DIR/config-drive.img" :: | indent
 
 case $boot in
@@ -56,6 +60,11 @@ indent < "$NGINX_LOG"
 say "consumer: curl http://10.0.0.8:443/ (endpoint pending-pe is Pending: refused, nothing reaches a backend)"
 in_cons curl -sS --max-time 10 http://10.0.0.8:443/ 2>&1 | indent
 
+say "consumer: curl http://10.0.0.12:443/ (partner-pe is Pending: refused)"
+in_cons curl -sS --max-time 10 http://10.0.0.12:443/ 2>&1 | indent
+
+demo_approve "$VM_DIR/serial.log" || { say "run FAILED: the approval through the API"; exit 1; }
+
 say "typing 'status' on the appliance's serial console (endpoints and connection counters of its JSON status)"
 vm_console status
 vm_wait '^--- end ---' 30 >/dev/null 2>&1
@@ -71,9 +80,9 @@ vm_powerdown 60
 rc=$?
 sed -n '/power button pressed/,$p' "$VM_DIR/serial.log" | indent
 
-if [ "$body" = "10.0.0.7:40123" ] && [ $rc = 0 ]; then
+if [ "$body" = "10.0.0.7:40123" ] && [ "$approved" = "10.0.0.7:40124" ] && [ $rc = 0 ]; then
 	say "run OK: through the appliance VM, the backend saw the consumer 10.0.0.7:40123 via the NAT IP 192.168.10.201"
 else
-	say "run FAILED: body '$body', power-off status $rc"
+	say "run FAILED: body '$body', after the approval '$approved', power-off status $rc"
 	exit 1
 fi

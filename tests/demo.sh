@@ -10,15 +10,24 @@ fi
 . "$(dirname "$0")/lib/topo.sh"
 PL_NS_PREFIX=${PL_NS_PREFIX:-pldemo}
 P=$PL_NS_PREFIX
+. "$ROOT/tests/lib/mgmt.sh"
 trap topo_down EXIT
-DEMO=$ROOT/config/examples/demo
 say() { printf '\n== %s\n' "$*"; }
 
 say "network namespaces: consumer $P-cons (client 10.0.0.7), appliance $P-appl, provider $P-prov (nginx 192.168.10.11:8443)"
 topo_up on || exit 1
 start_nginx || { echo "demo: nginx did not start" >&2; exit 1; }
 
-say "checking the example drop: privlinkd -t -c config/examples/demo"
+DEMO=$TOPO_DIR/drop
+mkdir -p "$DEMO"
+cp "$ROOT"/config/examples/demo/*.ini "$DEMO/"
+say "the example drop plus a [management] section: the HTTPS API on $MGMT_ADDR (provider NIC), clients with certificates of a test CA"
+mgmt_setup "$DEMO" || exit 1
+demo_partner "$DEMO"
+sed 's/^/   /' "$DEMO/50-management.ini"
+say "and a Pending endpoint partner-pe (10.0.0.12) of the web service, to approve through the API"
+sed 's/^/   /' "$DEMO/35-partner.ini"
+say "checking the drop: privlinkd -t"
 "$PRIVLINKD" -t -c "$DEMO" || exit 1
 
 say "starting privlinkd in $P-appl on pe0 (consumer) and pv0 (provider); the kernel holds no IP there"
@@ -39,14 +48,19 @@ sed 's/^/   /' "$NGINX_LOG"
 say "consumer: curl http://10.0.0.8:443/ (endpoint pending-pe is Pending: refused, nothing reaches a backend)"
 in_cons curl -sS --max-time 5 http://10.0.0.8:443/ 2>&1 | sed 's/^/   /'
 
+say "consumer: curl http://10.0.0.12:443/ (partner-pe is Pending: refused)"
+in_cons curl -sS --max-time 5 http://10.0.0.12:443/ 2>&1 | sed 's/^/   /'
+
+demo_approve || exit 1
+
 say "stopping privlinkd (SIGTERM)"
 stop_privlinkd
 rc=$?
 sed -n '/shutting down/,$p' "$TOPO_DIR/privlinkd.log" | sed 's/^/   /'
 
-if [ "$body" = "10.0.0.7:40123" ] && [ $rc = 0 ]; then
+if [ "$body" = "10.0.0.7:40123" ] && [ "$approved" = "10.0.0.7:40124" ] && [ $rc = 0 ]; then
 	say "demo OK: the backend saw the consumer 10.0.0.7:40123 through the NAT IP 192.168.10.201"
 else
-	say "demo FAILED: body '$body', privlinkd exit status $rc"
+	say "demo FAILED: body '$body', after the approval '$approved', privlinkd exit status $rc"
 	exit 1
 fi

@@ -5,9 +5,10 @@
 
 Each seed is a small input that reaches a part of its harness the fuzzer
 would take long to find from nothing: whole drops for fuzz_cfg, well-formed
-ARP, ICMP, UDP, TCP, fragments and super-frames for fuzz_frame, and for
+ARP, ICMP, UDP, TCP, fragments and super-frames for fuzz_frame, for
 fuzz_relay operation lists (tests/fuzz/fuzz_relay.c, h_ops) that open
-connections and play the games the harness is for.  The output is the same
+connections and play the games the harness is for, management API requests
+for fuzz_http and their JSON bodies for fuzz_json.  The output is the same
 on every run: the corpora are checked in, and this script says where they
 came from.
 """
@@ -334,11 +335,73 @@ def state_seeds():
     return seeds
 
 
+# --- fuzz_http, fuzz_json: the management API's requests and bodies ---------
+
+def http_seeds():
+    """fuzz_http takes the bytes as what a client sent: each API call the
+    lead's server routes, keep-alive pipelines, and one request for each
+    refusal of firmware/http_req.h, so the fuzzer starts at every branch."""
+    h = b"Host: appliance\r\n"
+    put = b'[approval e1]\nstate = Approved\n'
+    batch = b'{"10-a.ini": "[nic p0]\\nrole = provider\\n", "20-b.ini": null}'
+    seeds = {
+        "get-status": b"GET /v1/status HTTP/1.1\r\n" + h + b"Accept: application/json\r\n\r\n",
+        "get-metrics": b"GET /metrics HTTP/1.1\r\n" + h + b"User-Agent: Prometheus/2.45\r\n"
+                       b"Accept: text/plain;version=0.0.4\r\nAccept-Encoding: gzip\r\n\r\n",
+        "get-drops-query": b"GET /v1/drops?x=1&y=/z HTTP/1.1\r\n" + h + b"\r\n",
+        "put-drop": b"PUT /v1/drops/40-approvals.ini HTTP/1.1\r\n" + h +
+                    b"If-Match: \"7\"\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(put) + put,
+        "delete-drop": b"DELETE /v1/drops/40-approvals.ini HTTP/1.1\r\n" + h + b"If-Match: \"8\"\r\n\r\n",
+        "post-batch": b"POST /v1/drops HTTP/1.1\r\n" + h + b"Content-Type: application/json\r\n"
+                      b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(batch) + batch,
+        "post-approval": b"POST /v1/endpoints/e1/approval HTTP/1.1\r\n" + h +
+                         b"Content-Length: 22\r\n\r\n{\"state\": \"Approved\"}\n",
+        "http10": b"\r\nHEAD / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+        "pipeline": b"GET /v1/status HTTP/1.1\r\n" + h + b"\r\n" +
+                    b"PUT /v1/drops/a.ini HTTP/1.1\r\n" + h + b"Content-Length: 3\r\n\r\nabc" +
+                    b"GET /metrics HTTP/1.1\r\n" + h + b"Connection: close\r\n\r\n",
+        "bad-bare-lf": b"GET / HTTP/1.1\n" + h + b"\n",
+        "bad-obs-fold": b"GET / HTTP/1.1\r\n" + h + b"X: a\r\n b\r\n\r\n",
+        "bad-space-colon": b"GET / HTTP/1.1\r\nHost : a\r\n\r\n",
+        "bad-cl-te": b"POST / HTTP/1.1\r\n" + h + b"Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\nabc",
+        "bad-cl-twice": b"POST / HTTP/1.1\r\n" + h + b"Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd",
+        "bad-chunked": b"POST / HTTP/1.1\r\n" + h + b"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n",
+        "bad-too-large": b"PUT /x.ini HTTP/1.1\r\n" + h + b"Content-Length: 99999999\r\n\r\n",
+        "bad-target": b"GET /v1/%2e%2e/../x HTTP/1.1\r\n" + h + b"\r\n",
+        "bad-method": b"PATCH /v1/drops/a.ini HTTP/1.1\r\n" + h + b"\r\n",
+        "bad-version": b"GET / HTTP/2.0\r\n" + h + b"\r\n",
+        "bad-expect": b"PUT /a.ini HTTP/1.1\r\n" + h + b"Expect: 200-ok\r\nContent-Length: 1\r\n\r\na",
+        "many-fields": b"GET / HTTP/1.1\r\n" + h + b"".join(b"X-%d: v\r\n" % i for i in range(40)) + b"\r\n",
+    }
+    return seeds
+
+
+def json_seeds():
+    """fuzz_json gives each input to both decoders: approvals, batches, the
+    escapes and UTF-8 forms the lexical pass has to tell apart."""
+    return {
+        "approval": b'{"state": "Approved", "message": "approved by ops (ticket 42)"}',
+        "approval-null": b'{"message": null, "state": "pending"}',
+        "approval-escapes": b'{"state":"Rejected","message":"caf\\u00e9 \\ud83d\\ude00 \\"no\\" \\/ \xc3\xa9"}',
+        "batch": b'{"10-a.ini": "[nic p0]\\nmac = 52:54:00:12:34:56\\nrole = provider\\n",'
+                 b' "20-b.ini": null, "30-c.ini": "\\t\\r\\n\\b\\f\\\\"}',
+        "batch-empty": b"{ }",
+        "batch-nested": b'{"a.ini": {"b": [1, 2.5e3, true, false, null]}}',
+        "batch-bad-name": b'{"../etc/passwd": "x", ".hidden.ini": null}',
+        "batch-nul": b'{"a.ini": "x\\u0000y"}',
+        "batch-dup": b'{"a.ini": null, "a.ini": "x"}',
+        "bad-utf8": b'{"a.ini": "\xed\xa0\x80\xc0\x80\xf4\x90\x80\x80"}',
+        "bad-surrogate": b'{"state": "\\ud800\\u0041"}',
+        "trailing": b'{"state": "Approved"} {"state": "Rejected"}',
+    }
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     for harness, seeds in (("fuzz_cfg", cfg_seeds()), ("fuzz_frame", frame_seeds()),
                            ("fuzz_relay", relay_seeds()), ("fuzz_syncookie", syncookie_seeds()),
-                           ("fuzz_state", state_seeds())):
+                           ("fuzz_state", state_seeds()),
+                           ("fuzz_http", http_seeds()), ("fuzz_json", json_seeds())):
         d = os.path.join(out, harness)
         os.makedirs(d, exist_ok=True)
         for name, data in sorted(seeds.items()):
