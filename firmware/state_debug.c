@@ -6,7 +6,8 @@
  *
  *   debug-state-put ENDPOINT STATE [PAD_KB]
  *
- * writes 90-debug-state-ENDPOINT.ini: [approval ENDPOINT] with state =
+ * writes approval-ENDPOINT.ini (the file POST /v1/endpoints/ENDPOINT/approval
+ * writes): [approval ENDPOINT] with state =
  * STATE and message = "debug-state-put N", N the state disk's sequence
  * number of this commit, and PAD_KB KiB of comment lines (a larger
  * commit: a wider window for a power cut in the middle of it).  The
@@ -23,7 +24,7 @@
 
 /* Padding: a slot holds 4 MiB; a drop file at most 1 MiB. */
 #define STATE_DEBUG_PAD_MAX	900
-#define STATE_DEBUG_PREFIX	"90-debug-state-"
+#define STATE_DEBUG_PREFIX	"approval-"	/* mgmt_api.c MGMT_APPROVAL_PREFIX */
 
 /* The approval of ep comes from another file than name: not ours to set. */
 static int

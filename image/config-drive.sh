@@ -1,10 +1,12 @@
 #!/bin/bash
 # Makes a config drive: a small FAT file system labelled PRIVLINK holding
-# drop files (*.ini) at its top level, for the appliance to read at boot.
+# drop files (*.ini) and the PEM files they name (*.pem: [management]
+# client_ca ...) at its top level, for the appliance to read at boot.
 # No root, no loop mount (mkfs.vfat -C and mtools).
 #
 # Usage: image/config-drive.sh OUT.img FILE_OR_DIR...
-#   a DIR adds its *.ini files; a later file replaces one of the same name.
+#   a DIR adds its *.ini and *.pem files; a later file replaces one of the
+#   same name.
 # Attach it to the VM as any disk (QEMU: -drive file=OUT.img,format=raw,if=virtio).
 set -euo pipefail
 out=${1:?usage: image/config-drive.sh OUT.img FILE_OR_DIR...}
@@ -20,6 +22,9 @@ for src in "$@"; do
 	if [ -d "$src" ]; then
 		files=("$src"/*.ini)
 		[ -f "${files[0]}" ] || { echo "config-drive: $src: no *.ini" >&2; exit 1; }
+		for f in "$src"/*.pem; do
+			[ -f "$f" ] && files+=("$f")
+		done
 	else
 		files=("$src")
 	fi
