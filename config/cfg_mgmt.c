@@ -152,21 +152,28 @@ cfg_finish_management(struct cfg_parse *cp)
 		mg->mg_nic = -1;
 		return;
 	}
-	/* Its own address: a service's NAT or frontend IP there would mix
-	 * tenant traffic with management. */
+	/* The address may be a NAT or frontend IP too (the NIC's own often
+	 * is), but not its port: a NAT source port or a frontend's rule
+	 * there would take the management API's connections. */
 	for (int i = 0; i < cfg->n_services; i++) {
 		const struct cfg_service *s = &cfg->services[i];
+		int line = lines[MGMT_K_PORT] ? lines[MGMT_K_PORT] :
+		    lines[MGMT_K_ADDRESS] ? lines[MGMT_K_ADDRESS] : lines[MGMT_K_NIC];
 
 		for (int k = 0; k < s->svc_n_nat_ips; k++)
-			if (s->svc_nat_nics[k] == mg->mg_nic && s->svc_nat_ips[k] == mg->mg_addr)
-				cfg_error(cp, file, lines[MGMT_K_ADDRESS] ? lines[MGMT_K_ADDRESS] :
-				    lines[MGMT_K_NIC], "[management] address: %s is a nat_ip of "
-				    "[service %s] at %s:%d", cfg_ntoa(mg->mg_addr, a), s->svc_name,
-				    s->svc_where.w_file, s->svc_where.w_line);
-		if (s->svc_frontend_nic == mg->mg_nic && s->svc_frontend_ip == mg->mg_addr)
-			cfg_error(cp, file, lines[MGMT_K_ADDRESS] ? lines[MGMT_K_ADDRESS] :
-			    lines[MGMT_K_NIC], "[management] address: %s is the frontend_ip of "
-			    "[service %s] at %s:%d", cfg_ntoa(mg->mg_addr, a), s->svc_name,
-			    s->svc_where.w_file, s->svc_where.w_line);
+			if (s->svc_nat_nics[k] == mg->mg_nic && s->svc_nat_ips[k] == mg->mg_addr &&
+			    mg->mg_port >= s->svc_port_min && mg->mg_port <= s->svc_port_max)
+				cfg_error(cp, file, line, "[management] port: %u on %s is in the "
+				    "nat_port_range %u-%u of [service %s] at %s:%d", mg->mg_port,
+				    cfg_ntoa(mg->mg_addr, a), s->svc_port_min, s->svc_port_max,
+				    s->svc_name, s->svc_where.w_file, s->svc_where.w_line);
+		if (s->svc_frontend_nic != mg->mg_nic || s->svc_frontend_ip != mg->mg_addr)
+			continue;
+		for (int r = 0; r < s->svc_n_rules; r++)
+			if (s->svc_rules[r].ru_frontend_port == mg->mg_port)
+				cfg_error(cp, file, line, "[management] port: %u on %s is a frontend "
+				    "port of [service %s] at %s:%d", mg->mg_port,
+				    cfg_ntoa(mg->mg_addr, a), s->svc_name, s->svc_where.w_file,
+				    s->svc_where.w_line);
 	}
 }

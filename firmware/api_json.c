@@ -3,9 +3,9 @@
  *
  * cJSON parses; a lexical pass of ours runs first, because cJSON is
  * lenient where a drop file must not be: it takes raw control bytes and
- * bytes that are not UTF-8 inside strings, and it turns \u0000 (and a
- * \u escape that is not hex) into a NUL that silently cuts the string
- * short.  The pass also bounds what cJSON will allocate before it runs:
+ * bytes that are not UTF-8 inside strings, any control byte between
+ * tokens for whitespace, and it turns \u0000 (and a \u escape that is
+ * not hex) into a NUL that silently cuts the string short.  The pass also bounds what cJSON will allocate before it runs:
  * members by the commas, nesting at one level below the object (so a
  * nested value still gets a message naming its member), strings by the
  * body, which HTTP_BODY_MAX bounds.
@@ -176,6 +176,11 @@ api_json_scan(const char *what, const char *noun, const char *body, size_t len, 
 		case '\0':
 			api_json_err(err, errlen, "%s: a NUL byte at byte %zu", what, i);
 			return -1;
+		case ' ':
+		case '\t':
+		case '\n':
+		case '\r':
+			break;
 		case '{':
 		case '[':
 			if (++depth > API_JSON_DEPTH) {
@@ -190,6 +195,13 @@ api_json_scan(const char *what, const char *noun, const char *body, size_t len, 
 		case ',':
 			if (++commas >= max) {
 				api_json_err(err, errlen, "%s: more than %d %s", what, max, noun);
+				return -1;
+			}
+			break;
+		default:
+			/* cJSON takes any byte up to 0x20 for whitespace. */
+			if (s[i] < 0x20) {
+				api_json_err(err, errlen, "%s: a control character at byte %zu", what, i);
 				return -1;
 			}
 			break;

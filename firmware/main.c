@@ -19,6 +19,7 @@
 #include "drop_store.h"
 #include "log.h"
 #include "loop.h"
+#include "mgmt_tls.h"
 #include "pid1.h"
 #include "reload.h"
 #include "watchdog.h"
@@ -97,6 +98,12 @@ main(int argc, char *argv[])
 	cfg = load(dir, digest);
 	if (cfg == NULL)
 		return 1;
+	if (cfg->management.mg_enabled &&
+	    (rc = mgmt_tls_check(dir, &cfg->management, stderr)) != 0) {
+		fprintf(stderr, "privlinkd: %s: %d error%s\n", dir, rc, rc == 1 ? "" : "s");
+		free(cfg);
+		return 1;
+	}
 	for (int i = 0; i < cfg->n_services; i++)
 		printf("service %s: alias %s\n", cfg->services[i].svc_name,
 		    cfg->services[i].svc_alias);

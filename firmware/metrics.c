@@ -12,12 +12,14 @@
  * Every reason and state is written, zeros too: a series that appears
  * only once non-zero makes rate() miss its first increase.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cfg.h"
 #include "log.h"
 #include "metrics.h"
+#include "mgmt.h"
 #include "netstack.h"
 #include "relay.h"
 #include "share.h"
@@ -526,6 +528,50 @@ metrics_appliance(struct pl_loop *lp, FILE *f)
 	    "Packets the stack made with nowhere they may go, discarded.", ns_route_discarded());
 }
 
+/* The management API's own connections and requests (none without it). */
+static void
+metrics_management(struct pl_loop *lp, FILE *f)
+{
+	const struct mgmt *m = lp->lp_mgmt;
+	const struct mgmt_stats *ms;
+	static const struct {
+		const char	*name, *help;
+		size_t		off;
+	} counters[] = {
+		{ "privlink_management_connections_accepted_total",
+		    "Connections the management API accepted.",
+		    offsetof(struct mgmt_stats, ms_accepted) },
+		{ "privlink_management_connections_evicted_total",
+		    "Unfinished handshakes cut to make room for a new connection.",
+		    offsetof(struct mgmt_stats, ms_evicted) },
+		{ "privlink_management_connections_refused_total",
+		    "Connections refused: every slot held by an authenticated client.",
+		    offsetof(struct mgmt_stats, ms_refused) },
+		{ "privlink_management_handshakes_failed_total",
+		    "TLS handshakes refused (no, an unknown or an expired certificate).",
+		    offsetof(struct mgmt_stats, ms_handshake_failed) },
+		{ "privlink_management_timeouts_total",
+		    "Connections cut for sending their request or taking the answer too slowly.",
+		    offsetof(struct mgmt_stats, ms_timeouts) },
+		{ "privlink_management_requests_total",
+		    "Requests answered.", offsetof(struct mgmt_stats, ms_requests) },
+		{ "privlink_management_changes_total",
+		    "Changes applied through the API.", offsetof(struct mgmt_stats, ms_changes) },
+		{ "privlink_management_changes_refused_total",
+		    "Changes refused (invalid drop, stale If-Match).",
+		    offsetof(struct mgmt_stats, ms_changes_refused) },
+	};
+
+	if (m == NULL)
+		return;
+	ms = &m->m_stats;
+	metrics_one(f, "privlink_management_connections", "gauge",
+	    "Connections to the management API now.", (uint64_t)m->m_n);
+	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++)
+		metrics_one(f, counters[i].name, "counter", counters[i].help,
+		    *(const uint64_t *)(const void *)((const char *)ms + counters[i].off));
+}
+
 /* The whole document. */
 void
 metrics_write(struct pl_loop *lp, FILE *f)
@@ -539,6 +585,7 @@ metrics_write(struct pl_loop *lp, FILE *f)
 	metrics_endpoint_state(lp, f);
 	metrics_eps(lp, f, 0);
 	metrics_eps(lp, f, 1);
+	metrics_management(lp, f);
 }
 
 /* FILE.prom beside the status file FILE.  0, or -1 (logged). */

@@ -51,6 +51,7 @@ struct mgmt_conn {
 	enum mgmt_conn_state	c_state;
 	enum mgmt_role		c_role;
 	int			c_continued;	/* 100 Continue sent */
+	int			c_dead;		/* its pcb went while it was answered */
 	char			c_subject[MGMT_SUBJECT_MAX];
 	char			*c_in;		/* the request as it arrives */
 	size_t			c_in_len, c_in_cap;

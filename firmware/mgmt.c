@@ -208,7 +208,15 @@ mgmt_err_cb(void *arg, err_t err)
 	(void)err;
 	if (c == NULL)
 		return;
+	if (c->c_tls.tl_pcb == mgmt_cb_pcb && mgmt_cb_pcb != NULL)
+		mgmt_cb_aborted = 1;	/* reset under its own callback */
 	c->c_tls.tl_pcb = NULL;		/* lwIP freed it */
+	if (c == c->c_mgmt->m_busy) {
+		/* A change it asked for reset it (its address went away):
+		 * the request's handler still holds it. */
+		c->c_dead = 1;
+		return;
+	}
 	mgmt_conn_free(c, 0);
 }
 
@@ -356,8 +364,9 @@ mgmt_conn_read(struct mgmt_conn *c)
 	return 1;
 }
 
-/* Parses what came; with a whole request (or a bad one), the response. */
-static void
+/* Parses what came; with a whole request (or a bad one), the response.
+ * -1 when c is done (freed), 0 to go on. */
+static int
 mgmt_conn_request(struct mgmt_conn *c)
 {
 	struct http_req req;
@@ -370,7 +379,7 @@ mgmt_conn_request(struct mgmt_conn *c)
 		int got = mgmt_conn_read(c);
 
 		if (got < 0)
-			return;
+			return -1;
 		rc = http_req_parse(&req, c->c_in, c->c_in_len);
 		if (rc != HTTP_REQ_MORE)
 			break;
@@ -386,7 +395,7 @@ mgmt_conn_request(struct mgmt_conn *c)
 			if (c->c_in_len == c->c_in_cap && c->c_in_cap >= MGMT_IN_MAX)
 				rc = 413;	/* cannot happen: the parser bounds it */
 			else
-				return;
+				return 0;
 			break;
 		}
 	}
@@ -397,11 +406,16 @@ mgmt_conn_request(struct mgmt_conn *c)
 	else
 		mgmt_api_error(c, rc);
 	c->c_mgmt->m_busy = NULL;
+	if (c->c_dead) {
+		mgmt_conn_free(c, 0);
+		return -1;
+	}
 	free(c->c_in);
 	c->c_in = NULL;
 	c->c_in_len = c->c_in_cap = 0;
 	c->c_state = MGMT_WRITING;
 	c->c_deadline_ms = sys_now() + MGMT_RESPONSE_TIMEOUT_MS;
+	return 0;
 }
 
 /* Writes what fits of the response; at its end, close_notify and FIN. */
@@ -430,8 +444,8 @@ mgmt_conn_step(struct mgmt_conn *c)
 {
 	if (c->c_state == MGMT_HANDSHAKE && mgmt_conn_handshake(c) != 0)
 		return;
-	if (c->c_state == MGMT_READING)
-		mgmt_conn_request(c);
+	if (c->c_state == MGMT_READING && mgmt_conn_request(c) != 0)
+		return;
 	if (c->c_state == MGMT_WRITING && c->c_tls.tl_pcb != NULL)
 		mgmt_conn_write(c);
 }

@@ -161,7 +161,7 @@ mgmt_respond_error(struct mgmt_conn *c, const struct pl_loop *lp, int status,
 void
 mgmt_api_error(struct mgmt_conn *c, int status)
 {
-	mgmt_respond_error(c, NULL, status, "request: %s", mgmt_reason(status));
+	mgmt_respond_error(c, c->c_mgmt->m_loop, status, "request: %s", mgmt_reason(status));
 }
 
 /* Runs write(lp, f) into a body and answers it with 200. */
@@ -357,6 +357,14 @@ mgmt_commit(struct mgmt_conn *c, struct pl_loop *lp, const struct http_req *req,
 	rc = cfg_load_set(next, lp->lp_confdir, &set, lp->lp_cfg, ef);
 	if (rc == 0)
 		rc = reload_check(lp, next, ef);
+	if (rc == 0 && !next->management.mg_enabled) {
+		/* The API would lock its operators out: a file drop may. */
+		fprintf(ef, "%s: the change removes [management]: the management API does not "
+		    "remove itself (remove it with a file drop)\n", lp->lp_confdir);
+		rc = 1;
+	}
+	if (rc == 0)
+		rc = mgmt_tls_check(lp->lp_confdir, &next->management, ef);
 	fflush(ef);
 	if (rc != 0) {
 		m->m_stats.ms_changes_refused++;

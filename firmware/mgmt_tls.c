@@ -408,6 +408,40 @@ mgmt_tls_setup(struct mgmt_tls *mt, const char *dir, const struct cfg_management
 	return 0;
 }
 
+/*
+ * What privlinkd -t checks of [management]'s files: the CAs and, when
+ * given, the certificate and key (a generated identity is made at the
+ * first start, not here).  0, or the number of files refused, each
+ * reported to errs as mgmt_tls_setup reports it.
+ */
+int
+mgmt_tls_check(const char *dir, const struct cfg_management *mg, FILE *errs)
+{
+	struct mgmt_tls mt;
+	char err[2 * PATH_MAX + 256];
+	int errors = 0, missing;
+
+	tls_init(&mt);
+	if (psa_crypto_init() != PSA_SUCCESS) {
+		fprintf(errs, "management: PSA crypto would not start\n");
+		mgmt_tls_free(&mt);
+		return 1;
+	}
+	if (mg->mg_tls_cert[0] != '\0' && tls_identity_files(&mt, dir, mg->mg_tls_cert,
+	    mg->mg_tls_key, &missing, err, sizeof(err)) != 0) {
+		fprintf(errs, "%s\n", err);
+		errors++;
+	}
+	if (mg->mg_client_ca[0] != '\0' &&
+	    tls_ca(&mt.mt_client_ca, &mt.mt_ca_all, dir, mg->mg_client_ca, errs) != 0)
+		errors++;
+	if (mg->mg_read_only_ca[0] != '\0' &&
+	    tls_ca(&mt.mt_ro_ca, &mt.mt_ca_all, dir, mg->mg_read_only_ca, errs) != 0)
+		errors++;
+	mgmt_tls_free(&mt);
+	return errors;
+}
+
 /* Does crt verify against ca alone (dates included)? */
 static int
 tls_chains_to(const mbedtls_x509_crt *crt, const mbedtls_x509_crt *ca)

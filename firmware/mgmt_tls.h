@@ -66,6 +66,7 @@ enum mgmt_role mgmt_tls_peer_role(const struct mgmt_tls *mt, const mbedtls_ssl_c
 const char *mgmt_role_name(enum mgmt_role role);
 
 void mgmt_tls_free(struct mgmt_tls *mt);
+int mgmt_tls_check(const char *dir, const struct cfg_management *mg, FILE *errs);
 
 /* mgmt_tls_gen.c: a new ECDSA P-256 key and a self-signed certificate for
  * it (SAN IP addr, network order, if not 0), both as PEM.  0, or -1 with

@@ -22,13 +22,13 @@ static int
 fuzz_parse(struct http_req *r, const uint8_t *data, size_t n)
 {
 	char *b = malloc(n ? n : 1);
-	int st;
+	int was = r->hr_status, st;
 
 	if (b == NULL)
 		abort();
 	memcpy(b, data, n);
 	st = http_req_parse(r, b, n);
-	if (st == HTTP_REQ_DONE) {
+	if (st == HTTP_REQ_DONE && was == HTTP_REQ_MORE) {
 		/* hr_body pointed into b: make it an offset we can check. */
 		if (r->hr_body != b + r->hr_head_len)
 			abort();
@@ -99,6 +99,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	http_req_init(&whole);
 	st = fuzz_parse(&whole, data, size);
 	fuzz_check(&whole, st, size);
+	/* A verdict is final: asked again, the same. */
+	if (st != HTTP_REQ_MORE && fuzz_parse(&whole, data, size) != st)
+		abort();
+	if (http_method_name(whole.hr_method) == NULL)
+		abort();
 
 	/* The same bytes in pieces: about 32 calls whatever the size. */
 	for (size_t i = 0; i < size; i++)

@@ -372,7 +372,14 @@ def http_seeds():
         "bad-version": b"GET / HTTP/2.0\r\n" + h + b"\r\n",
         "bad-expect": b"PUT /a.ini HTTP/1.1\r\n" + h + b"Expect: 200-ok\r\nContent-Length: 1\r\n\r\na",
         "many-fields": b"GET / HTTP/1.1\r\n" + h + b"".join(b"X-%d: v\r\n" % i for i in range(40)) + b"\r\n",
+        "long-path": b"GET /" + b"p" * 1030 + b" HTTP/1.1\r\n" + h + b"\r\n",
+        "long-query": b"GET /q?" + b"x" * 1030 + b" HTTP/1.1\r\n" + h + b"\r\n",
+        "long-line": b"GET /" + b"l" * 1100,
     }
+    # The head limit: exactly HTTP_HEAD_MAX (8192) bytes, then one more.
+    for name, size in (("head-max", 8192), ("head-over", 8193)):
+        line = b"GET / HTTP/1.1\r\n" + h + b"X: "
+        seeds[name] = line + b"v" * (size - len(line) - 4) + b"\r\n\r\n"
     return seeds
 
 

@@ -148,9 +148,10 @@ test_bad(void)
 		int whole = parse_whole(bad[i].req, n, &r);
 		int split = parse_bytewise(bad[i].req, n, &r);
 
-		CHECK(whole == bad[i].want && split == bad[i].want,
-		    "%d for %s (whole %d, byte by byte %d: %s)", bad[i].want, bad[i].what,
-		    whole, split, r.hr_why ? r.hr_why : "-");
+		CHECK(whole == bad[i].want && split == bad[i].want &&
+		    http_req_parse(&r, bad[i].req, n) == split,
+		    "%d for %s (whole %d, byte by byte %d: %s), and again when asked again",
+		    bad[i].want, bad[i].what, whole, split, r.hr_why ? r.hr_why : "-");
 	}
 }
 
@@ -169,6 +170,9 @@ test_get(void)
 	    "a GET: path, keep-alive, all of it consumed (status %d)", st);
 	CHECK(http_req_parse(&r, req, strlen(req)) == HTTP_REQ_DONE,
 	    "a second call on a finished request says DONE again");
+	CHECK(strcmp(http_method_name(r.hr_method), "GET") == 0 &&
+	    strcmp(http_method_name(HTTP_M_DELETE), "DELETE") == 0 &&
+	    strcmp(http_method_name((enum http_method)99), "?") == 0, "method names");
 	st = parse_bytewise(req, strlen(req), &r);
 	CHECK(st == HTTP_REQ_DONE && r.hr_consumed == strlen(req) &&
 	    strcmp(r.hr_target, "/v1/status") == 0, "the same GET byte by byte");
