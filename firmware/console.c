@@ -15,6 +15,7 @@
 
 #include "console.h"
 #include "log.h"
+#include "state_debug.h"
 #include "status.h"
 #include "text.h"
 #include "watchdog.h"
@@ -31,18 +32,22 @@ console_help(void)
 	    "           '--- status ---' and '--- end ---' lines\n"
 	    "  help     this list\n"
 	    "  debug-stall  stall the event loop (a watchdog test; needs\n"
-	    "           [appliance] debug_commands = on)\n");
+	    "           [appliance] debug_commands = on)\n"
+	    "  debug-state-put ENDPOINT STATE [PAD_KB]  commit an approval through the\n"
+	    "           state disk (a persistence test; needs debug_commands = on)\n");
 }
 
 /* Runs one command line (without its newline). */
 void
 console_command(struct pl_loop *lp, char *line)
 {
-	char *cmd;
+	char *cmd, *args;
 
 	line[strcspn(line, "\r\n")] = '\0';
 	cmd = line + strspn(line, " \t");
-	cmd[strcspn(cmd, " \t")] = '\0';
+	args = cmd + strcspn(cmd, " \t");
+	if (*args != '\0')
+		*args++ = '\0';
 	if (*cmd == '\0')
 		return;
 	if (strcmp(cmd, "status") == 0) {
@@ -54,6 +59,8 @@ console_command(struct pl_loop *lp, char *line)
 	} else if (strcmp(cmd, "debug-stall") == 0) {
 		fflush(stdout);
 		watchdog_debug_stall(lp->lp_cfg, "console debug-stall");
+	} else if (strcmp(cmd, "debug-state-put") == 0) {
+		state_debug_put(lp, args);
 	} else {
 		/* The line is echoed back: escaped, as in the log (text.c). */
 		char shown[TEXT_ESCAPED_MAX(CONSOLE_CMD_SHOWN)];

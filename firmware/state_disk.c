@@ -206,9 +206,11 @@ state_format(const char *dev, int fd)
 	return 0;
 }
 
-/* Reads both slots and keeps the valid one with the higher sequence.  -1
- * if neither is valid and one was written (damage, not a torn commit:
- * a commit only ever writes the slot that is not the newest). */
+/* Reads both slots and keeps the valid one with the higher sequence.
+ * Neither valid: with one never written, the first commit was cut short
+ * (nothing was committed before it); with both written, -1: that is
+ * damage, not a torn commit, as a commit only ever writes the slot that
+ * is not the newest. */
 static int
 state_load(const char *dev, int fd, const struct state_super *ss)
 {
@@ -242,7 +244,7 @@ state_load(const char *dev, int fd, const struct state_super *ss)
 		if (i != best)
 			state_overlay_free(&ov[i]);
 	}
-	if (best == -1 && (rc[0] == -1 || rc[1] == -1)) {
+	if (best == -1 && rc[0] == -1 && rc[1] == -1) {
 		log_warnx("state disk: %s: no valid slot: its state is lost; not touched", dev);
 		return -1;
 	}
@@ -250,7 +252,8 @@ state_load(const char *dev, int fd, const struct state_super *ss)
 	sd.sd_newest = best;
 	if (best == -1) {
 		memset(&sd.sd_ov, 0, sizeof(sd.sd_ov));
-		log_info("state disk: %s: nothing committed yet", dev);
+		log_info("state disk: %s: nothing committed yet%s", dev, rc[0] == -1 ||
+		    rc[1] == -1 ? " (the first commit was cut short)" : "");
 	} else {
 		sd.sd_ov = ov[best];
 		log_info("state disk: %s: state %llu from slot %c: %d file%s and deletion%s", dev,

@@ -15,7 +15,7 @@
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 runs=${FUZZ_LONG_RUNS:-10000000}
-harnesses=${FUZZ_LONG_HARNESSES:-fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie fuzz_http fuzz_json}
+harnesses=${FUZZ_LONG_HARNESSES:-fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie fuzz_http fuzz_json fuzz_state}
 dir=${FUZZ_LONG_DIR:-$ROOT/build/fuzz/long}
 bin=${FUZZ_BIN_DIR:-$ROOT/build/fuzz}
 failed=0

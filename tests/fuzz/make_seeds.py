@@ -293,6 +293,48 @@ def syncookie_seeds():
     return seeds
 
 
+def state_seeds():
+    """fuzz_state reads a flag byte (bit 0: the harness fixes the slot's
+    sha256, bit 1 the superblock's), a 512-byte superblock and a slot
+    (firmware/state_disk-t.h).  Seeds: a formatted disk's superblock with
+    an empty slot, slots of drops, PEM files and tombstones with right
+    checksums, one too large for its payload, one with names out of order."""
+    import hashlib
+
+    def sb(slot=4 << 20, a=1 << 20, b=5 << 20):
+        head = b"PRIVLINK-STATE\0\0" + struct.pack("<IIQQQ", 1, 512, slot, a, b)
+        head = head.ljust(480, b"\0")
+        return head + hashlib.sha256(head).digest()
+
+    def slot(entries, seq=1):
+        payload = b""
+        for name, data in entries:
+            kind = 2 if data is None else 1
+            data = data or b""
+            payload += struct.pack("<BBHI", kind, len(name), 0, len(data)) + name + data
+        head = b"PLSTSLOT" + struct.pack("<IIQQ", 1, len(entries), seq, len(payload))
+        return head + hashlib.sha256(head + payload).digest() + payload
+
+    demo = {}
+    for name in sorted(os.listdir(DEMO)):
+        with open(os.path.join(DEMO, name), "rb") as f:
+            demo[name.encode()] = f.read()
+    seeds = {}
+    seeds["formatted"] = b"\0" + sb() + bytes(64)
+    seeds["approval"] = b"\0" + sb() + slot([(b"50-approval-pending-pe.ini",
+                                               b"[approval pending-pe]\nstate = Approved\n")], 7)
+    seeds["demo"] = b"\0" + sb() + slot(sorted(demo.items()), 2)
+    seeds["files-and-tombstones"] = b"\0" + sb(64 << 10, 1 << 20, (1 << 20) + (64 << 10)) + slot([
+        (b".management-cert.pem", b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"),
+        (b".management-key.pem", b"-----BEGIN PRIVATE KEY-----\nMIGH\n-----END PRIVATE KEY-----\n"),
+        (b"10-nics.ini", None),
+        (b"clients.pem", b"-----BEGIN CERTIFICATE-----\n"),
+        (b"zz.ini", b"")], 3)
+    seeds["fix-sha-out-of-order"] = b"\1" + sb() + slot([(b"b.ini", b"x"), (b"a.ini", b"y")])
+    seeds["fix-sha-past-end"] = b"\3" + sb() + slot([(b"a.ini", b"x" * 100)])[:120]
+    return seeds
+
+
 # --- fuzz_http, fuzz_json: the management API's requests and bodies ---------
 
 def http_seeds():
@@ -365,6 +407,7 @@ def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     for harness, seeds in (("fuzz_cfg", cfg_seeds()), ("fuzz_frame", frame_seeds()),
                            ("fuzz_relay", relay_seeds()), ("fuzz_syncookie", syncookie_seeds()),
+                           ("fuzz_state", state_seeds()),
                            ("fuzz_http", http_seeds()), ("fuzz_json", json_seeds())):
         d = os.path.join(out, harness)
         os.makedirs(d, exist_ok=True)

@@ -5,8 +5,9 @@
 # backend the harness plays must survive whatever they are given, SYN
 # cookies keep their properties for any key, connection and clock, the
 # management API's HTTP parser gives one verdict however a request is
-# split and its JSON decoders keep their promises, and no input may hang
-# (-timeout).  FUZZ_SECONDS sets the time per harness
+# split and its JSON decoders keep their promises, the state disk's
+# parsers take any disk's bytes and write back what they read, and no
+# input may hang (-timeout).  FUZZ_SECONDS sets the time per harness
 # (default 20).  A crashing input is kept under $FUZZ_ARTIFACTS.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
@@ -16,7 +17,7 @@ keep=${FUZZ_ARTIFACTS:-${TMPDIR:-/tmp}/privlink-fuzz-artifacts}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-for h in fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie fuzz_http fuzz_json; do
+for h in fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie fuzz_http fuzz_json fuzz_state; do
 	seeds="$ROOT/tests/fuzz/corpus/$h"
 	n=$(find "$seeds" -type f 2>/dev/null | wc -l)
 	check "$h: a checked-in corpus ($n seeds)" test "$n" -gt 0

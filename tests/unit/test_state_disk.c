@@ -328,6 +328,19 @@ test_torn(void)
 	if (reattach() != 0 || state_disk_current()->so_seq != 2 || !entry_is("b.ini", big))
 		newest = 0;
 	CHECK(newest, "untorn, the newest slot is taken");
+	/* The first commit ever cut short: slot B never written, slot A
+	 * torn: the state before it, nothing committed, not damage. */
+	make_disk(disk, DISK_SIZE);
+	state_disk_detach();
+	CHECK(state_disk_attach_path(disk) == 0 && commit1("a.ini", big) == 0, "format, a first commit");
+	torn = read_disk(disk, &len);
+	memset(torn + STATE_SLOT_START + 4096, 0, 8192);
+	write_disk(disk, torn, len);
+	free(torn);
+	CHECK(reattach() == 0 && state_disk_current()->so_seq == 0 && state_disk_current()->so_n == 0,
+	    "the first commit cut short: attached, nothing committed (not a damaged disk)");
+	CHECK(commit1("b.ini", "b") == 0 && reattach() == 0 && state_disk_current()->so_seq == 1 &&
+	    strcmp(entry("b.ini"), "b") == 0, "... and the next commit is state 1");
 	/* Both slots broken: an error, the disk left alone. */
 	torn = malloc(len);
 	memcpy(torn, good, len);
