@@ -349,7 +349,18 @@ mgmt_commit(struct mgmt_conn *c, struct pl_loop *lp, const struct http_req *req,
 			mgmt_respond_error(c, lp, 404, "%s: no such drop file", ch[i].ch_name);
 			goto done;
 		}
-	if (cfg_set_change(&set, ch, n) != 0 || (next = calloc(1, sizeof(*next))) == NULL ||
+	if ((rc = cfg_set_change(&set, ch, n)) != 0) {
+		if (rc == -EFBIG)
+			mgmt_respond_error(c, lp, 413, "a drop file is at most %d bytes",
+			    CFG_SET_FILE_MAX);
+		else if (rc == -EINVAL)
+			mgmt_respond_error(c, lp, 400, "not a drop file name: NAME.ini of letters, "
+			    "digits, '.', '_' and '-'");
+		else
+			mgmt_respond_error(c, lp, 500, "out of memory");
+		goto done;
+	}
+	if ((next = calloc(1, sizeof(*next))) == NULL ||
 	    (ef = open_memstream(&errs, &errs_len)) == NULL) {
 		mgmt_respond_error(c, lp, 500, "out of memory");
 		goto done;
