@@ -12,7 +12,7 @@ case $(file build/privlinkd) in
 *) not_ok "build/privlinkd is statically linked" "$(file build/privlinkd)" ;;
 esac
 
-for pkg in lwip mbedtls libinih; do
+for pkg in lwip mbedtls libinih cjson; do
 	check "deps.lock pins $pkg by version" grep -Eq "^pkg +$pkg +[^ ]+$" deps/deps.lock
 	check "deps.lock pins $pkg's upstream tarball by sha256" \
 		grep -Eq "^orig +$pkg +[^ ]+\.orig\.tar\.[a-z0-9]+ +[0-9a-f]{64}$" deps/deps.lock
@@ -20,7 +20,7 @@ done
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-for pkg in lwip mbedtls libinih; do
+for pkg in lwip mbedtls libinih cjson; do
 	mkdir -p "$tmp/good/dl/$pkg" "$tmp/bad/dl/$pkg"
 	cp "$CACHE/dl/$pkg/"* "$tmp/good/dl/$pkg/"
 	cp "$CACHE/dl/$pkg/"* "$tmp/bad/dl/$pkg/"
