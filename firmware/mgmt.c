@@ -299,7 +299,9 @@ mgmt_accept_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 	return ERR_OK;
 }
 
-/* -1 when c is done (freed), 0 to go on. */
+/* 0 when the handshake is done, 1 to wait for more bytes, -1 when c is
+ * done (freed).  Failures are counted (status, metrics) and logged at
+ * debug level only: a peer could otherwise fill the log with them. */
 static int
 mgmt_conn_handshake(struct mgmt_conn *c)
 {
@@ -312,7 +314,7 @@ mgmt_conn_handshake(struct mgmt_conn *c)
 		char why[128];
 
 		m->m_stats.ms_handshake_failed++;
-		log_info("management: handshake refused: %s",
+		log_debug("management: handshake refused: %s",
 		    tls_lwip_strerror(rc, why, sizeof(why)));
 		mgmt_conn_free(c, 1);
 		return -1;
@@ -321,7 +323,7 @@ mgmt_conn_handshake(struct mgmt_conn *c)
 	    sizeof(c->c_subject));
 	if (c->c_role == MGMT_ROLE_NONE) {
 		m->m_stats.ms_handshake_failed++;
-		log_info("management: %s: certificate not accepted", c->c_subject);
+		log_debug("management: %s: certificate not accepted", c->c_subject);
 		mgmt_conn_free(c, 1);
 		return -1;
 	}
