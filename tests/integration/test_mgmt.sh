@@ -55,6 +55,20 @@ check_eq "a read-only client reads the status" "$(mgmt_code "$out")" 200
 out=$(mgmt_curl ro-client -X PUT --data-binary @"$DROP/40-approvals.ini" /v1/drops/40-approvals.ini)
 check_eq "a read-only client may not write (403)" "$(mgmt_code "$out")" 403
 
+# Requests past the bounds, from an authenticated client.
+hdrs=()
+for i in $(seq 40); do hdrs+=(-H "X-Filler-$i: x"); done
+out=$(mgmt_curl client "${hdrs[@]}" /v1/status)
+check_eq "a request with 40 header fields is refused (431)" "$(mgmt_code "$out")" 431
+head -c 1200000 /dev/zero | tr '\0' 'a' >"$TOPO_DIR/big.ini"
+out=$(mgmt_curl client -X PUT --data-binary @"$TOPO_DIR/big.ini" /v1/drops/70-big.ini)
+check_eq "a body over 1 MiB + 64 KiB is refused (413)" "$(mgmt_code "$out")" 413
+out=$(mgmt_curl client /v1/drops/../00-appliance.ini)
+check "a path outside /v1/drops/NAME.ini reaches nothing" \
+	sh -c "[ \"\$1\" = 400 ] || [ \"\$1\" = 404 ]" _ "$(mgmt_code "$out")"
+out=$(mgmt_curl client /v1/drops/.management-key.pem)
+check_eq "the kept key is not a drop file (404)" "$(mgmt_code "$out")" 404
+
 # GET /v1/drops and one drop.
 out=$(mgmt_curl client /v1/drops)
 sha=$(sha256sum "$DROP/30-endpoints.ini" | cut -d' ' -f1)
