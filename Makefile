@@ -133,7 +133,7 @@ UNIT_DEPS_test_syncookie = netstack/ns_syncookie.c
 UNIT_DEPS_test_synrate = netstack/ring_synrate.c
 # The state disk on a regular file; cfg_drop_name_ok from the config.
 STATE_DISK_SRCS = firmware/state_disk.c firmware/state_disk_fmt.c firmware/state_disk_dir.c
-UNIT_DEPS_test_state_disk = $(STATE_DISK_SRCS) firmware/log.c $(CONFIG_SRCS)
+UNIT_DEPS_test_state_disk = $(STATE_DISK_SRCS) firmware/drop_store.c firmware/log.c $(CONFIG_SRCS)
 UNIT_INIH_test_state_disk = 1
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
 UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c firmware/lb.c \

@@ -14,6 +14,7 @@ int cfg_load_dir(struct pl_config *cfg, const char *dir, FILE *errs);
 int cfg_load_dir_running(struct pl_config *cfg, const char *dir,
     const struct pl_config *running, FILE *errs);
 int cfg_drop_name_ok(const char *name);
+int cfg_pem_name_ok(const char *name);
 const char *cfg_role_name(enum cfg_role role);
 const char *cfg_approval_name(enum cfg_approval state);
 

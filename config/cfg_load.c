@@ -924,17 +924,18 @@ cfg_load_file(struct cfg_parse *cp, const char *path, const struct cfg_file *cf)
 }
 
 /*
- * A drop file name that is taken: NAME.ini of ASCII letters, digits, '.',
- * '_' and '-', not starting with a dot.  Drop files also come from a
- * config drive and fw_cfg (firmware/pid1_drops.c): no path tricks, no
- * names that differ only by bytes a console does not show.
+ * A file name that is taken beside the drops: NAME then suffix, of ASCII
+ * letters, digits, '.', '_' and '-', not starting with a dot, one
+ * directory entry long.  Drop files also come from a config drive and
+ * fw_cfg (firmware/pid1_drops.c): no path tricks, no names that differ
+ * only by bytes a console does not show.
  */
-int
-cfg_drop_name_ok(const char *name)
+static int
+cfg_file_name_ok(const char *name, const char *suffix)
 {
-	size_t n = strlen(name);
+	size_t n = strnlen(name, CFG_FILE_MAX), k = strlen(suffix);
 
-	if (n <= 4 || name[0] == '.' || strcmp(name + n - 4, ".ini") != 0)
+	if (n <= k || n >= CFG_FILE_MAX || name[0] == '.' || strcmp(name + n - k, suffix) != 0)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
 		char c = name[i];
@@ -944,6 +945,20 @@ cfg_drop_name_ok(const char *name)
 			return 0;
 	}
 	return 1;
+}
+
+/* NAME.ini: a drop file. */
+int
+cfg_drop_name_ok(const char *name)
+{
+	return cfg_file_name_ok(name, ".ini");
+}
+
+/* NAME.pem: a certificate or key file [management] names. */
+int
+cfg_pem_name_ok(const char *name)
+{
+	return cfg_file_name_ok(name, ".pem");
 }
 
 int

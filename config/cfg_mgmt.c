@@ -21,24 +21,6 @@
 #include "cfg-priv.h"
 #include "cfg.h"
 
-/* NAME.pem of letters, digits, '.', '_' and '-', not starting with a dot. */
-static int
-cfg_pem_name_ok(const char *name)
-{
-	size_t n = strlen(name);
-
-	if (n <= 4 || n >= CFG_FILE_MAX || name[0] == '.' || strcmp(name + n - 4, ".pem") != 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
 int
 cfg_mgmt_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line)
 {

@@ -22,7 +22,6 @@
 #include "mbedtls/sha256.h"
 #include "mbedtls/ssl.h"
 
-#include "drop_store.h"
 #include "http_req.h"
 #include "log.h"
 #include "loop.h"
@@ -619,7 +618,5 @@ mgmt_reload_finish(struct pl_loop *lp)
 int
 mgmt_persist(const struct cfg_change *ch, int n, FILE *errs)
 {
-	if (state_disk_commit(ch, n, errs) < 0)
-		return -1;
-	return drop_store_commit(mgmt_confdir, ch, n, errs);
+	return state_disk_persist(mgmt_confdir, ch, n, errs) < 0 ? -1 : 0;
 }

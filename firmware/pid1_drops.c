@@ -132,7 +132,7 @@ drops_copy_dir(const char *dir, const char *leaf, const char *source, const char
 		} else if (!drops_is_drop(name, all)) {
 			log_info("drops: %s: %s: not a drop file (NAME.ini, NAME.pem): not read",
 			    source, name);
-		} else if (!cfg_drop_name_ok(name) && !state_pem_name_ok(name)) {
+		} else if (!cfg_drop_name_ok(name) && !cfg_pem_name_ok(name)) {
 			/* Left out, it could leave open what it closes. */
 			log_warnx("drops: %s: %s: not a drop file name: NAME.ini or NAME.pem of "
 			    "letters, digits, '.', '_' and '-'", source, name);

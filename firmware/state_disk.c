@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "drop_store.h"
 #include "log.h"
 #include "state_disk.h"
 
@@ -496,10 +497,11 @@ state_disk_overlay(const char *dropdir)
 
 	for (int i = 0; i < ov->so_n; i++) {
 		const struct state_entry *e = &ov->so_ent[i];
+		struct cfg_change ch = { e->se_name, e->se_deleted ? NULL : (const char *)e->se_data,
+		    e->se_len };
 
 		names[0] = e->se_name;
-		if (state_dir_write(dropdir, e->se_name, e->se_deleted ? NULL : e->se_data,
-		    e->se_len, stderr) == -1 ||
+		if (drop_store_commit(dropdir, &ch, 1, stderr) == -1 ||
 		    state_sources_update(dropdir, names, 1,
 		    e->se_deleted ? NULL : STATE_SRC_STATE_DISK) == -1)
 			return -1;
@@ -529,13 +531,13 @@ state_disk_persist(const char *dropdir, const struct cfg_change *ch, int n, FILE
 	rc = state_disk_commit(ch, n, errs);
 	if (rc == -1)
 		return -1;
-	for (int i = 0; i < n; i++) {
+	/* Committed (or no state disk): the directory follows, as one step.
+	 * An error here is reported; with a state disk, the next boot has
+	 * the change right. */
+	if (drop_store_commit(dropdir, ch, n, errs) == -1)
+		return -1;
+	for (int i = 0; i < n && rc == 0; i++) {
 		names[0] = ch[i].ch_name;
-		/* Committed: the disk has it, the directory follows (an error
-		 * here, on tmpfs, is reported; the next boot has it right). */
-		if (state_dir_write(dropdir, ch[i].ch_name, ch[i].ch_data, ch[i].ch_len,
-		    errs) == -1)
-			return -1;
 		state_sources_update(dropdir, names, 1,
 		    ch[i].ch_data == NULL ? NULL : STATE_SRC_STATE_DISK);
 	}

@@ -50,9 +50,11 @@ int state_disk_overlay(const char *dropdir);
  * refused or failed with a message on errs (the overlay and the disk's
  * newest state unchanged). */
 int state_disk_commit(const struct cfg_change *ch, int n, FILE *errs);
-/* state_disk_commit, then the change into dropdir (written to a temporary
- * file and renamed, or unlinked) and .sources.  0 durable, 1 no state
- * disk (in dropdir only: until reboot), -1 nothing changed (errs says). */
+/* state_disk_commit, then the change into dropdir as one step
+ * (drop_store_commit: fsync, rename, a journal for several files) and,
+ * committed, .sources.  0 durable on the state disk, 1 no state disk (in
+ * dropdir only: on a host, that is where it lasts), -1 nothing changed
+ * (errs says). */
 int state_disk_persist(const char *dropdir, const struct cfg_change *ch, int n, FILE *errs);
 /* The in-memory overlay (read only), and forgetting it (the unit test). */
 const struct state_overlay *state_disk_current(void);
@@ -81,19 +83,13 @@ int state_overlay_merge(const struct state_overlay *base, const struct cfg_chang
     struct state_overlay *out, FILE *errs);
 void state_overlay_free(struct state_overlay *ov);
 /* A name the state disk keeps: NAME.ini (cfg_drop_name_ok), NAME.pem
- * (state_pem_name_ok), or one of the hidden management files. */
+ * (cfg_pem_name_ok), or one of the hidden management files. */
 int state_name_ok(const char *name);
-/* NAME.pem: ASCII letters, digits, '.', '_', '-', not starting with '.'. */
-int state_pem_name_ok(const char *name);
 
 /* --- the drop directory (state_disk_dir.c) --- */
 
 /* Sets (source non-NULL) or removes the .sources line of each name. */
 int state_sources_update(const char *dropdir, const char *const *names, int n,
     const char *source);
-/* Writes data into dropdir/name through a temporary file and a rename;
- * data NULL unlinks.  0, or -1 with a message on errs. */
-int state_dir_write(const char *dropdir, const char *name, const void *data, size_t len,
-    FILE *errs);
 
 #endif

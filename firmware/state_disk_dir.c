@@ -1,8 +1,7 @@
 /*
- * The drop directory's side of the state disk: writing a file there as
- * one step (a temporary file renamed over it, so the reload that inotify
- * triggers never reads half a file), and the .sources file that says
- * where each file came from (state_disk.h).
+ * The drop directory's side of the state disk: the .sources file that
+ * says where each file came from (state_disk.h).  Files are written there
+ * by drop_store.c, as one step each.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "drop_store.h"
 #include "log.h"
 #include "state_disk.h"
 
@@ -28,63 +28,6 @@ static int
 src_cmp(const void *a, const void *b)
 {
 	return strcmp(((const struct state_src *)a)->ss_name, ((const struct state_src *)b)->ss_name);
-}
-
-/* Writes len bytes to fd, whole. */
-static int
-write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t w = write(fd, p, len);
-
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-int
-state_dir_write(const char *dropdir, const char *name, const void *data, size_t len,
-    FILE *errs)
-{
-	char path[PATH_MAX], tmp[PATH_MAX];
-	int fd;
-
-	if (snprintf(path, sizeof(path), "%s/%s", dropdir, name) >= (int)sizeof(path) ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dropdir, name) >= (int)sizeof(tmp)) {
-		fprintf(errs, "%s/%s: path too long\n", dropdir, name);
-		return -1;
-	}
-	if (data == NULL) {
-		if (unlink(path) == -1 && errno != ENOENT) {
-			fprintf(errs, "unlink %s: %s\n", path, strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	/* A hidden name that is no drop (loop.c reloads on *.ini only). */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, name[0] == '.' ? 0600 : 0644);
-	if (fd == -1 || write_all(fd, data, len) == -1) {
-		fprintf(errs, "write %s: %s\n", tmp, strerror(errno));
-		if (fd != -1)
-			close(fd);
-		unlink(tmp);
-		return -1;
-	}
-	close(fd);
-	if (rename(tmp, path) == -1) {
-		fprintf(errs, "rename %s: %s\n", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
 }
 
 /* Reads dropdir/.sources into src (at most STATE_SOURCES_MAX): the count,
@@ -155,7 +98,11 @@ state_sources_update(const char *dropdir, const char *const *names, int n, const
 	for (int i = 0; i < m; i++)
 		len += (size_t)snprintf(buf + len, cap - len, "%s\t%s\n", src[i].ss_name,
 		    src[i].ss_source);
-	rc = state_dir_write(dropdir, STATE_SOURCES_FILE, buf, len, stderr);
+	{
+		struct cfg_change ch = { STATE_SOURCES_FILE, buf, len };
+
+		rc = drop_store_commit(dropdir, &ch, 1, stderr);
+	}
 	free(buf);
 	if (rc == -1)
 		log_warnx("%s: not written", path);

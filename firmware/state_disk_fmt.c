@@ -103,28 +103,6 @@ all_zero(const uint8_t *p, size_t n)
 
 /* --- names --- */
 
-static int
-name_chars_ok(const char *name, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
-int
-state_pem_name_ok(const char *name)
-{
-	size_t n = strnlen(name, STATE_NAME_MAX + 1);
-
-	return n > 4 && n <= STATE_NAME_MAX && name[0] != '.' &&
-	    strcmp(name + n - 4, ".pem") == 0 && name_chars_ok(name, n);
-}
-
 int
 state_name_ok(const char *name)
 {
@@ -132,7 +110,7 @@ state_name_ok(const char *name)
 
 	if (n == 0 || n > STATE_NAME_MAX)
 		return 0;
-	return cfg_drop_name_ok(name) || state_pem_name_ok(name) ||
+	return cfg_drop_name_ok(name) || cfg_pem_name_ok(name) ||
 	    strcmp(name, STATE_MGMT_KEY) == 0 || strcmp(name, STATE_MGMT_CERT) == 0;
 }
 
