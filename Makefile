@@ -31,7 +31,12 @@ CPPFLAGS_COMMON = -D_GNU_SOURCE -Iconfig -Ifirmware -Inetstack -Inetstack/includ
 INIH_DEFS = -DINI_HANDLER_LINENO=1 -DINI_CALL_HANDLER_ON_NEW_SECTION=1 \
 	-DINI_STOP_ON_FIRST_ERROR=0 -DINI_ALLOW_MULTILINE=0 -DINI_MAX_LINE=1024
 CFLAGS = -std=c11 $(OPT) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS)
-LDFLAGS = -static
+# lwIP calls that bring a parked connection back first (netstack/ns_tcp_park.c):
+# every binary that links the netstack links with them.
+TCP_WRAP = $(addprefix -Wl$(comma)--wrap=,tcp_write tcp_output tcp_recved tcp_close \
+	tcp_shutdown tcp_abort tcp_abandon)
+comma = ,
+LDFLAGS = -static $(TCP_WRAP)
 
 # --- third-party objects, built with their own (non -Werror) flags --------
 LWIP_SRCS = $(addprefix $(LWIP_DIR)/src/core/, init.c def.c inet_chksum.c ip.c mem.c \
@@ -98,7 +103,7 @@ $(BUILD)/san/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 $(BUILD)/san/libmbedtls.a: $(SAN_MBEDTLS_OBJS)
 	rm -f $@ && ar rcs $@ $^
 $(BUILD)/privlinkd-san: $(SAN_OWN_OBJS) $(BUILD)/san/ini.o $(SAN_LWIP_OBJS) $(BUILD)/san/libmbedtls.a
-	$(HOSTCC) $(SAN_FLAGS) -o $@ $^ -lm
+	$(HOSTCC) $(SAN_FLAGS) $(TCP_WRAP) -o $@ $^ -lm
 
 # --- unit tests: host compiler, plain and with ASan+UBSan ------------------
 # Each tests/unit/test_X.c links the modules it names in UNIT_DEPS_X; inih
@@ -129,16 +134,18 @@ UNIT_DEPS_test_mgmt_tls = firmware/mgmt_tls.c firmware/mgmt_tls_gen.c firmware/l
 	config/text.c netstack/ns_rand.c
 UNIT_DEPS_test_mgmt_tls_curl = $(UNIT_DEPS_test_mgmt_tls)
 UNIT_DEPS_test_arp = netstack/ns_arp_cache.c
+UNIT_DEPS_test_pcb_hash = netstack/ns_pcb_hash.c netstack/ns_mem.c
 UNIT_DEPS_test_syncookie = netstack/ns_syncookie.c
 UNIT_DEPS_test_synrate = netstack/ring_synrate.c
 # The state disk on a regular file; cfg_drop_name_ok from the config.
 STATE_DISK_SRCS = firmware/state_disk.c firmware/state_disk_fmt.c firmware/state_disk_dir.c
 UNIT_DEPS_test_state_disk = $(STATE_DISK_SRCS) firmware/drop_store.c firmware/log.c $(CONFIG_SRCS)
 UNIT_INIH_test_state_disk = 1
-HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit
+HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit $(TCP_WRAP)
 UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c firmware/lb.c \
 	firmware/drop_store.c \
 	netstack/ns_arp_cache.c netstack/ns_syncookie.c netstack/ring_synrate.c \
+	netstack/ns_pcb_hash.c netstack/ns_mem.c \
 	firmware/mgmt_tls.c firmware/mgmt_tls_gen.c firmware/log.c netstack/ns_rand.c \
 	$(STATE_DISK_SRCS) $(CACHE)/deps.mk
 
@@ -162,7 +169,7 @@ unit-bins: $(addprefix $(BUILD)/unit/,$(UNIT_TESTS)) $(addprefix $(BUILD)/unit-s
 # --- fuzzers: clang's libFuzzer with ASan+UBSan; tests/integration/test_fuzz.sh
 # runs each for a bounded time, `make fuzz` builds them for longer runs. ----
 FUZZ_CC = clang
-FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+FUZZ_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(TCP_WRAP)
 FUZZ_LIB_FLAGS = -g -O1 -fsanitize=fuzzer-no-link,address,undefined
 FUZZ_LWIP_OBJS = $(patsubst $(BUILD)/lwip/%,$(BUILD)/fuzz/lwip/%,$(LWIP_OBJS))
 FUZZ_MBEDTLS_OBJS = $(patsubst $(BUILD)/mbedtls/%,$(BUILD)/fuzz/mbedtls/%,$(MBEDTLS_OBJS))

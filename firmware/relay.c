@@ -600,6 +600,35 @@ relay_choose(struct pl_loop *lp, const struct relay_listener *rl, struct tcp_pcb
 	    lb_flow_hash(&fl, svc->svc_distribution, lp->lp_lb_seed));
 }
 
+/*
+ * Whether one end of a relayed connection may be parked outside lwIP's
+ * lists (netstack/ns_tcp_park.c): it is open and holds nothing for either
+ * side, so until a segment comes only the idle timeout, a poll of its
+ * backend pcb, has anything to do; *wake_in_ms says when.
+ */
+static int
+relay_park_ok(const struct tcp_pcb *pcb, uint32_t *wake_in_ms)
+{
+	const struct relay_end *end = pcb->callback_arg;
+	const struct relay_conn *rc;
+	uint32_t idle, timeout;
+
+	if (pcb->recv != relay_recv_cb || end == NULL)
+		return 0;
+	rc = end->re_conn;
+	if (rc->rc_state != RELAY_OPEN ||
+	    rc->rc_front.re_queue != NULL || rc->rc_back.re_queue != NULL ||
+	    rc->rc_front.re_owed != 0 || rc->rc_back.re_owed != 0 ||
+	    rc->rc_front.re_eof || rc->rc_back.re_eof)
+		return 0;
+	timeout = rc->rc_loop->lp_cfg->services[rc->rc_service].svc_idle_timeout_ms;
+	idle = sys_now() - rc->rc_last_ms;
+	if (idle >= timeout)
+		return 0;
+	*wake_in_ms = timeout - idle;
+	return 1;
+}
+
 static err_t relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err);
 
 /*
@@ -749,7 +778,14 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 		}
 		ni = &lp->lp_nat[nat];
 		tcp_bind_netif(back, ni->ni_netif);
-		berr = tcp_bind(back, netif_ip_addr4(ni->ni_netif), port);
+		/* lwIP's bind sees only the pcbs in its lists: one parked in
+		 * TIME_WAIT on this very 4-tuple is asked for here. */
+		if (ns_tcp_parked_tuple(netif_get_index(ni->ni_netif),
+		    ip4_addr_get_u32(netif_ip4_addr(ni->ni_netif)), port, be->be_addr,
+		    rule->ru_backend_port != 0 ? rule->ru_backend_port : be->be_port))
+			berr = ERR_USE;
+		else
+			berr = tcp_bind(back, netif_ip_addr4(ni->ni_netif), port);
 		if (berr == ERR_OK) {
 			rc->rc_nat = nat;
 			rc->rc_nat_port = port;
@@ -842,6 +878,7 @@ relay_listen_one(struct pl_loop *lp, struct relay_listener *rl, struct netif *ne
 	tcp_accept(lpcb, relay_accept_cb);
 	ns_tcp_set_syn_gate(relay_syn_gate);
 	ns_tcp_set_keepalive_seen(relay_keepalive_seen);
+	ns_tcp_set_park_policy(relay_park_ok);
 	return 0;
 }
 

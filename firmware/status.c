@@ -324,6 +324,7 @@ status_json(struct pl_loop *lp, FILE *f)
 	const struct relay_stats *rs = &lp->lp_relay_stats;
 	struct ns_mem_stats ms;
 	struct ns_syn_stats ss;
+	struct ns_park_stats ps;
 
 	ns_mem_get_stats(&ms);
 	fprintf(f, "{\n  \"uptime_s\": %lld,\n", (long long)(time(NULL) - lp->lp_started));
@@ -340,6 +341,13 @@ status_json(struct pl_loop *lp, FILE *f)
 	    (unsigned long long)ss.ss_cookies_sent, (unsigned long long)ss.ss_cookies_accepted,
 	    (unsigned long long)ss.ss_cookies_rejected, (unsigned long long)ss.ss_no_cookie,
 	    (unsigned long long)ss.ss_rate_limited);
+	ns_tcp_park_stats(&ps);
+	fprintf(f, "  \"tcp\": {\"parked\": %u, \"parked_time_wait\": %u, \"lwip_active\": %u, "
+	    "\"lwip_time_wait\": %u, \"time_wait\": %u, \"parks\": %llu, \"unparks\": %llu, "
+	    "\"wakes\": %llu},\n", ps.ps_parked, ps.ps_parked_time_wait, ps.ps_lwip_active,
+	    ps.ps_lwip_time_wait, ps.ps_parked_time_wait + ps.ps_lwip_time_wait,
+	    (unsigned long long)ps.ps_parks, (unsigned long long)ps.ps_unparks,
+	    (unsigned long long)ps.ps_wakes);
 	status_nics(lp, f);
 	fprintf(f, "  \"unrouted_dropped\": %llu,\n", (unsigned long long)ns_route_discarded());
 	status_services(lp, f);

@@ -104,8 +104,7 @@ struct ring_port {
 
 /* Stack setup: lwIP and the random source.  0, or an mbedTLS error. */
 int ns_init(void);
-/* Runs due lwIP timers and trims TIME_WAIT (ns_tcp_tw.c); returns ms
- * until the next timer is due. */
+/* Runs due lwIP timers; returns ms until the next timer is due. */
 uint32_t ns_timers_run(void);
 /* sys_timeout() that cannot fail for the heap's limit (ns_init.c). */
 void ns_timeout(uint32_t ms, sys_timeout_handler handler, void *arg);
@@ -178,8 +177,32 @@ struct ns_syn_stats {
 };
 void ns_tcp_get_syn_stats(struct ns_syn_stats *st);
 
-/* Drops the oldest TIME_WAIT connections past a cap; returns how many. */
-unsigned int ns_tcp_tw_trim(void);
+/*
+ * Parked connections (ns_tcp_park.c): idle ones and those in TIME_WAIT
+ * wait outside lwIP's lists, in a keyed table and a timer wheel.  The
+ * policy says whether an ESTABLISHED pcb with nothing due in lwIP may be
+ * parked (nonzero) and, in *wake_in_ms, when its owner next needs lwIP's
+ * poll (UINT32_MAX: never); without a policy nothing ESTABLISHED is.
+ */
+typedef int (*ns_park_policy_fn)(const struct tcp_pcb *pcb, uint32_t *wake_in_ms);
+struct ns_park_stats {
+	unsigned int	ps_parked;	/* now */
+	unsigned int	ps_parked_time_wait;	/* of them, in TIME_WAIT */
+	unsigned int	ps_lwip_active;	/* in lwIP's active list, now */
+	unsigned int	ps_lwip_time_wait;	/* in lwIP's TIME_WAIT list, now */
+	uint64_t	ps_parks;
+	uint64_t	ps_unparks;
+	uint64_t	ps_wakes;	/* of them, for a due timer */
+};
+int ns_tcp_park_init(void);
+void ns_tcp_set_park_policy(ns_park_policy_fn policy);
+void ns_tcp_park_stats(struct ns_park_stats *st);
+void ns_tcp_park_input(const struct netif *netif, const uint8_t *ip, size_t ip_len);
+void ns_tcp_park_after_input(void);
+void ns_tcp_unpark(struct tcp_pcb *pcb);
+void ns_tcp_unpark_netif(u8_t idx);
+int ns_tcp_parked_tuple(u8_t netif_idx, uint32_t lip, uint16_t lport, uint32_t rip,
+    uint16_t rport);
 
 /* lwIP's heap (ns_mem.c): a limit on what it holds, 0 for none. */
 struct ns_mem_stats {

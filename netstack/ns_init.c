@@ -15,7 +15,7 @@ ns_init(void)
 	if ((rc = ns_rand_init()) != 0)
 		return rc;
 	lwip_init();
-	return 0;
+	return ns_tcp_park_init() == 0 ? 0 : -1;
 }
 
 /*
@@ -39,6 +39,5 @@ ns_timers_run(void)
 
 	sys_check_timeouts();
 	ns_mem_urgent(was);
-	ns_tcp_tw_trim();
 	return sys_timeouts_sleeptime();
 }

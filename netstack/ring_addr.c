@@ -92,6 +92,7 @@ ring_port_del_addr(struct ring_port *rp, uint32_t addr)
 	idx = netif_get_index(netif);
 	if (ring_netif_held(idx))
 		return -EBUSY;
+	ns_tcp_unpark_netif(idx);
 	/* An aborted connection's error callback may abort others (the
 	 * relay's other half): each search starts again from the head. */
 	while ((pcb = ring_pcb_on(tcp_active_pcbs, idx)) != NULL ||

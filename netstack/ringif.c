@@ -473,9 +473,11 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		 * per-packet control, and nothing else runs meanwhile. */
 		if (trusted)
 			netif->chksum_flags &= (u16_t)~NETIF_CHECKSUM_CHECK_TCP;
+		ns_tcp_park_input(netif, frame + ETH_HDR_LEN, ip_len);
 		ip4_input(p, netif);
 		netif->chksum_flags |= NETIF_CHECKSUM_CHECK_TCP;
 	} while (ns_tcp_take_reinput());
+	ns_tcp_park_after_input();
 	ns_mem_urgent(urgent);
 }
 

@@ -1,0 +1,541 @@
+/*
+ * Parked connections: lwIP's lists hold only connections with something
+ * to do.
+ *
+ * lwIP finds the pcb of every segment, checks every bind and runs its
+ * timers by walking its pcb lists one by one, so each of these cost more
+ * with every connection the appliance holds, idle ones included: at 9,000
+ * idle connections new ones came at an eighth of the rate (issue 15).
+ * Here a connection with nothing due, an ESTABLISHED one with nothing
+ * unsent, unacknowledged, out of order or refused, no ACK owed, and no
+ * timer of its owner's running soon (the park policy: the relay's idle
+ * timeout), or one in TIME_WAIT, leaves lwIP's lists for a table keyed by
+ * its 4-tuple and NIC (ns_pcb_hash.c) and a timer wheel of its next wake.
+ *
+ * A parked pcb comes back (to the front of its lwIP list, where lwIP's own
+ * search finds it at once) when:
+ * - a segment for its 4-tuple arrives (ns_tcp_park_input, before lwIP);
+ * - privlinkd calls lwIP on it: the link wraps tcp_write, tcp_output,
+ *   tcp_recved, tcp_close, tcp_shutdown, tcp_abort and tcp_abandon
+ *   (-Wl,--wrap, Makefile), so no caller can forget;
+ * - its wake comes: a keepalive due, the owner's timer, the end of
+ *   TIME_WAIT (then it is freed here, as lwIP's timer would);
+ * - its address goes (ns_tcp_unpark_netif, before lwIP aborts what is on
+ *   it).
+ * It is parked again after the input that touched it (it is then at the
+ * front of lwIP's list) or by the sweep every NS_PARK_SLOT_MS.  A pcb lwIP
+ * frees while parked leaves the table through lwIP's ext-arg destroy
+ * callback.
+ *
+ * lwIP measures idleness in its ticks (tcp_ticks), which stop while its
+ * lists are empty; a pcb coming back has its tick stamp moved by the time
+ * that passed meanwhile, so keepalives keep their schedule.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "lwip/priv/tcp_priv.h"
+#include "lwip/tcp.h"
+
+#include "netstack.h"
+#include "ns_pcb_hash.h"
+
+/* The wheel: NS_PARK_SLOTS slots of NS_PARK_SLOT_MS (lwIP's fast timer
+ * interval), about 4 minutes; later wakes are put in its last slot and
+ * placed again when it comes round. */
+#define NS_PARK_SLOT_MS		TCP_TMR_INTERVAL
+#define NS_PARK_SLOTS		1024u
+/* A wake sooner than this is left to lwIP's own timers. */
+#define NS_PARK_SOON_MS		(2 * TCP_SLOW_INTERVAL)
+
+struct ns_park {
+	struct ns_hnode	pk_h;		/* first: the table's node */
+	struct tcp_pcb	*pk_pcb;
+	struct ns_park	*pk_wnext, *pk_wprev;
+	uint64_t	pk_wake_ms;	/* NS_PARK_NEVER: none */
+	uint64_t	pk_park_ms;
+	uint32_t	pk_park_ticks;	/* tcp_ticks when parked */
+	uint32_t	pk_slot;
+	uint8_t		pk_parked;	/* in the table, in none of lwIP's lists */
+	uint8_t		pk_in_wheel;
+};
+
+#define NS_PARK_NEVER		UINT64_MAX
+
+static struct ns_htable ns_parked;
+static struct ns_park *ns_wheel[NS_PARK_SLOTS];
+static uint64_t ns_wheel_slot;		/* absolute slot last processed */
+static u8_t ns_park_id = LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID;
+static ns_park_policy_fn ns_policy;
+static struct ns_park_stats ns_stats;
+
+static uint64_t
+ns_park_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void ns_park_tick(void *arg);
+static void ns_wheel_remove(struct ns_park *pk);
+
+/* lwIP frees a pcb: its node goes, from the table too if it was parked
+ * (lwIP frees a pcb without our knowing only through a path the wrappers
+ * do not cover; be exact anyway). */
+static void
+ns_park_destroyed(u8_t id, void *data)
+{
+	struct ns_park *pk = data;
+
+	LWIP_UNUSED_ARG(id);
+	if (pk == NULL)
+		return;
+	if (pk->pk_parked) {
+		ns_htable_remove(&ns_parked, &pk->pk_h);
+		if (pk->pk_pcb->state == TIME_WAIT)
+			ns_stats.ps_parked_time_wait--;
+	}
+	ns_wheel_remove(pk);
+	ns_mem_free(pk);
+}
+
+static const struct tcp_ext_arg_callbacks ns_park_callbacks = {
+	.destroy = ns_park_destroyed,
+	.passive_open = NULL,
+};
+
+int
+ns_tcp_park_init(void)
+{
+	uint8_t key[16];
+
+	if (ns_rand_bytes(key, sizeof(key)) != 0 || ns_htable_init(&ns_parked, key) != 0)
+		return -1;
+	memset(key, 0, sizeof(key));
+	ns_park_id = tcp_ext_arg_alloc_id();
+	ns_wheel_slot = ns_park_now_ms() / NS_PARK_SLOT_MS;
+	ns_timeout(NS_PARK_SLOT_MS, ns_park_tick, NULL);
+	return 0;
+}
+
+void
+ns_tcp_set_park_policy(ns_park_policy_fn policy)
+{
+	ns_policy = policy;
+}
+
+void
+ns_tcp_park_stats(struct ns_park_stats *st)
+{
+	*st = ns_stats;
+	st->ps_parked = ns_parked.ht_n;
+	st->ps_lwip_active = st->ps_lwip_time_wait = 0;
+	for (const struct tcp_pcb *pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next)
+		st->ps_lwip_active++;
+	for (const struct tcp_pcb *pcb = tcp_tw_pcbs; pcb != NULL; pcb = pcb->next)
+		st->ps_lwip_time_wait++;
+}
+
+static struct ns_park *
+ns_park_of(const struct tcp_pcb *pcb)
+{
+	if (ns_park_id == LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID)
+		return NULL;
+	return pcb->ext_args[ns_park_id].data;
+}
+
+static void
+ns_wheel_remove(struct ns_park *pk)
+{
+	if (!pk->pk_in_wheel)
+		return;
+	if (pk->pk_wprev != NULL)
+		pk->pk_wprev->pk_wnext = pk->pk_wnext;
+	else
+		ns_wheel[pk->pk_slot] = pk->pk_wnext;
+	if (pk->pk_wnext != NULL)
+		pk->pk_wnext->pk_wprev = pk->pk_wprev;
+	pk->pk_wnext = pk->pk_wprev = NULL;
+	pk->pk_in_wheel = 0;
+}
+
+static void
+ns_wheel_insert(struct ns_park *pk)
+{
+	uint64_t abs = pk->pk_wake_ms / NS_PARK_SLOT_MS;
+
+	if (pk->pk_wake_ms == NS_PARK_NEVER)
+		return;
+	if (abs <= ns_wheel_slot)
+		abs = ns_wheel_slot + 1;
+	if (abs - ns_wheel_slot >= NS_PARK_SLOTS)
+		abs = ns_wheel_slot + NS_PARK_SLOTS - 1;
+	pk->pk_slot = (uint32_t)(abs % NS_PARK_SLOTS);
+	pk->pk_wprev = NULL;
+	pk->pk_wnext = ns_wheel[pk->pk_slot];
+	if (pk->pk_wnext != NULL)
+		pk->pk_wnext->pk_wprev = pk;
+	ns_wheel[pk->pk_slot] = pk;
+	pk->pk_in_wheel = 1;
+}
+
+/* lwIP ticks since pcb's tick stamp, as milliseconds. */
+static uint64_t
+ns_pcb_idle_ms(const struct tcp_pcb *pcb)
+{
+	return (uint64_t)(u32_t)(tcp_ticks - pcb->tmr) * TCP_SLOW_INTERVAL;
+}
+
+/*
+ * When pcb, in lwIP's active list, next needs lwIP (ms from now, or
+ * NS_PARK_NEVER), or 0 when it may not be parked: it has something to do
+ * or its wake is too near to be worth it.
+ */
+static uint64_t
+ns_park_wake_in(const struct tcp_pcb *pcb)
+{
+	uint64_t wake = NS_PARK_NEVER;
+	uint32_t owner;
+
+	if (pcb->state != ESTABLISHED || pcb->unsent != NULL || pcb->unacked != NULL ||
+	    pcb->refused_data != NULL || pcb->persist_backoff != 0 ||
+	    pcb->netif_idx == NETIF_NO_INDEX ||
+	    (pcb->flags & (TF_ACK_DELAY | TF_ACK_NOW | TF_CLOSEPEND | TF_NAGLEMEMERR |
+	    TF_RXCLOSED | TF_FIN)) != 0)
+		return 0;
+#if TCP_QUEUE_OOSEQ
+	if (pcb->ooseq != NULL)
+		return 0;
+#endif
+	if (ns_policy == NULL || ns_policy(pcb, &owner) == 0)
+		return 0;
+	if (owner != UINT32_MAX)
+		wake = owner;
+	if (ip_get_option(pcb, SOF_KEEPALIVE)) {
+		uint64_t due = (uint64_t)pcb->keep_idle +
+		    (uint64_t)pcb->keep_cnt_sent * pcb->keep_intvl;
+		uint64_t idle = ns_pcb_idle_ms(pcb);
+
+		if (due <= idle)
+			return 0;
+		if (due - idle < wake)
+			wake = due - idle;
+	}
+	return wake < NS_PARK_SOON_MS ? 0 : wake;
+}
+
+/* TIME_WAIT left for pcb, in ms (0: over). */
+static uint64_t
+ns_tw_left_ms(const struct tcp_pcb *pcb)
+{
+	uint64_t idle = ns_pcb_idle_ms(pcb);
+
+	return idle >= 2 * TCP_MSL ? 0 : 2 * TCP_MSL - idle;
+}
+
+/* Takes pcb, already out of lwIP's lists, into the table; wake_in ms from
+ * now.  0, or -1 when there is no memory for its node (the caller leaves
+ * it in lwIP's list). */
+static int
+ns_park_take(struct tcp_pcb *pcb, uint64_t wake_in, uint64_t now)
+{
+	struct ns_park *pk = ns_park_of(pcb);
+
+	if (pk == NULL) {
+		if ((pk = ns_mem_calloc(1, sizeof(*pk))) == NULL)
+			return -1;
+		pk->pk_pcb = pcb;
+		tcp_ext_arg_set_callbacks(pcb, ns_park_id, &ns_park_callbacks);
+		tcp_ext_arg_set(pcb, ns_park_id, pk);
+	}
+	pk->pk_h.hn_key.tu_lip = ip_2_ip4(&pcb->local_ip)->addr;
+	pk->pk_h.hn_key.tu_rip = ip_2_ip4(&pcb->remote_ip)->addr;
+	pk->pk_h.hn_key.tu_lport = pcb->local_port;
+	pk->pk_h.hn_key.tu_rport = pcb->remote_port;
+	pk->pk_h.hn_key.tu_netif = pcb->netif_idx;
+	pk->pk_park_ms = now;
+	pk->pk_park_ticks = tcp_ticks;
+	pk->pk_wake_ms = wake_in == NS_PARK_NEVER ? NS_PARK_NEVER : now + wake_in;
+	pcb->next = NULL;
+	ns_htable_insert(&ns_parked, &pk->pk_h);
+	pk->pk_parked = 1;
+	if (pcb->state == TIME_WAIT)
+		ns_stats.ps_parked_time_wait++;
+	ns_wheel_insert(pk);
+	ns_stats.ps_parks++;
+	return 0;
+}
+
+/* Back into lwIP's list, at its front. */
+static void
+ns_park_release(struct ns_park *pk, uint64_t now)
+{
+	struct tcp_pcb *pcb = pk->pk_pcb;
+	uint64_t real = (now - pk->pk_park_ms) / TCP_SLOW_INTERVAL;
+	uint32_t ticked = tcp_ticks - pk->pk_park_ticks;
+
+	ns_htable_remove(&ns_parked, &pk->pk_h);
+	ns_wheel_remove(pk);
+	pk->pk_parked = 0;
+	if (pcb->state == TIME_WAIT)
+		ns_stats.ps_parked_time_wait--;
+	/* lwIP's ticks stood still while its lists were empty. */
+	if (real > ticked)
+		pcb->tmr -= (u32_t)(real - ticked);
+	if (pcb->state == TIME_WAIT) {
+		TCP_REG(&tcp_tw_pcbs, pcb);
+	} else {
+		TCP_REG_ACTIVE(pcb);
+	}
+	ns_stats.ps_unparks++;
+}
+
+void
+ns_tcp_unpark(struct tcp_pcb *pcb)
+{
+	struct ns_park *pk;
+
+	if (pcb == NULL || pcb->state == LISTEN || pcb->state == CLOSED)
+		return;
+	if ((pk = ns_park_of(pcb)) != NULL && pk->pk_parked)
+		ns_park_release(pk, ns_park_now_ms());
+}
+
+/* Parks every pcb of lwIP's TIME_WAIT list; those at its end stay. */
+static void
+ns_park_tw_list(uint64_t now)
+{
+	struct tcp_pcb **pp = &tcp_tw_pcbs;
+
+	while (*pp != NULL) {
+		struct tcp_pcb *pcb = *pp;
+		uint64_t left = ns_tw_left_ms(pcb);
+
+		if (left >= NS_PARK_SOON_MS) {
+			*pp = pcb->next;
+			/* a slot late rather than early: lwIP counts in ticks */
+			if (ns_park_take(pcb, left + NS_PARK_SLOT_MS, now) == 0)
+				continue;
+			pcb->next = *pp;	/* no memory: it stays */
+			*pp = pcb;
+		}
+		pp = &pcb->next;
+	}
+}
+
+/* Parks pcb if it may be, unlinking it from *pp (its place in lwIP's
+ * active list); whether it did. */
+static int
+ns_park_active(struct tcp_pcb **pp, uint64_t now)
+{
+	struct tcp_pcb *pcb = *pp;
+	uint64_t wake = ns_park_wake_in(pcb);
+
+	if (wake == 0)
+		return 0;
+	*pp = pcb->next;
+	if (ns_park_take(pcb, wake, now) == 0)
+		return 1;
+	pcb->next = *pp;
+	*pp = pcb;
+	return 0;
+}
+
+void
+ns_tcp_park_after_input(void)
+{
+	uint64_t now;
+
+	if (ns_policy == NULL || (tcp_active_pcbs == NULL && tcp_tw_pcbs == NULL))
+		return;
+	now = ns_park_now_ms();
+	/* lwIP moved the segment's pcb to the front of its list. */
+	if (tcp_active_pcbs != NULL)
+		ns_park_active(&tcp_active_pcbs, now);
+	ns_park_tw_list(now);
+}
+
+/* Every pcb of lwIP's active list that may be parked. */
+static void
+ns_park_sweep(uint64_t now)
+{
+	struct tcp_pcb **pp = &tcp_active_pcbs;
+
+	while (*pp != NULL)
+		if (!ns_park_active(pp, now))
+			pp = &(*pp)->next;
+	ns_park_tw_list(now);
+}
+
+/* A parked pcb whose wake came: TIME_WAIT over is freed as lwIP's timer
+ * frees it (tcp_abort of a TIME_WAIT pcb sends nothing), within lwIP's
+ * tick of its end rather than up to a second later in lwIP's list, where
+ * every SYN would walk past it; anything else
+ * goes back to lwIP, whose timers and the owner's poll see to it. */
+static void
+ns_park_wake(struct ns_park *pk, uint64_t now)
+{
+	struct tcp_pcb *pcb = pk->pk_pcb;
+
+	ns_stats.ps_wakes++;
+	ns_park_release(pk, now);
+	if (pcb->state == TIME_WAIT && ns_tw_left_ms(pcb) < NS_PARK_SOON_MS)
+		tcp_abort(pcb);
+}
+
+static void
+ns_park_tick(void *arg)
+{
+	uint64_t now = ns_park_now_ms(), target = now / NS_PARK_SLOT_MS;
+	unsigned int turns = 0;
+
+	LWIP_UNUSED_ARG(arg);
+	while (ns_wheel_slot < target && turns++ < NS_PARK_SLOTS) {
+		uint32_t slot = (uint32_t)(++ns_wheel_slot % NS_PARK_SLOTS);
+		struct ns_park *pk = ns_wheel[slot], *todo;
+
+		/* Taken off whole: a far wake goes back in another slot. */
+		ns_wheel[slot] = NULL;
+		while ((todo = pk) != NULL) {
+			pk = todo->pk_wnext;
+			todo->pk_in_wheel = 0;
+			todo->pk_wnext = todo->pk_wprev = NULL;
+			if (pk != NULL)
+				pk->pk_wprev = NULL;
+			if (todo->pk_wake_ms <= now)
+				ns_park_wake(todo, now);
+			else
+				ns_wheel_insert(todo);
+		}
+	}
+	if (ns_wheel_slot < target)
+		ns_wheel_slot = target;
+	if (ns_policy != NULL)
+		ns_park_sweep(now);
+	ns_timeout(NS_PARK_SLOT_MS, ns_park_tick, NULL);
+}
+
+/*
+ * Before lwIP takes the IPv4 packet ip (ip_len bytes, its header length
+ * checked by the caller) on netif: a TCP segment for a parked pcb brings
+ * it back.
+ */
+void
+ns_tcp_park_input(const struct netif *netif, const uint8_t *ip, size_t ip_len)
+{
+	struct ns_tuple k;
+	struct ns_hnode *n;
+	size_t ihl;
+
+	if (ns_parked.ht_n == 0 || ip_len < 20 || ip[9] != IP_PROTO_TCP ||
+	    (ip[6] & 0x1f) != 0 || ip[7] != 0)
+		return;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	if (ihl < 20 || ip_len < ihl + 4)
+		return;
+	memcpy(&k.tu_lip, ip + 16, 4);
+	memcpy(&k.tu_rip, ip + 12, 4);
+	k.tu_rport = (uint16_t)(ip[ihl] << 8 | ip[ihl + 1]);
+	k.tu_lport = (uint16_t)(ip[ihl + 2] << 8 | ip[ihl + 3]);
+	k.tu_netif = netif_get_index(netif);
+	if ((n = ns_htable_find(&ns_parked, &k)) != NULL)
+		ns_park_release((struct ns_park *)n, ns_park_now_ms());
+}
+
+/* Whether a parked pcb holds this 4-tuple (ports in host order). */
+int
+ns_tcp_parked_tuple(u8_t netif_idx, uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport)
+{
+	struct ns_tuple k = {
+		.tu_lip = lip, .tu_rip = rip, .tu_lport = lport, .tu_rport = rport,
+		.tu_netif = netif_idx,
+	};
+
+	return ns_parked.ht_n != 0 && ns_htable_find(&ns_parked, &k) != NULL;
+}
+
+/* Brings back every parked pcb on the netif numbered idx (its address is
+ * going: lwIP then aborts what is on it). */
+void
+ns_tcp_unpark_netif(u8_t idx)
+{
+	uint64_t now = ns_park_now_ms();
+
+	for (uint32_t b = 0; ns_parked.ht_n != 0 && b <= ns_parked.ht_mask; b++) {
+		struct ns_hnode *n = ns_parked.ht_buckets[b], *next;
+
+		for (; n != NULL; n = next) {
+			next = n->hn_next;
+			if (n->hn_key.tu_netif == idx)
+				ns_park_release((struct ns_park *)n, now);
+		}
+	}
+}
+
+/* The link's wrappers (Makefile: -Wl,--wrap=...). */
+err_t __real_tcp_write(struct tcp_pcb *pcb, const void *data, u16_t len, u8_t flags);
+err_t __real_tcp_output(struct tcp_pcb *pcb);
+void __real_tcp_recved(struct tcp_pcb *pcb, u16_t len);
+err_t __real_tcp_close(struct tcp_pcb *pcb);
+err_t __real_tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx);
+void __real_tcp_abort(struct tcp_pcb *pcb);
+void __real_tcp_abandon(struct tcp_pcb *pcb, int reset);
+err_t __wrap_tcp_write(struct tcp_pcb *pcb, const void *data, u16_t len, u8_t flags);
+err_t __wrap_tcp_output(struct tcp_pcb *pcb);
+void __wrap_tcp_recved(struct tcp_pcb *pcb, u16_t len);
+err_t __wrap_tcp_close(struct tcp_pcb *pcb);
+err_t __wrap_tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx);
+void __wrap_tcp_abort(struct tcp_pcb *pcb);
+void __wrap_tcp_abandon(struct tcp_pcb *pcb, int reset);
+
+err_t
+__wrap_tcp_write(struct tcp_pcb *pcb, const void *data, u16_t len, u8_t flags)
+{
+	ns_tcp_unpark(pcb);
+	return __real_tcp_write(pcb, data, len, flags);
+}
+
+err_t
+__wrap_tcp_output(struct tcp_pcb *pcb)
+{
+	ns_tcp_unpark(pcb);
+	return __real_tcp_output(pcb);
+}
+
+void
+__wrap_tcp_recved(struct tcp_pcb *pcb, u16_t len)
+{
+	ns_tcp_unpark(pcb);
+	__real_tcp_recved(pcb, len);
+}
+
+err_t
+__wrap_tcp_close(struct tcp_pcb *pcb)
+{
+	ns_tcp_unpark(pcb);
+	return __real_tcp_close(pcb);
+}
+
+err_t
+__wrap_tcp_shutdown(struct tcp_pcb *pcb, int shut_rx, int shut_tx)
+{
+	ns_tcp_unpark(pcb);
+	return __real_tcp_shutdown(pcb, shut_rx, shut_tx);
+}
+
+void
+__wrap_tcp_abort(struct tcp_pcb *pcb)
+{
+	ns_tcp_unpark(pcb);
+	__real_tcp_abort(pcb);
+}
+
+void
+__wrap_tcp_abandon(struct tcp_pcb *pcb, int reset)
+{
+	ns_tcp_unpark(pcb);
+	__real_tcp_abandon(pcb, reset);
+}
