@@ -17,6 +17,7 @@
 
 #include "lwip/ip4_addr.h"
 #include "lwip/sys.h"
+#include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "lwip/timeouts.h"
 #include "mbedtls/sha256.h"
@@ -29,8 +30,8 @@
 #include "mgmt_api.h"
 #include "state_disk.h"
 
-/* lwIP's poll callback: every 2 coarse ticks of 500 ms. */
-#define MGMT_POLL_TICKS		2
+/* lwIP's poll callback: about every second (lwIP's slow ticks). */
+#define MGMT_POLL_TICKS		(1000 / TCP_SLOW_INTERVAL)
 /* The first read buffer; it grows to what the request says it holds. */
 #define MGMT_IN_FIRST		4096
 

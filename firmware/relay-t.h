@@ -18,8 +18,9 @@
 /* A backend that has not answered the SYN by then is given up on, and the
  * consumer reset: consumers should not hang on a dead backend. */
 #define RELAY_CONNECT_TIMEOUT_S	5
-/* lwIP's poll callback runs every RELAY_POLL_TICKS coarse ticks (500 ms). */
-#define RELAY_POLL_TICKS	2
+/* lwIP's poll callback runs about every RELAY_POLL_MS (in lwIP's slow
+ * ticks, relay.c). */
+#define RELAY_POLL_MS		500
 /* Chains a direction's queue may hold past its first: a pbuf chain's
  * length is 16 bits, a window (TCP_WND) is several of them.  Two
  * neighbouring chains hold more than 0xffff bytes together, so a window

@@ -487,7 +487,7 @@ relay_poll_cb(void *arg, struct tcp_pcb *pcb)
 		return ERR_OK;
 	rc = end->re_conn;
 	if (rc->rc_state == RELAY_CONNECTING &&
-	    ++rc->rc_ticks * RELAY_POLL_TICKS >= RELAY_CONNECT_TIMEOUT_S * 2)
+	    ++rc->rc_ticks * RELAY_POLL_MS >= RELAY_CONNECT_TIMEOUT_S * 1000)
 		return relay_end(rc, pcb, RELAY_EV_BACKEND_TIMEOUT);
 	if (rc->rc_state == RELAY_OPEN &&
 	    (rc->rc_front.re_queue != NULL || rc->rc_back.re_queue != NULL ||
@@ -799,7 +799,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	tcp_err(front, relay_err_cb);
 	tcp_arg(back, &rc->rc_back);
 	tcp_err(back, relay_err_cb);
-	tcp_poll(back, relay_poll_cb, RELAY_POLL_TICKS);
+	tcp_poll(back, relay_poll_cb, RELAY_POLL_MS / TCP_SLOW_INTERVAL);
 	tcp_nagle_disable(front);
 	tcp_nagle_disable(back);
 	relay_keepalive(front, svc);

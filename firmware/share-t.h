@@ -12,14 +12,14 @@
  * everything another tenant needs. */
 #define SHARE_DEFAULT_PCT	50
 /* [appliance] max_connections = auto: one connection per SHARE_CONN_BYTES
- * of memory_limit.  An idle connection holds about 1 KiB of lwIP's heap
- * (README, Benchmarks), a busy one up to its windows; 32 KiB each leaves
- * most of the heap for the data in flight. */
-#define SHARE_CONN_BYTES	(32u * 1024)
-/* ... and at most this many: lwIP walks its list of connections for
- * every segment, and past this the walk costs more than the relaying
- * (the fixed limit of earlier versions). */
-#define SHARE_AUTO_CONNS_MAX	16384u
+ * of memory_limit.  An idle proxied connection holds about 1 KiB of
+ * lwIP's heap (README, Benchmarks), a busy one up to its windows, which the
+ * memory shares bound apart; 2 KiB each lets a 1 GiB appliance (memory_limit
+ * auto: half of it) hold 262,144. */
+#define SHARE_CONN_BYTES	(2u * 1024)
+/* ... and at most the most a drop may set: a connection costs lwIP no
+ * walk over the others (netstack/ns_tcp_park.c). */
+#define SHARE_AUTO_CONNS_MAX	1048576u
 /* Seconds of NAT port holds counted one slot each: more than the hold
  * (NAT_TIME_WAIT_S, checked in share.c), so a slot is free again before
  * its second comes round. */

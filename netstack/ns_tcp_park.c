@@ -41,13 +41,13 @@
 #include "netstack.h"
 #include "ns_pcb_hash.h"
 
-/* The wheel: NS_PARK_SLOTS slots of NS_PARK_SLOT_MS (lwIP's fast timer
- * interval), about 4 minutes; later wakes are put in its last slot and
- * placed again when it comes round. */
-#define NS_PARK_SLOT_MS		TCP_TMR_INTERVAL
+/* The wheel: NS_PARK_SLOTS slots of NS_PARK_SLOT_MS, about 4 minutes;
+ * later wakes are put in its last slot and placed again when it comes
+ * round. */
+#define NS_PARK_SLOT_MS		250u
 #define NS_PARK_SLOTS		1024u
 /* A wake sooner than this is left to lwIP's own timers. */
-#define NS_PARK_SOON_MS		(2 * TCP_SLOW_INTERVAL)
+#define NS_PARK_SOON_MS		1000u
 
 struct ns_park {
 	struct ns_hnode	pk_h;		/* first: the table's node */

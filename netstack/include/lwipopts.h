@@ -75,6 +75,20 @@ void ns_mem_free(void *p);
 #define TCP_SNDLOWAT			(16 * TCP_MSS)
 #define TCP_SND_QUEUELEN		((4 * TCP_SND_BUF + TCP_MSS - 1) / TCP_MSS)
 #define TCP_QUEUE_OOSEQ			1
+/* Consumers sit behind VPNs and WAN links that lose packets.  SACK on
+ * receive (RFC 2018): a sender that lost several segments of a window
+ * learns of every hole at once instead of one per retransmission timeout.
+ * Four ranges per pcb (lwIP's default), 32 bytes. */
+#define LWIP_TCP_SACK_OUT		1
+/* lwIP's clock: the fast timer (delayed ACKs) every TCP_TMR_INTERVAL, the
+ * slow one (retransmission, keepalive, TIME_WAIT) every second tick.  The
+ * retransmission timeout is counted in slow ticks and is never below 3 of
+ * them; at lwIP's default of 250 ms that is 1.5 s, at 50 ms 300 ms (Linux
+ * takes 200 ms), and a delayed ACK waits 50 ms (Linux 40 ms).  The timers
+ * walk only connections with something due (netstack/ns_tcp_park.c).  The
+ * first timeout is RFC 6298's 1 s, not lwIP's 3 s. */
+#define TCP_TMR_INTERVAL		50
+#define LWIP_TCP_RTO_TIME		1000
 /* Out-of-order data a connection may hold: one window, in at most a
  * window of full segments.  Without a bound a peer sending segments past
  * a hole holds memory without limit, and lwIP walks the queue for each;

@@ -121,18 +121,18 @@ check_eq "B still connects after the reload" "$(json "$out" 'r["ok"]')" 5
 stop_privlinkd
 
 # 2. Connections, by the defaults: memory_limit 8M gives max_connections
-# auto 256 (32 KiB each), so each endpoint may hold 128.
+# auto 4096 (2 KiB each), so each endpoint may hold 2048.
 drop "$TOPO_DIR/d2" "memory_limit = 8M"
 start_privlinkd "$TOPO_DIR/d2" || { not_ok "privlinkd starts (connection share)"; exit 1; }
-ip netns exec "$P-cons" python3 "$TC" hold 10.0.0.5 80 150 60 >"$TOPO_DIR/hold-a" 2>&1 &
+ip netns exec "$P-cons" python3 "$TC" hold 10.0.0.5 80 2100 60 >"$TOPO_DIR/hold-a" 2>&1 &
 HOLD_A=$!
 out=$(wait_line "$TOPO_DIR/hold-a")
-check_eq "tenant A's idle connections stop at its share: 128 of 150 open, 22 refused" \
-	"$(json "$out" '(r["ok"], r["refused"])')" "(128, 22)"
-check_eq "the status: A live 128 of max 128, 22 endpoint_connection_limit; appliance max 256" \
+check_eq "tenant A's idle connections stop at its share: 2048 of 2100 open, 52 refused" \
+	"$(json "$out" '(r["ok"], r["refused"])')" "(2048, 52)"
+check_eq "the status: A live 2048 of max 2048, 52 endpoint_connection_limit; appliance max 4096" \
 	"$(st '(ep["a"]["live_connections"], ep["a"]["max_connections"],
 	    ep["a"]["refused"]["endpoint_connection_limit"], s["connections"]["max"])')" \
-	"(128, 128, 22, 256)"
+	"(2048, 2048, 52, 4096)"
 body=$(in_cons2 curl -sS --max-time 10 --local-port 41000 http://10.0.0.5:80/ 2>&1)
 check_eq "tenant B connects and transfers while A holds its share" "$body" "10.0.0.7:41000"
 check_eq "B refused nothing" "$(st 'sum(ep["b"]["refused"].values())')" 0

@@ -18,6 +18,7 @@ refused (reset), timeout (no answer), and for hold, reset later:
 connections reset after they were opened, counted once SECONDS are over.
 """
 import json
+import resource
 import select
 import socket
 import sys
@@ -48,6 +49,9 @@ def churn(host, port, n):
 def hold(host, port, n, seconds, mode):
     counts = {"ok": 0, "refused": 0, "timeout": 0, "reset_later": 0}
     socks = []
+    # thousands of connections: past select()'s 1,024 descriptors
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     for _ in range(n):
         try:
             s = socket.create_connection((host, port), timeout=3)
@@ -67,17 +71,22 @@ def hold(host, port, n, seconds, mode):
         counts["ok"] += 1
     print(json.dumps(counts), flush=True)
     deadline = time.monotonic() + seconds
-    alive = list(socks)
+    alive = {s.fileno(): s for s in socks}
+    poller = select.poll()
+    for fd in alive:
+        poller.register(fd, select.POLLIN)
     while alive and time.monotonic() < deadline:
-        r, _, _ = select.select(alive, [], [], min(0.5, max(0.0, deadline - time.monotonic())))
-        for s in r:
+        ready = poller.poll(int(1000 * min(0.5, max(0.0, deadline - time.monotonic()))))
+        for fd, _ in ready:
+            s = alive[fd]
             try:
                 s.recv(4096)
             except ConnectionResetError:
                 counts["reset_later"] += 1
             except BlockingIOError:
                 continue
-            alive.remove(s)
+            poller.unregister(fd)
+            del alive[fd]
     for s in socks:
         s.close()
     print(json.dumps(counts), flush=True)
