@@ -80,7 +80,7 @@ nat_set_ranges(struct pl_loop *lp, int i)
 
 	for (int s = 0; s < cfg->n_services; s++)
 		for (int k = 0; k < cfg->services[s].svc_n_nat_ips; k++)
-			if (lp->lp_svc_nat[s][k] == i) {
+			if (lp->lp_svc_nat[s][k] == i && n < CFG_MAX_SERVICES) {
 				lo[n] = cfg->services[s].svc_port_min;
 				hi[n] = cfg->services[s].svc_port_max;
 				n++;

@@ -124,11 +124,12 @@ int
 nat_ports_set_ranges(struct nat_ports *np, const uint16_t *lo, const uint16_t *hi,
     unsigned int n)
 {
-	uint32_t cut[2 * NAT_MAX_SEGS];	/* ports where a segment may start */
+	uint32_t cut[NAT_MAX_SEGS];	/* ports where a segment may start or end */
 	struct nat_seg seg[NAT_MAX_SEGS];
 	unsigned int n_cut = 0, n_seg = 0;
 	int rc = 0;
 
+	/* A service names a NAT IP once: never more ranges than services. */
 	if (n > NAT_MAX_SEGS / 2)
 		n = NAT_MAX_SEGS / 2;
 	for (unsigned int i = 0; i < n; i++) {
