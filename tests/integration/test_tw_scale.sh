@@ -70,8 +70,8 @@ INI
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
 ok "privlinkd starts: two services on NAT IP $NAT_IP, ranges $RANGE_A and $RANGE_B (hold ${HOLD} s)"
 
-# The largest number under a key naming TIME_WAIT anywhere in the status
-# (-1: the status has none).
+# The largest number under a key "time_wait" (or "..._time_wait": a count,
+# not a "time_wait_limit") anywhere in the status (-1: the status has none).
 tw_in_status() {
 	privlinkd_status | python3 -c '
 import json, sys
@@ -80,7 +80,7 @@ def walk(v):
     global best
     if isinstance(v, dict):
         for k, x in v.items():
-            if "time_wait" in k.lower() and isinstance(x, int) and not isinstance(x, bool):
+            if k.lower().endswith("time_wait") and isinstance(x, int) and not isinstance(x, bool):
                 best = max(best, x)
             walk(x)
     elif isinstance(v, list):
