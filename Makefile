@@ -137,6 +137,7 @@ UNIT_DEPS_test_arp = netstack/ns_arp_cache.c
 UNIT_DEPS_test_pcb_hash = netstack/ns_pcb_hash.c netstack/ns_mem.c
 UNIT_DEPS_test_syncookie = netstack/ns_syncookie.c
 UNIT_DEPS_test_synrate = netstack/ring_synrate.c
+UNIT_DEPS_test_nat = firmware/nat_ports.c netstack/ns_rand.c
 # The state disk on a regular file; cfg_drop_name_ok from the config.
 STATE_DISK_SRCS = firmware/state_disk.c firmware/state_disk_fmt.c firmware/state_disk_dir.c
 UNIT_DEPS_test_state_disk = $(STATE_DISK_SRCS) firmware/drop_store.c firmware/log.c $(CONFIG_SRCS)
@@ -147,7 +148,7 @@ UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c fir
 	netstack/ns_arp_cache.c netstack/ns_syncookie.c netstack/ring_synrate.c \
 	netstack/ns_pcb_hash.c netstack/ns_mem.c \
 	firmware/mgmt_tls.c firmware/mgmt_tls_gen.c firmware/log.c netstack/ns_rand.c \
-	$(STATE_DISK_SRCS) $(CACHE)/deps.mk
+	firmware/nat_ports.c $(STATE_DISK_SRCS) $(CACHE)/deps.mk
 
 $(BUILD)/unit/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)

@@ -202,12 +202,15 @@ status_services(struct pl_loop *lp, FILE *f)
 		fprintf(f, ",\n     \"nat_port_range\": [%u, %u], \"nat_port_share\": %u, \"nat_ips\": [",
 		    s->svc_port_min, s->svc_port_max, share_nat_ports(lp, i));
 		for (int k = 0; k < s->svc_n_nat_ips; k++) {
-			const struct nat_ip *ni = &lp->lp_nat[lp->lp_svc_nat[i][k]];
+			/* -1: nat_setup had no memory for its table. */
+			int j = lp->lp_svc_nat[i][k];
+			const struct nat_ip *ni = j == -1 ? NULL : &lp->lp_nat[j];
 
 			fprintf(f, "%s{\"ip\": ", k ? ", " : "");
-			status_addr(f, ni->ni_addr);
+			status_addr(f, s->svc_nat_ips[k]);
 			fprintf(f, ", \"ports_in_use\": %u, \"ports_allocated\": %llu}",
-			    ni->ni_live, (unsigned long long)ni->ni_allocated);
+			    ni == NULL ? 0 : ni->ni_live,
+			    ni == NULL ? 0ULL : (unsigned long long)ni->ni_allocated);
 		}
 		fputs("]}", f);
 	}
