@@ -133,8 +133,8 @@ $(BUILD)/unit/lwip/%.o: $(LWIP_DIR)/src/%.c $(NETSTACK_HDRS) $(CACHE)/deps.mk
 UNIT_DEPS_test_mgmt_tls = firmware/mgmt_tls.c firmware/mgmt_tls_gen.c firmware/log.c \
 	config/text.c netstack/ns_rand.c
 UNIT_DEPS_test_mgmt_tls_curl = $(UNIT_DEPS_test_mgmt_tls)
-UNIT_DEPS_test_arp = netstack/ns_arp_cache.c
-UNIT_DEPS_test_pcb_hash = netstack/ns_pcb_hash.c netstack/ns_mem.c
+UNIT_DEPS_test_arp = netstack/ns_arp_cache.c netstack/ns_siphash.c
+UNIT_DEPS_test_pcb_hash = netstack/ns_pcb_hash.c netstack/ns_siphash.c netstack/ns_mem.c
 UNIT_DEPS_test_syncookie = netstack/ns_syncookie.c
 UNIT_DEPS_test_synrate = netstack/ring_synrate.c
 UNIT_DEPS_test_nat = firmware/nat_ports.c netstack/ns_rand.c
@@ -146,7 +146,7 @@ HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/un
 UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c firmware/lb.c \
 	firmware/drop_store.c \
 	netstack/ns_arp_cache.c netstack/ns_syncookie.c netstack/ring_synrate.c \
-	netstack/ns_pcb_hash.c netstack/ns_mem.c \
+	netstack/ns_pcb_hash.c netstack/ns_siphash.c netstack/ns_mem.c \
 	firmware/mgmt_tls.c firmware/mgmt_tls_gen.c firmware/log.c netstack/ns_rand.c \
 	firmware/nat_ports.c $(STATE_DISK_SRCS) $(CACHE)/deps.mk
 

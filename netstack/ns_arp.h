@@ -10,9 +10,6 @@
 
 #include "ns_arp-t.h"
 
-/* SipHash-2-4 of len bytes at in under a 128-bit key (two 64-bit words,
- * little-endian halves of the 16-byte key). */
-uint64_t ns_arp_siphash(const uint64_t key[static 2], const void *in, size_t len);
 /* Empties t and keys its hash with key. */
 void ns_arp_cache_init(struct ns_arp_table *t, const uint8_t key[static NS_ARP_KEY_LEN]);
 /* The two buckets (indices) ip may sit in. */

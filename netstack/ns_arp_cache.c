@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ns_arp.h"
+#include "ns_siphash.h"
 
 static const char *const ns_arp_state_names[NS_ARP_STATE_MAX] = {
 	[NS_ARP_EMPTY] = "empty",
@@ -21,67 +22,11 @@ ns_arp_state_name(enum ns_arp_state st)
 	return (unsigned int)st < NS_ARP_STATE_MAX ? ns_arp_state_names[st] : "?";
 }
 
-static uint64_t
-rotl(uint64_t x, int b)
-{
-	return x << b | x >> (64 - b);
-}
-
-static uint64_t
-ld64le(const uint8_t *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
-}
-
-#define SIPROUND do {							\
-	v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32);	\
-	v2 += v3; v3 = rotl(v3, 16); v3 ^= v2;				\
-	v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;				\
-	v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32);	\
-} while (0)
-
-/* SipHash-2-4 (Aumasson and Bernstein, 2012). */
-uint64_t
-ns_arp_siphash(const uint64_t key[static 2], const void *in, size_t len)
-{
-	const uint8_t *p = in;
-	uint64_t v0 = key[0] ^ 0x736f6d6570736575ULL, v1 = key[1] ^ 0x646f72616e646f6dULL;
-	uint64_t v2 = key[0] ^ 0x6c7967656e657261ULL, v3 = key[1] ^ 0x7465646279746573ULL;
-	uint64_t m;
-	size_t i;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		m = ld64le(p + i);
-		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
-		v0 ^= m;
-	}
-	m = (uint64_t)(len & 0xff) << 56;
-	for (size_t j = 0; i + j < len; j++)
-		m |= (uint64_t)p[i + j] << (8 * j);
-	v3 ^= m;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= m;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
 void
 ns_arp_cache_init(struct ns_arp_table *t, const uint8_t key[static NS_ARP_KEY_LEN])
 {
 	memset(t, 0, sizeof(*t));
-	t->at_key[0] = ld64le(key);
-	t->at_key[1] = ld64le(key + 8);
+	ns_siphash_key(t->at_key, key);
 }
 
 /* An address's two buckets, both from one keyed hash: it is put in the
@@ -91,7 +36,7 @@ ns_arp_cache_init(struct ns_arp_table *t, const uint8_t key[static NS_ARP_KEY_LE
 void
 ns_arp_cache_buckets(const struct ns_arp_table *t, uint32_t ip, unsigned int out[static 2])
 {
-	uint64_t h = ns_arp_siphash(t->at_key, &ip, sizeof(ip));
+	uint64_t h = ns_siphash(t->at_key, &ip, sizeof(ip));
 
 	out[0] = (unsigned int)(h & (NS_ARP_BUCKETS - 1));
 	out[1] = (unsigned int)((h >> 32) & (NS_ARP_BUCKETS - 1));

@@ -6,19 +6,16 @@
 
 #include "netstack.h"
 #include "ns_pcb_hash.h"
+#include "ns_siphash.h"
 
 int
 ns_htable_init(struct ns_htable *t, const uint8_t key[16])
 {
 	memset(t, 0, sizeof(*t));
-	mbedtls_aes_init(&t->ht_aes);
-	if (mbedtls_aes_setkey_enc(&t->ht_aes, key, 128) != 0)
-		return -1;
+	ns_siphash_key(t->ht_key, key);
 	t->ht_buckets = ns_mem_calloc(NS_HASH_MIN_BUCKETS, sizeof(*t->ht_buckets));
-	if (t->ht_buckets == NULL) {
-		mbedtls_aes_free(&t->ht_aes);
+	if (t->ht_buckets == NULL)
 		return -1;
-	}
 	t->ht_mask = NS_HASH_MIN_BUCKETS - 1;
 	return 0;
 }
@@ -28,25 +25,20 @@ ns_htable_free(struct ns_htable *t)
 {
 	ns_mem_free(t->ht_buckets);
 	t->ht_buckets = NULL;
-	mbedtls_aes_free(&t->ht_aes);
+	memset(t->ht_key, 0, sizeof(t->ht_key));
 }
 
 uint32_t
 ns_htable_hash(const struct ns_htable *t, const struct ns_tuple *k)
 {
-	unsigned char in[16], out[16];
-	uint32_t h;
+	unsigned char in[13];
 
 	memcpy(in, &k->tu_lip, 4);
 	memcpy(in + 4, &k->tu_rip, 4);
 	memcpy(in + 8, &k->tu_lport, 2);
 	memcpy(in + 10, &k->tu_rport, 2);
 	in[12] = k->tu_netif;
-	in[13] = in[14] = in[15] = 0;
-	/* One block: AES is a keyed permutation, so any bits of it hash. */
-	mbedtls_aes_crypt_ecb((mbedtls_aes_context *)&t->ht_aes, MBEDTLS_AES_ENCRYPT, in, out);
-	memcpy(&h, out, 4);
-	return h;
+	return (uint32_t)ns_siphash(t->ht_key, in, sizeof(in));
 }
 
 static int

@@ -3,8 +3,8 @@
  *
  * Consumers choose their source addresses and ports: with a hash they
  * could compute, they would aim every connection at one bucket and make
- * each lookup a walk.  The hash is AES-128 (mbedTLS) of the tuple under a
- * key drawn at start, so without the key a collision is a guess.  Nodes
+ * each lookup a walk.  The hash is SipHash-2-4 (ns_siphash.c) of the tuple
+ * under a key drawn at start, so without the key a collision is a guess.  Nodes
  * are the caller's (intrusive, no allocation per entry); the bucket array
  * doubles as entries come, so a chain stays about two entries long.
  */
@@ -14,7 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mbedtls/aes.h"
 
 /* Buckets at first, and at most (2^22 pointers: 32 MiB). */
 #define NS_HASH_MIN_BUCKETS	1024u
@@ -22,7 +21,7 @@
 /* Entries per bucket on average before the array doubles. */
 #define NS_HASH_LOAD		2u
 
-/* Addresses and ports as on the wire (network order). */
+/* Addresses as lwIP keeps them (network order), ports in host order. */
 struct ns_tuple {
 	uint32_t	tu_lip;		/* local: the appliance's address */
 	uint32_t	tu_rip;		/* remote: the peer's */
@@ -41,10 +40,10 @@ struct ns_htable {
 	struct ns_hnode		**ht_buckets;
 	uint32_t		ht_mask;	/* buckets - 1 */
 	uint32_t		ht_n;
-	mbedtls_aes_context	ht_aes;
+	uint64_t		ht_key[2];
 };
 
-/* 0, or -1 (no memory, or the key refused by mbedTLS). */
+/* 0, or -1 (no memory). */
 int ns_htable_init(struct ns_htable *t, const uint8_t key[16]);
 void ns_htable_free(struct ns_htable *t);
 uint32_t ns_htable_hash(const struct ns_htable *t, const struct ns_tuple *k);
