@@ -347,10 +347,10 @@ status_json(struct pl_loop *lp, FILE *f)
 	ns_tcp_park_stats(&ps);
 	fprintf(f, "  \"tcp\": {\"parked\": %u, \"parked_time_wait\": %u, \"lwip_active\": %u, "
 	    "\"lwip_time_wait\": %u, \"time_wait\": %u, \"parks\": %llu, \"unparks\": %llu, "
-	    "\"wakes\": %llu},\n", ps.ps_parked, ps.ps_parked_time_wait, ps.ps_lwip_active,
+	    "\"wakes\": %llu, \"time_wait_evicted\": %llu},\n", ps.ps_parked, ps.ps_parked_time_wait, ps.ps_lwip_active,
 	    ps.ps_lwip_time_wait, ps.ps_parked_time_wait + ps.ps_lwip_time_wait,
 	    (unsigned long long)ps.ps_parks, (unsigned long long)ps.ps_unparks,
-	    (unsigned long long)ps.ps_wakes);
+	    (unsigned long long)ps.ps_wakes, (unsigned long long)ps.ps_time_wait_evicted);
 	status_nics(lp, f);
 	fprintf(f, "  \"unrouted_dropped\": %llu,\n", (unsigned long long)ns_route_discarded());
 	status_services(lp, f);

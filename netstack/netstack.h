@@ -193,6 +193,7 @@ struct ns_park_stats {
 	uint64_t	ps_parks;
 	uint64_t	ps_unparks;
 	uint64_t	ps_wakes;	/* of them, for a due timer */
+	uint64_t	ps_time_wait_evicted;	/* ended early, over the bound */
 };
 int ns_tcp_park_init(void);
 void ns_tcp_set_park_policy(ns_park_policy_fn policy);

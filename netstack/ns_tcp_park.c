@@ -48,6 +48,13 @@
 #define NS_PARK_SLOTS		1024u
 /* A wake sooner than this is left to lwIP's own timers. */
 #define NS_PARK_SOON_MS		1000u
+/* TIME_WAIT pcbs parked at most: one per NS_TW_BYTES of a quarter of
+ * lwIP's heap limit (a pcb and its node hold about 500 bytes), as Linux
+ * bounds them by tcp_max_tw_buckets; past it the oldest ends early.  NAT
+ * ports keep their own full hold, so a backend never sees a 4-tuple
+ * reused early either way.  At 8 MiB, 4,096; at 512 MiB, 262,144. */
+#define NS_TW_BYTES		512u
+#define NS_TW_MAX_NOLIMIT	(1u << 20)
 
 struct ns_park {
 	struct ns_hnode	pk_h;		/* first: the table's node */
@@ -236,6 +243,39 @@ ns_tw_left_ms(const struct tcp_pcb *pcb)
 	return idle >= 2 * TCP_MSL ? 0 : 2 * TCP_MSL - idle;
 }
 
+static unsigned int
+ns_tw_max(void)
+{
+	struct ns_mem_stats ms;
+
+	ns_mem_get_stats(&ms);
+	if (ms.ms_limit == 0 || ms.ms_limit / 4 / NS_TW_BYTES > NS_TW_MAX_NOLIMIT)
+		return NS_TW_MAX_NOLIMIT;
+	return (unsigned int)(ms.ms_limit / 4 / NS_TW_BYTES);
+}
+
+static void ns_park_release(struct ns_park *pk, uint64_t now);
+
+/* Ends the parked TIME_WAIT pcb that would end first: the wheel's next
+ * slots hold the nearest wakes. */
+static void
+ns_tw_evict_oldest(uint64_t now)
+{
+	for (uint32_t n = 1; n <= NS_PARK_SLOTS; n++) {
+		struct ns_park *pk = ns_wheel[(ns_wheel_slot + n) % NS_PARK_SLOTS];
+
+		for (; pk != NULL; pk = pk->pk_wnext)
+			if (pk->pk_pcb->state == TIME_WAIT) {
+				struct tcp_pcb *pcb = pk->pk_pcb;
+
+				ns_park_release(pk, now);
+				tcp_abort(pcb);
+				ns_stats.ps_time_wait_evicted++;
+				return;
+			}
+	}
+}
+
 /* Takes pcb, already out of lwIP's lists, into the table; wake_in ms from
  * now.  0, or -1 when there is no memory for its node (the caller leaves
  * it in lwIP's list). */
@@ -244,6 +284,8 @@ ns_park_take(struct tcp_pcb *pcb, uint64_t wake_in, uint64_t now)
 {
 	struct ns_park *pk = ns_park_of(pcb);
 
+	if (pcb->state == TIME_WAIT && ns_stats.ps_parked_time_wait >= ns_tw_max())
+		ns_tw_evict_oldest(now);
 	if (pk == NULL) {
 		if ((pk = ns_mem_calloc(1, sizeof(*pk))) == NULL)
 			return -1;
