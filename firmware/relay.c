@@ -602,9 +602,10 @@ relay_choose(struct pl_loop *lp, const struct relay_listener *rl, struct tcp_pcb
 
 /*
  * Whether one end of a relayed connection may be parked outside lwIP's
- * lists (netstack/ns_tcp_park.c): it is open and holds nothing for either
- * side, so until a segment comes only the idle timeout, a poll of its
- * backend pcb, has anything to do; *wake_in_ms says when.
+ * lists (netstack/ns_tcp_park.c): it is open, holds nothing for either
+ * side and has passed on every FIN it read, so until a segment comes only
+ * the idle timeout, a poll of its backend pcb, has anything to do;
+ * *wake_in_ms says when.
  */
 static int
 relay_park_ok(const struct tcp_pcb *pcb, uint32_t *wake_in_ms)
@@ -616,10 +617,12 @@ relay_park_ok(const struct tcp_pcb *pcb, uint32_t *wake_in_ms)
 	if (pcb->recv != relay_recv_cb || end == NULL)
 		return 0;
 	rc = end->re_conn;
+	/* A FIN read and not yet passed on needs the poll. */
 	if (rc->rc_state != RELAY_OPEN ||
 	    rc->rc_front.re_queue != NULL || rc->rc_back.re_queue != NULL ||
 	    rc->rc_front.re_owed != 0 || rc->rc_back.re_owed != 0 ||
-	    rc->rc_front.re_eof || rc->rc_back.re_eof)
+	    (rc->rc_front.re_eof && !rc->rc_front.re_shut) ||
+	    (rc->rc_back.re_eof && !rc->rc_back.re_shut))
 		return 0;
 	timeout = rc->rc_loop->lp_cfg->services[rc->rc_service].svc_idle_timeout_ms;
 	idle = sys_now() - rc->rc_last_ms;

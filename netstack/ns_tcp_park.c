@@ -6,11 +6,14 @@
  * timers by walking its pcb lists one by one, so each of these cost more
  * with every connection the appliance holds, idle ones included: at 9,000
  * idle connections new ones came at an eighth of the rate (issue 15).
- * Here a connection with nothing due, an ESTABLISHED one with nothing
- * unsent, unacknowledged, out of order or refused, no ACK owed, and no
- * timer of its owner's running soon (the park policy: the relay's idle
- * timeout), or one in TIME_WAIT, leaves lwIP's lists for a table keyed by
- * its 4-tuple and NIC (ns_pcb_hash.c) and a timer wheel of its next wake.
+ * Here a connection that only waits, for its peer or a timer, leaves
+ * lwIP's lists for a table keyed by its 4-tuple and NIC (ns_pcb_hash.c)
+ * and a timer wheel of its next wake: one established or closing, with
+ * nothing unsent, out of order or refused and no ACK owed, whose owner
+ * (the park policy: the relay) has nothing to do before its next timer
+ * (the idle timeout), and every one in TIME_WAIT.  Its wake is the first
+ * of its timers: the retransmission timeout of data in flight, a keepalive,
+ * FIN_WAIT_2's or LAST_ACK's end, the owner's, the end of TIME_WAIT.
  *
  * A parked pcb comes back (to the front of its lwIP list, where lwIP's own
  * search finds it at once) when:
@@ -28,8 +31,9 @@
  * callback.
  *
  * lwIP measures idleness in its ticks (tcp_ticks), which stop while its
- * lists are empty; a pcb coming back has its tick stamp moved by the time
- * that passed meanwhile, so keepalives keep their schedule.
+ * lists are empty, and counts the retransmission timer per pcb in its
+ * list; a pcb coming back has both moved by the time that passed
+ * meanwhile, so keepalives and retransmissions keep their schedule.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -196,40 +200,71 @@ ns_pcb_idle_ms(const struct tcp_pcb *pcb)
 	return (uint64_t)(u32_t)(tcp_ticks - pcb->tmr) * TCP_SLOW_INTERVAL;
 }
 
+/* lwIP's timeout for pcb's state, counted from its tick stamp, in ms;
+ * NS_PARK_NEVER for none. */
+static uint64_t
+ns_state_timeout_ms(const struct tcp_pcb *pcb)
+{
+	if (pcb->state == FIN_WAIT_2 && (pcb->flags & TF_RXCLOSED))
+		return TCP_FIN_WAIT_TIMEOUT;
+	if (pcb->state == LAST_ACK)
+		return 2 * TCP_MSL;
+	return NS_PARK_NEVER;
+}
+
 /*
- * When pcb, in lwIP's active list, next needs lwIP (ms from now, or
- * NS_PARK_NEVER), or 0 when it may not be parked: it has something to do
- * or its wake is too near to be worth it.
+ * When pcb, in lwIP's active list, next needs lwIP's timers (ms from now,
+ * or NS_PARK_NEVER), or 0 when it may not be parked: its fast timer has
+ * work (an ACK owed, data refused, a FIN pending), it has data lwIP has not
+ * sent or a zero window to probe, or its wake is too near to be worth it.
+ * Data in flight parks it with its retransmission timeout as wake, but an
+ * ESTABLISHED one only in the sweep (sweep nonzero): between sweeps a busy
+ * connection stays where lwIP finds it first.
  */
 static uint64_t
-ns_park_wake_in(const struct tcp_pcb *pcb)
+ns_park_wake_in(const struct tcp_pcb *pcb, int sweep)
 {
-	uint64_t wake = NS_PARK_NEVER;
+	uint64_t wake = NS_PARK_NEVER, idle = ns_pcb_idle_ms(pcb), t;
 	uint32_t owner;
 
-	if (pcb->state != ESTABLISHED || pcb->unsent != NULL || pcb->unacked != NULL ||
+	if (pcb->state < ESTABLISHED || pcb->state == TIME_WAIT || pcb->unsent != NULL ||
 	    pcb->refused_data != NULL || pcb->persist_backoff != 0 ||
 	    pcb->netif_idx == NETIF_NO_INDEX ||
-	    (pcb->flags & (TF_ACK_DELAY | TF_ACK_NOW | TF_CLOSEPEND | TF_NAGLEMEMERR |
-	    TF_RXCLOSED | TF_FIN)) != 0)
+	    (pcb->flags & (TF_ACK_DELAY | TF_ACK_NOW | TF_CLOSEPEND | TF_NAGLEMEMERR)) != 0)
 		return 0;
 #if TCP_QUEUE_OOSEQ
 	if (pcb->ooseq != NULL)
 		return 0;
 #endif
-	if (ns_policy == NULL || ns_policy(pcb, &owner) == 0)
-		return 0;
-	if (owner != UINT32_MAX)
-		wake = owner;
-	if (ip_get_option(pcb, SOF_KEEPALIVE)) {
+	if (pcb->unacked != NULL) {
+		if ((!sweep && pcb->state == ESTABLISHED) || pcb->rtime < 0 ||
+		    pcb->rtime >= pcb->rto)
+			return 0;
+		wake = (uint64_t)(pcb->rto - pcb->rtime) * TCP_SLOW_INTERVAL;
+	}
+	/* A closing pcb its owner let go of (no argument, no receiver) has
+	 * only lwIP's timers; any other asks its owner. */
+	if (pcb->callback_arg != NULL || pcb->recv != NULL) {
+		if (ns_policy == NULL || ns_policy(pcb, &owner) == 0)
+			return 0;
+		if (owner != UINT32_MAX && owner < wake)
+			wake = owner;
+	}
+	if (ip_get_option(pcb, SOF_KEEPALIVE) &&
+	    (pcb->state == ESTABLISHED || pcb->state == CLOSE_WAIT)) {
 		uint64_t due = (uint64_t)pcb->keep_idle +
 		    (uint64_t)pcb->keep_cnt_sent * pcb->keep_intvl;
-		uint64_t idle = ns_pcb_idle_ms(pcb);
 
 		if (due <= idle)
 			return 0;
 		if (due - idle < wake)
 			wake = due - idle;
+	}
+	if ((t = ns_state_timeout_ms(pcb)) != NS_PARK_NEVER) {
+		if (t <= idle)
+			return 0;
+		if (t - idle < wake)
+			wake = t - idle;
 	}
 	return wake < NS_PARK_SOON_MS ? 0 : wake;
 }
@@ -327,6 +362,9 @@ ns_park_release(struct ns_park *pk, uint64_t now)
 	/* lwIP's ticks stood still while its lists were empty. */
 	if (real > ticked)
 		pcb->tmr -= (u32_t)(real - ticked);
+	/* Its retransmission timer did not run while parked. */
+	if (pcb->unacked != NULL && pcb->rtime >= 0)
+		pcb->rtime = (s16_t)LWIP_MIN((uint64_t)pcb->rtime + real, 0x7fff);
 	if (pcb->state == TIME_WAIT) {
 		TCP_REG(&tcp_tw_pcbs, pcb);
 	} else {
@@ -371,10 +409,10 @@ ns_park_tw_list(uint64_t now)
 /* Parks pcb if it may be, unlinking it from *pp (its place in lwIP's
  * active list); whether it did. */
 static int
-ns_park_active(struct tcp_pcb **pp, uint64_t now)
+ns_park_active(struct tcp_pcb **pp, uint64_t now, int sweep)
 {
 	struct tcp_pcb *pcb = *pp;
-	uint64_t wake = ns_park_wake_in(pcb);
+	uint64_t wake = ns_park_wake_in(pcb, sweep);
 
 	if (wake == 0)
 		return 0;
@@ -396,7 +434,7 @@ ns_tcp_park_after_input(void)
 	now = ns_park_now_ms();
 	/* lwIP moved the segment's pcb to the front of its list. */
 	if (tcp_active_pcbs != NULL)
-		ns_park_active(&tcp_active_pcbs, now);
+		ns_park_active(&tcp_active_pcbs, now, 0);
 	ns_park_tw_list(now);
 }
 
@@ -407,7 +445,7 @@ ns_park_sweep(uint64_t now)
 	struct tcp_pcb **pp = &tcp_active_pcbs;
 
 	while (*pp != NULL)
-		if (!ns_park_active(pp, now))
+		if (!ns_park_active(pp, now, 1))
 			pp = &(*pp)->next;
 	ns_park_tw_list(now);
 }
