@@ -27,7 +27,7 @@ UNIT = {"conn_per_s": "conn/s", "p50_ms": "ms", "p99_ms": "ms", "bulk_1_gbit": "
         "bulk_8_gbit": "Gbit/s", "idle_bytes_per_conn": "bytes"}
 
 runs, held, na, after, loss_counts = {}, {}, {}, {}, {}
-bad = []
+bad, short = [], []
 with open(runs_path) as f:
     for line in f:
         r = json.loads(line)
@@ -38,7 +38,7 @@ with open(runs_path) as f:
         if m == "idle_held":
             held.setdefault((mode, point), []).append(r)
             if r["value"] < r["asked"]:
-                bad.append(r)
+                short.append(r)
             continue
         if m == "idle_after":
             after.setdefault((mode, point), []).append(r["value"])
@@ -82,7 +82,8 @@ mem_ref = 10000 if 10000 in mem_points else (min(mem_points, key=lambda p: abs(p
 doc = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
        "machine": {"cpus": os.cpu_count(), "model": cpu_model(), "kernel": os.uname().release},
        "settings": info, "haproxy_version": info.get("haproxy_version", ""),
-       "figures": {}, "curve": {}, "idle": {}, "loss": {}, "failed_runs": bad}
+       "figures": {}, "curve": {}, "idle": {}, "loss": {}, "failed_runs": bad,
+       "short_points": short}
 for metric in ("conn_per_s", "p50_ms", "p99_ms", "bulk_1_gbit", "bulk_8_gbit"):
     doc["figures"][metric] = figure(metric, 0, HIGHER[metric], UNIT[metric])
 if mem_ref is not None:
@@ -223,6 +224,10 @@ print(f"medians of {info.get('runs', '?')} runs of {info.get('seconds', '?')} s 
       f"{info.get('loss_runs', '?')} for loss rows); idle connections "
       f"{'with a byte each way' if info.get('idle_byte') == '1' else 'established only'}, opened within "
       f"{info.get('idle_open_seconds', '?')} s; {info.get('minutes', '?')} min; written to {out_path}")
+for r in short:
+    print(f"{MODE_LABEL[r['mode']]} at {r['point']:,} idle: {r['value']:,} of {r['asked']:,} held "
+          f"({r['failed']:,} failed{', opening cut at the time limit' if r['timed_out'] else ''}; "
+          f"{r['at_backend']:,} at the backend)")
 if bad:
-    print(f"{len(bad)} failed run(s) or short point(s): see failed_runs in {out_path}")
+    print(f"{len(bad)} failed run(s): see failed_runs in {out_path}")
     sys.exit(1)
