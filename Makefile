@@ -5,7 +5,8 @@
 #   make run-ns   the same with privlinkd in a network namespace, no VM
 #   make image    build/image/: vmlinuz, initrd, privlink.raw/.qcow2/.vhd
 #   make test     unit tests (plain, ASan+UBSan) and namespace integration tests
-#   make bench    privlinkd against HAProxy and the kernel path (tests/bench/)
+#   make bench    privlinkd against HAProxy and the kernel path, idle scale
+#                 curve, bulk and loss rows (tests/bench/)
 #   make bench-tenants  tenant B's figures while tenant A attacks
 #
 # Sources of lwIP, mbedTLS, inih and cJSON come from Debian source packages pinned
@@ -315,7 +316,10 @@ run-ns:
 	$(MAKE) -j$(JOBS) all
 	tests/demo.sh
 
-# Not part of `make test`: figures, not pass/fail (tests/bench/bench.sh).
+# Not part of `make test`: figures, not pass/fail (tests/bench/bench.sh): the
+# scale curve (BENCH_IDLE_POINTS idle connections held), bulk and loss rows.
+# Knobs from the environment, listed in bench.sh; a quick check of the
+# harness: BENCH_IDLE_POINTS="0 1000" BENCH_SECONDS=2 BENCH_RUNS=1 make bench
 bench:
 	@deps/packages.sh build bench
 	$(MAKE) -j$(JOBS) all

@@ -13,8 +13,10 @@ test_pkgs="iproute2 iputils-ping nginx-light openssl socat curl python3 ethtool 
 test_pkgs="$test_pkgs qemu-system-x86 ovmf"
 # test_metrics: the metrics parser (/usr/bin/python3) and promtool check metrics
 test_pkgs="$test_pkgs prometheus python3-prometheus-client"
-# make bench: the load generators, HAProxy to compare with, perf for profiles.
+# make bench: the load generators, HAProxy to compare with, perf for profiles,
+# iptables and ethtool for the lossy link.
 bench_pkgs="iproute2 nginx-light python3 curl procps util-linux binutils haproxy iperf3 wrk linux-perf"
+bench_pkgs="$bench_pkgs iptables ethtool"
 
 want=""
 for group in "$@"; do

@@ -1,11 +1,16 @@
 #!/usr/bin/env python3
 """Opens N idle TCP connections to ADDR:PORT and holds them.
 
-Usage: idle_client.py ADDR PORT N
-Connects in batches (BATCH at a time, each batch established before the
-next) and prints one JSON line {"open": N, "failed": F, "seconds": S} once
-every connection is established or failed; then holds them until stdin
-closes, and exits."""
+Usage: idle_client.py ADDR PORT N [SRC [SECONDS [BYTE]]]
+SRC: the source address to bind (default: the kernel's choice); SECONDS:
+stop opening after this long (default 600), holding what is open; BYTE 1:
+each connection sends one byte and waits for the backend's echo before it
+counts as held (default 0: established is enough).
+Connects in batches (BATCH at a time, each batch done before the next)
+and prints one JSON line {"open": ..., "failed": ..., "echoed": ...,
+"seconds": ..., "timed_out": ...} once every connection is held or failed
+or the time is up; then holds them until stdin closes, and exits."""
+import errno
 import json
 import selectors
 import socket
@@ -13,38 +18,96 @@ import sys
 import time
 
 BATCH = 250           # SYNs in flight at once: keeps a proxy's accept queue small
-BATCH_TIMEOUT_S = 10  # a batch not established by then counts as failed
+BATCH_TIMEOUT_S = 20  # a connection not held by then counts as failed
+IP_BIND_ADDRESS_NO_PORT = 24  # linux/in.h: the port is picked at connect(), per 4-tuple
 
 addr, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-held, failed = [], 0
+src = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] not in ("", "-") else None
+seconds = float(sys.argv[5]) if len(sys.argv) > 5 else 600.0
+byte = len(sys.argv) > 6 and sys.argv[6] == "1"
+
+held, failed, echoed = [], 0, 0
 start = time.monotonic()
+end = start + seconds
 sel = selectors.DefaultSelector()
+
+
+def fail(s):
+    global failed
+    sel.unregister(s)
+    s.close()
+    failed += 1
+
+
+def opened(s):
+    """Connect done: held, or (BYTE) the byte sent and its echo awaited."""
+    if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) != 0:
+        fail(s)
+        return 0
+    if not byte:
+        sel.unregister(s)
+        held.append(s)
+        return 1
+    try:
+        s.send(b"x")
+    except OSError:
+        fail(s)
+        return 1
+    sel.modify(s, selectors.EVENT_READ)
+    return 0
+
+
+def answered(s):
+    global echoed
+    try:
+        data = s.recv(16)
+    except BlockingIOError:
+        return 0
+    except OSError:
+        data = b""
+    if not data:
+        fail(s)
+        return 1
+    sel.unregister(s)
+    held.append(s)
+    echoed += 1
+    return 1
+
+
+timed_out = False
 while len(held) + failed < n:
-    batch = []
+    if time.monotonic() >= end:
+        timed_out = True
+        break
+    pending = 0
     for _ in range(min(BATCH, n - len(held) - failed)):
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setblocking(False)
-        s.connect_ex((addr, port))
+        try:
+            if src:
+                s.setsockopt(socket.IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, 1)
+                s.bind((src, 0))
+            rc = s.connect_ex((addr, port))
+        except OSError as e:
+            rc = e.errno
+        if rc not in (0, errno.EINPROGRESS):
+            s.close()
+            failed += 1
+            continue
         sel.register(s, selectors.EVENT_WRITE)
-        batch.append(s)
-    pending = len(batch)
-    deadline = time.monotonic() + BATCH_TIMEOUT_S
+        pending += 1
+    deadline = min(time.monotonic() + BATCH_TIMEOUT_S, end)
     while pending and time.monotonic() < deadline:
-        for key, _ in sel.select(0.5):
-            s = key.fileobj
-            sel.unregister(s)
-            pending -= 1
-            if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
-                held.append(s)
+        for key, ev in sel.select(0.5):
+            if key.events & selectors.EVENT_WRITE:
+                pending -= opened(key.fileobj)
             else:
-                failed += 1
-                s.close()
+                pending -= answered(key.fileobj)
     for key in list(sel.get_map().values()):
-        sel.unregister(key.fileobj)
-        key.fileobj.close()
-        failed += 1
-print(json.dumps({"open": len(held), "failed": failed,
-                  "seconds": round(time.monotonic() - start, 2)}), flush=True)
+        fail(key.fileobj)
+print(json.dumps({"open": len(held), "failed": failed, "echoed": echoed,
+                  "seconds": round(time.monotonic() - start, 2), "timed_out": timed_out}),
+      flush=True)
 sys.stdin.read()
 for s in held:
     s.close()

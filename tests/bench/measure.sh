@@ -4,23 +4,21 @@
 
 BENCH_SECONDS=${BENCH_SECONDS:-5}
 WRK_CONNS=${WRK_CONNS:-32}
+BENCH_LOSS_SECONDS=${BENCH_LOSS_SECONDS:-10}
+IDLE_OPEN_SECONDS=${BENCH_IDLE_OPEN_SECONDS:-180}
+IDLE_BYTE=${BENCH_IDLE_BYTE:-0}
 
-# 10,000 idle connections take 10,000 descriptors in the client and twice
-# that in HAProxy (both ends).  Where the hard limit cannot be raised (a
-# container without CAP_SYS_RESOURCE), the largest count that fits is
-# used instead, and said.
+# Idle connections take one descriptor each in a client or a sink, two
+# in HAProxy: the open files limit is raised as far as it goes (the hard
+# limit, 20,000 here, cannot be raised in a container) and the idle
+# connections are spread over processes (modes.sh: IDLE_PER_PROC).
 bench_fd_limit() {
-	local hard
-	ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" || return 1
-	hard=$(ulimit -n)
-	if [ -z "${IDLE_CONNS:-}" ]; then
-		IDLE_CONNS=10000
-		if [ "$hard" != unlimited ] && [ $((2 * IDLE_CONNS + 300)) -gt "$hard" ]; then
-			IDLE_CONNS=$(( (hard - 300) / 2 ))
-			echo "bench: open files limited to $hard here: $IDLE_CONNS idle connections instead of 10000" >&2
-		fi
-	fi
+	ulimit -n 1048576 2>/dev/null || ulimit -n "$(ulimit -Hn)" || return 1
 }
+
+# The point of the scale curve the next measurements are taken at: the
+# idle connections held meanwhile, put in every JSON line.
+BENCH_POINT=0
 
 # New connections per second with PROXY v2 (not in kernel mode: the limit
 # has no proxy to send it): wrk, one thread, Connection: close, so every
@@ -31,7 +29,7 @@ measure_conns() {
 	local mode=$1 out
 	out=$(in_cons taskset -c $LOAD_CPU wrk -t1 -c"$WRK_CONNS" -d"${BENCH_SECONDS}s" --latency \
 		-H 'Connection: close' "http://$WEB/" 2>&1) || { echo "$out" >&2; return 1; }
-	python3 - "$mode" "$out" <<-'PY'
+	python3 - "$mode" "$out" "$BENCH_POINT" <<-'PY'
 	import json, re, sys
 	mode, out = sys.argv[1], sys.argv[2]
 	def ms(v, unit):
@@ -41,9 +39,10 @@ measure_conns() {
 	err = re.search(r"Socket errors: (.*)", out)
 	non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
 	extra = {"errors": err.group(1) if err else "", "non_2xx": int(non2xx.group(1)) if non2xx else 0}
-	print(json.dumps({"mode": mode, "metric": "conn_per_s", "value": rps, **extra}))
-	print(json.dumps({"mode": mode, "metric": "p50_ms", "value": lat["50"]}))
-	print(json.dumps({"mode": mode, "metric": "p99_ms", "value": lat["99"]}))
+	point = int(sys.argv[3])
+	print(json.dumps({"mode": mode, "metric": "conn_per_s", "point": point, "value": rps, **extra}))
+	print(json.dumps({"mode": mode, "metric": "p50_ms", "point": point, "value": lat["50"]}))
+	print(json.dumps({"mode": mode, "metric": "p99_ms", "point": point, "value": lat["99"]}))
 	PY
 }
 
@@ -51,60 +50,123 @@ measure_conns() {
 # parallel streams; the figure is what the server received.
 measure_bulk() {
 	local mode=$1 streams=$2 out
-	out=$(in_cons taskset -c $LOAD_CPU iperf3 -c "$BULK_HOST" -p "$BULK_PORT" \
-		-t "$BENCH_SECONDS" -P "$streams" -J 2>&1) || { echo "$out" >&2; return 1; }
-	python3 - "$mode" "$streams" "$out" <<-'PY'
+	out=$(in_cons taskset -c $LOAD_CPU timeout -k 5 $((BENCH_SECONDS + 30)) iperf3 -c "$BULK_HOST" \
+		-p "$BULK_PORT" -t "$BENCH_SECONDS" -P "$streams" -J 2>&1) || { echo "$out" >&2; return 1; }
+	python3 - "$mode" "$streams" "$out" "$BENCH_POINT" <<-'PY'
 	import json, sys
 	mode, streams, out = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 	gbit = out["end"]["sum_received"]["bits_per_second"] / 1e9
-	print(json.dumps({"mode": mode, "metric": f"bulk_{streams}_gbit", "value": round(gbit, 3)}))
+	print(json.dumps({"mode": mode, "metric": f"bulk_{streams}_gbit", "point": int(sys.argv[4]),
+	                  "value": round(gbit, 3)}))
+	PY
+}
+
+# Bulk over the lossy consumer link (mode_up MODE loss): measure_loss MODE
+# PERCENT up|down, one stream for BENCH_LOSS_SECONDS; up is consumer ->
+# backend, down is backend -> consumer (iperf3 -R); the figure is what the
+# receiver got, with the bridge's counters of frames seen and dropped.  A
+# run that has not ended 60 s past its time is killed and fails.
+measure_loss() {
+	local mode=$1 pct=$2 dir=$3 out counts rev=""
+	[ "$dir" = down ] && rev=-R
+	bench_loss_set "$pct" || return 1
+	out=$(in_cons taskset -c $LOAD_CPU timeout -k 5 $((BENCH_LOSS_SECONDS + 60)) iperf3 -c "$BULK_HOST" \
+		-p "$BULK_PORT" -t "$BENCH_LOSS_SECONDS" --connect-timeout 10000 $rev -J 2>&1)
+	local rc=$?
+	counts=$(bench_loss_counts)
+	python3 - "$mode" "$pct" "$dir" "$out" "$counts" "$rc" <<-'PY'
+	import json, sys
+	mode, pct, d, out, counts, rc = sys.argv[1:]
+	counts = json.loads(counts)
+	row = {"mode": mode, "metric": f"loss_{pct}_{d}_gbit", "loss_pct": float(pct), "direction": d, **counts}
+	try:
+	    r = json.loads(out)
+	    row["value"] = round(r["end"]["sum_received"]["bits_per_second"] / 1e9, 4)
+	    row["retransmits"] = r["end"].get("sum_sent", {}).get("retransmits")
+	except (ValueError, KeyError):
+	    row["error"] = f"iperf3 exit {rc}: " + out[-300:]
+	print(json.dumps(row))
+	sys.exit(0 if "value" in row else 1)
 	PY
 }
 
 proxy_rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$PROXY_PID/status"; }
 
-# Memory per idle proxied connection: the proxy's RSS growth with
-# IDLE_CONNS connections open through it (all accepted by the backend),
-# divided by IDLE_CONNS.  Kernel mode has no proxy process: not measured.
-measure_idle() {
-	local mode=$1 before after fifo line i n cpid
-	before=$(proxy_rss_kib)
+idle_backend_count() {
+	cat "$IDLE_COUNT".* 2>/dev/null | awk '{ n += $1 } END { print n + 0 }'
+}
+
+# idle_hold MODE N: N idle connections through the proxy to the sinks,
+# spread over client processes of at most IDLE_PER_PROC each, each from
+# its own address (10.0.0.101 up); each sends a byte and waits for its
+# echo when BENCH_IDLE_BYTE is 1.  Opening stops after BENCH_IDLE_OPEN_SECONDS,
+# holding what is open.  Prints one JSON line: what was held, by the
+# clients and at the sinks, and the proxy's RSS growth per held
+# connection.  The clients hold until idle_release.
+idle_hold() {
+	local mode=$1 n=$2 procs i each extra before after fifo t status=""
+	procs=$(( (n + IDLE_PER_PROC - 1) / IDLE_PER_PROC ))
+	[ "$procs" -le "$IDLE_SINKS" ] || { echo "bench: $n idle: more than IDLE_SINKS processes" >&2; return 1; }
+	before=$([ -n "$PROXY_PID" ] && proxy_rss_kib || echo 0)
 	fifo=$TOPO_DIR/idle.fifo
 	rm -f "$fifo" && mkfifo "$fifo"
-	# The client holds its connections until its stdin (the fifo) closes;
-	# opened read-write first, so neither side blocks in open().
+	# The clients hold their connections until their stdin (the fifo)
+	# closes; opened read-write first, so neither side blocks in open().
 	exec 7<>"$fifo"
-	in_cons taskset -c $LOAD_CPU python3 "$BENCH_DIR/idle_client.py" \
-		"$IDLE_HOST" "$IDLE_PORT" "$IDLE_CONNS" <"$fifo" >"$TOPO_DIR/idle_client.out" 2>&1 7>&- &
-	cpid=$!
-	for i in $(seq 600); do
-		[ -s "$TOPO_DIR/idle_client.out" ] && break
-		sleep 0.1
+	each=$((n / procs)) extra=$((n % procs))
+	for i in $(seq "$procs"); do
+		in_cons taskset -c $LOAD_CPU python3 "$BENCH_DIR/idle_client.py" "$IDLE_HOST" "$IDLE_PORT" \
+			"$((each + (i <= extra ? 1 : 0)))" "10.0.0.$((100 + i))" "$IDLE_OPEN_SECONDS" "$IDLE_BYTE" \
+			<"$fifo" >"$TOPO_DIR/idle_client.$i.out" 2>&1 7>&- &
+		disown $!	# bench_down kills them: no job notice
 	done
-	line=$(head -n 1 "$TOPO_DIR/idle_client.out")
-	for i in $(seq 100); do
-		n=$(cat "$IDLE_COUNT" 2>/dev/null || echo 0)
-		[ "$n" -ge "$IDLE_CONNS" ] && break
-		sleep 0.1
+	for t in $(seq $(( (IDLE_OPEN_SECONDS + 60) * 2 ))); do
+		[ "$(cat "$TOPO_DIR"/idle_client.*.out 2>/dev/null | grep -c '^{')" -ge "$procs" ] && break
+		sleep 0.5
+	done
+	# The sinks count every 0.2 s: wait for them to catch up (10 s at most).
+	for t in $(seq 50); do
+		[ "$(idle_backend_count)" -ge "$(cat "$TOPO_DIR"/idle_client.*.out | python3 -c '
+import json, sys
+print(sum(json.loads(l)["open"] for l in sys.stdin if l.startswith("{")))')" ] && break
+		sleep 0.2
 	done
 	sleep 1
-	after=$(proxy_rss_kib)
-	exec 7>&-
-	wait "$cpid"
-	# Let the proxy and the sink see every close before the next run.
-	for i in $(seq 100); do
-		[ "$(cat "$IDLE_COUNT" 2>/dev/null || echo 0)" -eq 0 ] && break
-		sleep 0.1
-	done
-	python3 - "$mode" "$before" "$after" "$n" "$line" "$IDLE_CONNS" <<-'PY'
+	after=$([ -n "$PROXY_PID" ] && proxy_rss_kib || echo 0)
+	[ "$mode" = privlinkd ] && status=$(privlinkd_status 2>/dev/null | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(json.dumps({"live": s["connections"]["live"], "held_bytes": s["memory"]["held_bytes"]}))' 2>/dev/null)
+	[ -n "$status" ] || status='{}'
+	python3 - "$mode" "$n" "$procs" "$before" "$after" "$(idle_backend_count)" "$status" \
+		"$BENCH_POINT" "$(cat "$TOPO_DIR"/idle_client.*.out)" <<-'PY'
 	import json, sys
-	mode, before, after, backend, client, want = sys.argv[1:]
-	client = json.loads(client) if client.startswith("{") else {"open": 0, "failed": int(want)}
-	if client["open"] != int(want) or int(backend) < int(want):
-	    print(json.dumps({"mode": mode, "metric": "idle_failed", "client": client, "backend": int(backend)}))
-	    sys.exit(1)
-	growth = (int(after) - int(before)) * 1024
-	print(json.dumps({"mode": mode, "metric": "bytes_per_idle_conn", "value": round(growth / int(want), 1),
-	                  "rss_before_kib": int(before), "rss_after_kib": int(after)}))
+	mode, n, procs, before, after, backend, status, point, out = sys.argv[1:]
+	clients = [json.loads(l) for l in out.splitlines() if l.startswith("{")]
+	# Held through the proxy: open at the client and accepted by a sink.
+	client_open = sum(c["open"] for c in clients)
+	held = min(client_open, int(backend))
+	row = {"mode": mode, "metric": "idle_held", "point": int(point), "value": held, "asked": int(n),
+	       "client_open": client_open,
+	       "processes": int(procs), "answered": len(clients), "failed": sum(c["failed"] for c in clients),
+	       "echoed": sum(c.get("echoed", 0) for c in clients),
+	       "timed_out": any(c.get("timed_out") for c in clients) or len(clients) < int(procs),
+	       "open_seconds": max([c["seconds"] for c in clients] or [0]), "at_backend": int(backend),
+	       "status": json.loads(status)}
+	print(json.dumps(row))
+	if held and int(after):
+	    growth = (int(after) - int(before)) * 1024
+	    print(json.dumps({"mode": mode, "metric": "idle_bytes_per_conn", "point": int(point),
+	                      "value": round(growth / held, 1), "held": held,
+	                      "rss_before_kib": int(before), "rss_after_kib": int(after)}))
 	PY
 }
+
+# idle_after MODE: the idle connections the sinks still hold, after the
+# measurements at a point.  idle_release lets the clients go.
+idle_after() {
+	printf '{"mode": "%s", "metric": "idle_after", "point": %d, "value": %d}\n' \
+		"$1" "$BENCH_POINT" "$(idle_backend_count)"
+}
+
+idle_release() { exec 7>&-; }

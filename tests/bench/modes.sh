@@ -1,29 +1,47 @@
-# The three set-ups `make bench` compares, on the namespaces of
+# The set-ups `make bench` compares, on the namespaces of
 # tests/lib/topo.sh (source that first):
 #
 #   ${P}-cons c0 10.0.0.7/24 ── pe0 [${P}-appl] pv0 ── p0 192.168.10.11/24 ${P}-prov
 #
 #   privlinkd  privlinkd on the raw frames of pe0 and pv0 (no kernel IP);
 #              endpoints 10.0.0.5:443 (web, PROXY v2), 10.0.0.6:5201 (bulk),
-#              10.0.0.8:9000 (idle); NAT IPs 192.168.10.201-208.
+#              10.0.0.8:9000 (idle); NAT IPs 192.168.10.201-208 (web),
+#              .201 (bulk), .211-214 (idle: 4 x 64,512 ports);
+#              max_connections 250000, memory_limit 1G.
 #   haproxy    Debian's HAProxy, mode tcp, nbthread 1, on kernel IPs
 #              pe0 10.0.0.5/24 and pv0 192.168.10.201/24, same ports;
 #              `send-proxy-v2 source 192.168.10.201` for web.
+#   haproxy-splice  the same with `option splice-auto` and `maxpipes
+#              HAPROXY_MAXPIPES` (each pipe is 2 descriptors): HAProxy as
+#              an operator tunes it for bulk.
 #   kernel     the limit: the appliance namespace only forwards
 #              (ip_forward=1, same kernel IPs as haproxy); clients connect
 #              straight to the backends.
 #
 # Backends (in ${P}-prov, on CPU 0): nginx `return 200` on :8443 with
-# proxy_protocol and on :8080 without, iperf3 on :5201, idle_sink.py on
-# :9001.  The proxy runs on CPU 1 (taskset).
+# proxy_protocol and on :8080 without, iperf3 on :5201, IDLE_SINKS
+# idle_sink.py processes sharing :9001 (SO_REUSEPORT; each echoes a byte).
+# The proxy runs on CPU 1 (taskset).  The consumer has the client
+# addresses 10.0.0.101-(100+IDLE_SINKS) besides 10.0.0.7: one idle client
+# process each, so every 4-tuple is distinct with ports to spare.
 #
-# mode_up MODE sets WEB (host:port of the conn/s test), BULK_HOST,
-# BULK_PORT, IDLE_HOST, IDLE_PORT and PROXY_PID (empty for kernel).
+# mode_up MODE [loss] sets WEB (host:port of the conn/s test), BULK_HOST,
+# BULK_PORT, IDLE_HOST, IDLE_PORT and PROXY_PID (empty for kernel).  With
+# "loss" the consumer link runs through a bridge in ${P}-br, where
+# iptables drops frames at random (bench_loss_set); bench_down removes
+# every namespace.
 
 BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROXY_CPU=1
 LOAD_CPU=0
 NAT_IPS="192.168.10.201 192.168.10.202 192.168.10.203 192.168.10.204 192.168.10.205 192.168.10.206 192.168.10.207 192.168.10.208"
+IDLE_NAT_IPS="192.168.10.211 192.168.10.212 192.168.10.213 192.168.10.214"
+# Processes that hold idle connections, each at most IDLE_PER_PROC of them
+# (the hard open files limit, 20,000 here, is per process).
+IDLE_PER_PROC=${BENCH_IDLE_PER_PROC:-12500}
+IDLE_SINKS=${IDLE_SINKS:-1}
+HAPROXY_MAXPIPES=${BENCH_HAPROXY_MAXPIPES:-64}
+BRIDGE_NS=$P-br
 
 # Many short connections in a few seconds: every namespace gets the whole
 # port range, and sockets for 10,000 idle connections.
@@ -67,11 +85,14 @@ bench_backends() {
 	in_prov taskset -c $LOAD_CPU iperf3 -s -B 192.168.10.11 -p 5201 \
 		>"$TOPO_DIR/iperf3.log" 2>&1 &
 	IDLE_COUNT=$TOPO_DIR/idle.count
-	in_prov taskset -c $LOAD_CPU python3 "$BENCH_DIR/idle_sink.py" 192.168.10.11 9001 \
-		"$IDLE_COUNT" >"$TOPO_DIR/idle_sink.log" 2>&1 &
+	for i in $(seq "$IDLE_SINKS"); do
+		in_prov taskset -c $LOAD_CPU python3 "$BENCH_DIR/idle_sink.py" 192.168.10.11 9001 \
+			"$IDLE_COUNT.$i" echo >"$TOPO_DIR/idle_sink.$i.log" 2>&1 &
+	done
 	for i in $(seq 50); do
 		in_prov bash -c 'exec 3<>/dev/tcp/192.168.10.11/8080 && exec 4<>/dev/tcp/192.168.10.11/5201' \
-			2>/dev/null && grep -q listening "$TOPO_DIR/idle_sink.log" && return 0
+			2>/dev/null && [ "$(cat "$TOPO_DIR"/idle_sink.*.log | grep -c listening)" -ge "$IDLE_SINKS" ] &&
+			return 0
 		sleep 0.1
 	done
 	echo "bench: backends did not come up" >&2
@@ -87,9 +108,13 @@ bench_kernel_ips() {
 bench_privlinkd_drop() {
 	local drop=$TOPO_DIR/drop
 	mkdir -p "$drop"
+	# Room for the scale curve's 100,000 idle connections and the web
+	# load beside them (auto would give at most 16,384).
 	cat >"$drop/00-appliance.ini" <<-EOF
 	[appliance]
 	secret = 5b2f8d0c6a1e4f3b9c7d2e8a0f6b4c1d3e5a7b9c0d2f4e6a8b0c1d3e5f7a9b2c
+	memory_limit = 1G
+	max_connections = 250000
 	EOF
 	cat >"$drop/10-nics.ini" <<-EOF
 	[nic consumer0]
@@ -118,30 +143,38 @@ bench_privlinkd_drop() {
 	nat_ip = 192.168.10.201
 	proxy_protocol = off
 
+	# Idle: NAT IPs of its own (64,512 ports each), so the held connections
+	# leave web's ports alone; idle for the whole run is not idle too long.
 	[service idle]
 	frontend_port = 9000
 	backend = 192.168.10.11:9001
-	nat_ip = 192.168.10.201
+	nat_ip = $(echo $IDLE_NAT_IPS | sed 's/ /, /g')
 	proxy_protocol = off
+	idle_timeout = 1h
 	EOF
 	local ep
 	for ep in "web 10.0.0.5 1" "bulk 10.0.0.6 2" "idle 10.0.0.8 3"; do
 		set -- $ep
-		printf '[endpoint %s-pe]\nnic = consumer0\nip = %s\nservice = %s\nlink_id = %s\n\n' \
+		printf '[endpoint %s-pe]\nnic = consumer0\nip = %s\nservice = %s\nlink_id = %s\n' \
 			"$1" "$2" "$1" "$3"
-		printf '[approval %s-pe]\nstate = Approved\n\n' "$1"
+		[ "$1" = idle ] && printf 'max_connections = 250000\n'
+		printf '\n[approval %s-pe]\nstate = Approved\n\n' "$1"
 	done >"$drop/30-endpoints.ini"
 	echo "$drop"
 }
 
+# bench_haproxy_cfg MAXCONN [splice]: HAProxy takes 2 descriptors a
+# connection, and with splice 2 a pipe, all within the open files limit.
 bench_haproxy_cfg() {
-	local cfg=$TOPO_DIR/haproxy.cfg
+	local cfg=$TOPO_DIR/haproxy.cfg maxconn=$1 splice=${2:-}
 	cat >"$cfg" <<-EOF
 	global
 	    nbthread 1
-	    maxconn $((IDLE_CONNS + 20))
+	    maxconn $maxconn
+	    $([ -n "$splice" ] && echo "maxpipes $HAPROXY_MAXPIPES")
 	defaults
 	    mode tcp
+	    $([ -n "$splice" ] && echo "option splice-auto")
 	    timeout connect 5s
 	    timeout client 1h
 	    timeout server 1h
@@ -164,10 +197,97 @@ bench_haproxy_cfg() {
 	echo "$cfg"
 }
 
+# The largest count of idle connections HAProxy can hold: 2 descriptors
+# each, within the open files limit, less room for the listeners, the
+# conn/s load and the pipes.
+haproxy_idle_max() {
+	local hard
+	hard=$(ulimit -Hn)
+	[ "$hard" = unlimited ] && hard=1048576
+	echo $(( (hard - 300 - 2 * HAPROXY_MAXPIPES) / 2 ))
+}
+
+# Consumer addresses for the idle clients, one per process.
+bench_client_ips() {
+	local i
+	for i in $(seq "$IDLE_SINKS"); do
+		in_cons ip addr add "10.0.0.$((100 + i))/24" dev c0 || return 1
+	done
+}
+
+# The consumer link through a bridge: c0 ── bc0 [${P}-br: br0] bp0 ── pe0,
+# with br_netfilter passing bridged IPv4 to iptables' FORWARD chain, where
+# chains loss_up (frames from the consumer) and loss_down (to it) drop at
+# random (bench_loss_set).  Segmentation offloads off on that path, so a
+# dropped frame is one segment, not a 64 KiB super-frame.
+bench_loss_link() {
+	local dev
+	in_cons ip link del c0 || return 1
+	ip netns add "$BRIDGE_NS" || return 1
+	ip link add c0 netns "$P-cons" type veth peer name bc0 netns "$BRIDGE_NS" || return 1
+	ip link add pe0 netns "$P-appl" type veth peer name bp0 netns "$BRIDGE_NS" || return 1
+	in_cons ip addr add 10.0.0.7/24 dev c0
+	in_appl sysctl -qw net.ipv6.conf.pe0.disable_ipv6=1
+	ip netns exec "$BRIDGE_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
+		net.ipv6.conf.default.disable_ipv6=1
+	ip -n "$BRIDGE_NS" link add br0 type bridge || return 1
+	ip -n "$BRIDGE_NS" link set bc0 master br0 && ip -n "$BRIDGE_NS" link set bp0 master br0 || return 1
+	for dev in lo bc0 bp0 br0; do ip -n "$BRIDGE_NS" link set "$dev" up; done
+	in_cons ip link set c0 up
+	in_appl ip link set pe0 up
+	[ -e /proc/sys/net/bridge ] || modprobe br_netfilter 2>/dev/null
+	ip netns exec "$BRIDGE_NS" sysctl -qw net.bridge.bridge-nf-call-iptables=1 || {
+		echo "bench: no br_netfilter: no loss rows" >&2; return 1; }
+	ip netns exec "$BRIDGE_NS" iptables -N loss_up && ip netns exec "$BRIDGE_NS" iptables -N loss_down &&
+		ip netns exec "$BRIDGE_NS" iptables -A FORWARD -m physdev --physdev-in bc0 -j loss_up &&
+		ip netns exec "$BRIDGE_NS" iptables -A FORWARD -m physdev --physdev-in bp0 -j loss_down || return 1
+	ip netns exec "$P-cons" ethtool -K c0 tso off gso off gro off >/dev/null 2>&1 &&
+		ip netns exec "$P-appl" ethtool -K pe0 tso off gso off gro off >/dev/null 2>&1 &&
+		ip netns exec "$BRIDGE_NS" ethtool -K bc0 tso off gso off gro off >/dev/null 2>&1 &&
+		ip netns exec "$BRIDGE_NS" ethtool -K bp0 tso off gso off gro off >/dev/null 2>&1 ||
+		{ echo "bench: ethtool -K on the lossy link failed" >&2; return 1; }
+}
+
+# bench_loss_set PERCENT: each frame crossing the bridge, either way, is
+# dropped with that probability; the counters start from zero.
+bench_loss_set() {
+	local pct=$1 chain p
+	p=$(awk -v p="$pct" 'BEGIN { printf "%.4f", p / 100 }')
+	for chain in loss_up loss_down; do
+		ip netns exec "$BRIDGE_NS" iptables -F "$chain" || return 1
+		ip netns exec "$BRIDGE_NS" iptables -A "$chain" -m statistic --mode random \
+			--probability "$p" -j DROP || return 1
+	done
+	ip netns exec "$BRIDGE_NS" iptables -Z || return 1
+}
+
+# bench_loss_counts: one JSON object, frames seen and dropped each way.
+bench_loss_counts() {
+	ip netns exec "$BRIDGE_NS" iptables -L -v -x -n | awk '
+		/^Chain FORWARD/ { c = "fwd"; next }
+		/^Chain loss_up/ { c = "up"; next }
+		/^Chain loss_down/ { c = "down"; next }
+		c == "fwd" && / loss_up / { seen_up = $1 }
+		c == "fwd" && / loss_down / { seen_down = $1 }
+		c == "up" && / DROP / { drop_up = $1 }
+		c == "down" && / DROP / { drop_down = $1 }
+		END { printf "{\"seen_up\": %d, \"dropped_up\": %d, \"seen_down\": %d, \"dropped_down\": %d}\n",
+		      seen_up, drop_up, seen_down, drop_down }'
+}
+
+bench_down() {
+	topo_down
+	ip netns del "$BRIDGE_NS" 2>/dev/null
+	return 0
+}
+
 mode_up() {
-	local mode=$1 i
+	local mode=$1 loss=${2:-} i
+	bench_down
 	topo_up on || return 1
+	if [ -n "$loss" ]; then bench_loss_link || return 1; fi
 	bench_sysctls || return 1
+	bench_client_ips || return 1
 	bench_backends || return 1
 	PROXY_PID=""
 	case $mode in
@@ -178,10 +298,12 @@ mode_up() {
 		taskset -pc $PROXY_CPU "$PROXY_PID" >/dev/null || return 1
 		WEB=10.0.0.5:443 BULK_HOST=10.0.0.6 BULK_PORT=5201 IDLE_HOST=10.0.0.8 IDLE_PORT=9000
 		;;
-	haproxy)
+	haproxy | haproxy-splice)
 		bench_kernel_ips || return 1
 		# ip netns exec and taskset exec in place: $! is haproxy itself.
-		ip netns exec "$P-appl" taskset -c $PROXY_CPU haproxy -db -f "$(bench_haproxy_cfg)" \
+		ip netns exec "$P-appl" taskset -c $PROXY_CPU haproxy -db \
+			-f "$(bench_haproxy_cfg "$(( $(haproxy_idle_max) + WRK_CONNS + 20 ))" \
+				"$([ "$mode" = haproxy-splice ] && echo splice)")" \
 			>"$TOPO_DIR/haproxy.log" 2>&1 &
 		PROXY_PID=$!
 		disown "$PROXY_PID"
