@@ -328,6 +328,7 @@ status_json(struct pl_loop *lp, FILE *f)
 	struct ns_mem_stats ms;
 	struct ns_syn_stats ss;
 	struct ns_park_stats ps;
+	uint64_t sack_rexmits, sack_recoveries;
 
 	ns_mem_get_stats(&ms);
 	fprintf(f, "{\n  \"uptime_s\": %lld,\n", (long long)(time(NULL) - lp->lp_started));
@@ -345,12 +346,15 @@ status_json(struct pl_loop *lp, FILE *f)
 	    (unsigned long long)ss.ss_cookies_rejected, (unsigned long long)ss.ss_no_cookie,
 	    (unsigned long long)ss.ss_rate_limited);
 	ns_tcp_park_stats(&ps);
+	ns_tcp_sack_stats(&sack_rexmits, &sack_recoveries);
 	fprintf(f, "  \"tcp\": {\"parked\": %u, \"parked_time_wait\": %u, \"lwip_active\": %u, "
 	    "\"lwip_time_wait\": %u, \"time_wait\": %u, \"parks\": %llu, \"unparks\": %llu, "
-	    "\"wakes\": %llu, \"time_wait_evicted\": %llu},\n", ps.ps_parked, ps.ps_parked_time_wait, ps.ps_lwip_active,
+	    "\"wakes\": %llu, \"time_wait_evicted\": %llu, \"sack_retransmits\": %llu, "
+	    "\"sack_recoveries\": %llu},\n", ps.ps_parked, ps.ps_parked_time_wait, ps.ps_lwip_active,
 	    ps.ps_lwip_time_wait, ps.ps_parked_time_wait + ps.ps_lwip_time_wait,
 	    (unsigned long long)ps.ps_parks, (unsigned long long)ps.ps_unparks,
-	    (unsigned long long)ps.ps_wakes, (unsigned long long)ps.ps_time_wait_evicted);
+	    (unsigned long long)ps.ps_wakes, (unsigned long long)ps.ps_time_wait_evicted,
+	    (unsigned long long)sack_rexmits, (unsigned long long)sack_recoveries);
 	status_nics(lp, f);
 	fprintf(f, "  \"unrouted_dropped\": %llu,\n", (unsigned long long)ns_route_discarded());
 	status_services(lp, f);

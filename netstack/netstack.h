@@ -202,6 +202,14 @@ void ns_tcp_park_input(const struct netif *netif, const uint8_t *ip, size_t ip_l
 void ns_tcp_park_after_input(void);
 void ns_tcp_unpark(struct tcp_pcb *pcb);
 void ns_tcp_unpark_netif(u8_t idx);
+/* Loss recovery from the peer's SACKs (ns_tcp_sack.c): the input hook
+ * takes an ACK's blocks, the ring driver runs the recovery after lwIP. */
+struct tcp_hdr;
+void ns_tcp_sack_init(void);
+void ns_tcp_sack_input(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen,
+    u16_t opt1len, const u8_t *opt2);
+void ns_tcp_sack_after_input(void);
+void ns_tcp_sack_stats(uint64_t *rexmits, uint64_t *recoveries);
 int ns_tcp_parked_tuple(u8_t netif_idx, uint32_t lip, uint16_t lport, uint32_t rip,
     uint16_t rport);
 

@@ -15,6 +15,7 @@ ns_init(void)
 	if ((rc = ns_rand_init()) != 0)
 		return rc;
 	lwip_init();
+	ns_tcp_sack_init();
 	return ns_tcp_park_init() == 0 ? 0 : -1;
 }
 

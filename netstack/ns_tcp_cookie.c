@@ -39,18 +39,15 @@
 #include "ns_arp.h"
 #include "netstack_hooks.h"
 #include "ns_syncookie.h"
+#include "ns_tcp_opts.h"
 
 /* A cookie's clock period: valid in its own and the next, 16 to 32 s. */
 #define NS_TCP_COOKIE_PERIOD_S	16
 /* How long after the last cookie sent an ACK is checked for one. */
 #define NS_TCP_COOKIE_AFTER_S	(2 * NS_TCP_COOKIE_PERIOD_S)
-/* TCP option kinds and lengths (RFC 9293, RFC 7323). */
-#define NS_TCP_OPT_END		0
-#define NS_TCP_OPT_NOP		1
-#define NS_TCP_OPT_MSS		2
-#define NS_TCP_OPT_WS		3
-#define NS_TCP_OPT_MSS_LEN	4
-#define NS_TCP_OPT_WS_LEN	3
+/* Option bodies (RFC 9293, RFC 7323). */
+#define NS_TCP_OPT_MSS_LEN	2
+#define NS_TCP_OPT_WS_LEN	1
 
 static uint8_t ns_cookie_key[NS_SYNCOOKIE_KEY_LEN];
 static int ns_cookie_keyed;	/* 1: keyed, -1: the random source failed */
@@ -111,43 +108,20 @@ ns_cookie_flow(struct ns_syncookie_flow *f, const struct tcp_hdr *hdr, uint32_t 
 	f->sf_isn = isn;
 }
 
-/* Byte i of the options, which lwIP may have split over two pbufs. */
-static u8_t
-ns_cookie_optbyte(const struct tcp_hdr *hdr, u16_t opt1len, const u8_t *opt2, u16_t i)
-{
-	if (opt2 == NULL || i < opt1len)
-		return ((const u8_t *)hdr)[TCP_HLEN + i];
-	return opt2[i - opt1len];
-}
-
 /* The SYN's MSS (0: none) and window scale (NS_SYNCOOKIE_WS_NONE: none). */
 static void
 ns_cookie_parse_opts(const struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len, const u8_t *opt2,
     u16_t *mss, unsigned int *ws)
 {
+	u8_t b[2];
+
 	*mss = 0;
 	*ws = NS_SYNCOOKIE_WS_NONE;
-	for (u16_t i = 0; i < optlen;) {
-		u8_t kind = ns_cookie_optbyte(hdr, opt1len, opt2, i), len;
-
-		if (kind == NS_TCP_OPT_END)
-			return;
-		if (kind == NS_TCP_OPT_NOP) {
-			i++;
-			continue;
-		}
-		if (i + 1 >= optlen)
-			return;
-		len = ns_cookie_optbyte(hdr, opt1len, opt2, (u16_t)(i + 1));
-		if (len < 2 || i + len > optlen)
-			return;		/* malformed: what came before stands */
-		if (kind == NS_TCP_OPT_MSS && len == NS_TCP_OPT_MSS_LEN)
-			*mss = (u16_t)(ns_cookie_optbyte(hdr, opt1len, opt2, (u16_t)(i + 2)) << 8 |
-			    ns_cookie_optbyte(hdr, opt1len, opt2, (u16_t)(i + 3)));
-		else if (kind == NS_TCP_OPT_WS && len == NS_TCP_OPT_WS_LEN)
-			*ws = ns_cookie_optbyte(hdr, opt1len, opt2, (u16_t)(i + 2));
-		i = (u16_t)(i + len);
-	}
+	if (ns_tcp_opt_get(hdr, optlen, opt1len, opt2, NS_TCP_OPT_MSS, b, sizeof(b)) ==
+	    NS_TCP_OPT_MSS_LEN)
+		*mss = (u16_t)(b[0] << 8 | b[1]);
+	if (ns_tcp_opt_get(hdr, optlen, opt1len, opt2, NS_TCP_OPT_WS, b, 1) == NS_TCP_OPT_WS_LEN)
+		*ws = b[0];
 }
 
 /* Our MSS toward the peer on netif: lwIP's own choice, TCP_MSS within

@@ -18,7 +18,9 @@
  * - an ACK on a listener may carry a cookie: it becomes the connection;
  * - a peer's keepalive probe is shown to the application, which counts it
  *   as activity (an idle timeout, as Azure's load balancer does).  lwIP
- *   answers probes without telling anyone.
+ *   answers probes without telling anyone;
+ * - an ACK's SACK blocks are taken for the loss recovery lwIP's sender
+ *   lacks (ns_tcp_sack.c).
  */
 #include "lwip/ip.h"
 #include "lwip/pbuf.h"
@@ -152,6 +154,9 @@ ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen, u1
 			return ERR_ABRT;	/* dropped */
 		if (pcb->state > LISTEN && pcb->state != TIME_WAIT)
 			ns_tcp_no_zero_window_max(pcb);
+		if ((flags & (TCP_ACK | TCP_RST)) == TCP_ACK && pcb->state >= ESTABLISHED &&
+		    pcb->state != TIME_WAIT)
+			ns_tcp_sack_input(pcb, hdr, optlen, opt1len, opt2);
 		if (ns_keepalive != NULL && ns_is_keepalive_probe(pcb, hdr, p))
 			ns_keepalive(pcb);
 		return ERR_OK;

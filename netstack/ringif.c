@@ -477,6 +477,7 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		ip4_input(p, netif);
 		netif->chksum_flags |= NETIF_CHECKSUM_CHECK_TCP;
 	} while (ns_tcp_take_reinput());
+	ns_tcp_sack_after_input();
 	ns_tcp_park_after_input();
 	ns_mem_urgent(urgent);
 }

@@ -109,9 +109,10 @@ void ns_mem_free(void *p);
 #define LWIP_TCP_KEEPALIVE		1
 #define LWIP_RANDOMIZE_INITIAL_LOCAL_PORTS 1
 #define LWIP_CALLBACK_API		1
-/* One slot per pcb for its parking state (netstack/ns_tcp_park.c), whose
- * destroy callback tells when lwIP frees the pcb. */
-#define LWIP_TCP_PCB_NUM_EXT_ARGS	1
+/* Slots per pcb for state of ours, whose destroy callback tells when lwIP
+ * frees the pcb: its parking (netstack/ns_tcp_park.c) and its SACK
+ * scoreboard (netstack/ns_tcp_sack.c). */
+#define LWIP_TCP_PCB_NUM_EXT_ARGS	2
 /* htons() and friends come from libc; lwIP uses its lwip_ names. */
 #define LWIP_DONT_PROVIDE_BYTEORDER_FUNCTIONS 1
 #define TCP_OVERSIZE			TCP_MSS
