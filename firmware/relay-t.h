@@ -72,13 +72,7 @@ struct relay_end {
 	struct tcp_pcb		*re_pcb;	/* NULL once lwIP freed it */
 	struct pbuf		*re_queue;	/* read here, not yet written to the peer */
 	struct relay_spill	*re_spill;	/* more of it, NULL: none */
-	/* Written to the peer by reference, its segments may still point
-	 * into them (relay_hold.c): detached pbufs, linked by next. */
-	struct pbuf		*re_held, *re_held_tail;
-	uint32_t		re_held_seq;	/* the peer's sequence number of re_held's first byte */
 	uint32_t		re_owed;	/* window not reopened while shed (share.c) */
-	uint16_t		re_off;		/* bytes of re_queue's first pbuf written already */
-	uint16_t		re_copied;	/* written to this pcb as a copy, unacked (PROXY header) */
 	uint8_t			re_eof;		/* FIN read here */
 	uint8_t			re_shut;	/* FIN forwarded to the peer */
 };
@@ -95,7 +89,7 @@ struct relay_conn {
 	int			rc_nat;		/* lp_nat index, -1 before one is held */
 	uint16_t		rc_nat_port;
 	struct share_link	rc_share;	/* in its endpoint's list (share.c) */
-	uint32_t		rc_mem;		/* bytes it holds: queued, written and held (share.c) */
+	uint32_t		rc_mem;		/* bytes it holds, queued or unacked (share.c) */
 	struct relay_end	rc_front;	/* the consumer's side */
 	struct relay_end	rc_back;	/* the backend's side */
 	struct relay_conn	*rc_prev, *rc_next;

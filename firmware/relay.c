@@ -12,10 +12,7 @@
  * so a slow reader closes the fast writer's window.  Per direction, at
  * most one receive window (TCP_WND) and one send buffer (TCP_SND_BUF) are
  * held.  The queue is a pbuf chain (16-bit length), and more chains in a
- * spill ring while a window's worth does not fit one.  Bytes are written
- * to the other end by reference, not copied: a received pbuf written
- * whole is held until the other end's segments no longer point into it
- * (relay_hold.c), within the same send buffer a copy would have taken.
+ * spill ring while a window's worth does not fit one.
  *
  * Half-close: a FIN read from one end is forwarded (tcp_shutdown) once
  * its queue is drained; the connection ends when both directions have.
@@ -39,7 +36,6 @@
 #include "netstack.h"
 #include "ppv2.h"
 #include "relay.h"
-#include "relay_hold.h"
 #include "share.h"
 
 _Static_assert(RELAY_SPILL_CHAINS >= 2 * TCP_WND / 0xffff + 1,
@@ -218,15 +214,6 @@ relay_queue_free(struct relay_end *end)
 	end->re_spill = NULL;
 }
 
-/* Everything end read: its queue, and what it wrote by reference (only
- * once the pcb it went to is gone or holds copies). */
-static void
-relay_end_free(struct relay_end *end)
-{
-	relay_queue_free(end);
-	relay_hold_free(end);
-}
-
 static void
 relay_free(struct relay_conn *rc, int graceful)
 {
@@ -236,8 +223,8 @@ relay_free(struct relay_conn *rc, int graceful)
 	if (rc->rc_nat != -1)
 		nat_release(lp, rc->rc_nat, rc->rc_nat_port, graceful);
 	share_conn_del(lp, rc, graceful);
-	relay_end_free(&rc->rc_front);
-	relay_end_free(&rc->rc_back);
+	relay_queue_free(&rc->rc_front);
+	relay_queue_free(&rc->rc_back);
 	if (rc->rc_prev != NULL)
 		rc->rc_prev->rc_next = rc->rc_next;
 	else
@@ -269,12 +256,9 @@ relay_end(struct relay_conn *rc, struct tcp_pcb *self, enum relay_event why)
 		if (pcbs[i] == NULL)
 			continue;
 		relay_detach(pcbs[i]);
-		/* lwIP goes on sending what a closed pcb holds: its segments
-		 * become copies of what they point into, which is freed here.
-		 * A close that fails (no memory for the copies or the FIN)
-		 * resets rather than leak the pcb. */
-		if (why == RELAY_EV_CLOSED && relay_hold_unref(pcbs[i]) == 0 &&
-		    tcp_close(pcbs[i]) == ERR_OK)
+		/* A close that fails (no memory for the FIN) resets rather
+		 * than leak the pcb. */
+		if (why == RELAY_EV_CLOSED && tcp_close(pcbs[i]) == ERR_OK)
 			continue;
 		tcp_abort(pcbs[i]);
 		if (pcbs[i] == self)
@@ -319,42 +303,31 @@ relay_pump(struct relay_end *from, struct tcp_pcb *self)
 		struct pbuf *q = from->re_queue;
 		/* The send buffer may be larger than 64 KiB; a pbuf is not. */
 		tcpwnd_size_t room = tcp_sndbuf(dst);
-		u16_t left, n;
+		u16_t n;
 		err_t err;
 
 		if (q->len == 0) {
 			/* lwIP trims a retransmission overlapping what was
-			 * received by emptying the pbufs in front; nothing of
-			 * such a pbuf is written. */
+			 * received by emptying the pbufs in front, and
+			 * pbuf_free_header() takes nothing off for 0 bytes. */
 			from->re_queue = relay_drop_empty(q);
 			relay_queue_advance(from);
 			continue;
 		}
 		if (room == 0)
 			break;
-		left = (u16_t)(q->len - from->re_off);
-		n = left < room ? left : (u16_t)room;
-		/* By reference: dst's segments point into q, which is held
-		 * until they are acknowledged (relay_hold.c). */
-		err = tcp_write(dst, (const u8_t *)q->payload + from->re_off, n,
-		    n < q->tot_len - from->re_off || from->re_spill != NULL ?
-		    TCP_WRITE_FLAG_MORE : 0);
+		n = q->len < room ? q->len : (u16_t)room;
+		err = tcp_write(dst, q->payload, n, TCP_WRITE_FLAG_COPY |
+		    (n < q->tot_len || from->re_spill != NULL ? TCP_WRITE_FLAG_MORE : 0));
 		if (err == ERR_MEM)
 			break;		/* queue full: tcp_sent resumes */
 		if (err != ERR_OK)
 			return relay_end(rc, self, RELAY_EV_NO_MEMORY) == ERR_ABRT ?
 			    ERR_ABRT : ERR_CLSD;
 		relay_count_bytes(from, n);
-		moved += n;
-		from->re_off = (u16_t)(from->re_off + n);
-		if (from->re_off < q->len)
-			continue;
-		/* All of q written: off the queue, held. */
-		from->re_queue = q->next;
-		q->next = NULL;
-		from->re_off = 0;
-		relay_hold_push(from, q, dst);
+		from->re_queue = pbuf_free_header(q, n);
 		relay_queue_advance(from);
+		moved += n;
 	}
 	if (from->re_pcb != NULL) {
 		/* Open the source's window by what its peer has taken; not
@@ -420,16 +393,10 @@ relay_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		 * FIN): lwIP keeps it in TIME_WAIT, or frees it, without a word
 		 * to us (a SYN reopening it, the TIME_WAIT cap, 2 MSL), while
 		 * what it sent may still wait here for the other side.  Let it
-		 * go now; its window need not open again.  What it still has
-		 * to send becomes lwIP's own copies first (relay_hold.c), so
-		 * the peer's data it pointed into is freed now. */
+		 * go now; its window need not open again. */
 		if (relay_peer(end)->re_shut) {
-			if (relay_hold_unref(pcb) != 0)
-				return relay_end(end->re_conn, pcb, RELAY_EV_NO_MEMORY) ==
-				    ERR_ABRT ? ERR_ABRT : ERR_OK;
 			relay_detach(pcb);
 			end->re_pcb = NULL;
-			relay_hold_free(relay_peer(end));
 		}
 	} else {
 		u16_t len = p->tot_len;
@@ -449,19 +416,12 @@ static err_t
 relay_sent_cb(void *arg, struct tcp_pcb *pcb, u16_t len)
 {
 	struct relay_end *end = arg;
-	u16_t copied;
 	err_t rc;
 
 	if (end == NULL)
 		return ERR_OK;
-	/* lwIP freed the segments acknowledged whole: the received data
-	 * they pointed into, and a copy written here, are no longer held
-	 * (share.c). */
-	copied = len < end->re_copied ? len : end->re_copied;
-	end->re_copied = (uint16_t)(end->re_copied - copied);
-	if (copied != 0)
-		share_mem(end->re_conn->rc_loop, end->re_conn, -(int64_t)copied);
-	relay_hold_release(relay_peer(end), pcb);
+	/* What the peer acknowledged is no longer held (share.c). */
+	share_mem(end->re_conn->rc_loop, end->re_conn, -(int64_t)len);
 	rc = relay_pump(relay_peer(end), pcb);
 	return rc == ERR_ABRT ? ERR_ABRT : ERR_OK;
 }
@@ -593,7 +553,6 @@ relay_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 		if (n == 0 || tcp_write(pcb, hdr, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
 			return relay_end(rc, pcb, RELAY_EV_NO_MEMORY);
 		share_mem(rc->rc_loop, rc, (int64_t)n);
-		rc->rc_back.re_copied = (uint16_t)n;
 	}
 	tcp_recv(pcb, relay_recv_cb);
 	tcp_sent(pcb, relay_sent_cb);

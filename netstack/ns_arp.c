@@ -169,11 +169,8 @@ ns_arp_hold(struct ring_port *rp, struct ns_arp_entry *e, struct pbuf *p)
 		rp->rp_stats.rs_nbr_unresolved++;
 		return ERR_MEM;
 	}
-	/* PBUF_ROM too: lwIP takes ROM for memory that lives forever, but
-	 * the relay's references into received pbufs (relay_hold.c) live
-	 * only as long as their segment, which may go before the frame. */
 	for (q = p; q != NULL; q = q->next)
-		if (PBUF_NEEDS_COPY(q) || q->type_internal == (u8_t)PBUF_ROM)
+		if (PBUF_NEEDS_COPY(q))
 			copy = 1;
 	if (copy) {
 		if ((q = pbuf_clone(PBUF_LINK, PBUF_RAM, p)) == NULL) {

@@ -56,11 +56,7 @@ void ns_mem_free(void *p);
 #define LWIP_NETIF_HOSTNAME		0
 #define LWIP_NETIF_STATUS_CALLBACK	0
 #define LWIP_NETIF_LINK_CALLBACK	0
-/* Off: a tcp_write without TCP_WRITE_FLAG_COPY then really references
- * the caller's bytes (the relay's received pbufs, firmware/relay_hold.c)
- * instead of copying them anyway; a frame may be a chain, which the ring
- * driver copies into its frame whatever its shape (ring_tx.c). */
-#define LWIP_NETIF_TX_SINGLE_PBUF	0
+#define LWIP_NETIF_TX_SINGLE_PBUF	1
 
 /* TCP: full-size segments on Ethernet; windows large enough for one
  * stream to keep a LAN busy while the event loop serves other work (a
