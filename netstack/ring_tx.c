@@ -287,6 +287,21 @@ ring_tx_continues(const struct ring_port *rp, const uint8_t *f, size_t len, size
 	    len > hdrs;
 }
 
+/* Segment p (len bytes, its payload the last plen) joins the pending
+ * frame it continues: as pieces, or copied while the frame has none (its
+ * bytes stay in order).  1, or 0 when it cannot. */
+static int
+ring_tx_join(struct ring_port *rp, struct pbuf *p, size_t len, size_t plen)
+{
+	if (ring_tx_add_pieces(rp, p, len - plen) == 0)
+		return 1;
+	if (rp->rp_tx_niov != 0)
+		return 0;
+	pbuf_copy_partial(p, rp->rp_txbuf + rp->rp_tx_flat, (u16_t)plen, (u16_t)(len - plen));
+	rp->rp_tx_flat += plen;
+	return 1;
+}
+
 /*
  * lwIP's linkoutput: one frame out, maybe merged with the next ones; lwIP
  * keeps the pbuf.  Only the headers are looked at in a copy: a data
@@ -299,7 +314,6 @@ ring_tx_output(struct netif *netif, struct pbuf *p)
 	struct ring_port *rp = netif->state;
 	uint8_t hdr[RING_TX_HDRS_MAX], flat[RING_TX_FRAME_MAX];
 	size_t len = p->tot_len, plen;
-	int in_place;
 
 	if (len > sizeof(flat)) {
 		rp->rp_stats.rs_tx_errors++;
@@ -312,15 +326,7 @@ ring_tx_output(struct netif *netif, struct pbuf *p)
 	    hdr[ETH_HDR_LEN + 9] == IP_PROTO_ICMP && ns_icmp_allow(rp) != 0)
 		return ERR_OK;		/* over the rate: not sent, counted */
 	plen = rp->rp_txbuf != NULL ? ring_tx_mergeable(hdr, len) : 0;
-	if (plen > 0 && ring_tx_continues(rp, hdr, len, plen) &&
-	    (in_place = ring_tx_add_pieces(rp, p, len - plen) == 0, in_place || rp->rp_tx_niov == 0)) {
-		/* Copied only while there are no pieces: the frame's bytes
-		 * stay in order. */
-		if (!in_place) {
-			pbuf_copy_partial(p, rp->rp_txbuf + rp->rp_tx_flat, (u16_t)plen,
-			    (u16_t)(len - plen));
-			rp->rp_tx_flat += plen;
-		}
+	if (plen > 0 && ring_tx_continues(rp, hdr, len, plen) && ring_tx_join(rp, p, len, plen)) {
 		rp->rp_tx_len += plen;
 		rp->rp_tx_segs++;
 		rp->rp_tx_last = (uint16_t)plen;
