@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "lwip/netif.h"
 #include "lwip/timeouts.h"
@@ -44,6 +45,10 @@
  * TCP segments make a GSO frame of at most a 64 KiB IP packet. */
 #define RING_TX_FRAME_MAX	(14 + 9000)
 #define RING_TX_GSO_MAX		(14 + 65535)
+/* Pieces of a pending frame's payload sent from the segments' own pbufs
+ * (ring_tx.c): merged segments carry 512 bytes or more, so a GSO frame
+ * has at most 128 of them. */
+#define RING_TX_PIECES_MAX	160
 /* Socket receive queue: bursts of super-frames while lwIP works. */
 #define RING_RX_QUEUE_BYTES	(8 * 1024 * 1024)
 /* ICMP messages (echo replies, errors) a port sends, at most: Linux's
@@ -90,6 +95,14 @@ struct ring_port {
 	unsigned int	rp_tx_segs;	/* TCP segments merged into it */
 	uint16_t	rp_tx_mss;	/* payload of its first segment */
 	uint16_t	rp_tx_last;	/* payload of its last segment */
+	/* The pending frame is rp_txbuf's first rp_tx_flat bytes, then
+	 * rp_tx_niov pieces of payload in the pbufs lwIP sent, each held by
+	 * a reference until the frame is sent. */
+	size_t		rp_tx_flat;
+	struct iovec	rp_tx_iov[RING_TX_PIECES_MAX];
+	struct pbuf	*rp_tx_held[RING_TX_PIECES_MAX];
+	unsigned int	rp_tx_niov;
+	unsigned int	rp_tx_nheld;
 	struct netif	*rp_netifs[RING_MAX_ADDRS];
 	int		rp_n_netifs;
 	/* A consumer network: another tenant's, untrusted.  Its IPv4

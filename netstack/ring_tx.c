@@ -14,7 +14,9 @@
  * connection that continues it (next sequence number, same ACK, window and
  * header length, no larger than the first) is appended.  Anything else
  * sends the pending frame first, in order.  ring_port_flush() sends it at
- * the end of every round of the event loop.
+ * the end of every round of the event loop.  Only the pending frame's
+ * headers are copied: the segments' payloads are sent from lwIP's pbufs
+ * (a gathering sendmsg), each held by a reference until then.
  */
 #include <errno.h>
 #include <string.h>
@@ -78,12 +80,13 @@ fold(uint32_t sum)
 	return (uint16_t)sum;
 }
 
-/* Sends frame (len bytes) after a virtio_net_hdr. */
+/* Sends frame (len bytes, then the port's pending pieces: none but for
+ * the pending frame) after a virtio_net_hdr. */
 static err_t
 ring_tx_send(struct ring_port *rp, const struct virtio_net_hdr *vh, const uint8_t *frame,
     size_t len)
 {
-	struct iovec iov[2];
+	struct iovec iov[2 + RING_TX_PIECES_MAX];
 	struct msghdr msg;
 
 	if (rp->rp_txbuf == NULL) {	/* a port never opened (the fuzzer's) */
@@ -94,9 +97,10 @@ ring_tx_send(struct ring_port *rp, const struct virtio_net_hdr *vh, const uint8_
 	iov[0].iov_len = sizeof(*vh);
 	iov[1].iov_base = (void *)frame;
 	iov[1].iov_len = len;
+	memcpy(iov + 2, rp->rp_tx_iov, rp->rp_tx_niov * sizeof(iov[0]));
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = iov;
-	msg.msg_iovlen = 2;
+	msg.msg_iovlen = 2 + rp->rp_tx_niov;
 	if (sendmsg(rp->rp_txfd, &msg, MSG_DONTWAIT) == -1) {
 		/* A full device queue drops the frame, as a wire would; TCP
 		 * retransmits. */
@@ -175,12 +179,64 @@ ring_port_flush(struct ring_port *rp)
 		vh.hdr_len = (uint16_t)(ETH_HDR_LEN + IP4_HDR_LEN + (th[12] >> 4) * 4);
 		vh.gso_size = rp->rp_tx_mss;
 		rp->rp_stats.rs_tx_gso_frames++;
-		ring_tx_send(rp, &vh, f, rp->rp_tx_len);
+		ring_tx_send(rp, &vh, f, rp->rp_tx_flat);
 	} else {
-		ring_tx_single(rp, f, rp->rp_tx_len);
+		memset(&vh, 0, sizeof(vh));
+		if (ring_tx_csum_partial(f, rp->rp_tx_len, &vh) != 0)
+			rp->rp_stats.rs_tx_errors++;
+		else
+			ring_tx_send(rp, &vh, f, rp->rp_tx_flat);
 	}
-	rp->rp_tx_len = 0;
+	for (unsigned int i = 0; i < rp->rp_tx_nheld; i++)
+		pbuf_free(rp->rp_tx_held[i]);
+	rp->rp_tx_nheld = rp->rp_tx_niov = 0;
+	rp->rp_tx_len = rp->rp_tx_flat = 0;
 	rp->rp_tx_segs = 0;
+}
+
+/*
+ * Adds p's bytes from offset off on to the pending frame as pieces in
+ * p's own memory, p held by a reference until the frame is sent: one copy
+ * of every byte fewer.  lwIP never changes a sent segment's payload (a
+ * retransmission rewrites only the headers in front of it) but may free
+ * the segment first, when it is acknowledged or its connection reset.
+ * Only where every pbuf holds its own data (never so for PBUF_REF or
+ * PBUF_ROM: memory of their creator's).  0, or -1 (nothing added).
+ */
+static int
+ring_tx_add_pieces(struct ring_port *rp, struct pbuf *p, size_t off)
+{
+	unsigned int n = rp->rp_tx_niov;
+	struct pbuf *q;
+	size_t o = off;
+
+	if (rp->rp_tx_nheld == RING_TX_PIECES_MAX)
+		return -1;
+	for (q = p; q != NULL; q = q->next) {
+		if (PBUF_NEEDS_COPY(q) || q->type_internal == (u8_t)PBUF_ROM)
+			return -1;
+		if (o >= q->len) {
+			o -= q->len;
+			continue;
+		}
+		if (n == RING_TX_PIECES_MAX)
+			return -1;
+		n++;
+		o = 0;
+	}
+	for (q = p, o = off; q != NULL; q = q->next) {
+		if (o >= q->len) {
+			o -= q->len;
+			continue;
+		}
+		rp->rp_tx_iov[rp->rp_tx_niov].iov_base = (uint8_t *)q->payload + o;
+		rp->rp_tx_iov[rp->rp_tx_niov].iov_len = q->len - o;
+		rp->rp_tx_niov++;
+		o = 0;
+	}
+	pbuf_ref(p);
+	rp->rp_tx_held[rp->rp_tx_nheld++] = p;
+	return 0;
 }
 
 /* The payload length of frame if it is a TCP data segment that may be
@@ -231,11 +287,26 @@ ring_tx_continues(const struct ring_port *rp, const uint8_t *f, size_t len, size
 	    len > hdrs;
 }
 
+/* Segment p (len bytes, its payload the last plen) joins the pending
+ * frame it continues: as pieces, or copied while the frame has none (its
+ * bytes stay in order).  1, or 0 when it cannot. */
+static int
+ring_tx_join(struct ring_port *rp, struct pbuf *p, size_t len, size_t plen)
+{
+	if (ring_tx_add_pieces(rp, p, len - plen) == 0)
+		return 1;
+	if (rp->rp_tx_niov != 0)
+		return 0;
+	pbuf_copy_partial(p, rp->rp_txbuf + rp->rp_tx_flat, (u16_t)plen, (u16_t)(len - plen));
+	rp->rp_tx_flat += plen;
+	return 1;
+}
+
 /*
  * lwIP's linkoutput: one frame out, maybe merged with the next ones; lwIP
  * keeps the pbuf.  Only the headers are looked at in a copy: a data
- * segment's payload goes from the pbuf straight into the pending frame
- * (one copy of every byte fewer than flattening the frame first).
+ * segment's payload is sent from the pbuf itself, held until the pending
+ * frame goes (ring_tx_add_pieces), else copied into the pending frame.
  */
 err_t
 ring_tx_output(struct netif *netif, struct pbuf *p)
@@ -255,8 +326,7 @@ ring_tx_output(struct netif *netif, struct pbuf *p)
 	    hdr[ETH_HDR_LEN + 9] == IP_PROTO_ICMP && ns_icmp_allow(rp) != 0)
 		return ERR_OK;		/* over the rate: not sent, counted */
 	plen = rp->rp_txbuf != NULL ? ring_tx_mergeable(hdr, len) : 0;
-	if (plen > 0 && ring_tx_continues(rp, hdr, len, plen)) {
-		pbuf_copy_partial(p, rp->rp_txbuf + rp->rp_tx_len, (u16_t)plen, (u16_t)(len - plen));
+	if (plen > 0 && ring_tx_continues(rp, hdr, len, plen) && ring_tx_join(rp, p, len, plen)) {
 		rp->rp_tx_len += plen;
 		rp->rp_tx_segs++;
 		rp->rp_tx_last = (uint16_t)plen;
@@ -266,7 +336,10 @@ ring_tx_output(struct netif *netif, struct pbuf *p)
 	}
 	ring_port_flush(rp);
 	if (plen > 0) {
-		pbuf_copy_partial(p, rp->rp_txbuf, (u16_t)len, 0);
+		/* The headers copied (the merge rewrites them), the payload
+		 * in place if it can be. */
+		rp->rp_tx_flat = ring_tx_add_pieces(rp, p, len - plen) == 0 ? len - plen : len;
+		pbuf_copy_partial(p, rp->rp_txbuf, (u16_t)rp->rp_tx_flat, 0);
 		rp->rp_tx_len = len;
 		rp->rp_tx_segs = 1;
 		rp->rp_tx_mss = (uint16_t)plen;
