@@ -13,6 +13,8 @@ test_pkgs="iproute2 iputils-ping nginx-light openssl socat curl python3 ethtool 
 test_pkgs="$test_pkgs qemu-system-x86 ovmf"
 # test_metrics: the metrics parser (/usr/bin/python3) and promtool check metrics
 test_pkgs="$test_pkgs prometheus python3-prometheus-client"
+# iptables (with br_netfilter) for the lossy consumer link of test_loss.
+test_pkgs="$test_pkgs iptables"
 # make bench: the load generators, HAProxy to compare with, perf for profiles,
 # iptables and ethtool for the lossy link.
 bench_pkgs="iproute2 nginx-light python3 curl procps util-linux binutils haproxy iperf3 wrk linux-perf"

@@ -69,11 +69,11 @@ measure_bulk() {
 measure_loss() {
 	local mode=$1 pct=$2 dir=$3 out counts rev=""
 	[ "$dir" = down ] && rev=-R
-	bench_loss_set "$pct" || return 1
+	loss_set "$pct" || return 1
 	out=$(in_cons taskset -c $LOAD_CPU timeout -k 5 $((BENCH_LOSS_SECONDS + 60)) iperf3 -c "$BULK_HOST" \
 		-p "$BULK_PORT" -t "$BENCH_LOSS_SECONDS" --connect-timeout 10000 $rev -J 2>&1)
 	local rc=$?
-	counts=$(bench_loss_counts)
+	counts=$(loss_counts)
 	python3 - "$mode" "$pct" "$dir" "$out" "$counts" "$rc" <<-'PY'
 	import json, sys
 	mode, pct, d, out, counts, rc = sys.argv[1:]
