@@ -44,6 +44,7 @@ struct ns_sack {
 	u8_t		sk_recovering;
 	u32_t		sk_recover;	/* snd_nxt when the recovery began */
 	u32_t		sk_high_rxt;	/* sent again below this in it */
+	u32_t		sk_rxt_mark;	/* snd_nxt when the last was sent again */
 };
 
 static u8_t ns_sack_id = LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID;
@@ -256,6 +257,7 @@ ns_tcp_sack_after_input(void)
 	if (!sk->sk_recovering && (pcb->flags & TF_INFR)) {
 		ns_sack_begin(pcb, sk);
 		sk->sk_high_rxt = lastack + pcb->mss;
+		sk->sk_rxt_mark = pcb->snd_nxt;
 	}
 	/* Early retransmit (RFC 5827): with fewer than DupThresh + 1
 	 * segments in flight, that many more could never be SACKed. */
@@ -266,6 +268,14 @@ ns_tcp_sack_after_input(void)
 			segs++;
 		thresh = (u32_t)(segs <= NS_SACK_DUPTHRESH ? (segs > 1 ? segs - 1 : 1) :
 		    NS_SACK_DUPTHRESH) * pcb->mss;
+	}
+	/* A segment sent again can be lost again: when DupThresh of data
+	 * sent after it is SACKed and it is not, it goes once more (as RACK,
+	 * RFC 8985, would see by time). */
+	if (sk->sk_recovering && ns_sack_above(sk, sk->sk_rxt_mark) >= thresh &&
+	    TCP_SEQ_LT(lastack, sk->sk_high_rxt)) {
+		sk->sk_high_rxt = lastack;
+		sk->sk_rxt_mark = pcb->snd_nxt;
 	}
 	for (link = &pcb->unacked; (seg = *link) != NULL;) {
 		u32_t s = lwip_ntohl(seg->tcphdr->seqno), e = s + TCP_TCPLEN(seg);
@@ -292,8 +302,11 @@ ns_tcp_sack_after_input(void)
 		ns_sack_begin(pcb, sk);
 	tcp_set_flags(pcb, TF_INFR);
 	sk->sk_high_rxt = high;
-	/* No RTT sample from data sent twice (Karn). */
+	sk->sk_rxt_mark = pcb->snd_nxt;
+	/* No RTT sample from data sent twice (Karn); the retransmission
+	 * timer starts again with the retransmission (RFC 6298, 5.3). */
 	pcb->rttest = 0;
+	pcb->rtime = 0;
 	ns_sack_rexmits += moved;
 	{
 		tcpwnd_size_t cwnd = pcb->cwnd;
