@@ -485,6 +485,8 @@ metrics_appliance(struct pl_loop *lp, FILE *f)
 {
 	struct ns_mem_stats ms;
 	struct ns_syn_stats ss;
+	struct ns_park_stats ps;
+	uint64_t sack_rexmits, sack_recoveries;
 	struct metrics_label ok[METRICS_MAX_LABELS] = { { "result", "success" } };
 	struct metrics_label failed[METRICS_MAX_LABELS] = { { "result", "failure" } };
 
@@ -526,6 +528,18 @@ metrics_appliance(struct pl_loop *lp, FILE *f)
 	    "Connections made from a SYN cookie.", ss.ss_cookies_accepted);
 	metrics_one(f, "privlink_unrouted_dropped_total", "counter",
 	    "Packets the stack made with nowhere they may go, discarded.", ns_route_discarded());
+
+	ns_tcp_park_stats(&ps);
+	ns_tcp_sack_stats(&sack_rexmits, &sack_recoveries);
+	metrics_one(f, "privlink_tcp_parked", "gauge",
+	    "Connections waiting outside lwIP's lists (idle or in TIME_WAIT).", ps.ps_parked);
+	metrics_one(f, "privlink_tcp_time_wait", "gauge", "Connections in TIME_WAIT.",
+	    ps.ps_parked_time_wait + ps.ps_lwip_time_wait);
+	metrics_one(f, "privlink_tcp_time_wait_evicted_total", "counter",
+	    "TIME_WAIT ended early past its bound (a quarter of memory_limit).",
+	    ps.ps_time_wait_evicted);
+	metrics_one(f, "privlink_tcp_sack_retransmits_total", "counter",
+	    "Segments sent again because the peer's SACKs showed them lost.", sack_rexmits);
 }
 
 /* The management API's own connections and requests (none without it). */
