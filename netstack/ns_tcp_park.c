@@ -538,7 +538,8 @@ ns_tcp_parked_tuple(u8_t netif_idx, uint32_t lip, uint16_t lport, uint32_t rip, 
 }
 
 /* Brings back every parked pcb on the netif numbered idx (its address is
- * going: lwIP then aborts what is on it). */
+ * going: lwIP then aborts what is on it), or on every netif for
+ * NETIF_NO_INDEX (everything is being torn down). */
 void
 ns_tcp_unpark_netif(u8_t idx)
 {
@@ -549,7 +550,7 @@ ns_tcp_unpark_netif(u8_t idx)
 
 		for (; n != NULL; n = next) {
 			next = n->hn_next;
-			if (n->hn_key.tu_netif == idx)
+			if (idx == NETIF_NO_INDEX || n->hn_key.tu_netif == idx)
 				ns_park_release((struct ns_park *)n, now);
 		}
 	}

@@ -960,6 +960,7 @@ h_teardown(void)
 	for (int e = 0; e < lp.lp_cfg->n_endpoints; e++)
 		relay_unlisten(&lp, e);
 	relay_cut_all(&lp);
+	ns_tcp_unpark_netif(NETIF_NO_INDEX);
 	while (tcp_active_pcbs != NULL)
 		tcp_abort(tcp_active_pcbs);
 	while (tcp_tw_pcbs != NULL)
