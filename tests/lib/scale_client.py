@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""A client for test_scale: opens N TCP connections to ADDR:PORT, holds
+them, then sends one byte on each and waits for one byte back on each.
+
+Usage: scale_client.py ADDR PORT N CTLDIR NAME
+
+Steps, each reported as one JSON file in CTLDIR (written whole, by
+rename) and driven by a file the test creates there:
+  1. connects in batches (BATCH in flight at once, each batch settled
+     before the next), then writes NAME.open:
+       {"open": N, "failed": F, "seconds": S}
+  2. holds them until CTLDIR/send exists (a connection that ends
+     meanwhile is counted as lost), then sends one byte ("x") on each
+     open connection and waits up to REPLY_WAIT_S for one byte back on
+     each; writes NAME.echo:
+       {"sent": N, "got": G, "extra": E, "lost": L, "seconds": S}
+     got: connections that received exactly their one byte; extra:
+     connections that received more; lost: ended (FIN or reset) before
+     their byte came.
+  3. holds them until CTLDIR/close exists, closes every one (FIN), writes
+     NAME.closed ({"closed": N}) and exits.
+At most LIFE_S in all: everything stops by itself.
+"""
+import errno
+import json
+import os
+import selectors
+import socket
+import sys
+import time
+
+BATCH = 200             # SYNs in flight at once: keeps the half-open queues short
+BATCH_TIMEOUT_S = 20    # a connection not established by then counts as failed
+REPLY_WAIT_S = 180      # for every byte back, a loaded appliance included
+POLL_S = 0.2
+LIFE_S = 900
+
+
+def write_json(path, obj):
+    with open(path + ".tmp", "w") as f:
+        json.dump(obj, f)
+    os.replace(path + ".tmp", path)
+
+
+def connect_all(addr, port, n, sel):
+    held, failed = [], 0
+    while len(held) + failed < n:
+        batch = 0
+        for _ in range(min(BATCH, n - len(held) - failed)):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.setblocking(False)
+            rc = s.connect_ex((addr, port))
+            if rc not in (0, errno.EINPROGRESS):
+                s.close()
+                failed += 1
+                continue
+            sel.register(s, selectors.EVENT_WRITE)
+            batch += 1
+        deadline = time.monotonic() + BATCH_TIMEOUT_S
+        while batch and time.monotonic() < deadline:
+            for key, _ in sel.select(POLL_S):
+                s = key.fileobj
+                sel.unregister(s)
+                batch -= 1
+                if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                    held.append(s)
+                else:
+                    s.close()
+                    failed += 1
+        for key in list(sel.get_map().values()):
+            sel.unregister(key.fileobj)
+            key.fileobj.close()
+            failed += 1
+    return held, failed
+
+
+def main():
+    addr, port, n = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    ctl, name = sys.argv[4], sys.argv[5]
+    end = time.monotonic() + LIFE_S
+    sel = selectors.DefaultSelector()
+    start = time.monotonic()
+    held, failed = connect_all(addr, port, n, sel)
+    write_json(os.path.join(ctl, name + ".open"), {
+        "open": len(held), "failed": failed,
+        "seconds": round(time.monotonic() - start, 2)})
+
+    # Hold: anything readable now is a connection ending before its turn.
+    got = {}        # socket -> bytes received
+    gone = set()
+    for s in held:
+        sel.register(s, selectors.EVENT_READ)
+        got[s] = 0
+
+    def drain(timeout):
+        for key, _ in sel.select(timeout):
+            s = key.fileobj
+            try:
+                data = s.recv(16)
+            except (ConnectionResetError, BlockingIOError):
+                data = b""
+            if data:
+                got[s] += len(data)
+            else:
+                sel.unregister(s)
+                gone.add(s)
+
+    while not os.path.exists(os.path.join(ctl, "send")) and time.monotonic() < end:
+        drain(POLL_S)
+    early = sum(1 for s in held if got[s] or s in gone)
+
+    start = time.monotonic()
+    sent = 0
+    for s in held:
+        if s in gone:
+            continue
+        try:
+            if s.send(b"x") == 1:
+                sent += 1
+        except OSError:
+            sel.unregister(s)
+            gone.add(s)
+    deadline = min(end, start + REPLY_WAIT_S)
+    while time.monotonic() < deadline:
+        if sum(1 for s in held if got[s] or s in gone) == len(held):
+            break
+        drain(POLL_S)
+    drain(0.5)          # a second byte, were one to follow
+    write_json(os.path.join(ctl, name + ".echo"), {
+        "sent": sent, "early": early,
+        "got": sum(1 for s in held if got[s] == 1),
+        "extra": sum(1 for s in held if got[s] > 1),
+        "lost": sum(1 for s in held if s in gone and got[s] == 0),
+        "seconds": round(time.monotonic() - start, 2)})
+
+    while not os.path.exists(os.path.join(ctl, "close")) and time.monotonic() < end:
+        time.sleep(POLL_S)
+    for s in held:
+        s.close()
+    write_json(os.path.join(ctl, name + ".closed"), {"closed": len(held)})
+
+
+if __name__ == "__main__":
+    main()
