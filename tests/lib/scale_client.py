@@ -7,13 +7,15 @@ Usage: scale_client.py ADDR PORT N CTLDIR NAME
 Steps, each reported as one JSON file in CTLDIR (written whole, by
 rename) and driven by a file the test creates there:
   1. connects in batches (BATCH in flight at once, each batch settled
-     before the next), then writes NAME.open:
+     before the next; after a batch with a failure the rest are not
+     tried, and count as failed), then writes NAME.open:
        {"open": N, "failed": F, "seconds": S}
   2. holds them until CTLDIR/send exists (a connection that ends
      meanwhile is counted as lost), then sends one byte ("x") on each
-     open connection and waits up to REPLY_WAIT_S for one byte back on
-     each; writes NAME.echo:
-       {"sent": N, "got": G, "extra": E, "lost": L, "seconds": S}
+     open connection and waits for one byte back on each (until no byte
+     has come for STALL_S); writes NAME.echo:
+       {"sent": N, "early": E, "got": G, "extra": X, "lost": L, "seconds": S}
+     early: connections that received something or ended while held;
      got: connections that received exactly their one byte; extra:
      connections that received more; lost: ended (FIN or reset) before
      their byte came.
@@ -31,7 +33,7 @@ import time
 
 BATCH = 200             # SYNs in flight at once: keeps the half-open queues short
 BATCH_TIMEOUT_S = 20    # a connection not established by then counts as failed
-REPLY_WAIT_S = 180      # for every byte back, a loaded appliance included
+STALL_S = 30            # no byte back for this long: the rest are not coming
 POLL_S = 0.2
 LIFE_S = 900
 
@@ -71,6 +73,8 @@ def connect_all(addr, port, n, sel):
             sel.unregister(key.fileobj)
             key.fileobj.close()
             failed += 1
+        if failed:
+            failed = n - len(held)
     return held, failed
 
 
@@ -93,7 +97,9 @@ def main():
         got[s] = 0
 
     def drain(timeout):
-        for key, _ in sel.select(timeout):
+        """Reads what came; returns how many reads there were."""
+        events = sel.select(timeout)
+        for key, _ in events:
             s = key.fileobj
             try:
                 data = s.recv(16)
@@ -104,6 +110,7 @@ def main():
             else:
                 sel.unregister(s)
                 gone.add(s)
+        return len(events)
 
     while not os.path.exists(os.path.join(ctl, "send")) and time.monotonic() < end:
         drain(POLL_S)
@@ -120,11 +127,12 @@ def main():
         except OSError:
             sel.unregister(s)
             gone.add(s)
-    deadline = min(end, start + REPLY_WAIT_S)
-    while time.monotonic() < deadline:
-        if sum(1 for s in held if got[s] or s in gone) == len(held):
-            break
-        drain(POLL_S)
+    done = sum(1 for s in held if got[s] or s in gone)
+    last = time.monotonic()
+    while done < len(held) and time.monotonic() < min(end, last + STALL_S):
+        if drain(POLL_S):
+            done = sum(1 for s in held if got[s] or s in gone)
+            last = time.monotonic()
     drain(0.5)          # a second byte, were one to follow
     write_json(os.path.join(ctl, name + ".echo"), {
         "sent": sent, "early": early,
