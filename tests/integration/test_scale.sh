@@ -62,6 +62,8 @@ wait_for() {
 
 # clients_with SUFFIX: how many clients have written CTL/c*.SUFFIX.
 clients_with() { ls "$CTL"/c*."$1" 2>/dev/null | wc -l; }
+# clients_final: how many clients are done waiting for their bytes.
+clients_final() { grep -l '"final": true' "$CTL"/c*.echo 2>/dev/null | wc -l; }
 
 # sum_files GLOB KEY: the sum of KEY over the JSON files GLOB.
 sum_files() {
@@ -163,13 +165,15 @@ check_eq "privlinkd's status counts $N live connections, none refused or ended" 
 	    sum(ep["scale-pe"]["refused"].values()), sum(ep["scale-pe"]["ended"].values()))')" \
 	"($N, $N, 0, 0)"
 rss1=$(rss_kib)
+echo "# SYN handling while opening: $(st 's["syn"]')"
 
 # 2. Every connection carries one byte each way.
 t0=$SECONDS
 touch "$CTL/send"
 wait_for "$N" sinks with_payload >/dev/null
-# A client gives up STALL_S after its last byte came: wait longer.
-WAIT_STALL_S=$((2 * STALL_S)) wait_for "$PROCS" clients_with echo >/dev/null
+wait_for "$N" sum_files "$CTL/c*.echo" got >/dev/null
+# A client that has every byte says so within a second.
+WAIT_STALL_S=5 wait_for "$PROCS" clients_final >/dev/null
 echo "# the byte each way on $N connections took $((SECONDS - t0)) s"
 check_eq "every client connection sent its byte, none ended while held" \
 	"$(sum_files "$CTL/c*.echo" sent) $(sum_files "$CTL/c*.echo" early)" "$N 0"
