@@ -12,8 +12,8 @@ rename) and driven by a file the test creates there:
        {"open": N, "failed": F, "seconds": S}
   2. holds them until CTLDIR/send exists (a connection that ends
      meanwhile is counted as lost), then sends one byte ("x") on each
-     open connection and waits for one byte back on each, rewriting
-     NAME.echo every POLL_S:
+     open connection and waits for one byte back on each (WINDOW of them
+     waiting at once), rewriting NAME.echo every POLL_S:
        {"sent": N, "early": E, "got": G, "extra": X, "lost": L,
         "seconds": S, "final": F}
      early: connections that received something or ended while held;
@@ -38,6 +38,7 @@ import time
 BATCH = 100             # SYNs in flight at once: under a listener's queue of
                         # 128 half-open connections (no SYN cookies needed)
 BATCH_TIMEOUT_S = 20    # a connection not established by then counts as failed
+WINDOW = 100            # connections awaiting their byte back at once
 EXTRA_WAIT_S = 0.5      # after the last byte, for one too many
 POLL_S = 0.2
 LIFE_S = 900
@@ -102,7 +103,7 @@ def main():
         got[s] = 0
 
     def drain(timeout):
-        """Reads what came; returns how many reads there were."""
+        """Reads what came; returns the sockets that had something."""
         events = sel.select(timeout)
         for key, _ in events:
             s = key.fileobj
@@ -115,23 +116,35 @@ def main():
             else:
                 sel.unregister(s)
                 gone.add(s)
-        return len(events)
+        return [key.fileobj for key, _ in events]
 
     while not os.path.exists(os.path.join(ctl, "send")) and time.monotonic() < end:
         drain(POLL_S)
     early = sum(1 for s in held if got[s] or s in gone)
 
+    # WINDOW connections at a time wait for their byte back: a burst of
+    # one segment per connection at once would only measure how the
+    # appliance's receive queue overflows and how the senders back off.
     start = time.monotonic()
     sent = 0
-    for s in held:
-        if s in gone:
-            continue
-        try:
-            if s.send(b"x") == 1:
-                sent += 1
-        except OSError:
-            sel.unregister(s)
-            gone.add(s)
+    todo = iter(held)
+    waiting = set()
+
+    def send_next():
+        nonlocal sent
+        for s in todo:
+            if s in gone:
+                continue
+            try:
+                if s.send(b"x") == 1:
+                    sent += 1
+                    waiting.add(s)
+                    return
+            except OSError:
+                pass
+            if s not in gone:
+                sel.unregister(s)
+                gone.add(s)
 
     def report(final):
         write_json(os.path.join(ctl, name + ".echo"), {
@@ -141,16 +154,19 @@ def main():
             "lost": sum(1 for s in held if s in gone and got[s] == 0),
             "seconds": round(time.monotonic() - start, 2), "final": final})
 
+    for _ in range(WINDOW):
+        send_next()
     closing = os.path.join(ctl, "close")
-    done = sum(1 for s in held if got[s] or s in gone)
     last = 0.0
-    while done < len(held) and time.monotonic() < end and not os.path.exists(closing):
-        if drain(POLL_S):
-            done = sum(1 for s in held if got[s] or s in gone)
+    while waiting and time.monotonic() < end and not os.path.exists(closing):
+        for s in drain(POLL_S):
+            if s in waiting and (got[s] or s in gone):
+                waiting.discard(s)
+                send_next()
         if time.monotonic() - last >= POLL_S:
             last = time.monotonic()
             report(False)
-    if done == len(held):
+    if not waiting:
         drain(EXTRA_WAIT_S)
     report(True)
 
