@@ -22,7 +22,9 @@ set -u
 . "$(dirname "$0")/../lib/topo.sh"
 trap topo_down EXIT
 N=${SCALE_CONNS:-50000}
-PROCS=${SCALE_PROCS:-4}
+PROCS=${SCALE_PROCS:-4}	# 1 to 8 (a service has at most 8 rules)
+# A process may open 20,000 files: its connections and a few more.
+PROC_MAX=19000
 # Waits end when what they wait for stops moving for STALL_S, or when the
 # script's BUDGET_S is spent: bounds that keep a stuck or slow run
 # reporting before tests/run.sh's 600 s limit, not assertions on speed
@@ -80,6 +82,10 @@ sinks() { sum_files "$TOPO_DIR/sink*.json" "$1"; }
 
 live() { st 's["connections"]["live"]'; }
 
+if [ "$PROCS" -lt 1 ] || [ "$PROCS" -gt 8 ] || [ $(((N + PROCS - 1) / PROCS)) -gt $PROC_MAX ]; then
+	not_ok "SCALE_CONNS=$N over SCALE_PROCS=$PROCS: 1 to 8 processes of at most $PROC_MAX each"
+	exit 1
+fi
 topo_up on || { not_ok "topology up"; exit 1; }
 # One client address: its ports are the consumer side's 4-tuples.
 in_cons sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
