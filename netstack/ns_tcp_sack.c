@@ -35,6 +35,11 @@
 #define NS_SACK_BLOCKS		4
 /* RFC 6675's DupThresh, in segments of SACKed data above a hole. */
 #define NS_SACK_DUPTHRESH	3
+/* Times a hole may be sent in one recovery: a peer that SACKs what comes
+ * after and never the holes gets each of them this often, then only at
+ * retransmission timeouts (its blocks cannot make the appliance resend a
+ * window for every few segments of new data). */
+#define NS_SACK_MAX_SENDS	3
 
 struct ns_sack {
 	struct tcp_pcb	*sk_pcb;
@@ -45,6 +50,7 @@ struct ns_sack {
 	u32_t		sk_recover;	/* snd_nxt when the recovery began */
 	u32_t		sk_high_rxt;	/* sent again below this in it */
 	u32_t		sk_rxt_mark;	/* snd_nxt when the last was sent again */
+	u8_t		sk_rounds;	/* holes sent again in it, rounds */
 };
 
 static u8_t ns_sack_id = LWIP_TCP_PCB_NUM_EXT_ARG_ID_INVALID;
@@ -226,6 +232,7 @@ ns_sack_begin(struct tcp_pcb *pcb, struct ns_sack *sk)
 
 	sk->sk_recovering = 1;
 	sk->sk_recover = pcb->snd_nxt;
+	sk->sk_rounds = 1;
 	pcb->ssthresh = (tcpwnd_size_t)LWIP_MAX(flight / 10 * 7, 2u * pcb->mss);
 	pcb->cwnd = pcb->ssthresh;
 	ns_sack_recoveries++;
@@ -272,10 +279,11 @@ ns_tcp_sack_after_input(void)
 	/* A segment sent again can be lost again: when DupThresh of data
 	 * sent after it is SACKed and it is not, it goes once more (as RACK,
 	 * RFC 8985, would see by time). */
-	if (sk->sk_recovering && ns_sack_above(sk, sk->sk_rxt_mark) >= thresh &&
-	    TCP_SEQ_LT(lastack, sk->sk_high_rxt)) {
+	if (sk->sk_recovering && sk->sk_rounds < NS_SACK_MAX_SENDS &&
+	    ns_sack_above(sk, sk->sk_rxt_mark) >= thresh && TCP_SEQ_LT(lastack, sk->sk_high_rxt)) {
 		sk->sk_high_rxt = lastack;
 		sk->sk_rxt_mark = pcb->snd_nxt;
+		sk->sk_rounds++;
 	}
 	for (link = &pcb->unacked; (seg = *link) != NULL;) {
 		u32_t s = lwip_ntohl(seg->tcphdr->seqno), e = s + TCP_TCPLEN(seg);
