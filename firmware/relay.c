@@ -714,6 +714,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	const struct cfg_service *svc;
 	const struct cfg_rule *rule;
 	const struct cfg_backend *be;
+	uint16_t bport;
 	struct relay_ep_stats *es;
 	struct nat_ip *ni;
 	struct relay_conn *rc, *old;
@@ -765,6 +766,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	rc->rc_back.re_conn = rc;
 	rc->rc_back.re_pcb = back;
 
+	bport = rule->ru_backend_port != 0 ? rule->ru_backend_port : be->be_port;
 	/* The backend connection leaves from a NAT IP on the provider NIC
 	 * and nowhere else, whatever lwIP's routing table would pick. */
 	for (int tries = 0; rc->rc_nat == -1; tries++) {
@@ -784,8 +786,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 		/* lwIP's bind sees only the pcbs in its lists: one parked in
 		 * TIME_WAIT on this very 4-tuple is asked for here. */
 		if (ns_tcp_parked_tuple(netif_get_index(ni->ni_netif),
-		    ip4_addr_get_u32(netif_ip4_addr(ni->ni_netif)), port, be->be_addr,
-		    rule->ru_backend_port != 0 ? rule->ru_backend_port : be->be_port))
+		    ip4_addr_get_u32(netif_ip4_addr(ni->ni_netif)), port, be->be_addr, bport))
 			berr = ERR_USE;
 		else
 			berr = tcp_bind(back, netif_ip_addr4(ni->ni_netif), port);
@@ -821,8 +822,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	relay_count(lp, RELAY_EV_ACCEPTED);
 
 	ip_addr_set_ip4_u32_val(backend, be->be_addr);
-	if (tcp_connect(back, &backend, rule->ru_backend_port != 0 ? rule->ru_backend_port :
-	    be->be_port, relay_connected_cb) != ERR_OK) {
+	if (tcp_connect(back, &backend, bport, relay_connected_cb) != ERR_OK) {
 		/* back was never handed to lwIP's lists as connecting: it is
 		 * ours to free; relay_end aborts both. */
 		return relay_end(rc, front, RELAY_EV_BACKEND_REFUSED);

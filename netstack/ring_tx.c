@@ -140,9 +140,11 @@ ring_tx_csum_partial(uint8_t *f, size_t len, struct virtio_net_hdr *vh)
 	return 0;
 }
 
-/* Sends one frame on its own, TCP checksum left to the kernel. */
+/* Sends one frame on its own, TCP checksum left to the kernel: len bytes
+ * in all, the first flat of them at f, the rest the port's pending
+ * pieces. */
 static err_t
-ring_tx_single(struct ring_port *rp, uint8_t *f, size_t len)
+ring_tx_single(struct ring_port *rp, uint8_t *f, size_t len, size_t flat)
 {
 	struct virtio_net_hdr vh;
 
@@ -151,7 +153,7 @@ ring_tx_single(struct ring_port *rp, uint8_t *f, size_t len)
 		rp->rp_stats.rs_tx_errors++;
 		return ERR_VAL;
 	}
-	return ring_tx_send(rp, &vh, f, len);
+	return ring_tx_send(rp, &vh, f, flat);
 }
 
 /* Sends the pending frame, as a GSO frame if it holds several segments. */
@@ -181,11 +183,7 @@ ring_port_flush(struct ring_port *rp)
 		rp->rp_stats.rs_tx_gso_frames++;
 		ring_tx_send(rp, &vh, f, rp->rp_tx_flat);
 	} else {
-		memset(&vh, 0, sizeof(vh));
-		if (ring_tx_csum_partial(f, rp->rp_tx_len, &vh) != 0)
-			rp->rp_stats.rs_tx_errors++;
-		else
-			ring_tx_send(rp, &vh, f, rp->rp_tx_flat);
+		ring_tx_single(rp, f, rp->rp_tx_len, rp->rp_tx_flat);
 	}
 	for (unsigned int i = 0; i < rp->rp_tx_nheld; i++)
 		pbuf_free(rp->rp_tx_held[i]);
@@ -347,5 +345,5 @@ ring_tx_output(struct netif *netif, struct pbuf *p)
 		return ERR_OK;
 	}
 	pbuf_copy_partial(p, flat, (u16_t)len, 0);
-	return ring_tx_single(rp, flat, len);
+	return ring_tx_single(rp, flat, len, len);
 }
