@@ -137,6 +137,30 @@ ns_tcp_no_zero_window_max(struct tcp_pcb *pcb)
 		pcb->snd_wnd_max = (tcpwnd_size_t)(2 * pcb->mss);
 }
 
+/*
+ * Out-of-order data lwIP holds that no longer fits the receive window:
+ * once the hole before it is filled lwIP asserts ("ooseq tcplen >
+ * rcv_wnd"), as for a segment past the window (above).  The fuzzer found
+ * a sequence of segments that leaves queued data past the window's edge;
+ * dropped before lwIP takes the next segment, it is sent again.
+ */
+static void
+ns_tcp_ooseq_fit(struct tcp_pcb *pcb)
+{
+#if TCP_QUEUE_OOSEQ
+	const struct tcp_seg *last = pcb->ooseq;
+
+	if (last == NULL)
+		return;
+	while (last->next != NULL)
+		last = last->next;
+	if (TCP_SEQ_GT(last->tcphdr->seqno + TCP_TCPLEN(last), pcb->rcv_nxt + pcb->rcv_wnd))
+		tcp_free_ooseq(pcb);
+#else
+	LWIP_UNUSED_ARG(pcb);
+#endif
+}
+
 err_t
 ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen, u16_t opt1len,
     const u8_t *opt2, struct pbuf *p)
@@ -152,8 +176,10 @@ ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen, u1
 		if (pcb->state >= ESTABLISHED && pcb->state != TIME_WAIT &&
 		    ns_tcp_past_window(pcb, hdr, p))
 			return ERR_ABRT;	/* dropped */
-		if (pcb->state > LISTEN && pcb->state != TIME_WAIT)
+		if (pcb->state > LISTEN && pcb->state != TIME_WAIT) {
 			ns_tcp_no_zero_window_max(pcb);
+			ns_tcp_ooseq_fit(pcb);
+		}
 		if ((flags & (TCP_ACK | TCP_RST)) == TCP_ACK && pcb->state >= ESTABLISHED &&
 		    pcb->state != TIME_WAIT)
 			ns_tcp_sack_input(pcb, hdr, optlen, opt1len, opt2);
