@@ -27,7 +27,8 @@ CC = musl-gcc
 HOSTCC ?= gcc
 WARN = -Wall -Wextra -Werror
 OPT = -O2 -g
-CPPFLAGS_COMMON = -D_GNU_SOURCE -Iconfig -Ifirmware -Inetstack -Inetstack/include \
+FIRMWARE_DIRS = $(sort $(dir $(wildcard firmware/*/*.c)))
+CPPFLAGS_COMMON = -D_GNU_SOURCE -Iconfig -Ifirmware $(addprefix -I,$(FIRMWARE_DIRS)) -Inetstack -Inetstack/include \
 	-I$(LWIP_DIR)/src/include -I$(LIBINIH_DIR) -I$(MBEDTLS_DIR)/include
 INIH_DEFS = -DINI_HANDLER_LINENO=1 -DINI_CALL_HANDLER_ON_NEW_SECTION=1 \
 	-DINI_STOP_ON_FIRST_ERROR=0 -DINI_ALLOW_MULTILINE=0 -DINI_MAX_LINE=1024
@@ -65,11 +66,11 @@ $(BUILD)/libmbedtls.a: $(MBEDTLS_OBJS)
 
 # --- privlinkd -------------------------------------------------------------
 CONFIG_SRCS = $(wildcard config/*.c)
-FIRMWARE_SRCS = $(wildcard firmware/*.c)
+FIRMWARE_SRCS = $(wildcard firmware/*/*.c)
 NETSTACK_SRCS = $(wildcard netstack/*.c)
 OWN_SRCS = $(CONFIG_SRCS) $(FIRMWARE_SRCS) $(NETSTACK_SRCS)
 OWN_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(OWN_SRCS))
-OWN_HDRS = $(wildcard config/*.h firmware/*.h) $(NETSTACK_HDRS)
+OWN_HDRS = $(wildcard config/*.h firmware/*/*.h) $(NETSTACK_HDRS)
 
 $(BUILD)/obj/%.o: %.c $(OWN_HDRS) $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
@@ -111,13 +112,13 @@ $(BUILD)/privlinkd-san: $(SAN_OWN_OBJS) $(BUILD)/san/ini.o $(SAN_LWIP_OBJS) $(BU
 # (UNIT_INIH_X = 1) is compiled apart, without our -Werror; mbedTLS comes
 # from the host build of privlinkd-san's (not instrumented) objects.
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-UNIT_DEPS_test_ppv2 = firmware/ppv2.c
+UNIT_DEPS_test_ppv2 = firmware/proxy/ppv2.c
 UNIT_DEPS_test_cfg = $(CONFIG_SRCS)
 UNIT_INIH_test_cfg = 1
 UNIT_DEPS_test_cfg_set = $(CONFIG_SRCS)
 UNIT_INIH_test_cfg_set = 1
-UNIT_DEPS_test_drop_store = firmware/drop_store.c
-UNIT_DEPS_test_lb = firmware/lb.c
+UNIT_DEPS_test_drop_store = firmware/state/drop_store.c
+UNIT_DEPS_test_lb = firmware/proxy/lb.c
 UNIT_DEPS_test_text_label = config/text.c
 # test_ring_addr drives the netstack over lwIP built for the host (plain,
 # or the instrumented objects of privlinkd-san).
@@ -131,25 +132,25 @@ $(BUILD)/unit/lwip/%.o: $(LWIP_DIR)/src/%.c $(NETSTACK_HDRS) $(CACHE)/deps.mk
 	$(HOSTCC) -std=c11 -O1 -g -D_GNU_SOURCE -Inetstack/include -I$(LWIP_DIR)/src/include -c $< -o $@
 # test_mgmt_tls(_curl): the management API's TLS with its RNG and log (and
 # tests/lib/mgmt_certs.sh, which it runs to make its certificates).
-UNIT_DEPS_test_mgmt_tls = firmware/mgmt_tls.c firmware/mgmt_tls_gen.c firmware/log.c \
+UNIT_DEPS_test_mgmt_tls = firmware/mgmt/mgmt_tls.c firmware/mgmt/mgmt_tls_gen.c firmware/core/log.c \
 	config/text.c netstack/ns_rand.c
 UNIT_DEPS_test_mgmt_tls_curl = $(UNIT_DEPS_test_mgmt_tls)
 UNIT_DEPS_test_arp = netstack/ns_arp_cache.c netstack/ns_siphash.c
 UNIT_DEPS_test_pcb_hash = netstack/ns_pcb_hash.c netstack/ns_siphash.c netstack/ns_mem.c
 UNIT_DEPS_test_syncookie = netstack/ns_syncookie.c
 UNIT_DEPS_test_synrate = netstack/ring_synrate.c
-UNIT_DEPS_test_nat = firmware/nat_ports.c netstack/ns_rand.c
+UNIT_DEPS_test_nat = firmware/proxy/nat_ports.c netstack/ns_rand.c
 # The state disk on a regular file; cfg_drop_name_ok from the config.
-STATE_DISK_SRCS = firmware/state_disk.c firmware/state_disk_fmt.c firmware/state_disk_dir.c
-UNIT_DEPS_test_state_disk = $(STATE_DISK_SRCS) firmware/drop_store.c firmware/log.c $(CONFIG_SRCS)
+STATE_DISK_SRCS = firmware/state/state_disk.c firmware/state/state_disk_fmt.c firmware/state/state_disk_dir.c
+UNIT_DEPS_test_state_disk = $(STATE_DISK_SRCS) firmware/state/drop_store.c firmware/core/log.c $(CONFIG_SRCS)
 UNIT_INIH_test_state_disk = 1
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit $(TCP_WRAP)
-UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/ppv2.c firmware/lb.c \
-	firmware/drop_store.c \
+UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/proxy/ppv2.c firmware/proxy/lb.c \
+	firmware/state/drop_store.c \
 	netstack/ns_arp_cache.c netstack/ns_syncookie.c netstack/ring_synrate.c \
 	netstack/ns_pcb_hash.c netstack/ns_siphash.c netstack/ns_mem.c \
-	firmware/mgmt_tls.c firmware/mgmt_tls_gen.c firmware/log.c netstack/ns_rand.c \
-	firmware/nat_ports.c $(STATE_DISK_SRCS) $(CACHE)/deps.mk
+	firmware/mgmt/mgmt_tls.c firmware/mgmt/mgmt_tls_gen.c firmware/core/log.c netstack/ns_rand.c \
+	firmware/proxy/nat_ports.c $(STATE_DISK_SRCS) $(CACHE)/deps.mk
 
 $(BUILD)/unit/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
@@ -201,7 +202,7 @@ $(BUILD)/fuzz/fuzz_syncookie: tests/fuzz/fuzz_syncookie.c netstack/ns_syncookie.
 # The relay harness: the daemon's data path without main() and PID 1, on
 # the harnesses' clock and random source instead of ns_arch.c/ns_rand.c.
 FUZZ_RELAY_SRCS = tests/fuzz/fuzz_relay.c tests/fuzz/fuzz_wire.c tests/fuzz/fuzz_platform.c \
-	$(CONFIG_SRCS) $(filter-out firmware/main.c firmware/pid1%.c,$(FIRMWARE_SRCS)) \
+	$(CONFIG_SRCS) $(filter-out firmware/core/main.c firmware/boot/pid1%.c,$(FIRMWARE_SRCS)) \
 	$(filter-out netstack/ns_arch.c netstack/ns_rand.c,$(NETSTACK_SRCS))
 $(BUILD)/fuzz/fuzz_relay: $(FUZZ_RELAY_SRCS) tests/fuzz/fuzz_wire.h tests/fuzz/fuzz_platform.h \
 		$(OWN_HDRS) $(BUILD)/fuzz/ini.o $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a
@@ -209,10 +210,10 @@ $(BUILD)/fuzz/fuzz_relay: $(FUZZ_RELAY_SRCS) tests/fuzz/fuzz_wire.h tests/fuzz/f
 		$(FUZZ_RELAY_SRCS) $(BUILD)/fuzz/ini.o $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a
 
 # The state disk's superblock and slot parsers (a disk can hold anything).
-$(BUILD)/fuzz/fuzz_state: tests/fuzz/fuzz_state.c firmware/state_disk_fmt.c $(CONFIG_SRCS) $(OWN_HDRS) \
+$(BUILD)/fuzz/fuzz_state: tests/fuzz/fuzz_state.c firmware/state/state_disk_fmt.c $(CONFIG_SRCS) $(OWN_HDRS) \
 		$(BUILD)/fuzz/ini.o $(BUILD)/fuzz/libmbedtls.a
 	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -o $@ \
-		tests/fuzz/fuzz_state.c firmware/state_disk_fmt.c $(CONFIG_SRCS) $(BUILD)/fuzz/ini.o \
+		tests/fuzz/fuzz_state.c firmware/state/state_disk_fmt.c $(CONFIG_SRCS) $(BUILD)/fuzz/ini.o \
 		$(BUILD)/fuzz/libmbedtls.a
 
 FUZZERS = fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie fuzz_state
@@ -251,31 +252,31 @@ $(BUILD)/fuzz/cJSON.o: $(CJSON_SRC) $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 $(FUZZ_LIB_FLAGS) -c $< -o $@
 
-# firmware/api_json.c is one of FIRMWARE_SRCS: every link of those needs cJSON.
+# firmware/mgmt/api_json.c is one of FIRMWARE_SRCS: every link of those needs cJSON.
 OWN_OBJS += $(BUILD)/cjson/cJSON.o
 $(BUILD)/privlinkd: $(BUILD)/cjson/cJSON.o
 $(BUILD)/privlinkd-san: $(BUILD)/san/cJSON.o
 FUZZ_RELAY_SRCS += $(BUILD)/fuzz/cJSON.o
 $(BUILD)/fuzz/fuzz_relay: $(BUILD)/fuzz/cJSON.o
 
-UNIT_DEPS_test_http_req = firmware/http_req.c
-$(BUILD)/unit/test_http_req $(BUILD)/unit-san/test_http_req: firmware/http_req.c
-UNIT_DEPS_test_api_json = firmware/api_json.c $(CONFIG_SRCS)
+UNIT_DEPS_test_http_req = firmware/mgmt/http_req.c
+$(BUILD)/unit/test_http_req $(BUILD)/unit-san/test_http_req: firmware/mgmt/http_req.c
+UNIT_DEPS_test_api_json = firmware/mgmt/api_json.c $(CONFIG_SRCS)
 UNIT_INIH_test_api_json = 1
 UNIT_OBJS_test_api_json = $(BUILD)/unit/cJSON.o
 UNIT_SAN_OBJS_test_api_json = $(BUILD)/unit-san/cJSON.o
-$(BUILD)/unit/test_api_json: firmware/api_json.c $(BUILD)/unit/cJSON.o
-$(BUILD)/unit-san/test_api_json: firmware/api_json.c $(BUILD)/unit-san/cJSON.o
+$(BUILD)/unit/test_api_json: firmware/mgmt/api_json.c $(BUILD)/unit/cJSON.o
+$(BUILD)/unit-san/test_api_json: firmware/mgmt/api_json.c $(BUILD)/unit-san/cJSON.o
 
-$(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c firmware/http_req.c $(OWN_HDRS) $(CACHE)/deps.mk
+$(BUILD)/fuzz/fuzz_http: tests/fuzz/fuzz_http.c firmware/mgmt/http_req.c $(OWN_HDRS) $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) -o $@ \
-		tests/fuzz/fuzz_http.c firmware/http_req.c
+		tests/fuzz/fuzz_http.c firmware/mgmt/http_req.c
 # cfg_drop_name_ok() lives in the config loader: it comes with inih and mbedTLS.
-$(BUILD)/fuzz/fuzz_json: tests/fuzz/fuzz_json.c firmware/api_json.c $(CONFIG_SRCS) $(OWN_HDRS) \
+$(BUILD)/fuzz/fuzz_json: tests/fuzz/fuzz_json.c firmware/mgmt/api_json.c $(CONFIG_SRCS) $(OWN_HDRS) \
 		$(BUILD)/fuzz/cJSON.o $(BUILD)/fuzz/ini.o $(BUILD)/fuzz/libmbedtls.a
 	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -o $@ \
-		tests/fuzz/fuzz_json.c firmware/api_json.c $(CONFIG_SRCS) $(BUILD)/fuzz/cJSON.o \
+		tests/fuzz/fuzz_json.c firmware/mgmt/api_json.c $(CONFIG_SRCS) $(BUILD)/fuzz/cJSON.o \
 		$(BUILD)/fuzz/ini.o $(BUILD)/fuzz/libmbedtls.a
 fuzz: $(BUILD)/fuzz/fuzz_http $(BUILD)/fuzz/fuzz_json
 # --- end of the management API request parsing block ---------------------

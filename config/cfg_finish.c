@@ -407,7 +407,7 @@ cfg_count_addr(struct cfg_parse *cp, struct cfg_addr_count *ac, int nic, uint32_
 
 /*
  * Every address the appliance will hold, in the order it adds them
- * (firmware/loop.c): NICs, endpoints whatever their state, then each
+ * (firmware/core/loop.c): NICs, endpoints whatever their state, then each
  * service's NAT IPs and frontend.  Each is an interface of the network
  * stack, which has room for so many on a NIC and in all (CFG_MAX_*_ADDRS).
  */

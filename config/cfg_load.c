@@ -927,7 +927,7 @@ cfg_load_file(struct cfg_parse *cp, const char *path, const struct cfg_file *cf)
  * A file name that is taken beside the drops: NAME then suffix, of ASCII
  * letters, digits, '.', '_' and '-', not starting with a dot, one
  * directory entry long.  Drop files also come from a config drive and
- * fw_cfg (firmware/pid1_drops.c): no path tricks, no names that differ
+ * fw_cfg (firmware/boot/pid1_drops.c): no path tricks, no names that differ
  * only by bytes a console does not show.
  */
 static int

@@ -6,7 +6,7 @@
 #   /lib/modules/modules.dep       those modules' dependency lines
 # and the directories holding them; nothing else.  No drop: the appliance
 # serves only what its operator gives it (a config drive or fw_cfg, see
-# firmware/pid1_drops.c); the demo's drop goes on the demo's config drive
+# firmware/boot/pid1_drops.c); the demo's drop goes on the demo's config drive
 # (qemu/).  No root is needed: cpio writes every entry as owned by 0:0.
 #
 # Usage: image/mkinitramfs.sh KERNEL_ENV PRIVLINKD OUT

@@ -4,7 +4,7 @@
  * TIME_WAIT keeps its full 2 * MSL however many connections close: its
  * pcbs wait parked, outside lwIP's lists (ns_tcp_park.c), so they cost no
  * segment or bind a walk.  The NAT table keeps its own TIME_WAIT hold on
- * backend ports (firmware/nat.c): a backend never sees a 4-tuple reused
+ * backend ports (firmware/proxy/nat.c): a backend never sees a 4-tuple reused
  * while it may remember it.
  */
 #include "lwip/priv/tcp_priv.h"

@@ -1,6 +1,6 @@
 /*
  * Shedding an address: while the firmware says an address's tenant holds
- * more than its share of memory near the heap's limit (firmware/share.c),
+ * more than its share of memory near the heap's limit (firmware/proxy/share.c),
  * TCP segments with payload to that address are dropped here, before lwIP
  * allocates anything for them.  Segments without payload (ACKs, resets,
  * FINs) go on, so the tenant's connections still drain what they hold;

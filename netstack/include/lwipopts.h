@@ -62,7 +62,7 @@ void ns_mem_free(void *p);
  * stream to keep a LAN busy while the event loop serves other work (a
  * 63 KiB window held one stream to about 2 Gbit/s here).  The relay
  * queues at most one receive window per direction, in a list of pbuf
- * chains (firmware/relay.c), and one send buffer; an idle connection
+ * chains (firmware/proxy/relay.c), and one send buffer; an idle connection
  * holds neither.  The window needs a scale of 3 (0xffff << 3). */
 #define LWIP_TCP			1
 #define TCP_MSS				1460

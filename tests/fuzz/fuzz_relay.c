@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness for the relay: the appliance's whole data path (the
- * ring driver's receive and transmit, lwIP, firmware/relay.c, NAT, the
+ * ring driver's receive and transmit, lwIP, firmware/proxy/relay.c, NAT, the
  * PROXY v2 header) between a consumer and a backend the harness plays.
  *
  * Setup per input, from a fixed drop parsed by config/ as privlinkd does:

@@ -1,5 +1,5 @@
 /*
- * libFuzzer harness for the state disk's parsers (firmware/state_disk_fmt.c):
+ * libFuzzer harness for the state disk's parsers (firmware/state/state_disk_fmt.c):
  * a disk can hold anything.  The input is a flag byte, a 512-byte
  * superblock and the bytes of a slot.  Flag bit 0 puts the right sha256
  * into the slot header (and bit 1 into the superblock) first, so that the

@@ -296,7 +296,7 @@ def syncookie_seeds():
 def state_seeds():
     """fuzz_state reads a flag byte (bit 0: the harness fixes the slot's
     sha256, bit 1 the superblock's), a 512-byte superblock and a slot
-    (firmware/state_disk-t.h).  Seeds: a formatted disk's superblock with
+    (firmware/state/state_disk-t.h).  Seeds: a formatted disk's superblock with
     an empty slot, slots of drops, PEM files and tombstones with right
     checksums, one too large for its payload, one with names out of order."""
     import hashlib
@@ -340,7 +340,7 @@ def state_seeds():
 def http_seeds():
     """fuzz_http takes the bytes as what a client sent: each API call the
     lead's server routes, keep-alive pipelines, and one request for each
-    refusal of firmware/http_req.h, so the fuzzer starts at every branch."""
+    refusal of firmware/mgmt/http_req.h, so the fuzzer starts at every branch."""
     h = b"Host: appliance\r\n"
     put = b'[approval e1]\nstate = Approved\n'
     batch = b'{"10-a.ini": "[nic p0]\\nrole = provider\\n", "20-b.ini": null}'

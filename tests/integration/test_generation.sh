@@ -14,7 +14,7 @@ mkdir -p "$DROP"
 cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
 printf 'not a drop\n' >"$DROP/README"
 # A power cut in the middle of an API batch left its whole journal
-# (firmware/drop_store.c's format): approve pending-pe, delete README.
+# (firmware/state/drop_store.c's format): approve pending-pe, delete README.
 python3 - "$DROP" <<'PY'
 import hashlib, struct, sys
 d = sys.argv[1]

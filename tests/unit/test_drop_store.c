@@ -1,5 +1,5 @@
 /*
- * Host persistence (firmware/drop_store.c): single writes and deletes,
+ * Host persistence (firmware/state/drop_store.c): single writes and deletes,
  * batches, and recovery after a power cut at any point of a batch: from a
  * journal cut at every byte offset (the drop before the batch), and from a
  * whole journal with part of the renames done (the drop after it).

@@ -1,5 +1,5 @@
 /*
- * Types and bounds of the management API's TLS (firmware/mgmt_tls.c).
+ * Types and bounds of the management API's TLS (firmware/mgmt/mgmt_tls.c).
  */
 #ifndef PRIVLINK_MGMT_TLS_T_H
 #define PRIVLINK_MGMT_TLS_T_H

@@ -7,7 +7,7 @@
  *
  * The same callbacks serve both sides.  A client (tls_lwip_start) uses the
  * one shared client configuration below; a server (tls_lwip_accept) gets
- * its configuration from its owner (firmware/mgmt_tls.c for the management
+ * its configuration from its owner (firmware/mgmt/mgmt_tls.c for the management
  * API), which keeps it alive while the connection lives.
  *
  * The client configuration is shared and made once.  It does not verify

@@ -1,6 +1,6 @@
 /*
  * The management API's TLS credentials and policy (see mgmt_tls.h): the
- * server configuration firmware/mgmt.c hands to tls_lwip_accept for every
+ * server configuration firmware/mgmt/mgmt.c hands to tls_lwip_accept for every
  * connection, and the role of a client once its handshake is done.
  *
  * Client certificates are checked by mbedTLS during the handshake

@@ -1,6 +1,6 @@
 /*
  * One HTTP/1.1 request of the management API (RFC 9112): types and limits
- * only.  The parser is firmware/http_req.c.
+ * only.  The parser is firmware/mgmt/http_req.c.
  */
 #ifndef PRIVLINK_HTTP_REQ_T_H
 #define PRIVLINK_HTTP_REQ_T_H
