@@ -38,9 +38,13 @@
 #define CFG_MAX_CONN_RATE	1000000u
 
 /* Limits of one appliance; raised when a real deployment needs more. */
-#define CFG_MAX_NICS		16
+/* NICs, VLANs each one: each is a netif of lwIP's, which numbers at most
+ * 255 (netstack.h's RING_MAX_NETIFS). */
+#define CFG_MAX_NICS		254
+/* 802.1Q VLAN ids: 0 is a priority tag, 4095 reserved. */
+#define CFG_VLAN_MAX		4094
 #define CFG_MAX_SERVICES	64
-#define CFG_MAX_ENDPOINTS	256
+#define CFG_MAX_ENDPOINTS	4096
 /* NAT IPs per service: Azure's Private Link service allows 1 to 8. */
 #define CFG_MAX_NAT_IPS		8
 /* Default source ports of a NAT IP: everything above the well-known. */
@@ -69,10 +73,9 @@
 #define CFG_IDLE_TIMEOUT_MS	(4 * 60 * 1000)
 /* Addresses the appliance holds (each NIC's own, every endpoint's IP
  * whatever its state, frontend IPs, NAT IPs; one per NIC however often it
- * is named): on one NIC, and on all together.  Each is an interface of
- * the network stack, which numbers at most 255 (netstack.h). */
-#define CFG_MAX_NIC_ADDRS	64
-#define CFG_MAX_ADDRS		255
+ * is named), on all NICs together: the network stack's address table
+ * (netstack.h's RING_MAX_ADDRS). */
+#define CFG_MAX_ADDRS		4096
 /* Every drop file of one directory is read; more is surely a mistake. */
 #define CFG_MAX_FILES		256
 
@@ -135,6 +138,7 @@ struct cfg_nic {
 	char		nic_ifname[CFG_IFNAME_MAX];	/* interface =, or found by mac */
 	uint8_t		nic_mac[6];			/* mac = */
 	int		nic_has_mac;			/* named by mac, not interface */
+	uint16_t	nic_vlan;			/* vlan = 1..4094, 0: untagged */
 	uint32_t	nic_addr;			/* address = A.B.C.D/LEN */
 	uint8_t		nic_prefixlen;
 	uint32_t	nic_gateway;			/* gateway =, 0 if unset */

@@ -5,6 +5,7 @@
  * point at the key that is wrong.
  */
 #include <arpa/inet.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cfg-priv.h"
@@ -49,16 +50,20 @@ cfg_finish_nics(struct cfg_parse *cp)
 			uint8_t len = n->nic_prefixlen < o->nic_prefixlen ?
 			    n->nic_prefixlen : o->nic_prefixlen;
 
-			if (lines[NIC_K_INTERFACE] && strcmp(n->nic_ifname, o->nic_ifname) == 0)
+			/* One interface carries one untagged network and one
+			 * network per VLAN. */
+			if (lines[NIC_K_INTERFACE] && n->nic_vlan == o->nic_vlan &&
+			    strcmp(n->nic_ifname, o->nic_ifname) == 0)
 				cfg_error(cp, file, lines[NIC_K_INTERFACE], "[nic %s] interface: "
-				    "already used by [nic %s] at %s:%d '%s'", n->nic_name,
+				    "already used by [nic %s] at %s:%d '%s'%s", n->nic_name,
 				    o->nic_name, o->nic_where.w_file, o->nic_where.w_line,
-				    n->nic_ifname);
-			if (lines[NIC_K_MAC] && o->nic_has_mac &&
+				    n->nic_ifname, n->nic_vlan != 0 ? " on the same VLAN" : "");
+			if (lines[NIC_K_MAC] && o->nic_has_mac && n->nic_vlan == o->nic_vlan &&
 			    memcmp(n->nic_mac, o->nic_mac, sizeof(n->nic_mac)) == 0)
 				cfg_error(cp, file, lines[NIC_K_MAC], "[nic %s] mac: already used by "
-				    "[nic %s] at %s:%d", n->nic_name, o->nic_name,
-				    o->nic_where.w_file, o->nic_where.w_line);
+				    "[nic %s] at %s:%d%s", n->nic_name, o->nic_name,
+				    o->nic_where.w_file, o->nic_where.w_line,
+				    n->nic_vlan != 0 ? " on the same VLAN" : "");
 			/* Backends are routed by subnet: provider subnets
 			 * must be unambiguous.  Consumer ones may overlap. */
 			if (n->nic_role == CFG_ROLE_PROVIDER && o->nic_role == CFG_ROLE_PROVIDER &&
@@ -363,19 +368,20 @@ cfg_finish_approvals(struct cfg_parse *cp)
 	}
 }
 
-/* The distinct addresses counted so far, per NIC and in all. */
+/* The distinct addresses counted so far: each NIC's (or VLAN's) own. */
 struct cfg_addr_count {
-	uint32_t	ac_addrs[CFG_MAX_NICS][CFG_MAX_NIC_ADDRS];
-	int		ac_n[CFG_MAX_NICS];
-	int		ac_nic_over[CFG_MAX_NICS];	/* reported */
+	struct {
+		int		nic;
+		uint32_t	addr;
+	}		ac_addrs[CFG_MAX_ADDRS];
 	int		ac_total;
 	int		ac_over;			/* reported */
 };
 
 /*
  * Counts addr on NIC nic as the appliance will hold it (once per NIC,
- * however many keys name it); past a limit, reports it once at file:line,
- * the key what names.
+ * however many keys name it); past the limit, reports it once at
+ * file:line, the key what names.
  */
 static void
 cfg_count_addr(struct cfg_parse *cp, struct cfg_addr_count *ac, int nic, uint32_t addr,
@@ -383,42 +389,39 @@ cfg_count_addr(struct cfg_parse *cp, struct cfg_addr_count *ac, int nic, uint32_
 {
 	char a[INET_ADDRSTRLEN];
 
-	for (int i = 0; i < ac->ac_n[nic]; i++)
-		if (ac->ac_addrs[nic][i] == addr)
+	for (int i = 0; i < ac->ac_total; i++)
+		if (ac->ac_addrs[i].addr == addr && ac->ac_addrs[i].nic == nic)
 			return;
-	if (ac->ac_nic_over[nic] || ac->ac_over)
+	if (ac->ac_over)
 		return;
-	if (ac->ac_n[nic] == CFG_MAX_NIC_ADDRS) {
-		cfg_error(cp, file, line, "%s: [nic %s] would hold more than %d addresses (its "
-		    "own, endpoint, frontend and NAT IPs) '%s'", what, cp->cp_cfg->nics[nic].nic_name,
-		    CFG_MAX_NIC_ADDRS, cfg_ntoa(addr, a));
-		ac->ac_nic_over[nic] = 1;
-		return;
-	}
 	if (ac->ac_total == CFG_MAX_ADDRS) {
 		cfg_error(cp, file, line, "%s: the appliance would hold more than %d addresses on "
-		    "all NICs together '%s'", what, CFG_MAX_ADDRS, cfg_ntoa(addr, a));
+		    "all NICs together (their own, endpoint, frontend and NAT IPs) '%s'", what,
+		    CFG_MAX_ADDRS, cfg_ntoa(addr, a));
 		ac->ac_over = 1;
 		return;
 	}
-	ac->ac_addrs[nic][ac->ac_n[nic]++] = addr;
-	ac->ac_total++;
+	ac->ac_addrs[ac->ac_total].nic = nic;
+	ac->ac_addrs[ac->ac_total++].addr = addr;
 }
 
 /*
  * Every address the appliance will hold, in the order it adds them
  * (firmware/core/loop.c): NICs, endpoints whatever their state, then each
- * service's NAT IPs and frontend.  Each is an interface of the network
- * stack, which has room for so many on a NIC and in all (CFG_MAX_*_ADDRS).
+ * service's NAT IPs and frontend.  Each is an entry of the network
+ * stack's address table, which has room for CFG_MAX_ADDRS.
  */
 static void
 cfg_finish_addresses(struct cfg_parse *cp)
 {
 	struct pl_config *cfg = cp->cp_cfg;
-	struct cfg_addr_count count, *ac = &count;	/* 4 KiB */
+	struct cfg_addr_count *ac = calloc(1, sizeof(*ac));	/* 32 KiB */
 	char what[2 * CFG_NAME_MAX + 32];
 
-	memset(ac, 0, sizeof(*ac));
+	if (ac == NULL) {
+		cfg_error(cp, cp->cp_file, 0, "out of memory counting addresses");
+		return;
+	}
 	for (int n = 0; n < cfg->n_nics; n++)
 		if (cp->cp_nic_lines[n][NIC_K_ADDRESS]) {
 			snprintf(what, sizeof(what), "[nic %s] address", cfg->nics[n].nic_name);
@@ -452,6 +455,7 @@ cfg_finish_addresses(struct cfg_parse *cp)
 		    cfg->management.mg_where.w_file, cp->cp_mgmt_lines[MGMT_K_ADDRESS] ?
 		    cp->cp_mgmt_lines[MGMT_K_ADDRESS] : cfg->management.mg_where.w_line,
 		    "[management] address");
+	free(ac);
 }
 
 void

@@ -15,6 +15,7 @@
  *                                                       (from memory_limit: share-t.h)
  *   [nic NAME]          interface = IFNAME              one of interface and mac
  *                       mac = XX:XX:XX:XX:XX:XX         (the NIC is found by its MAC)
+ *                       vlan = 1..4094                  optional: an 802.1Q VLAN of it
  *                       address = A.B.C.D/LEN           required
  *                       gateway = A.B.C.D               optional, in the subnet
  *                       role = consumer | provider      required
@@ -83,6 +84,7 @@ static const struct cfg_key cfg_nic_keys[NIC_K_MAX] = {
 	[NIC_K_GATEWAY] = { "gateway", 0, 0 },
 	[NIC_K_ROLE] = { "role", 1, 0 },
 	[NIC_K_MAC] = { "mac", 0, 0 },
+	[NIC_K_VLAN] = { "vlan", 0, 0 },
 };
 static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
 	[SVC_K_FRONTEND_PORT] = { "frontend_port", 0, 0 },
@@ -517,6 +519,18 @@ cfg_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 		if (cfg_parse_ipv4(value, &n->nic_gateway) != 0)
 			BAD("bad IPv4 address");
 		break;
+	case NIC_K_VLAN: {
+		unsigned long v;
+		char *end;
+
+		errno = 0;
+		v = strtoul(value, &end, 10);
+		if (!isdigit((unsigned char)value[0]) || *end != '\0' || errno != 0 ||
+		    v < 1 || v > CFG_VLAN_MAX)
+			BAD("bad VLAN id (1..4094)");
+		n->nic_vlan = (uint16_t)v;
+		break;
+	}
 	case NIC_K_ROLE:
 		if (strcasecmp(value, "consumer") == 0)
 			n->nic_role = CFG_ROLE_CONSUMER;

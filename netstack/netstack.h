@@ -1,13 +1,16 @@
 /*
- * privlink's lwIP port: the stack's setup and the packet-ring NICs.
+ * privlink's lwIP port: the stack's setup and the packet NICs.
  *
- * One struct ring_port drives one host interface through an AF_PACKET
- * socket (frames in batches with recvmmsg, their status in PACKET_AUXDATA).  Each IPv4 address the appliance holds on that
- * interface (the NIC's own, its private endpoints', its NAT IPs) is an lwIP
- * netif of its own sharing the port's MAC, since an lwIP netif carries one
- * IPv4 address.  Frames are handed to the netif whose address they name;
- * anything addressed elsewhere is dropped here, before lwIP, so traffic can
- * never reach an address the appliance holds on another NIC.
+ * A link (ring_link.c) is a host interface driven through an AF_PACKET
+ * socket (frames in batches with recvmmsg, their status in
+ * PACKET_AUXDATA).  A struct ring_port is one network on a link: the
+ * link's untagged frames, or one 802.1Q VLAN of it; many ports may share
+ * a trunk.  Each port is one lwIP netif; the IPv4 addresses the appliance
+ * holds on it (the NIC's own, its private endpoints', its NAT IPs) are
+ * entries of privlinkd's own address table (ring_addr.c), looked up in
+ * O(1) for every frame.  A frame whose destination is not an address of
+ * its port is dropped here, before lwIP, so traffic can never reach an
+ * address the appliance holds on another NIC or VLAN.
  */
 #ifndef PRIVLINK_NETSTACK_H
 #define PRIVLINK_NETSTACK_H
@@ -21,15 +24,18 @@
 
 #include "ns_arp-t.h"
 
-/* Addresses one NIC carries: its own, one per endpoint, up to 8 NAT IPs
- * per service, frontend IPs; each frame is matched against them one by
- * one.  A NIC with more is refused at configuration time. */
-#define RING_MAX_ADDRS		64
-/* lwIP netifs on all NICs together: lwIP 2.2 numbers them 0..254 (num + 1
- * is a u8_t index, 0 meaning none), and its netif_add() searches for a
- * free number without end once all 255 are taken.  Refused at
- * configuration time too. */
+/* Addresses on all ports together (ring_addr.c's table): the NICs' own,
+ * one per endpoint, NAT IPs, frontend IPs.  More are refused at
+ * configuration time. */
+#define RING_MAX_ADDRS		4096
+/* lwIP netifs, one per port: lwIP 2.2 numbers them 0..254 (num + 1 is a
+ * u8_t index, 0 meaning none), and its netif_add() searches for a free
+ * number without end once all 255 are taken.  Refused at configuration
+ * time too. */
 #define RING_MAX_NETIFS		255
+/* 802.1Q VLAN ids a port may carry: 1..4094 (0 is a priority tag on an
+ * untagged frame, 4095 reserved). */
+#define RING_VLAN_MAX		4094
 /* Receive: recvmmsg() takes up to RING_RX_BATCH frames a call, each into
  * a buffer that holds the largest GSO/GRO super-frame (a 64 KiB IP packet
  * and its Ethernet header).  A TPACKET_V3 ring would save the copy out of
@@ -65,7 +71,7 @@ struct ring_stats {
 	uint64_t	rs_rx_superframes;	/* GSO/GRO: longer than the MTU */
 	uint64_t	rs_rx_malformed;	/* bad IPv4 header or length */
 	uint64_t	rs_rx_not_ours;		/* no address of ours on this NIC */
-	uint64_t	rs_rx_vlan;		/* tagged: no VLANs configured */
+	uint64_t	rs_rx_vlan;		/* on its link: a VLAN no NIC names */
 	uint64_t	rs_rx_nomem;
 	uint64_t	rs_rx_fragments;	/* IPv4 fragments on an untrusted port */
 	uint64_t	rs_rx_shed;		/* data to an address over its memory share */
@@ -82,14 +88,17 @@ struct ring_stats {
 	uint64_t	rs_nbr_replies;		/* ARP replies sent */
 };
 
+struct ring_link;
+struct ring_addr;
+
 struct ring_port {
-	char		rp_ifname[16];
+	char		rp_ifname[16];	/* the link's interface */
 	int		rp_ifindex;
-	int		rp_fd;
+	uint16_t	rp_vlan;	/* 802.1Q VLAN id, 0: untagged */
+	struct ring_link *rp_link;	/* NULL: never opened (the fuzzers') */
 	uint8_t		rp_mac[6];
 	uint16_t	rp_mtu;
-	uint8_t		*rp_rxbuf;	/* RING_RX_BATCH frames of RING_RX_FRAME_MAX */
-	int		rp_txfd;	/* sends only, with PACKET_VNET_HDR */
+	int		rp_txfd;	/* the link's, sends only, with PACKET_VNET_HDR */
 	uint8_t		*rp_txbuf;	/* the pending frame, RING_TX_GSO_MAX */
 	size_t		rp_tx_len;	/* its length, 0: none */
 	unsigned int	rp_tx_segs;	/* TCP segments merged into it */
@@ -103,8 +112,13 @@ struct ring_port {
 	struct pbuf	*rp_tx_held[RING_TX_PIECES_MAX];
 	unsigned int	rp_tx_niov;
 	unsigned int	rp_tx_nheld;
-	struct netif	*rp_netifs[RING_MAX_ADDRS];
-	int		rp_n_netifs;
+	/* The port's netif, NULL until its first address: its address is
+	 * rp_primary, but for the frame being handled, whose destination it
+	 * shows while lwIP takes it (ringif.c). */
+	struct netif	*rp_netif;
+	uint32_t	rp_primary;
+	struct ring_addr *rp_addrs;	/* the port's entries of the table */
+	unsigned int	rp_n_addrs;
 	/* A consumer network: another tenant's, untrusted.  Its IPv4
 	 * fragments are dropped, never reassembled: lwIP's reassembly is
 	 * shared by all NICs, and TCP peers send whole segments (DF). */
@@ -115,6 +129,13 @@ struct ring_port {
 	struct ns_arp_table rp_arp;	/* this NIC's neighbours only */
 };
 
+/* What the links saw that no port took (ring_link.c). */
+struct ring_link_stats {
+	uint64_t	ls_rx_no_port;		/* a VLAN (or untagged) no NIC names */
+	uint64_t	ls_rx_truncated;	/* larger than a receive buffer */
+	uint64_t	ls_rx_malformed;	/* no status, or a bad tag */
+};
+
 /* Stack setup: lwIP and the random source.  0, or an mbedTLS error. */
 int ns_init(void);
 /* Runs due lwIP timers; returns ms until the next timer is due. */
@@ -122,15 +143,35 @@ uint32_t ns_timers_run(void);
 /* sys_timeout() that cannot fail for the heap's limit (ns_init.c). */
 void ns_timeout(uint32_t ms, sys_timeout_handler handler, void *arg);
 
-int ring_port_open(struct ring_port *rp, const char *ifname, const char **what);
+/*
+ * Opens the network of VLAN vlan (0: untagged frames) on interface ifname
+ * for the appliance's own stack, opening the link if no other port holds
+ * it.  On failure returns a negative errno (-EBUSY: another port is that
+ * network already) and sets *what to the step that failed.
+ */
+int ring_port_open(struct ring_port *rp, const char *ifname, uint16_t vlan, const char **what);
+void ring_port_close(struct ring_port *rp);
+/* Addresses (ring_addr.c).  add: addr (network byte order) on the port;
+ * the first one makes the port's netif, with prefixlen and gateway.
+ * *out is the port's netif.  0, or -EEXIST, -ENOSPC past RING_MAX_ADDRS
+ * in all, -EMFILE past RING_MAX_NETIFS ports with addresses. */
 int ring_port_add_addr(struct ring_port *rp, uint32_t addr, uint8_t prefixlen,
     uint32_t gateway, struct netif **out);
+/* The port's netif if it holds addr, else NULL. */
 struct netif *ring_port_find(struct ring_port *rp, uint32_t addr);
 int ring_port_del_addr(struct ring_port *rp, uint32_t addr);
+/* Up to max of the port's addresses into addrs; returns how many it has. */
+unsigned int ring_port_addr_list(const struct ring_port *rp, uint32_t *addrs, unsigned int max);
+unsigned int ring_addr_count(void);
 int ring_netif_count(void);
-int ring_port_input(struct ring_port *rp);
+/* Every link's socket is in one epoll set of the netstack's own: the
+ * loop waits on ring_links_fd() and calls ring_links_input() when it is
+ * readable.  Returns the frames taken, or a negative errno with *ifname
+ * the interface whose socket failed. */
+int ring_links_fd(void);
+int ring_links_input(const char **ifname);
+void ring_link_get_stats(struct ring_link_stats *st);
 void ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t status);
-void ring_port_close(struct ring_port *rp);
 err_t ring_tx_output(struct netif *netif, struct pbuf *p);
 void ring_port_flush(struct ring_port *rp);
 
@@ -138,6 +179,7 @@ void ring_port_flush(struct ring_port *rp);
 int ns_arp_port_start(struct ring_port *rp);
 void ns_arp_port_close(struct ring_port *rp);
 void ns_arp_forget_netif(struct ring_port *rp, const struct netif *netif);
+void ns_arp_forget_addr(struct ring_port *rp, uint32_t addr);
 err_t ns_arp_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr);
 void ns_arp_input(struct ring_port *rp, struct netif *netif, const uint8_t *frame, size_t len);
 
@@ -166,17 +208,19 @@ void ns_tcp_set_keepalive_seen(ns_keepalive_fn seen);
  * on netif, or on every netif for NULL.
  */
 #define RING_SYN_RATE_MAX	1000000u
-int ring_set_syn_rate(struct netif *netif, uint32_t per_s, uint32_t burst);
-uint64_t ring_syn_rate_dropped(const struct netif *netif);
+int ring_set_syn_rate(struct netif *netif, uint32_t addr, uint32_t per_s, uint32_t burst);
+uint64_t ring_syn_rate_dropped(const struct netif *netif, uint32_t addr);
 /* Whether the IPv4 packet ip (ip_len bytes, header checked) may go on to
- * lwIP: anything but a bare TCP SYN over netif's rate may. */
-int ring_syn_admit(struct netif *netif, const uint8_t *ip, size_t ip_len);
-/* The same for a connection a SYN cookie's ACK would make. */
-int ring_syn_admit_cookie(struct netif *netif);
-/* Shedding (ring_shed.c): while on for netif, TCP segments with payload
- * to its address are dropped (counted in rs_rx_shed) before lwIP. */
-void ring_set_shed(struct netif *netif, int on);
-int ring_shed_admit(struct ring_port *rp, struct netif *netif, const uint8_t *ip, size_t ip_len);
+ * lwIP: anything but a bare TCP SYN over its address's rate may. */
+int ring_syn_admit(struct ring_addr *ra, const uint8_t *ip, size_t ip_len);
+/* The same for a connection a SYN cookie's ACK to the address of the
+ * frame being handled would make. */
+int ring_syn_admit_cookie(void);
+/* Shedding (ring_shed.c): while on for netif's addr, TCP segments with
+ * payload to it are dropped (counted in rs_rx_shed) before lwIP. */
+void ring_set_shed(struct netif *netif, uint32_t addr, int on);
+int ring_shed_admit(struct ring_port *rp, const struct ring_addr *ra, const uint8_t *ip,
+    size_t ip_len);
 struct ns_syn_stats {
 	unsigned int	ss_half_open;		/* SYN_RCVD on all listeners, now */
 	uint64_t	ss_queue_full;		/* dropped: the listener's queue full */
@@ -214,7 +258,9 @@ void ns_tcp_park_stats(struct ns_park_stats *st);
 void ns_tcp_park_input(const struct netif *netif, const uint8_t *ip, size_t ip_len);
 void ns_tcp_park_after_input(void);
 void ns_tcp_unpark(struct tcp_pcb *pcb);
-void ns_tcp_unpark_netif(u8_t idx);
+/* Brings back what is parked on netif idx with local address addr (0:
+ * any; NETIF_NO_INDEX: every netif). */
+void ns_tcp_unpark_addr(u8_t idx, uint32_t addr);
 /* Loss recovery from the peer's SACKs (ns_tcp_sack.c): the input hook
  * takes an ACK's blocks, the ring driver runs the recovery after lwIP. */
 struct tcp_hdr;

@@ -88,19 +88,13 @@ ns_arp_send(struct netif *netif, uint16_t op, const uint8_t eth_dst[static 6],
 	return ERR_OK;
 }
 
-/* The address that asks for e: the one that first needed it, or, if a
- * reload took that one down, any of the NIC's that is up; NULL if none. */
+/* The netif that asks for e: the port's, from its primary address
+ * between frames (ringif.c); NULL once the port has no address. */
 static struct netif *
 ns_arp_asker(struct ring_port *rp, const struct ns_arp_entry *e)
 {
-	struct netif *netif = e->ae_netif;
-
-	if (netif != NULL && netif_is_up(netif))
-		return netif;
-	for (int i = 0; i < rp->rp_n_netifs; i++)
-		if (netif_is_up(rp->rp_netifs[i]))
-			return rp->rp_netifs[i];
-	return NULL;
+	(void)e;
+	return rp->rp_netif != NULL && netif_is_up(rp->rp_netif) ? rp->rp_netif : NULL;
 }
 
 /* Asks for e by broadcast, or unicast to its known MAC. */
@@ -407,6 +401,32 @@ ns_arp_forget_netif(struct ring_port *rp, const struct netif *netif)
 			continue;
 		ns_arp_release(rp, e);
 		e->ae_netif = NULL;
+	}
+}
+
+/* Drops the packets from addr (network byte order) waiting for a
+ * neighbour: the address is going, and nothing may leave from it. */
+void
+ns_arp_forget_addr(struct ring_port *rp, uint32_t addr)
+{
+	struct ns_arp_table *t = &rp->rp_arp;
+
+	for (int i = 0; i < NS_ARP_SLOTS; i++) {
+		struct ns_arp_entry *e = &t->at_slots[i];
+		int kept = 0;
+
+		for (int k = 0; k < e->ae_nq; k++) {
+			struct pbuf *q = e->ae_q[k];
+			uint32_t src = 0;
+
+			if (pbuf_copy_partial(q, &src, sizeof(src), 12) == sizeof(src) && src == addr) {
+				pbuf_free(q);
+				rp->rp_stats.rs_nbr_unresolved++;
+			} else {
+				e->ae_q[kept++] = q;
+			}
+		}
+		e->ae_nq = (uint8_t)kept;
 	}
 }
 

@@ -214,7 +214,7 @@ ns_tcp_cookie_ack(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr)
 	}
 	/* Over the address's new-connection rate: dropped, as its SYN would
 	 * have been; the client sends the ACK again. */
-	if (!ring_syn_admit_cookie(ip_current_input_netif()))
+	if (!ring_syn_admit_cookie())
 		return 1;
 	/* A new connection: never from the heap's reserve, though the ACK
 	 * carries no payload. */

@@ -23,7 +23,7 @@
  *   (-Wl,--wrap, Makefile), so no caller can forget;
  * - its wake comes: a keepalive due, the owner's timer, the end of
  *   TIME_WAIT (then it is freed here, as lwIP's timer would);
- * - its address goes (ns_tcp_unpark_netif, before lwIP aborts what is on
+ * - its address goes (ns_tcp_unpark_addr, before lwIP aborts what is on
  *   it).
  * It is parked again after the input that touched it (it is then at the
  * front of lwIP's list) or by the sweep every NS_PARK_SLOT_MS.  A pcb lwIP
@@ -537,11 +537,12 @@ ns_tcp_parked_tuple(u8_t netif_idx, uint32_t lip, uint16_t lport, uint32_t rip, 
 	return ns_parked.ht_n != 0 && ns_htable_find(&ns_parked, &k) != NULL;
 }
 
-/* Brings back every parked pcb on the netif numbered idx (its address is
- * going: lwIP then aborts what is on it), or on every netif for
- * NETIF_NO_INDEX (everything is being torn down). */
+/* Brings back every parked pcb on the netif numbered idx with local
+ * address addr, any for 0 (the address is going: what is on it is then
+ * aborted), or on every netif for NETIF_NO_INDEX (everything is being
+ * torn down). */
 void
-ns_tcp_unpark_netif(u8_t idx)
+ns_tcp_unpark_addr(u8_t idx, uint32_t addr)
 {
 	uint64_t now = ns_park_now_ms();
 
@@ -550,7 +551,8 @@ ns_tcp_unpark_netif(u8_t idx)
 
 		for (; n != NULL; n = next) {
 			next = n->hn_next;
-			if (idx == NETIF_NO_INDEX || n->hn_key.tu_netif == idx)
+			if (idx == NETIF_NO_INDEX || (n->hn_key.tu_netif == idx &&
+			    (addr == 0 || n->hn_key.tu_lip == addr)))
 				ns_park_release((struct ns_park *)n, now);
 		}
 	}

@@ -1,15 +1,18 @@
 /*
- * Taking an address off a port for good: its netif removed and freed, its
- * slot and its lwIP netif number free for the next address.
+ * The addresses the appliance holds: one table for all ports, keyed by
+ * port and address, so a frame finds its address in O(1) however many
+ * endpoints and NAT IPs there are.  The hash is SipHash-2-4 under a key
+ * drawn at start: a consumer choosing destination addresses cannot aim
+ * them at one bucket.
  *
- * lwIP's netif_remove() would abort every TCP connection whose local
- * address is the netif's, on every netif: consumer networks overlap, two
- * NICs may carry the same IP, and a reload that frees an address on one
- * would reset the other's connections.  What belongs to this netif is
- * told by the pcb's netif binding instead (netif_idx: everything privlinkd
- * opens is bound, and accepted connections inherit their listener's), and
- * is dropped here first; then the netif's address is cleared, so that
- * netif_remove() finds nothing more to abort by address.
+ * Each port is one lwIP netif (ring_port_add_addr makes it with the
+ * first address); lwIP knows only that netif.  What is bound to an
+ * address is told by the pcb's netif binding (netif_idx: everything
+ * privlinkd opens is bound, and accepted connections inherit their
+ * listener's) and its local address.  Taking an address away aborts just
+ * those pcbs: lwIP's netif_remove() would abort every TCP connection
+ * whose local address is the netif's, on every netif, and consumer
+ * networks overlap.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -19,8 +22,55 @@
 #include "lwip/priv/tcp_priv.h"
 #include "lwip/tcp.h"
 #include "lwip/udp.h"
+#include "netif/ethernet.h"
 
 #include "netstack.h"
+#include "ns_siphash.h"
+#include "ring_addr.h"
+
+/* Buckets: a power of two, twice the addresses at most. */
+#define RING_ADDR_BUCKETS	(2 * RING_MAX_ADDRS)
+
+static struct ring_addr *ring_addr_table[RING_ADDR_BUCKETS];
+static uint64_t ring_addr_key[2];
+static int ring_addr_keyed;
+static unsigned int ring_addr_n;
+
+struct ring_addr *ring_addr_current;
+
+_Static_assert((RING_ADDR_BUCKETS & (RING_ADDR_BUCKETS - 1)) == 0, "a power of two");
+
+static unsigned int
+ring_addr_bucket(const struct ring_port *rp, uint32_t addr)
+{
+	struct {
+		uintptr_t	port;
+		uint32_t	addr;
+	} in = { 0 };
+
+	in.port = (uintptr_t)rp;
+	in.addr = addr;
+	return (unsigned int)ns_siphash(ring_addr_key, &in, sizeof(in)) & (RING_ADDR_BUCKETS - 1);
+}
+
+struct ring_addr *
+ring_addr_find(const struct ring_port *rp, uint32_t addr)
+{
+	struct ring_addr *ra;
+
+	if (ring_addr_n == 0)
+		return NULL;
+	for (ra = ring_addr_table[ring_addr_bucket(rp, addr)]; ra != NULL; ra = ra->ra_hnext)
+		if (ra->ra_port == rp && ra->ra_addr == addr)
+			return ra;
+	return NULL;
+}
+
+unsigned int
+ring_addr_count(void)
+{
+	return ring_addr_n;
+}
 
 /* How many lwIP netifs there are, on every port. */
 int
@@ -34,86 +84,230 @@ ring_netif_count(void)
 	return n;
 }
 
-/* The first pcb of list bound to netif number idx, or NULL. */
+static int
+ring_netif_make(struct ring_port *rp, uint32_t addr, uint8_t prefixlen, uint32_t gateway)
+{
+	ip4_addr_t ip, mask, gw;
+	struct netif *netif;
+
+	if (ring_netif_count() >= RING_MAX_NETIFS)
+		return -EMFILE;
+	netif = calloc(1, sizeof(*netif));
+	if (netif == NULL)
+		return -ENOMEM;
+	ip4_addr_set_u32(&ip, addr);
+	ip4_addr_set_u32(&mask, prefixlen == 0 ? 0 : lwip_htonl(0xffffffffu << (32 - prefixlen)));
+	ip4_addr_set_u32(&gw, gateway);
+	if (netif_add(netif, &ip, &mask, &gw, rp, ring_netif_init, ethernet_input) == NULL) {
+		free(netif);
+		return -EINVAL;
+	}
+	netif_set_up(netif);
+	rp->rp_netif = netif;
+	rp->rp_primary = addr;
+	return 0;
+}
+
+/*
+ * Adds addr (network byte order) to the port, or brings it back if it is
+ * going; the first address makes the port's netif, with that address's
+ * prefix and gateway (the NIC's own: the loop adds it first).
+ */
+int
+ring_port_add_addr(struct ring_port *rp, uint32_t addr, uint8_t prefixlen,
+    uint32_t gateway, struct netif **out)
+{
+	struct ring_addr *ra;
+	unsigned int b;
+	int rc;
+
+	if (!ring_addr_keyed) {
+		uint8_t key[16];
+
+		if (ns_rand_bytes(key, sizeof(key)) != 0)
+			return -EIO;
+		ns_siphash_key(ring_addr_key, key);
+		ring_addr_keyed = 1;
+	}
+	if ((ra = ring_addr_find(rp, addr)) != NULL) {
+		if (!ra->ra_down)
+			return -EEXIST;
+		ra->ra_down = 0;	/* a reload brings it back */
+		if (out != NULL)
+			*out = rp->rp_netif;
+		return 0;
+	}
+	if (ring_addr_n >= RING_MAX_ADDRS)
+		return -ENOSPC;
+	if ((ra = calloc(1, sizeof(*ra))) == NULL)
+		return -ENOMEM;
+	if (rp->rp_netif == NULL && (rc = ring_netif_make(rp, addr, prefixlen, gateway)) != 0) {
+		free(ra);
+		return rc;
+	}
+	ra->ra_port = rp;
+	ra->ra_addr = addr;
+	b = ring_addr_bucket(rp, addr);
+	ra->ra_hnext = ring_addr_table[b];
+	ring_addr_table[b] = ra;
+	ra->ra_pnext = rp->rp_addrs;
+	rp->rp_addrs = ra;
+	rp->rp_n_addrs++;
+	ring_addr_n++;
+	if (out != NULL)
+		*out = rp->rp_netif;
+	return 0;
+}
+
+/* The port's netif if it holds addr.  The address may be going (its
+ * frames dropped): ring_port_del_addr leaves it so only while a listener
+ * is still bound to it. */
+struct netif *
+ring_port_find(struct ring_port *rp, uint32_t addr)
+{
+	return ring_addr_find(rp, addr) != NULL ? rp->rp_netif : NULL;
+}
+
+unsigned int
+ring_port_addr_list(const struct ring_port *rp, uint32_t *addrs, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (const struct ring_addr *ra = rp->rp_addrs; ra != NULL; ra = ra->ra_pnext, n++)
+		if (n < max)
+			addrs[n] = ra->ra_addr;
+	return n;
+}
+
+static int
+ring_pcb_is(const struct tcp_pcb *pcb, u8_t idx, uint32_t addr)
+{
+	return pcb->netif_idx == idx && ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) == addr;
+}
+
+/* The first pcb of list bound to netif number idx and addr, or NULL. */
 static struct tcp_pcb *
-ring_pcb_on(struct tcp_pcb *list, u8_t idx)
+ring_pcb_on(struct tcp_pcb *list, u8_t idx, uint32_t addr)
 {
 	for (struct tcp_pcb *pcb = list; pcb != NULL; pcb = pcb->next)
-		if (pcb->netif_idx == idx)
+		if (ring_pcb_is(pcb, idx, addr))
 			return pcb;
 	return NULL;
 }
 
 /*
- * Whether something with an owner is still bound to netif number idx: a
- * listener, or a UDP pcb.  Its owner holds the pointer and must close it;
- * freeing it here would leave that dangling, and keeping it while lwIP
- * gives the number to another address would let it take that address's
- * traffic.
+ * Whether something with an owner is still bound to addr on netif
+ * number idx: a listener, or a UDP pcb.  Its owner holds the pointer and
+ * must close it; freeing it here would leave that dangling.
  */
 static int
-ring_netif_held(u8_t idx)
+ring_addr_held(u8_t idx, uint32_t addr)
 {
 	for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l != NULL; l = l->next)
-		if (l->netif_idx == idx)
+		if (l->netif_idx == idx && ip4_addr_get_u32(ip_2_ip4(&l->local_ip)) == addr)
 			return 1;
 	for (struct udp_pcb *u = udp_pcbs; u != NULL; u = u->next)
-		if (u->netif_idx == idx)
+		if (u->netif_idx == idx && ip4_addr_get_u32(ip_2_ip4(&u->local_ip)) == addr)
 			return 1;
 	return 0;
 }
 
-/*
- * Removes the netif of addr (network byte order) from the port and frees
- * it.  Connections bound to it are aborted (a reset to their peer; its
- * TIME_WAIT pcbs are just freed), ARP entries and frames queued on it are
- * dropped; nothing of any other netif is touched, whatever its address.
- * Returns how many connections were aborted, -ENOENT when the port does
- * not hold addr, or -EBUSY when a listener or UDP pcb is still bound to it
- * (the netif is then left down, its frames dropped, and may be removed
- * again once that is closed).
- */
-int
-ring_port_del_addr(struct ring_port *rp, uint32_t addr)
+static void
+ring_addr_unlink(struct ring_addr *ra)
 {
-	struct netif *netif = NULL;
-	struct tcp_pcb *pcb;
-	int k, aborted = 0;
-	u8_t idx;
+	struct ring_port *rp = ra->ra_port;
+	struct ring_addr **pp;
 
-	for (k = 0; k < rp->rp_n_netifs; k++)
-		if (ip4_addr_get_u32(netif_ip4_addr(rp->rp_netifs[k])) == addr) {
-			netif = rp->rp_netifs[k];
-			break;
-		}
-	if (netif == NULL)
-		return -ENOENT;
-	netif_set_down(netif);	/* no more frames in; ARP entries go */
-	idx = netif_get_index(netif);
-	if (ring_netif_held(idx))
-		return -EBUSY;
-	ns_tcp_unpark_netif(idx);
-	/* An aborted connection's error callback may abort others (the
-	 * relay's other half): each search starts again from the head. */
-	while ((pcb = ring_pcb_on(tcp_active_pcbs, idx)) != NULL ||
-	    (pcb = ring_pcb_on(tcp_bound_pcbs, idx)) != NULL) {
-		tcp_abort(pcb);
-		aborted++;
-	}
-	/* Freed without a word or a callback (tcp_abandon of TIME_WAIT); left
-	 * in place, a later netif given this number would send their ACKs. */
-	while ((pcb = ring_pcb_on(tcp_tw_pcbs, idx)) != NULL)
-		tcp_abort(pcb);
-	/* What the resets above left waiting for an ARP answer, and every
-	 * pointer to the netif kept beside it. */
+	for (pp = &ring_addr_table[ring_addr_bucket(rp, ra->ra_addr)]; *pp != ra; pp = &(*pp)->ra_hnext)
+		;
+	*pp = ra->ra_hnext;
+	for (pp = &rp->rp_addrs; *pp != ra; pp = &(*pp)->ra_pnext)
+		;
+	*pp = ra->ra_pnext;
+	rp->rp_n_addrs--;
+	ring_addr_n--;
+	free(ra);
+}
+
+/* The port's last address went: its netif goes, with nothing on it. */
+static void
+ring_netif_drop(struct ring_port *rp)
+{
+	struct netif *netif = rp->rp_netif;
+
+	netif_set_down(netif);
 	ns_arp_forget_netif(rp, netif);
-	(void)ring_set_syn_rate(netif, 0, 0);
-	ring_set_shed(netif, 0);
 	/* With no address, netif_remove() aborts nothing by address. */
 	ip4_addr_set_zero(ip_2_ip4(&netif->ip_addr));
 	netif_remove(netif);
 	free(netif);
-	rp->rp_netifs[k] = rp->rp_netifs[--rp->rp_n_netifs];
-	rp->rp_netifs[rp->rp_n_netifs] = NULL;
+	rp->rp_netif = NULL;
+	rp->rp_primary = 0;
+}
+
+/*
+ * Takes addr (network byte order) off the port.  Connections bound to it
+ * are aborted (a reset to their peer; its TIME_WAIT pcbs are just freed);
+ * nothing of any other address is touched, whatever its port.  Returns
+ * how many connections were aborted, -ENOENT when the port does not hold
+ * addr, or -EBUSY when a listener or UDP pcb is still bound to it (the
+ * address then stays, its frames dropped, and may be removed again once
+ * that is closed).
+ */
+int
+ring_port_del_addr(struct ring_port *rp, uint32_t addr)
+{
+	struct ring_addr *ra = ring_addr_find(rp, addr);
+	struct tcp_pcb *pcb;
+	int aborted = 0;
+	u8_t idx;
+
+	if (ra == NULL)
+		return -ENOENT;
+	ra->ra_down = 1;	/* no more frames in */
+	idx = netif_get_index(rp->rp_netif);
+	if (ring_addr_held(idx, addr))
+		return -EBUSY;
+	ns_tcp_unpark_addr(idx, addr);
+	/* An aborted connection's error callback may abort others (the
+	 * relay's other half): each search starts again from the head. */
+	while ((pcb = ring_pcb_on(tcp_active_pcbs, idx, addr)) != NULL ||
+	    (pcb = ring_pcb_on(tcp_bound_pcbs, idx, addr)) != NULL) {
+		tcp_abort(pcb);
+		aborted++;
+	}
+	/* Freed without a word or a callback (tcp_abandon of TIME_WAIT). */
+	while ((pcb = ring_pcb_on(tcp_tw_pcbs, idx, addr)) != NULL)
+		tcp_abort(pcb);
+	/* What the resets above left waiting for a neighbour. */
+	ns_arp_forget_addr(rp, addr);
+	ring_addr_unlink(ra);
+	if (rp->rp_addrs == NULL)
+		ring_netif_drop(rp);
+	else if (rp->rp_primary == addr) {
+		rp->rp_primary = rp->rp_addrs->ra_addr;
+		ip4_addr_set_u32(ip_2_ip4(&rp->rp_netif->ip_addr), rp->rp_primary);
+	}
 	return aborted;
+}
+
+/* Every address of the port, whatever is bound to it (the port is
+ * closing: its owners have closed what they hold, or are gone). */
+void
+ring_port_del_all(struct ring_port *rp)
+{
+	while (rp->rp_addrs != NULL) {
+		struct ring_addr *ra = rp->rp_addrs;
+		u8_t idx = netif_get_index(rp->rp_netif);
+		struct tcp_pcb *pcb;
+
+		ns_tcp_unpark_addr(idx, ra->ra_addr);
+		while ((pcb = ring_pcb_on(tcp_active_pcbs, idx, ra->ra_addr)) != NULL ||
+		    (pcb = ring_pcb_on(tcp_bound_pcbs, idx, ra->ra_addr)) != NULL ||
+		    (pcb = ring_pcb_on(tcp_tw_pcbs, idx, ra->ra_addr)) != NULL)
+			tcp_abort(pcb);
+		ring_addr_unlink(ra);
+	}
+	if (rp->rp_netif != NULL)
+		ring_netif_drop(rp);
 }

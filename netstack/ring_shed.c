@@ -5,7 +5,7 @@
  * allocates anything for them.  Segments without payload (ACKs, resets,
  * FINs) go on, so the tenant's connections still drain what they hold;
  * the dropped data is sent again by its sender once the tenant is below
- * its share.  Kept per lwIP netif number, as ring_synrate.c's buckets.
+ * its share.  Kept in the address's entry (ring_addr.c).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,26 +14,24 @@
 #include "lwip/prot/ip.h"
 
 #include "netstack.h"
-
-static const struct netif *ring_shed_netifs[RING_MAX_NETIFS + 1];
+#include "ring_addr.h"
 
 void
-ring_set_shed(struct netif *netif, int on)
+ring_set_shed(struct netif *netif, uint32_t addr, int on)
 {
-	if (netif == NULL)
-		return;
-	if (on)
-		ring_shed_netifs[netif->num] = netif;
-	else if (ring_shed_netifs[netif->num] == netif)
-		ring_shed_netifs[netif->num] = NULL;
+	struct ring_addr *ra;
+
+	if (netif != NULL && (ra = ring_addr_find(netif->state, addr)) != NULL)
+		ra->ra_shed = on;
 }
 
 int
-ring_shed_admit(struct ring_port *rp, struct netif *netif, const uint8_t *ip, size_t ip_len)
+ring_shed_admit(struct ring_port *rp, const struct ring_addr *ra, const uint8_t *ip,
+    size_t ip_len)
 {
 	size_t ihl, doff;
 
-	if (ring_shed_netifs[netif->num] != netif)
+	if (!ra->ra_shed)
 		return 1;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
 	if (ip[9] != IP_PROTO_TCP || ip_len < ihl + 20)

@@ -1,7 +1,7 @@
 /*
- * A rate limit on new connections per address: a token bucket per netif
- * (one netif is one address the appliance holds), checked on each frame
- * before lwIP sees it.
+ * A rate limit on new connections per address: a token bucket in each
+ * entry of the address table (ring_addr.c), checked on each frame before
+ * lwIP sees it.
  *
  * Why before lwIP: a SYN lwIP takes costs a lookup in every pcb list, a
  * pcb, a SYN-ACK and its retransmissions; one the bucket refuses costs a
@@ -22,50 +22,30 @@
 #include "lwip/sys.h"
 
 #include "netstack.h"
+#include "ring_addr.h"
 
 /* Tokens are kept in thousandths, so a rate per second adds per_s of
  * them per millisecond of sys_now(). */
 #define RING_SYN_MILLI		1000u
-/* lwIP numbers netifs with a u8_t (netif->num). */
-#define RING_SYN_NETIFS		256
 
-struct ring_syn_bucket {
-	const struct netif	*sb_netif;	/* whose bucket; NULL: no limit */
-	uint32_t		sb_per_s;
-	uint64_t		sb_cap;		/* burst, in thousandths */
-	uint64_t		sb_tokens;	/* in thousandths */
-	uint32_t		sb_last_ms;	/* sys_now() at the last refill */
-	uint64_t		sb_dropped;
-};
-
-static struct ring_syn_bucket ring_syn_buckets[RING_SYN_NETIFS];
 static uint64_t ring_syn_dropped_all;
 
-static struct ring_syn_bucket *
-ring_syn_bucket_of(const struct netif *netif)
-{
-	struct ring_syn_bucket *sb = &ring_syn_buckets[netif->num];
-
-	return sb->sb_netif == netif ? sb : NULL;
-}
-
 int
-ring_set_syn_rate(struct netif *netif, uint32_t per_s, uint32_t burst)
+ring_set_syn_rate(struct netif *netif, uint32_t addr, uint32_t per_s, uint32_t burst)
 {
+	struct ring_addr *ra;
 	struct ring_syn_bucket *sb;
 
 	if (netif == NULL || per_s > RING_SYN_RATE_MAX || burst > RING_SYN_RATE_MAX)
 		return -EINVAL;
-	sb = &ring_syn_buckets[netif->num];
+	if ((ra = ring_addr_find(netif->state, addr)) == NULL)
+		return -ENOENT;
+	sb = &ra->ra_syn;
 	if (per_s == 0) {
-		/* A bucket of another netif that had this number stays its
-		 * own only while that netif holds the number. */
-		if (sb->sb_netif == netif)
-			sb->sb_netif = NULL;
+		sb->sb_per_s = 0;
 		return 0;
 	}
-	if (sb->sb_netif != netif) {
-		sb->sb_netif = netif;
+	if (sb->sb_per_s == 0) {
 		sb->sb_dropped = 0;
 		sb->sb_tokens = (uint64_t)(burst != 0 ? burst : per_s) * RING_SYN_MILLI;
 		sb->sb_last_ms = sys_now();
@@ -78,14 +58,14 @@ ring_set_syn_rate(struct netif *netif, uint32_t per_s, uint32_t burst)
 }
 
 uint64_t
-ring_syn_rate_dropped(const struct netif *netif)
+ring_syn_rate_dropped(const struct netif *netif, uint32_t addr)
 {
-	const struct ring_syn_bucket *sb;
+	const struct ring_addr *ra;
 
 	if (netif == NULL)
 		return ring_syn_dropped_all;
-	sb = ring_syn_bucket_of(netif);
-	return sb != NULL ? sb->sb_dropped : 0;
+	ra = ring_addr_find(netif->state, addr);
+	return ra != NULL ? ra->ra_syn.sb_dropped : 0;
 }
 
 /* Whether an IPv4 packet is a bare TCP SYN (not a fragment past the
@@ -125,22 +105,20 @@ ring_syn_take(struct ring_syn_bucket *sb)
 }
 
 int
-ring_syn_admit(struct netif *netif, const uint8_t *ip, size_t ip_len)
+ring_syn_admit(struct ring_addr *ra, const uint8_t *ip, size_t ip_len)
 {
-	struct ring_syn_bucket *sb = ring_syn_bucket_of(netif);
-
-	if (sb == NULL || !ring_syn_is_bare(ip, ip_len))
+	if (ra->ra_syn.sb_per_s == 0 || !ring_syn_is_bare(ip, ip_len))
 		return 1;
-	return ring_syn_take(sb);
+	return ring_syn_take(&ra->ra_syn);
 }
 
 /* A connection made from a SYN cookie's ACK costs a token as its SYN
  * would have: the SYN was answered with a cookie, not counted, and one
  * cookie may be replayed while it is valid. */
 int
-ring_syn_admit_cookie(struct netif *netif)
+ring_syn_admit_cookie(void)
 {
-	struct ring_syn_bucket *sb = netif != NULL ? ring_syn_bucket_of(netif) : NULL;
+	struct ring_addr *ra = ring_addr_current;
 
-	return sb == NULL ? 1 : ring_syn_take(sb);
+	return ra == NULL || ra->ra_syn.sb_per_s == 0 ? 1 : ring_syn_take(&ra->ra_syn);
 }

@@ -39,6 +39,8 @@
 #define TCP_FLAG_PSH		0x08
 #define TCP_FLAG_ACK		0x10
 #define TCP_FLAG_URG		0x20
+#define ETHTYPE_VLAN		0x8100	/* 802.1Q */
+#define VLAN_TAG_LEN		4
 /* Ethernet, IPv4 without options and the longest TCP header. */
 #define RING_TX_HDRS_MAX	(ETH_HDR_LEN + IP4_HDR_LEN + 60)
 /* Segments with less payload are sent as they are. */
@@ -81,26 +83,49 @@ fold(uint32_t sum)
 }
 
 /* Sends frame (len bytes, then the port's pending pieces: none but for
- * the pending frame) after a virtio_net_hdr. */
+ * the pending frame) after a virtio_net_hdr.  A VLAN's frame gets its
+ * 802.1Q tag after the MAC addresses here, and the header's offsets
+ * move with it: everything before works on untagged frames. */
 static err_t
 ring_tx_send(struct ring_port *rp, const struct virtio_net_hdr *vh, const uint8_t *frame,
     size_t len)
 {
-	struct iovec iov[2 + RING_TX_PIECES_MAX];
+	struct iovec iov[4 + RING_TX_PIECES_MAX];
+	struct virtio_net_hdr tagged;
+	uint8_t tag[VLAN_TAG_LEN];
 	struct msghdr msg;
+	size_t n = 0;
 
 	if (rp->rp_txbuf == NULL) {	/* a port never opened (the fuzzer's) */
 		rp->rp_stats.rs_tx_errors++;
 		return ERR_IF;
 	}
-	iov[0].iov_base = (void *)vh;
-	iov[0].iov_len = sizeof(*vh);
-	iov[1].iov_base = (void *)frame;
-	iov[1].iov_len = len;
-	memcpy(iov + 2, rp->rp_tx_iov, rp->rp_tx_niov * sizeof(iov[0]));
+	if (rp->rp_vlan != 0 && len >= ETH_HDR_LEN) {
+		tagged = *vh;
+		if (tagged.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+			tagged.csum_start = (uint16_t)(tagged.csum_start + VLAN_TAG_LEN);
+		if (tagged.hdr_len != 0)
+			tagged.hdr_len = (uint16_t)(tagged.hdr_len + VLAN_TAG_LEN);
+		wr16(tag, ETHTYPE_VLAN);
+		wr16(tag + 2, rp->rp_vlan);	/* priority 0 */
+		iov[n].iov_base = &tagged;
+		iov[n++].iov_len = sizeof(tagged);
+		iov[n].iov_base = (void *)frame;
+		iov[n++].iov_len = 12;		/* the MAC addresses */
+		iov[n].iov_base = tag;
+		iov[n++].iov_len = sizeof(tag);
+		iov[n].iov_base = (void *)(frame + 12);
+		iov[n++].iov_len = len - 12;
+	} else {
+		iov[n].iov_base = (void *)vh;
+		iov[n++].iov_len = sizeof(*vh);
+		iov[n].iov_base = (void *)frame;
+		iov[n++].iov_len = len;
+	}
+	memcpy(iov + n, rp->rp_tx_iov, rp->rp_tx_niov * sizeof(iov[0]));
 	memset(&msg, 0, sizeof(msg));
 	msg.msg_iov = iov;
-	msg.msg_iovlen = 2 + rp->rp_tx_niov;
+	msg.msg_iovlen = n + rp->rp_tx_niov;
 	if (sendmsg(rp->rp_txfd, &msg, MSG_DONTWAIT) == -1) {
 		/* A full device queue drops the frame, as a wire would; TCP
 		 * retransmits. */

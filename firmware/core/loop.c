@@ -42,7 +42,7 @@
 /* Changes to the drop directory are applied this long after the last one:
  * an operator or a tool often writes several files in a row. */
 #define LOOP_RELOAD_SETTLE_MS	200
-#define LOOP_TAG_PORT0		16
+#define LOOP_TAG_LINKS		6	/* every NIC's frames: ring_links_fd() */
 #define LOOP_MAX_EVENTS		32
 
 static int
@@ -56,33 +56,34 @@ loop_epoll_add(struct pl_loop *lp, int fd, uint64_t tag)
 	return epoll_ctl(lp->lp_epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* cfg_finish_addresses() refuses a drop that would not fit. */
-_Static_assert(CFG_MAX_NIC_ADDRS <= RING_MAX_ADDRS, "a NIC's addresses fit its port");
-_Static_assert(CFG_MAX_ADDRS <= RING_MAX_NETIFS, "the appliance's addresses fit lwIP");
+/* cfg_finish_addresses() and the NIC count refuse a drop that would not
+ * fit. */
+_Static_assert(CFG_MAX_ADDRS <= RING_MAX_ADDRS, "the appliance's addresses fit the table");
+_Static_assert(CFG_MAX_NICS <= RING_MAX_NETIFS, "a netif for each NIC");
+_Static_assert(CFG_VLAN_MAX == RING_VLAN_MAX, "the same VLAN ids");
 
-/* The netif of addr on NIC nic, added to the port if it is new. */
+/* The netif of addr on NIC nic, the address added to the port if it is
+ * new (or brought back if it was going). */
 struct netif *
 loop_addr(struct pl_loop *lp, int nic, uint32_t addr)
 {
 	const struct cfg_nic *n = &lp->lp_cfg->nics[nic];
 	struct ring_port *rp = &lp->lp_ports[nic];
-	struct netif *netif = ring_port_find(rp, addr);
+	struct netif *netif = NULL;
 	int rc;
 
-	if (netif != NULL) {
-		netif_set_up(netif);	/* a reload may bring an address back */
-		return netif;
-	}
 	rc = ring_port_add_addr(rp, addr, n->nic_prefixlen, n->nic_gateway, &netif);
+	if (rc == -EEXIST)
+		return ring_port_find(rp, addr);
 	if (rc != 0) {
 		ip4_addr_t a;
 
 		ip4_addr_set_u32(&a, addr);
 		if (rc == -ENOSPC)
-			log_warnx("nic %s: add address %s: the NIC holds %d addresses already",
-			    n->nic_name, ip4addr_ntoa(&a), RING_MAX_ADDRS);
-		else if (rc == -EMFILE)
 			log_warnx("nic %s: add address %s: the appliance holds %d addresses "
+			    "already", n->nic_name, ip4addr_ntoa(&a), RING_MAX_ADDRS);
+		else if (rc == -EMFILE)
+			log_warnx("nic %s: add address %s: the appliance has %d networks "
 			    "already", n->nic_name, ip4addr_ntoa(&a), RING_MAX_NETIFS);
 		else
 			log_warnx("nic %s: add address %s: %s", n->nic_name, ip4addr_ntoa(&a),
@@ -104,20 +105,21 @@ loop_setup_ports(struct pl_loop *lp)
 		const char *what = "";
 		int rc;
 
-		rc = ring_port_open(&lp->lp_ports[i], n->nic_ifname, &what);
+		rc = ring_port_open(&lp->lp_ports[i], n->nic_ifname, n->nic_vlan, &what);
 		if (rc != 0) {
 			errno = -rc;
-			log_warn("nic %s: interface %s: %s", n->nic_name, n->nic_ifname, what);
+			log_warn("nic %s: interface %s%s: %s", n->nic_name, n->nic_ifname,
+			    n->nic_vlan != 0 ? " (VLAN)" : "", what);
 			return -1;
 		}
 		lp->lp_n_ports = i + 1;
 		lp->lp_ports[i].rp_untrusted = n->nic_role == CFG_ROLE_CONSUMER;
 		if (loop_addr(lp, i, n->nic_addr) == NULL)
 			return -1;
-		if (loop_epoll_add(lp, lp->lp_ports[i].rp_fd, LOOP_TAG_PORT0 + (uint64_t)i) == -1) {
-			log_warn("nic %s: epoll", n->nic_name);
-			return -1;
-		}
+	}
+	if (loop_epoll_add(lp, ring_links_fd(), LOOP_TAG_LINKS) == -1) {
+		log_warn("epoll for the NICs");
+		return -1;
 	}
 	/* Every endpoint's address answers ARP and ping whatever its state;
 	 * only Approved ones get a listener. */
@@ -407,16 +409,15 @@ loop_run(struct pl_loop *lp)
 					log_info("%s changed: reloading", lp->lp_confdir);
 					reload_run(lp);
 				}
-			} else if (tag >= LOOP_TAG_PORT0 &&
-			    tag < LOOP_TAG_PORT0 + (uint64_t)lp->lp_n_ports) {
-				int port = (int)(tag - LOOP_TAG_PORT0);
-				int rc = ring_port_input(&lp->lp_ports[port]);
+			} else if (tag == LOOP_TAG_LINKS) {
+				const char *ifname = "";
+				int rc = ring_links_input(&ifname);
 
 				/* A socket error is reported and the loop goes on:
 				 * the next readiness event tries again. */
 				if (rc < 0) {
 					errno = -rc;
-					log_warn("nic %s: receive", lp->lp_cfg->nics[port].nic_name);
+					log_warn("interface %s: receive", ifname);
 				}
 			}
 		}

@@ -190,28 +190,13 @@ reload_addr_used(const struct pl_config *next, int n, uint32_t a)
 	return 0;
 }
 
-/* Clears the loop's pointers to a netif about to be freed. */
-static void
-reload_forget_netif(struct pl_loop *lp, const struct netif *netif)
-{
-	for (int e = 0; e < CFG_MAX_ENDPOINTS; e++)
-		if (lp->lp_ep_netif[e] == netif)
-			lp->lp_ep_netif[e] = NULL;
-	for (int s = 0; s < CFG_MAX_SERVICES; s++)
-		if (lp->lp_fe_netif[s] == netif)
-			lp->lp_fe_netif[s] = NULL;
-	for (int i = 0; i < lp->lp_n_nat; i++)
-		if (lp->lp_nat[i].ni_netif == netif)
-			lp->lp_nat[i].ni_netif = NULL;
-}
-
 /*
- * Frees the netifs of addresses old used and next does not: their slots
- * and lwIP's netif numbers serve the addresses of later reloads.  Only
- * what is bound to a freed netif is aborted, never a connection of the
- * same IP on another NIC (ring_addr.c); the listeners and connections of
- * these addresses are gone already.  The new config's netif pointers are
- * set right after.
+ * Takes off the addresses old used and next does not.  Only what is
+ * bound to such an address on its NIC is aborted, never a connection of
+ * the same IP on another NIC (ring_addr.c); the listeners and
+ * connections of these addresses are gone already.  A NIC's netif stays
+ * while the NIC has addresses: the new config's netif pointers are set
+ * right after.
  */
 static void
 reload_drop_addresses(struct pl_loop *lp, const struct pl_config *old,
@@ -219,17 +204,22 @@ reload_drop_addresses(struct pl_loop *lp, const struct pl_config *old,
 {
 	for (int n = 0; n < old->n_nics; n++) {
 		struct ring_port *rp = &lp->lp_ports[n];
+		unsigned int na = ring_port_addr_list(rp, NULL, 0);
+		uint32_t *addrs = calloc(na + 1, sizeof(*addrs));
 
-		/* Downwards: a removal moves the last netif into the gap. */
-		for (int k = rp->rp_n_netifs - 1; k >= 0; k--) {
-			struct netif *netif = rp->rp_netifs[k];
-			uint32_t a = ip4_addr_get_u32(netif_ip4_addr(netif));
+		if (addrs == NULL) {
+			log_warnx("nic %s: out of memory: addresses left in place",
+			    old->nics[n].nic_name);
+			continue;
+		}
+		ring_port_addr_list(rp, addrs, na);
+		for (unsigned int k = 0; k < na; k++) {
+			uint32_t a = addrs[k];
 			ip4_addr_t ip;
 			int rc;
 
 			if (reload_addr_used(next, n, a))
 				continue;
-			reload_forget_netif(lp, netif);
 			ip4_addr_set_u32(&ip, a);
 			rc = ring_port_del_addr(rp, a);
 			if (rc < 0)
@@ -239,6 +229,7 @@ reload_drop_addresses(struct pl_loop *lp, const struct pl_config *old,
 				log_info("nic %s: address %s removed, %d connection%s on it reset",
 				    old->nics[n].nic_name, ip4addr_ntoa(&ip), rc, rc == 1 ? "" : "s");
 		}
+		free(addrs);
 	}
 }
 

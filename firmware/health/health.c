@@ -359,15 +359,16 @@ probe_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	}
 }
 
-/* The provider NIC's own address, the probe's source. */
+/* The provider NIC's own address (into *ip), the probe's source. */
 static struct netif *
-probe_source(struct probe *pr)
+probe_source(struct probe *pr, ip_addr_t *ip)
 {
 	const struct pl_config *cfg = pr->pr_loop->lp_cfg;
 	int nic = cfg_backend_nic(cfg, probe_backend(pr)->be_addr);
 
 	if (nic == -1)
 		return NULL;
+	ip_addr_set_ip4_u32_val(*ip, cfg->nics[nic].nic_addr);
 	return ring_port_find(&pr->pr_loop->lp_ports[nic], cfg->nics[nic].nic_addr);
 }
 
@@ -376,7 +377,8 @@ probe_run(void *arg)
 {
 	struct probe *pr = arg;
 	const struct cfg_backend *be = probe_backend(pr);
-	struct netif *src = probe_source(pr);
+	ip_addr_t src_ip;
+	struct netif *src = probe_source(pr, &src_ip);
 	struct tcp_pcb *pcb;
 	ip_addr_t dst;
 
@@ -393,7 +395,7 @@ probe_run(void *arg)
 		return;
 	}
 	tcp_bind_netif(pcb, src);
-	if (tcp_bind(pcb, netif_ip_addr4(src), 0) != ERR_OK) {
+	if (tcp_bind(pcb, &src_ip, 0) != ERR_OK) {
 		tcp_abort(pcb);
 		probe_done(pr, NULL, 0, "no local port for a probe");
 		return;

@@ -459,6 +459,7 @@ mgmt_listen(struct mgmt *m)
 	const struct cfg_management *mg = &m->m_cfg;
 	struct netif *netif = loop_addr(lp, mg->mg_nic, mg->mg_addr);
 	struct tcp_pcb *pcb, *lpcb;
+	ip_addr_t ip;
 	err_t err;
 
 	if (netif == NULL)
@@ -468,7 +469,8 @@ mgmt_listen(struct mgmt *m)
 		return -1;
 	}
 	tcp_bind_netif(pcb, netif);
-	if ((err = tcp_bind(pcb, netif_ip_addr4(netif), mg->mg_port)) != ERR_OK) {
+	ip_addr_set_ip4_u32_val(ip, mg->mg_addr);
+	if ((err = tcp_bind(pcb, &ip, mg->mg_port)) != ERR_OK) {
 		log_warnx("management: bind port %u: lwIP error %d", mg->mg_port, (int)err);
 		tcp_abort(pcb);
 		return -1;
@@ -481,7 +483,7 @@ mgmt_listen(struct mgmt *m)
 	m->m_listen = lpcb;
 	tcp_arg(lpcb, m);
 	tcp_accept(lpcb, mgmt_accept_cb);
-	log_info("management: https://%s:%u/ on nic %s", ip4addr_ntoa(netif_ip4_addr(netif)),
+	log_info("management: https://%s:%u/ on nic %s", ip4addr_ntoa(ip_2_ip4(&ip)),
 	    mg->mg_port, lp->lp_cfg->nics[mg->mg_nic].nic_name);
 	return 0;
 }

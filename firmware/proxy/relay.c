@@ -770,6 +770,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	/* The backend connection leaves from a NAT IP on the provider NIC
 	 * and nowhere else, whatever lwIP's routing table would pick. */
 	for (int tries = 0; rc->rc_nat == -1; tries++) {
+		ip_addr_t nat_ip;
 		int nat;
 		uint16_t port;
 		err_t berr;
@@ -782,14 +783,15 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 			return ERR_ABRT;
 		}
 		ni = &lp->lp_nat[nat];
+		ip_addr_set_ip4_u32_val(nat_ip, ni->ni_addr);
 		tcp_bind_netif(back, ni->ni_netif);
 		/* lwIP's bind sees only the pcbs in its lists: one parked in
 		 * TIME_WAIT on this very 4-tuple is asked for here. */
-		if (ns_tcp_parked_tuple(netif_get_index(ni->ni_netif),
-		    ip4_addr_get_u32(netif_ip4_addr(ni->ni_netif)), port, be->be_addr, bport))
+		if (ns_tcp_parked_tuple(netif_get_index(ni->ni_netif), ni->ni_addr, port,
+		    be->be_addr, bport))
 			berr = ERR_USE;
 		else
-			berr = tcp_bind(back, netif_ip_addr4(ni->ni_netif), port);
+			berr = tcp_bind(back, &nat_ip, port);
 		if (berr == ERR_OK) {
 			rc->rc_nat = nat;
 			rc->rc_nat_port = port;
@@ -838,12 +840,13 @@ nomem:
 	return ERR_ABRT;
 }
 
-/* One listener on netif's address and port.  0 or -1 (logged). */
+/* One listener on addr (on netif) and port.  0 or -1 (logged). */
 static int
 relay_listen_one(struct pl_loop *lp, struct relay_listener *rl, struct netif *netif,
-    uint16_t port, const char *who)
+    uint32_t addr, uint16_t port, const char *who)
 {
 	struct tcp_pcb *pcb, *lpcb;
+	ip_addr_t ip;
 	err_t err;
 
 	pcb = tcp_new_ip_type(IPADDR_TYPE_V4);
@@ -861,7 +864,8 @@ relay_listen_one(struct pl_loop *lp, struct relay_listener *rl, struct netif *ne
 	 */
 	ip_set_option(pcb, SOF_REUSEADDR);
 	tcp_bind_netif(pcb, netif);
-	err = tcp_bind(pcb, netif_ip_addr4(netif), port);
+	ip_addr_set_ip4_u32_val(ip, addr);
+	err = tcp_bind(pcb, &ip, port);
 	if (err != ERR_OK) {
 		log_warnx("%s: bind port %u: lwIP error %d", who, port, (int)err);
 		tcp_abort(pcb);
@@ -900,7 +904,7 @@ relay_unlisten_one(struct relay_listener *rl)
 /* Listeners on a list of rules: all of them, or none (-1, logged). */
 static int
 relay_listen_rules(struct pl_loop *lp, struct relay_listener *rls, int endpoint, int service,
-    struct netif *netif, const char *who)
+    struct netif *netif, uint32_t addr, const char *who)
 {
 	const struct cfg_service *svc = &lp->lp_cfg->services[service];
 
@@ -908,7 +912,7 @@ relay_listen_rules(struct pl_loop *lp, struct relay_listener *rls, int endpoint,
 		rls[r].rl_endpoint = endpoint;
 		rls[r].rl_service = service;
 		rls[r].rl_rule = r;
-		if (relay_listen_one(lp, &rls[r], netif, svc->svc_rules[r].ru_frontend_port,
+		if (relay_listen_one(lp, &rls[r], netif, addr, svc->svc_rules[r].ru_frontend_port,
 		    who) != 0) {
 			for (int q = 0; q < r; q++)
 				relay_unlisten_one(&rls[q]);
@@ -928,7 +932,7 @@ relay_listen(struct pl_loop *lp, int endpoint)
 
 	snprintf(who, sizeof(who), "endpoint %s", ep->ep_name);
 	return relay_listen_rules(lp, lp->lp_listeners[endpoint], endpoint, ep->ep_service,
-	    lp->lp_ep_netif[endpoint], who);
+	    lp->lp_ep_netif[endpoint], ep->ep_ip, who);
 }
 
 void
@@ -946,7 +950,7 @@ relay_listen_frontend(struct pl_loop *lp, int service)
 
 	snprintf(who, sizeof(who), "service %s frontend", lp->lp_cfg->services[service].svc_name);
 	return relay_listen_rules(lp, lp->lp_fe_listeners[service], -1, service,
-	    lp->lp_fe_netif[service], who);
+	    lp->lp_fe_netif[service], lp->lp_cfg->services[service].svc_frontend_ip, who);
 }
 
 void

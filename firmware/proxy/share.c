@@ -300,30 +300,55 @@ share_conn_del(struct pl_loop *lp, struct relay_conn *rc, int hold)
  * count while its rate is unchanged.  Called after the endpoints'
  * addresses exist, at start and after each reload.
  */
+static int
+share_u32_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
 void
 share_apply_syn_rates(struct pl_loop *lp)
 {
 	const struct pl_config *cfg = lp->lp_cfg;
+	uint32_t *limited = calloc((size_t)cfg->n_endpoints + 1, sizeof(*limited));
 
+	if (limited == NULL)
+		return;		/* rates stay as they were */
 	for (int n = 0; n < lp->lp_n_ports; n++) {
 		struct ring_port *rp = &lp->lp_ports[n];
+		unsigned int na = ring_port_addr_list(rp, NULL, 0), nl = 0;
+		uint32_t *addrs = calloc(na + 1, sizeof(*addrs));
 
-		for (int k = 0; k < rp->rp_n_netifs; k++) {
-			uint32_t rate = 0;
-
-			for (int e = 0; e < cfg->n_endpoints; e++)
-				if (lp->lp_ep_netif[e] == rp->rp_netifs[k])
-					rate = cfg->endpoints[e].ep_max_new_per_s;
-			/* rate is within RING_SYN_RATE_MAX: the config's
-			 * range (CFG_MAX_CONN_RATE) is the same. */
-			(void)ring_set_syn_rate(rp->rp_netifs[k], rate, 0);
-			ring_set_shed(rp->rp_netifs[k], 0);
+		if (addrs == NULL)
+			continue;
+		ring_port_addr_list(rp, addrs, na);
+		/* The port's addresses no endpoint with a rate names: no
+		 * limit; the others keep their buckets (set below). */
+		for (int e = 0; e < cfg->n_endpoints; e++)
+			if (cfg->endpoints[e].ep_nic == n && cfg->endpoints[e].ep_max_new_per_s != 0)
+				limited[nl++] = cfg->endpoints[e].ep_ip;
+		qsort(limited, nl, sizeof(*limited), share_u32_cmp);
+		for (unsigned int k = 0; k < na; k++) {
+			if (bsearch(&addrs[k], limited, nl, sizeof(*limited), share_u32_cmp) == NULL)
+				(void)ring_set_syn_rate(rp->rp_netif, addrs[k], 0, 0);
+			ring_set_shed(rp->rp_netif, addrs[k], 0);
 		}
+		free(addrs);
 	}
-	/* A shed endpoint stays shed at its (maybe new) address. */
-	for (int e = 0; e < cfg->n_endpoints; e++)
+	free(limited);
+	/* rate is within RING_SYN_RATE_MAX: the config's range
+	 * (CFG_MAX_CONN_RATE) is the same.  A shed endpoint stays shed at
+	 * its (maybe new) address. */
+	for (int e = 0; e < cfg->n_endpoints; e++) {
+		const struct cfg_endpoint *ep = &cfg->endpoints[e];
+
+		if (ep->ep_max_new_per_s != 0)
+			(void)ring_set_syn_rate(lp->lp_ep_netif[e], ep->ep_ip, ep->ep_max_new_per_s, 0);
 		if (lp->lp_ep_stats[e].es_share.se_shed)
-			ring_set_shed(lp->lp_ep_netif[e], 1);
+			ring_set_shed(lp->lp_ep_netif[e], ep->ep_ip, 1);
+	}
 }
 
 /* SYNs to the endpoint's address the netstack dropped over its rate. */
@@ -333,7 +358,7 @@ share_syn_rate_dropped(const struct pl_loop *lp, int endpoint)
 	struct netif *netif = lp->lp_ep_netif[endpoint];
 
 	return netif != NULL && lp->lp_cfg->endpoints[endpoint].ep_max_new_per_s != 0 ?
-	    ring_syn_rate_dropped(netif) : 0;
+	    ring_syn_rate_dropped(netif, lp->lp_cfg->endpoints[endpoint].ep_ip) : 0;
 }
 
 /* The memory one endpoint may hold near the limit; 0: no limit. */
@@ -370,7 +395,7 @@ share_mem_check(struct pl_loop *lp, int e, struct share_ep *se)
 		return;
 	se->se_shed = (uint8_t)shed;
 	se->se_shed_count += (uint64_t)shed;
-	ring_set_shed(lp->lp_ep_netif[e], shed);
+	ring_set_shed(lp->lp_ep_netif[e], lp->lp_cfg->endpoints[e].ep_ip, shed);
 }
 
 /* rc's holding changed by delta bytes (queued, written, acknowledged,

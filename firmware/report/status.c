@@ -132,8 +132,9 @@ status_nics(struct pl_loop *lp, FILE *f)
 		status_str(f, n->nic_ifname);
 		fputs(", \"address\": ", f);
 		status_addr(f, n->nic_addr);
-		fprintf(f, ", \"prefixlen\": %u, \"role\": \"%s\", \"addresses\": %d,",
-		    n->nic_prefixlen, cfg_role_name(n->nic_role), lp->lp_ports[i].rp_n_netifs);
+		fprintf(f, ", \"prefixlen\": %u, \"vlan\": %u, \"role\": \"%s\", \"addresses\": %u,",
+		    n->nic_prefixlen, n->nic_vlan, cfg_role_name(n->nic_role),
+		    lp->lp_ports[i].rp_n_addrs);
 		for (size_t c = 0; c < stats_n_nic_counters; c++)
 			fprintf(f, "%s\"%s\": %llu,", c % 5 == 0 ? "\n     " : " ",
 			    stats_nic_counters[c].nc_key,

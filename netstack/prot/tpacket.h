@@ -19,6 +19,7 @@
 #define TP_STATUS_CSUMNOTREADY	(1u << 3)
 #define TP_STATUS_VLAN_VALID	(1u << 4)
 #define TP_STATUS_BLK_TMO	(1u << 5)
+#define TP_STATUS_VLAN_TPID_VALID (1u << 6)
 #define TP_STATUS_CSUM_VALID	(1u << 7)
 
 #define TPACKET_ALIGNMENT	16

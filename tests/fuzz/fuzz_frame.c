@@ -50,16 +50,18 @@ fuzz_setup(void)
 {
 	struct netif *netif;
 	struct tcp_pcb *pcb;
+	ip_addr_t ip;
 
+	ip_addr_set_ip4_u32_val(ip, inet_addr("10.0.0.5"));
 	if (ns_init() != 0)
 		abort();
-	rp.rp_fd = -1;		/* transmit fails and is counted: fine here */
+	rp.rp_txfd = -1;	/* transmit fails and is counted: fine here */
 	rp.rp_mtu = 1500;
 	memcpy(rp.rp_mac, "\x02\x00\x00\x00\x00\x05", 6);
 	if (ring_port_add_addr(&rp, inet_addr("10.0.0.5"), 24, 0, &netif) != 0)
 		abort();
 	pcb = tcp_new();
-	if (pcb == NULL || tcp_bind(pcb, netif_ip_addr4(netif), 443) != ERR_OK)
+	if (pcb == NULL || tcp_bind(pcb, &ip, 443) != ERR_OK)
 		abort();
 	tcp_bind_netif(pcb, netif);
 	pcb = tcp_listen(pcb);
@@ -67,7 +69,7 @@ fuzz_setup(void)
 	/* A queue of one half-open connection: SYNs past it take the SYN
 	 * cookie path (their options parsed, a cookie sent, ACKs checked). */
 	pcb = tcp_new();
-	if (pcb == NULL || tcp_bind(pcb, netif_ip_addr4(netif), 444) != ERR_OK)
+	if (pcb == NULL || tcp_bind(pcb, &ip, 444) != ERR_OK)
 		abort();
 	tcp_bind_netif(pcb, netif);
 	pcb = tcp_listen_with_backlog(pcb, 1);

@@ -499,8 +499,7 @@ h_frame_out(int port, const uint8_t *buf, size_t len)
 	if (memcmp(k.smac, rp->rp_mac, 6) != 0)
 		h_fail("NIC %d: a frame from another MAC", port);
 	/* Nothing leaves a NIC but from an address of that NIC. */
-	for (int i = 0; i < rp->rp_n_netifs; i++)
-		ours |= ip4_addr_get_u32(netif_ip4_addr(rp->rp_netifs[i])) == k.src;
+	ours = ring_port_find(rp, k.src) != NULL;
 	if (!ours)
 		h_fail("NIC %d: a frame from %s, not an address of this NIC", port,
 		    inet_ntoa((struct in_addr){ .s_addr = k.src }));
@@ -877,7 +876,6 @@ h_setup_port(int i)
 
 	memset(rp, 0, sizeof(*rp));
 	snprintf(rp->rp_ifname, sizeof(rp->rp_ifname), "%s", lp.lp_cfg->nics[i].nic_ifname);
-	rp->rp_fd = -1;
 	rp->rp_mtu = H_MTU;
 	memcpy(rp->rp_mac, "\x02\x00\x00\x00\xa0", 5);
 	rp->rp_mac[5] = (uint8_t)i;
@@ -960,7 +958,7 @@ h_teardown(void)
 	for (int e = 0; e < lp.lp_cfg->n_endpoints; e++)
 		relay_unlisten(&lp, e);
 	relay_cut_all(&lp);
-	ns_tcp_unpark_netif(NETIF_NO_INDEX);
+	ns_tcp_unpark_addr(NETIF_NO_INDEX, 0);
 	while (tcp_active_pcbs != NULL)
 		tcp_abort(tcp_active_pcbs);
 	while (tcp_tw_pcbs != NULL)

@@ -902,24 +902,41 @@ put_endpoints(int n, int per, const char *const *nics_of, int own)
 	free(text);
 }
 
-/* Every address the appliance would hold must fit its network stack:
- * CFG_MAX_NIC_ADDRS on a NIC, CFG_MAX_ADDRS in all. */
+/* Writes n endpoints of service web on NIC big to 30-endpoints.ini, five
+ * lines each (endpoint i's ip at line 5 * i + 3), ips in 10.1.0.0/16. */
+static void
+put_big_endpoints(int n)
+{
+	size_t cap = (size_t)n * 96 + 1, len = 0;
+	char *text = malloc(cap);
+
+	if (text == NULL)
+		exit(2);
+	text[0] = '\0';
+	for (int i = 0; i < n; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+		    "[endpoint e%d]\nnic = big\nip = 10.1.%d.%d\nservice = web\nlink_id = %d\n",
+		    i, i / 250, 10 + i % 250, i + 1);
+	put("30-endpoints.ini", text);
+	free(text);
+}
+
+/* Every address the appliance would hold must fit its network stack's
+ * table: CFG_MAX_ADDRS on all NICs together, however many on one. */
 static void
 test_addresses(void)
 {
 	static const char *const one[] = { "consumer0" };
-	static const char *const four[] = { "consumer0", "consumer1", "consumer2", "consumer3" };
-	static const char more_nics[] =
-		"[nic consumer1]\ninterface = pe1\naddress = 10.0.0.5/24\nrole = consumer\n"
-		"[nic consumer2]\ninterface = pe2\naddress = 10.0.0.5/24\nrole = consumer\n"
-		"[nic consumer3]\ninterface = pe3\naddress = 10.0.0.5/24\nrole = consumer\n";
+	static const char big_nic[] =
+		"[nic big]\ninterface = pe9\naddress = 10.1.0.1/16\nrole = consumer\n";
 	struct pl_config *cfg = malloc(sizeof(*cfg));
 	char *msgs = NULL;
 	int n;
 
 	if (cfg == NULL)
 		exit(2);
-	/* consumer0: its own 10.0.0.5 (endpoint e0's too) and 63 more. */
+	/* consumer0: its own 10.0.0.5 (endpoint e0's too) and 63 more:
+	 * one named twice is one address. */
 	clear_dir();
 	put("00-appliance.ini", appliance);
 	put("10-nics.ini", nics);
@@ -927,41 +944,37 @@ test_addresses(void)
 	put_endpoints(64, 100, one, 1);
 	put("40-approvals.ini", "[approval e1]\nstate = Approved\n[approval e2]\nstate = Rejected\n");
 	n = load(cfg, &msgs);
-	CHECK(n == 0, "%d addresses on a NIC, one named twice, whatever the endpoints' "
-	    "state: valid (%d errors: %s)", CFG_MAX_NIC_ADDRS, n, msgs);
+	CHECK(n == 0, "64 addresses on a NIC, one named twice, whatever the endpoints' "
+	    "state: valid (%d errors: %s)", n, msgs);
 	free(msgs);
 
-	put_endpoints(66, 100, one, 1);
-	n = load(cfg, &msgs);
-	CHECK(has_error(msgs, "30-endpoints.ini", 5 * 64 + 3, "[endpoint e64] ip: [nic consumer0] "
-	    "would hold more than 64 addresses"), "the NIC's 65th address is refused at its key");
-	CHECK(n == 1, "once per NIC: 1 error (%d)", n);
-	free(msgs);
-
-	/* Four NICs of 64 each, and provider0's two: past lwIP's 255. */
+	/* Three NIC addresses, 4092 endpoints on one NIC, the NAT IP: 4096. */
 	clear_dir();
 	put("00-appliance.ini", appliance);
 	put("10-nics.ini", nics);
-	put("11-nics.ini", more_nics);
+	put("11-nics.ini", big_nic);
 	put("20-services.ini", services);
-	/* 5 NIC addresses, 249 endpoints, the NAT IP: 255 */
-	put_endpoints(249, 63, four, 0);
+	put_big_endpoints(CFG_MAX_ADDRS - 4);
 	n = load(cfg, &msgs);
-	CHECK(n == 0, "%d addresses on all NICs: valid (%d errors: %s)", CFG_MAX_ADDRS, n, msgs);
+	CHECK(n == 0 && cfg->n_endpoints == CFG_MAX_ADDRS - 4,
+	    "%d addresses in all, %d of them on one NIC: valid (%d errors: %s)", CFG_MAX_ADDRS,
+	    CFG_MAX_ADDRS - 2, n, msgs);
 	free(msgs);
 
-	put_endpoints(250, 63, four, 0);
+	put_big_endpoints(CFG_MAX_ADDRS - 3);
 	n = load(cfg, &msgs);
 	CHECK(has_error(msgs, "20-services.ini", 4, "[service web] nat_ip: the appliance would "
-	    "hold more than 255 addresses on all NICs together '192.168.10.202'"),
-	    "the 256th address, a NAT IP counted after the endpoints, is refused");
+	    "hold more than 4096 addresses on all NICs together (their own, endpoint, frontend "
+	    "and NAT IPs) '192.168.10.202'"),
+	    "the 4097th address, a NAT IP counted after the endpoints, is refused: %s", msgs);
 	CHECK(n == 1, "1 error (%d)", n);
 	free(msgs);
 
-	put_endpoints(252, 63, four, 0);
+	put_big_endpoints(CFG_MAX_ADDRS - 2);
 	n = load(cfg, &msgs);
-	CHECK(has_error(msgs, "30-endpoints.ini", 5 * 250 + 3, "[endpoint e250] ip: the "
-	    "appliance would hold more than 255"), "the 256th address is refused at its key");
+	CHECK(has_error(msgs, "30-endpoints.ini", 5 * (CFG_MAX_ADDRS - 3) + 3, "[endpoint e4093] "
+	    "ip: the appliance would hold more than 4096"), "the 4097th address is refused at "
+	    "its key");
 	CHECK(n == 1, "once in all: 1 error (%d)", n);
 	free(msgs);
 	free(cfg);

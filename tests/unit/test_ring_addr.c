@@ -1,10 +1,11 @@
 /*
- * The netstack's address bookkeeping (netstack/ring_addr.c, ringif.c):
- * removing an address aborts only what is bound to its netif, never a
- * connection of the same IP on another port; a listener still bound keeps
- * it; slots and lwIP's netif numbers are reused without end; past lwIP's
- * 255 netifs an add fails instead of looping for ever; a removed address
- * leaves nothing of it in its NIC's neighbour table.
+ * The netstack's address table (netstack/ring_addr.c, ringif.c):
+ * removing an address aborts only what is bound to it on its port, never
+ * a connection of the same IP on another port; a listener still bound
+ * keeps it; adds and removes go on without end; the table holds
+ * RING_MAX_ADDRS addresses and refuses the next; past lwIP's 255 netifs
+ * (one per port) an add fails instead of looping for ever; a removed
+ * address leaves nothing of it in its NIC's neighbour table.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,9 +20,9 @@
 #include "netstack.h"
 #include "unit.h"
 
-/* Ports enough for RING_MAX_NETIFS addresses, RING_MAX_ADDRS each. */
-#define PORTS		(RING_MAX_NETIFS / RING_MAX_ADDRS + 1)
-/* Add/remove rounds: netif numbers (0..254) wrap several times. */
+/* Ports enough for one netif more than lwIP numbers. */
+#define PORTS		(RING_MAX_NETIFS + 3)
+/* Add/remove rounds, as reloads moving endpoints make them. */
 #define ROUNDS		1000
 
 static struct ring_port ports[PORTS];
@@ -42,7 +43,7 @@ static void
 port_init(struct ring_port *rp, int i)
 {
 	memset(rp, 0, sizeof(*rp));
-	rp->rp_fd = rp->rp_txfd = -1;	/* never opened: transmit is counted, not sent */
+	rp->rp_txfd = -1;	/* never opened: transmit is counted, not sent */
 	rp->rp_mtu = 1500;
 	memcpy(rp->rp_mac, "\x02\x00\x00\x00\x00\x00", 6);
 	rp->rp_mac[5] = (uint8_t)i;
@@ -66,20 +67,21 @@ err_b(void *arg, err_t err)
 		aborted_b++;
 }
 
-/* A connection being opened from netif's address (SYN_SENT, in lwIP's
- * active list), bound to netif as everything privlinkd opens is. */
+/* A connection being opened from addr (SYN_SENT, in lwIP's active list),
+ * bound to its port's netif as everything privlinkd opens is. */
 static struct tcp_pcb *
-connecting(struct netif *netif, tcp_err_fn errf)
+connecting(struct netif *netif, uint32_t addr, tcp_err_fn errf)
 {
 	struct tcp_pcb *pcb = tcp_new();
-	ip_addr_t dst;
+	ip_addr_t dst, src;
 
 	if (pcb == NULL)
 		return NULL;
 	tcp_bind_netif(pcb, netif);
 	tcp_err(pcb, errf);
 	ip4_addr_set_u32(ip_2_ip4(&dst), inet_addr("10.0.0.7"));
-	if (tcp_bind(pcb, netif_ip_addr4(netif), 0) != ERR_OK ||
+	ip4_addr_set_u32(ip_2_ip4(&src), addr);
+	if (tcp_bind(pcb, &src, 0) != ERR_OK ||
 	    tcp_connect(pcb, &dst, 443, NULL) != ERR_OK) {
 		tcp_abort(pcb);
 		return NULL;
@@ -103,6 +105,7 @@ test_same_ip_elsewhere(void)
 	uint32_t own = inet_addr("10.0.0.5"), shared = inet_addr("10.0.0.25");
 	struct netif *na, *nb, *x;
 	struct tcp_pcb *pa, *pb, *lpcb;
+	ip_addr_t lip;
 	int rc;
 
 	CHECK(ring_port_add_addr(a, own, 24, 0, NULL) == 0 &&
@@ -110,8 +113,8 @@ test_same_ip_elsewhere(void)
 	    ring_port_add_addr(b, own, 24, 0, NULL) == 0 &&
 	    ring_port_add_addr(b, shared, 24, 0, &nb) == 0,
 	    "two ports, each with 10.0.0.5 and 10.0.0.25");
-	pa = connecting(na, err_a);
-	pb = connecting(nb, err_b);
+	pa = connecting(na, shared, err_a);
+	pb = connecting(nb, shared, err_b);
 	CHECK(pa != NULL && pb != NULL, "a connection from 10.0.0.25 on each port");
 
 	if ((lpcb = tcp_new()) == NULL) {
@@ -119,12 +122,13 @@ test_same_ip_elsewhere(void)
 		exit(1);
 	}
 	tcp_bind_netif(lpcb, na);
-	CHECK(tcp_bind(lpcb, netif_ip_addr4(na), 443) == ERR_OK &&
+	ip4_addr_set_u32(ip_2_ip4(&lip), shared);
+	CHECK(tcp_bind(lpcb, &lip, 443) == ERR_OK &&
 	    (lpcb = tcp_listen(lpcb)) != NULL, "a listener on port A's 10.0.0.25");
 	rc = ring_port_del_addr(a, shared);
-	CHECK(rc == -EBUSY && ring_port_find(a, shared) == na && !netif_is_up(na) &&
+	CHECK(rc == -EBUSY && ring_port_find(a, shared) == na &&
 	    aborted_a == 0 && in_list(tcp_active_pcbs, pa),
-	    "while a listener is bound, the address is left down, not freed (%d)", rc);
+	    "while a listener is bound, the address is left going, not freed (%d)", rc);
 	tcp_close(lpcb);
 
 	rc = ring_port_del_addr(a, shared);
@@ -133,10 +137,11 @@ test_same_ip_elsewhere(void)
 	CHECK(aborted_b == 0 && in_list(tcp_active_pcbs, pb) &&
 	    ip4_addr_get_u32(ip_2_ip4(&pb->local_ip)) == shared,
 	    "port B's connection from the same IP lives on");
-	CHECK(ring_port_find(a, shared) == NULL && a->rp_n_netifs == 1 &&
+	CHECK(ring_port_find(a, shared) == NULL && a->rp_n_addrs == 1 && ring_port_find(a, own) == na &&
 	    ring_port_find(b, shared) == nb && netif_is_up(nb) &&
 	    netif_get_by_index(pb->netif_idx) == nb,
-	    "port A's address is gone; port B's is up and still its connection's netif");
+	    "port A's address is gone, its own stays; port B's is up and still its "
+	    "connection's netif");
 	CHECK(ring_port_del_addr(a, shared) == -ENOENT, "an address not held: -ENOENT");
 
 	/* Add and remove again and again, as reloads moving an endpoint do. */
@@ -150,9 +155,9 @@ test_same_ip_elsewhere(void)
 		if (rc == 0)
 			rc = ring_port_del_addr(a, addr);
 	}
-	CHECK(rc == 0 && a->rp_n_netifs == 1 && ring_netif_count() == 3,
-	    "%d adds and removes: slots and netif numbers reused, 3 netifs left (%d, %d)",
-	    ROUNDS, rc, ring_netif_count());
+	CHECK(rc == 0 && a->rp_n_addrs == 1 && ring_netif_count() == 2 && ring_addr_count() == 3,
+	    "%d adds and removes: one netif per port, 3 addresses left (%d, %d, %u)",
+	    ROUNDS, rc, ring_netif_count(), ring_addr_count());
 	CHECK(aborted_b == 0 && in_list(tcp_active_pcbs, pb) &&
 	    netif_get_by_index(pb->netif_idx) == nb,
 	    "port B's connection kept its netif while the numbers wrapped");
@@ -174,7 +179,7 @@ test_arp_forgets(void)
 	uint32_t own = inet_addr("10.9.0.5"), ep = inet_addr("10.9.0.25"), peer = inet_addr("10.9.0.7");
 	struct netif *na;
 	struct tcp_pcb *pcb;
-	ip_addr_t dst;
+	ip_addr_t dst, src;
 	uint8_t f[42];
 	int rc;
 
@@ -184,7 +189,8 @@ test_arp_forgets(void)
 	pcb = tcp_new();
 	tcp_bind_netif(pcb, na);
 	ip4_addr_set_u32(ip_2_ip4(&dst), peer);
-	CHECK(tcp_bind(pcb, netif_ip_addr4(na), 0) == ERR_OK &&
+	ip4_addr_set_u32(ip_2_ip4(&src), ep);
+	CHECK(tcp_bind(pcb, &src, 0) == ERR_OK &&
 	    tcp_connect(pcb, &dst, 443, NULL) == ERR_OK,
 	    "a SYN to an unresolved neighbour waits in the NIC's table");
 	rc = ring_port_del_addr(&rp, ep);
@@ -209,30 +215,45 @@ test_arp_forgets(void)
 static void
 test_limits(void)
 {
-	int rc = 0, added = 0, p = 0, full_port;
+	uint32_t first = ntohl(inet_addr("10.1.0.1"));
+	unsigned int added = 0;
+	int rc = 0, p;
 
-	for (int i = 0; ring_netif_count() < RING_MAX_NETIFS; i++) {
-		if (ports[p].rp_n_netifs == RING_MAX_ADDRS)
-			p++;
-		rc = ring_port_add_addr(&ports[p], htonl(ntohl(inet_addr("10.1.0.1")) + (uint32_t)i),
-		    16, 0, NULL);
+	/* The table: RING_MAX_ADDRS in all, whatever the port. */
+	while (ring_addr_count() < RING_MAX_ADDRS) {
+		rc = ring_port_add_addr(&ports[2], htonl(first + added), 16, 0, NULL);
 		if (rc != 0)
 			break;
 		added++;
 	}
+	CHECK(rc == 0 && ring_addr_count() == RING_MAX_ADDRS && ports[2].rp_n_addrs == added,
+	    "%d addresses in all, %u on one port (%d)", RING_MAX_ADDRS, added, rc);
+	rc = ring_port_add_addr(&ports[3], inet_addr("10.2.0.1"), 16, 0, NULL);
+	CHECK(rc == -ENOSPC && ports[3].rp_netif == NULL,
+	    "the next address is refused with -ENOSPC, its port left without a netif (%d)", rc);
+	CHECK(ring_port_find(&ports[2], htonl(first + added / 2)) == ports[2].rp_netif &&
+	    ring_port_find(&ports[3], htonl(first + added / 2)) == NULL,
+	    "an address is found on its port, and only there");
+	/* Room for the netifs below. */
+	for (unsigned int i = 0; i < RING_MAX_NETIFS && rc != -1; i++)
+		if (ring_port_del_addr(&ports[2], htonl(first + i)) != 0)
+			rc = -1;
+	CHECK(rc != -1, "addresses removed");
+	/* lwIP's netifs: one per port with an address. */
+	for (p = 3; p < PORTS && ring_netif_count() < RING_MAX_NETIFS; p++)
+		if ((rc = ring_port_add_addr(&ports[p], inet_addr("10.3.0.1"), 16, 0, NULL)) != 0)
+			break;
 	CHECK(rc == 0 && ring_netif_count() == RING_MAX_NETIFS,
-	    "%d netifs in all (%d added, %d)", RING_MAX_NETIFS, added, rc);
-	full_port = ports[0].rp_n_netifs == RING_MAX_ADDRS;
-	rc = ring_port_add_addr(&ports[0], inet_addr("10.2.0.1"), 16, 0, NULL);
-	CHECK(full_port && rc == -ENOSPC, "a port with %d addresses takes no more: -ENOSPC (%d)",
-	    RING_MAX_ADDRS, rc);
-	rc = ring_port_add_addr(&ports[PORTS - 1], inet_addr("10.2.0.1"), 16, 0, NULL);
-	CHECK(ports[PORTS - 1].rp_n_netifs < RING_MAX_ADDRS && rc == -EMFILE,
-	    "past lwIP's %d netifs an add fails with -EMFILE, and returns (%d)",
-	    RING_MAX_NETIFS, rc);
-	rc = ring_port_del_addr(&ports[0], inet_addr("10.0.0.5"));
-	CHECK(rc == 0 && ring_port_add_addr(&ports[PORTS - 1], inet_addr("10.2.0.1"), 16, 0,
-	    NULL) == 0, "one removed, one more fits");
+	    "%d netifs in all (%d)", RING_MAX_NETIFS, rc);
+	rc = ring_port_add_addr(&ports[p], inet_addr("10.3.0.1"), 16, 0, NULL);
+	CHECK(rc == -EMFILE, "past lwIP's %d netifs a new port's address fails with -EMFILE, "
+	    "and returns (%d)", RING_MAX_NETIFS, rc);
+	rc = ring_port_add_addr(&ports[3], inet_addr("10.3.0.2"), 16, 0, NULL);
+	CHECK(rc == 0, "a port with a netif still takes addresses (%d)", rc);
+	rc = ring_port_del_addr(&ports[4], inet_addr("10.3.0.1"));
+	CHECK(rc == 0 && ports[4].rp_netif == NULL && ring_port_add_addr(&ports[p],
+	    inet_addr("10.3.0.1"), 16, 0, NULL) == 0,
+	    "a port's last address removed, its netif goes, and another port's fits");
 }
 
 int
