@@ -116,11 +116,25 @@ status_shares(struct pl_loop *lp, FILE *f, int endpoint, const struct relay_ep_s
 	    (unsigned long long)es->es_share.se_shed_count);
 }
 
+/* What the interfaces carried that no NIC took: a VLAN (or the untagged
+ * frames) of a trunk no [nic] names, frames too large, bad tags. */
+static void
+status_links(FILE *f)
+{
+	struct ring_link_stats ls;
+
+	ring_link_get_stats(&ls);
+	fprintf(f, "  \"links\": {\"rx_dropped_no_nic\": %llu, \"rx_dropped_truncated\": %llu, "
+	    "\"rx_dropped_malformed\": %llu},\n", (unsigned long long)ls.ls_rx_no_port,
+	    (unsigned long long)ls.ls_rx_truncated, (unsigned long long)ls.ls_rx_malformed);
+}
+
 static void
 status_nics(struct pl_loop *lp, FILE *f)
 {
 	const struct pl_config *cfg = lp->lp_cfg;
 
+	status_links(f);
 	fputs("  \"nics\": [", f);
 	for (int i = 0; i < cfg->n_nics; i++) {
 		const struct cfg_nic *n = &cfg->nics[i];
