@@ -70,7 +70,7 @@ FIRMWARE_SRCS = $(wildcard firmware/*/*.c)
 NETSTACK_SRCS = $(wildcard netstack/*.c)
 OWN_SRCS = $(CONFIG_SRCS) $(FIRMWARE_SRCS) $(NETSTACK_SRCS)
 OWN_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(OWN_SRCS))
-OWN_HDRS = $(wildcard config/*.h firmware/*/*.h) $(NETSTACK_HDRS)
+OWN_HDRS = $(wildcard config/*.h firmware/*/*.h netstack/prot/*.h) $(NETSTACK_HDRS)
 
 $(BUILD)/obj/%.o: %.c $(OWN_HDRS) $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)

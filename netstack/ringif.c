@@ -31,11 +31,9 @@
 
 #include "netstack.h"
 #include "netstack_hooks.h"
+#include "prot/ether.h"
 #include "prot/tpacket.h"
 
-#define ETH_HDR_LEN		14
-#define ETHTYPE_IPV4		0x0800
-#define ETHTYPE_ARP		0x0806
 #define ETH_P_ALL_BE		0x0300	/* htons(ETH_P_ALL) */
 
 static int
@@ -376,14 +374,14 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		rp->rp_stats.rs_rx_malformed++;
 		return;
 	}
-	type = (uint16_t)(frame[12] << 8 | frame[13]);
-	if (type == ETHTYPE_ARP) {
+	type = (uint16_t)(frame[ETH_TYPE_OFF] << 8 | frame[ETH_TYPE_OFF + 1]);
+	if (type == ETH_TYPE_ARP) {
 		/* the target protocol address of an Ethernet/IPv4 ARP packet */
-		if (len < ETH_HDR_LEN + 28) {
+		if (len < ETH_HDR_LEN + ARP_LEN) {
 			rp->rp_stats.rs_rx_malformed++;
 			return;
 		}
-		memcpy(&dst, frame + ETH_HDR_LEN + 24, 4);
+		memcpy(&dst, frame + ETH_HDR_LEN + ARP_OFF_TPA, 4);
 		if ((netif = ring_port_find(rp, dst)) == NULL || !netif_is_up(netif)) {
 			rp->rp_stats.rs_rx_not_ours++;
 			return;
@@ -393,7 +391,7 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		ns_arp_input(rp, netif, frame, len);
 		return;
 	}
-	if (type != ETHTYPE_IPV4) {
+	if (type != ETH_TYPE_IPV4) {
 		rp->rp_stats.rs_rx_not_ours++;
 		return;
 	}
