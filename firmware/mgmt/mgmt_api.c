@@ -587,7 +587,7 @@ mgmt_api_handle(struct pl_loop *lp, struct mgmt_conn *c, const struct http_req *
 		if (req->hr_method != HTTP_M_GET)
 			mgmt_respond_error(c, lp, 405, "%s: GET only", t);
 		else
-			mgmt_respond_doc(c, lp, "text/plain; version=0.0.4; charset=utf-8",
+			mgmt_respond_doc(c, lp, METRICS_CONTENT_TYPE,
 			    metrics_write);
 	} else if (strcmp(t, "/v1/drops") == 0) {
 		if (req->hr_method == HTTP_M_GET)
