@@ -70,7 +70,7 @@ FIRMWARE_SRCS = $(wildcard firmware/*/*.c)
 NETSTACK_SRCS = $(wildcard netstack/*.c)
 OWN_SRCS = $(CONFIG_SRCS) $(FIRMWARE_SRCS) $(NETSTACK_SRCS)
 OWN_OBJS = $(patsubst %.c,$(BUILD)/obj/%.o,$(OWN_SRCS))
-OWN_HDRS = $(wildcard config/*.h firmware/*/*.h) $(NETSTACK_HDRS)
+OWN_HDRS = $(wildcard config/*.h firmware/*/*.h netstack/prot/*.h) $(NETSTACK_HDRS)
 
 $(BUILD)/obj/%.o: %.c $(OWN_HDRS) $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
@@ -202,7 +202,7 @@ $(BUILD)/fuzz/fuzz_syncookie: tests/fuzz/fuzz_syncookie.c netstack/ns_syncookie.
 # The relay harness: the daemon's data path without main() and PID 1, on
 # the harnesses' clock and random source instead of ns_arch.c/ns_rand.c.
 FUZZ_RELAY_SRCS = tests/fuzz/fuzz_relay.c tests/fuzz/fuzz_wire.c tests/fuzz/fuzz_platform.c \
-	$(CONFIG_SRCS) $(filter-out firmware/core/main.c firmware/boot/pid1%.c,$(FIRMWARE_SRCS)) \
+	$(CONFIG_SRCS) $(filter-out firmware/core/main.c firmware/core/privlinkd.c firmware/boot/pid1%.c,$(FIRMWARE_SRCS)) \
 	$(filter-out netstack/ns_arch.c netstack/ns_rand.c,$(NETSTACK_SRCS))
 $(BUILD)/fuzz/fuzz_relay: $(FUZZ_RELAY_SRCS) tests/fuzz/fuzz_wire.h tests/fuzz/fuzz_platform.h \
 		$(OWN_HDRS) $(BUILD)/fuzz/ini.o $(FUZZ_LWIP_OBJS) $(BUILD)/fuzz/libmbedtls.a

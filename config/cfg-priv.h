@@ -90,12 +90,12 @@ struct cfg_parse {
 void cfg_error(struct cfg_parse *cp, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 void cfg_report_line(FILE *errs, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cfg_dir_error(struct cfg_parse *cp, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cfg_finish(struct cfg_parse *cp);
 int cfg_pool_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line);
 int cfg_rule_key(struct cfg_parse *cp, const char *key, const char *value, int line);
 void cfg_finish_pools(struct cfg_parse *cp);
 void cfg_pool_defaults(struct cfg_pool *pool);
-int cfg_backend_nic(const struct pl_config *cfg, uint32_t addr);
 void cfg_finish_rules(struct cfg_parse *cp);
 int cfg_mgmt_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line);
 void cfg_finish_management(struct cfg_parse *cp);

@@ -17,6 +17,8 @@ int cfg_drop_name_ok(const char *name);
 int cfg_pem_name_ok(const char *name);
 const char *cfg_role_name(enum cfg_role role);
 const char *cfg_approval_name(enum cfg_approval state);
+/* The provider NIC a backend is reached through (cfg_lb.c), -1 if none. */
+int cfg_backend_nic(const struct pl_config *cfg, uint32_t addr);
 
 int cfg_parse_ipv4(const char *s, uint32_t *addr);
 int cfg_parse_prefix(const char *s, uint32_t *addr, uint8_t *len);

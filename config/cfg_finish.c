@@ -11,12 +11,6 @@
 #include "cfg-priv.h"
 #include "cfg.h"
 
-const char *
-cfg_ntoa(uint32_t addr, char buf[static INET_ADDRSTRLEN])
-{
-	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
-}
-
 /* The network and broadcast addresses of a /1../30 are nobody's. */
 static int
 cfg_is_host(uint32_t addr, uint8_t len)
@@ -76,15 +70,6 @@ cfg_finish_nics(struct cfg_parse *cp)
 				    cfg_ntoa(n->nic_addr, a), n->nic_prefixlen);
 		}
 	}
-}
-
-int
-cfg_nic_index(const struct pl_config *cfg, const char *name)
-{
-	for (int i = 0; i < cfg->n_nics; i++)
-		if (strcmp(cfg->nics[i].nic_name, name) == 0)
-			return i;
-	return -1;
 }
 
 /* A service by name, or by alias. */

@@ -66,11 +66,6 @@
 #include "cfg-priv.h"
 #include "cfg.h"
 #include "cfg_set.h"
-#include "text.h"
-
-/* One error line: a file name, a message and a quoted value of up to
- * INI_MAX_LINE bytes fit. */
-#define CFG_ERROR_MAX		2048
 
 struct cfg_key {
 	const char	*k_name;
@@ -164,99 +159,6 @@ static const struct {
 	[CFG_KIND_POOL] = { "pool", cfg_pool_keys, POOL_K_MAX, CFG_MAX_SERVICES },
 	[CFG_KIND_MANAGEMENT] = { "management", cfg_mgmt_keys, MGMT_K_MAX, 1 },
 };
-
-const char *
-cfg_role_name(enum cfg_role role)
-{
-	switch (role) {
-	case CFG_ROLE_PROVIDER:
-		return "provider";
-	case CFG_ROLE_MANAGEMENT:
-		return "management";
-	default:
-		return "consumer";
-	}
-}
-
-const char *
-cfg_approval_name(enum cfg_approval state)
-{
-	switch (state) {
-	case CFG_APPROVAL_APPROVED:
-		return "Approved";
-	case CFG_APPROVAL_REJECTED:
-		return "Rejected";
-	case CFG_APPROVAL_DISCONNECTED:
-		return "Disconnected";
-	case CFG_APPROVAL_PENDING:
-	default:
-		return "Pending";
-	}
-}
-
-/*
- * Writes one error line: prefix, then fmt.  Errors quote values and name
- * files from the drop, which may hold any byte: control bytes and bytes
- * >= 0x7f are written as \xNN (text.c), so an error line cannot drive the
- * console's terminal.  A line longer than CFG_ERROR_MAX is cut.
- */
-static void
-cfg_report(FILE *errs, const char *prefix, const char *fmt, va_list ap)
-{
-	char raw[CFG_ERROR_MAX], out[TEXT_ESCAPED_MAX(CFG_ERROR_MAX)];
-	int n = snprintf(raw, sizeof(raw), "%s", prefix);
-	size_t len = n < 0 ? 0 : (size_t)n;
-
-	if (len < sizeof(raw) - 1) {
-		n = vsnprintf(raw + len, sizeof(raw) - len, fmt, ap);
-		len = n < 0 ? len : len + (size_t)n;
-	}
-	if (len >= sizeof(raw))
-		len = sizeof(raw) - 1;
-	text_escape(out, sizeof(out), raw, len);
-	fprintf(errs, "%s\n", out);
-}
-
-/* One error line as cfg_error writes it, not counted: for the drop set
- * reader (cfg_set.c), which counts its own. */
-void
-cfg_report_line(FILE *errs, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	cfg_report(errs, "", fmt, ap);
-	va_end(ap);
-}
-
-void
-cfg_error(struct cfg_parse *cp, const char *file, int line, const char *fmt, ...)
-{
-	char prefix[CFG_FILE_MAX + 16];
-	va_list ap;
-
-	cp->cp_errors++;
-	snprintf(prefix, sizeof(prefix), "%s:%d: ", file, line);
-	va_start(ap, fmt);
-	cfg_report(cp->cp_errs, prefix, fmt, ap);
-	va_end(ap);
-}
-
-/* An error about the drop directory or one of its files: "file: message". */
-static void
-cfg_dir_error(struct cfg_parse *cp, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-cfg_dir_error(struct cfg_parse *cp, const char *fmt, ...)
-{
-	va_list ap;
-
-	cp->cp_errors++;
-	va_start(ap, fmt);
-	cfg_report(cp->cp_errs, "", fmt, ap);
-	va_end(ap);
-}
 
 static void
 cfg_where_set(struct cfg_where *w, const char *file, int line)
@@ -935,44 +837,6 @@ cfg_load_file(struct cfg_parse *cp, const char *path, const struct cfg_file *cf)
 		cfg_error(cp, path, rc, "syntax error: expected [kind name] or key = value");
 	else if (rc != 0)
 		cfg_error(cp, path, 0, "cannot parse: %s", rc == -2 ? "out of memory" : "I/O error");
-}
-
-/*
- * A file name that is taken beside the drops: NAME then suffix, of ASCII
- * letters, digits, '.', '_' and '-', not starting with a dot, one
- * directory entry long.  Drop files also come from a config drive and
- * fw_cfg (firmware/boot/pid1_drops.c): no path tricks, no names that differ
- * only by bytes a console does not show.
- */
-static int
-cfg_file_name_ok(const char *name, const char *suffix)
-{
-	size_t n = strnlen(name, CFG_FILE_MAX), k = strlen(suffix);
-
-	if (n <= k || n >= CFG_FILE_MAX || name[0] == '.' || strcmp(name + n - k, suffix) != 0)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		char c = name[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-'))
-			return 0;
-	}
-	return 1;
-}
-
-/* NAME.ini: a drop file. */
-int
-cfg_drop_name_ok(const char *name)
-{
-	return cfg_file_name_ok(name, ".ini");
-}
-
-/* NAME.pem: a certificate or key file [management] names. */
-int
-cfg_pem_name_ok(const char *name)
-{
-	return cfg_file_name_ok(name, ".pem");
 }
 
 int

@@ -8,10 +8,12 @@
  */
 #include <string.h>
 
+#include "csum.h"
 #include "netstack.h"
+#include "prot/ip4.h"
 
-static uint32_t
-csum_add(uint32_t sum, const uint8_t *p, size_t len)
+uint32_t
+ns_csum_add(uint32_t sum, const uint8_t *p, size_t len)
 {
 	while (len >= 2) {
 		sum += (uint32_t)p[0] << 8 | p[1];
@@ -23,12 +25,12 @@ csum_add(uint32_t sum, const uint8_t *p, size_t len)
 	return sum;
 }
 
-static uint16_t
-csum_fold(uint32_t sum)
+uint16_t
+ns_csum_fold(uint32_t sum)
 {
 	while (sum >> 16)
 		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
+	return (uint16_t)sum;
 }
 
 /*
@@ -43,22 +45,22 @@ ns_csum_complete_ipv4(uint8_t *ip, size_t len)
 	uint32_t sum;
 	uint16_t c;
 
-	if (len < 20 || (ip[0] >> 4) != 4)
+	if (len < IP4_HDR_LEN || (ip[0] >> 4) != 4)
 		return -1;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	tot = (size_t)ip[2] << 8 | ip[3];
-	if (ihl < 20 || tot < ihl || tot > len)
+	tot = (size_t)ip[IP4_OFF_TOTLEN] << 8 | ip[IP4_OFF_TOTLEN + 1];
+	if (ihl < IP4_HDR_LEN || tot < ihl || tot > len)
 		return -1;
 	/* Only a first fragment can carry a partial checksum. */
-	if ((ip[6] & 0x1f) != 0 || ip[7] != 0)
+	if ((ip[IP4_OFF_FRAG] & 0x1f) != 0 || ip[IP4_OFF_FRAG + 1] != 0)
 		return -1;
 	l4len = tot - ihl;
-	switch (ip[9]) {
-	case 6:		/* TCP */
-		field = 16;
+	switch (ip[IP4_OFF_PROTO]) {
+	case IP4_PROTO_TCP:
+		field = TCP_OFF_CSUM;
 		break;
-	case 17:	/* UDP */
-		field = 6;
+	case IP4_PROTO_UDP:
+		field = UDP_OFF_CSUM;
 		break;
 	default:
 		return 0;
@@ -66,12 +68,12 @@ ns_csum_complete_ipv4(uint8_t *ip, size_t len)
 	if (l4len < field + 2)
 		return -1;
 	memset(ip + ihl + field, 0, 2);
-	sum = csum_add(0, ip + 12, 8);		/* source, destination */
-	sum += ip[9];
+	sum = ns_csum_add(0, ip + IP4_OFF_SRC, IP4_ADDRS_LEN);
+	sum += ip[IP4_OFF_PROTO];
 	sum += (uint32_t)l4len;
-	sum = csum_add(sum, ip + ihl, l4len);
-	c = csum_fold(sum);
-	if (ip[9] == 17 && c == 0)
+	sum = ns_csum_add(sum, ip + ihl, l4len);
+	c = (uint16_t)~ns_csum_fold(sum);
+	if (ip[IP4_OFF_PROTO] == IP4_PROTO_UDP && c == 0)
 		c = 0xffff;			/* UDP: 0 means "no checksum" */
 	ip[ihl + field] = (uint8_t)(c >> 8);
 	ip[ihl + field + 1] = (uint8_t)c;

@@ -22,12 +22,7 @@
 
 #include "netstack.h"
 #include "ns_arp.h"
-
-#define ETH_HDR_LEN		14
-#define ARP_LEN			28	/* Ethernet/IPv4 ARP */
-#define ARP_HTYPE_ETHERNET	1
-#define ARP_OP_REQUEST		1
-#define ARP_OP_REPLY		2
+#include "prot/ether.h"
 
 static const uint8_t ns_arp_zero_mac[6];
 
@@ -67,15 +62,15 @@ ns_arp_send(struct netif *netif, uint16_t op, const uint8_t eth_dst[static 6],
 		return ERR_MEM;
 	}
 	a = p->payload;
-	wr16(a, ARP_HTYPE_ETHERNET);
-	wr16(a + 2, ETHTYPE_IP);
-	a[4] = 6;
-	a[5] = 4;
-	wr16(a + 6, op);
-	memcpy(a + 8, netif->hwaddr, 6);
-	memcpy(a + 14, &sip, 4);
-	memcpy(a + 18, tha, 6);
-	memcpy(a + 24, &tip, 4);
+	wr16(a + ARP_OFF_HTYPE, ARP_HTYPE_ETHERNET);
+	wr16(a + ARP_OFF_PTYPE, ETH_TYPE_IPV4);
+	a[ARP_OFF_HLEN] = ARP_HLEN_ETHERNET;
+	a[ARP_OFF_PLEN] = ARP_PLEN_IPV4;
+	wr16(a + ARP_OFF_OP, op);
+	memcpy(a + ARP_OFF_SHA, netif->hwaddr, ETH_ADDR_LEN);
+	memcpy(a + ARP_OFF_SPA, &sip, 4);
+	memcpy(a + ARP_OFF_THA, tha, ETH_ADDR_LEN);
+	memcpy(a + ARP_OFF_TPA, &tip, 4);
 	err = ethernet_output(netif, p, (const struct eth_addr *)netif->hwaddr,
 	    (const struct eth_addr *)eth_dst, ETHTYPE_ARP);
 	pbuf_free(p);
@@ -305,18 +300,19 @@ ns_arp_input(struct ring_port *rp, struct netif *netif, const uint8_t *frame, si
 	uint32_t sip;
 	uint16_t op;
 
-	if (len < ETH_HDR_LEN + ARP_LEN || rd16(a) != ARP_HTYPE_ETHERNET ||
-	    rd16(a + 2) != ETHTYPE_IP || a[4] != 6 || a[5] != 4) {
+	if (len < ETH_HDR_LEN + ARP_LEN || rd16(a + ARP_OFF_HTYPE) != ARP_HTYPE_ETHERNET ||
+	    rd16(a + ARP_OFF_PTYPE) != ETH_TYPE_IPV4 || a[ARP_OFF_HLEN] != ARP_HLEN_ETHERNET ||
+	    a[ARP_OFF_PLEN] != ARP_PLEN_IPV4) {
 		rp->rp_stats.rs_rx_malformed++;
 		return;
 	}
-	op = rd16(a + 6);
+	op = rd16(a + ARP_OFF_OP);
 	if (op != ARP_OP_REQUEST && op != ARP_OP_REPLY) {
 		rp->rp_stats.rs_rx_malformed++;
 		return;
 	}
-	memcpy(sha, a + 8, 6);
-	memcpy(&sip, a + 14, 4);
+	memcpy(sha, a + ARP_OFF_SHA, ETH_ADDR_LEN);
+	memcpy(&sip, a + ARP_OFF_SPA, 4);
 	if (!ns_arp_sender_ok(rp, netif, sip, sha)) {
 		/* Not learned.  An address of ours as the sender is someone
 		 * else's claim to it: not answered either. */

@@ -1,8 +1,7 @@
 /*
- * Stack setup and timers.
+ * Stack setup (its timers: ns_timer.c).
  */
 #include "lwip/init.h"
-#include "lwip/timeouts.h"
 
 #include "netstack.h"
 
@@ -17,28 +16,4 @@ ns_init(void)
 	lwip_init();
 	ns_tcp_sack_init();
 	return ns_tcp_park_init() == 0 ? 0 : -1;
-}
-
-/*
- * lwIP takes a timer that cannot be allocated for a fatal error (and its
- * own cyclic timers re-arm themselves each time they run), so timers are
- * allocated from the heap's reserve (ns_mem.c).
- */
-void
-ns_timeout(uint32_t ms, sys_timeout_handler handler, void *arg)
-{
-	int was = ns_mem_urgent(1);
-
-	sys_timeout(ms, handler, arg);
-	ns_mem_urgent(was);
-}
-
-uint32_t
-ns_timers_run(void)
-{
-	int was = ns_mem_urgent(1);
-
-	sys_check_timeouts();
-	ns_mem_urgent(was);
-	return sys_timeouts_sleeptime();
 }

@@ -44,6 +44,7 @@
 
 #include "netstack.h"
 #include "ns_pcb_hash.h"
+#include "prot/ip4.h"
 
 /* The wheel: NS_PARK_SLOTS slots of NS_PARK_SLOT_MS, about 4 minutes;
  * later wakes are put in its last slot and placed again when it comes
@@ -510,14 +511,14 @@ ns_tcp_park_input(const struct netif *netif, const uint8_t *ip, size_t ip_len)
 	struct ns_hnode *n;
 	size_t ihl;
 
-	if (ns_parked.ht_n == 0 || ip_len < 20 || ip[9] != IP_PROTO_TCP ||
-	    (ip[6] & 0x1f) != 0 || ip[7] != 0)
+	if (ns_parked.ht_n == 0 || ip_len < IP4_HDR_LEN || ip[IP4_OFF_PROTO] != IP4_PROTO_TCP ||
+	    (ip[IP4_OFF_FRAG] & 0x1f) != 0 || ip[IP4_OFF_FRAG + 1] != 0)
 		return;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	if (ihl < 20 || ip_len < ihl + 4)
+	if (ihl < IP4_HDR_LEN || ip_len < ihl + 4)
 		return;
-	memcpy(&k.tu_lip, ip + 16, 4);
-	memcpy(&k.tu_rip, ip + 12, 4);
+	memcpy(&k.tu_lip, ip + IP4_OFF_SRC + 4, 4);
+	memcpy(&k.tu_rip, ip + IP4_OFF_SRC, 4);
 	k.tu_rport = (uint16_t)(ip[ihl] << 8 | ip[ihl + 1]);
 	k.tu_lport = (uint16_t)(ip[ihl + 2] << 8 | ip[ihl + 3]);
 	k.tu_netif = netif_get_index(netif);

@@ -25,14 +25,11 @@
 #include <unistd.h>
 
 #include "netstack.h"
+#include "prot/ether.h"
 #include "prot/tpacket.h"
 #include "ring_link.h"
 
-#define ETH_HDR_LEN		14
 #define ETH_P_ALL_BE		0x0300	/* htons(ETH_P_ALL) */
-#define ETHTYPE_VLAN		0x8100	/* 802.1Q */
-#define VLAN_TAG_LEN		4
-#define VLAN_VID_MASK		0x0fff
 /* Links ready at once, taken in one epoll_wait. */
 #define RING_LINKS_EVENTS	16
 
@@ -375,16 +372,16 @@ ring_link_frame(struct ring_link *rl, const struct mmsghdr *m, uint8_t *frame)
 	}
 	if (aux->tp_status & TP_STATUS_VLAN_VALID) {
 		/* An 802.1ad outer tag is not a VLAN of ours. */
-		if ((aux->tp_status & TP_STATUS_VLAN_TPID_VALID) && aux->tp_vlan_tpid != ETHTYPE_VLAN) {
+		if ((aux->tp_status & TP_STATUS_VLAN_TPID_VALID) && aux->tp_vlan_tpid != ETH_TYPE_VLAN) {
 			ring_link_st.ls_rx_malformed++;
 			return;
 		}
 		vid = aux->tp_vlan_tci & VLAN_VID_MASK;
-	} else if (len >= ETH_HDR_LEN + VLAN_TAG_LEN && frame[12] == (ETHTYPE_VLAN >> 8) &&
-	    frame[13] == (ETHTYPE_VLAN & 0xff)) {
+	} else if (len >= ETH_HDR_LEN + VLAN_TAG_LEN && frame[ETH_TYPE_OFF] == (ETH_TYPE_VLAN >> 8) &&
+	    frame[ETH_TYPE_OFF + 1] == (ETH_TYPE_VLAN & 0xff)) {
 		/* Still in the frame: taken out, the MAC addresses moved up. */
-		vid = (unsigned int)(frame[14] << 8 | frame[15]) & VLAN_VID_MASK;
-		memmove(frame + VLAN_TAG_LEN, frame, 12);
+		vid = (unsigned int)(frame[ETH_HDR_LEN] << 8 | frame[ETH_HDR_LEN + 1]) & VLAN_VID_MASK;
+		memmove(frame + VLAN_TAG_LEN, frame, ETH_TYPE_OFF);
 		frame += VLAN_TAG_LEN;
 		len -= VLAN_TAG_LEN;
 	}

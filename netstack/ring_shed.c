@@ -11,9 +11,9 @@
 #include <stdint.h>
 
 #include "lwip/netif.h"
-#include "lwip/prot/ip.h"
 
 #include "netstack.h"
+#include "prot/ip4.h"
 #include "ring_addr.h"
 
 void
@@ -34,9 +34,9 @@ ring_shed_admit(struct ring_port *rp, const struct ring_addr *ra, const uint8_t 
 	if (!ra->ra_shed)
 		return 1;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	if (ip[9] != IP_PROTO_TCP || ip_len < ihl + 20)
+	if (ip[IP4_OFF_PROTO] != IP4_PROTO_TCP || ip_len < ihl + TCP_HDR_LEN)
 		return 1;
-	doff = (size_t)(ip[ihl + 12] >> 4) * 4;
+	doff = (size_t)(ip[ihl + TCP_OFF_DOFF] >> 4) * 4;
 	if (ip_len <= ihl + doff)
 		return 1;	/* no payload: it frees memory */
 	rp->rp_stats.rs_rx_shed++;

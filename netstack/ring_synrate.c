@@ -18,10 +18,10 @@
 #include <stdint.h>
 
 #include "lwip/netif.h"
-#include "lwip/prot/ip.h"
 #include "lwip/sys.h"
 
 #include "netstack.h"
+#include "prot/ip4.h"
 #include "ring_addr.h"
 
 /* Tokens are kept in thousandths, so a rate per second adds per_s of
@@ -76,11 +76,13 @@ ring_syn_is_bare(const uint8_t *ip, size_t ip_len)
 	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
 	uint8_t flags;
 
-	if (ip[9] != IP_PROTO_TCP || ihl < 20 || ip_len < ihl + 14 ||
-	    (ip[6] & 0x1f) != 0 || ip[7] != 0)
+	if (ip[IP4_OFF_PROTO] != IP4_PROTO_TCP || ihl < IP4_HDR_LEN ||
+	    ip_len < ihl + TCP_OFF_FLAGS + 1 ||
+	    (ip[IP4_OFF_FRAG] & 0x1f) != 0 || ip[IP4_OFF_FRAG + 1] != 0)
 		return 0;
-	flags = ip[ihl + 13];
-	return (flags & (0x02 | 0x04 | 0x10)) == 0x02;	/* SYN; no RST, no ACK */
+	flags = ip[ihl + TCP_OFF_FLAGS];
+	/* SYN; no RST, no ACK */
+	return (flags & (TCP_FLAG_SYN | TCP_FLAG_RST | TCP_FLAG_ACK)) == TCP_FLAG_SYN;
 }
 
 /* Takes a token of sb for one new connection: 1, or 0 (counted) when

@@ -25,24 +25,15 @@
 #include "lwip/pbuf.h"
 #include "lwip/prot/ip.h"
 
+#include "csum.h"
 #include "netstack.h"
+#include "prot/ether.h"
+#include "prot/ip4.h"
 #include "prot/tpacket.h"
 
-#define ETH_HDR_LEN		14
-#define IP4_HDR_LEN		20	/* no options: segments with them are not merged */
-#define ETHTYPE_IPV4_HI		0x08
-#define ETHTYPE_IPV4_LO		0x00
-#define IPPROTO_TCP_NUM		6
-#define TCP_FLAG_FIN		0x01
-#define TCP_FLAG_SYN		0x02
-#define TCP_FLAG_RST		0x04
-#define TCP_FLAG_PSH		0x08
-#define TCP_FLAG_ACK		0x10
-#define TCP_FLAG_URG		0x20
-#define ETHTYPE_VLAN		0x8100	/* 802.1Q */
-#define VLAN_TAG_LEN		4
-/* Ethernet, IPv4 without options and the longest TCP header. */
-#define RING_TX_HDRS_MAX	(ETH_HDR_LEN + IP4_HDR_LEN + 60)
+/* Ethernet, IPv4 without options (segments with them are not merged) and
+ * the longest TCP header. */
+#define RING_TX_HDRS_MAX	(ETH_HDR_LEN + IP4_HDR_LEN + TCP_HDR_LEN + TCP_OPT_MAX)
 /* Segments with less payload are sent as they are. */
 #define RING_TX_MERGE_MIN	512
 
@@ -63,23 +54,6 @@ wr16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
 	p[1] = (uint8_t)v;
-}
-
-/* One's complement sum of len bytes (even), not folded. */
-static uint32_t
-sum16(const uint8_t *p, size_t len, uint32_t sum)
-{
-	for (size_t i = 0; i + 1 < len; i += 2)
-		sum += rd16(p + i);
-	return sum;
-}
-
-static uint16_t
-fold(uint32_t sum)
-{
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
 }
 
 /* Sends frame (len bytes, then the port's pending pieces: none but for
@@ -106,16 +80,16 @@ ring_tx_send(struct ring_port *rp, const struct virtio_net_hdr *vh, const uint8_
 			tagged.csum_start = (uint16_t)(tagged.csum_start + VLAN_TAG_LEN);
 		if (tagged.hdr_len != 0)
 			tagged.hdr_len = (uint16_t)(tagged.hdr_len + VLAN_TAG_LEN);
-		wr16(tag, ETHTYPE_VLAN);
+		wr16(tag, ETH_TYPE_VLAN);
 		wr16(tag + 2, rp->rp_vlan);	/* priority 0 */
 		iov[n].iov_base = &tagged;
 		iov[n++].iov_len = sizeof(tagged);
 		iov[n].iov_base = (void *)frame;
-		iov[n++].iov_len = 12;		/* the MAC addresses */
+		iov[n++].iov_len = ETH_TYPE_OFF;	/* the MAC addresses */
 		iov[n].iov_base = tag;
 		iov[n++].iov_len = sizeof(tag);
-		iov[n].iov_base = (void *)(frame + 12);
-		iov[n++].iov_len = len - 12;
+		iov[n].iov_base = (void *)(frame + ETH_TYPE_OFF);
+		iov[n++].iov_len = len - ETH_TYPE_OFF;
 	} else {
 		iov[n].iov_base = (void *)vh;
 		iov[n++].iov_len = sizeof(*vh);
@@ -150,18 +124,19 @@ ring_tx_csum_partial(uint8_t *f, size_t len, struct virtio_net_hdr *vh)
 	uint8_t *ip = f + ETH_HDR_LEN;
 	size_t ihl, l4len;
 
-	if (len < ETH_HDR_LEN + IP4_HDR_LEN || f[12] != ETHTYPE_IPV4_HI ||
-	    f[13] != ETHTYPE_IPV4_LO || ip[9] != IPPROTO_TCP_NUM)
+	if (len < ETH_HDR_LEN + IP4_HDR_LEN || rd16(f + ETH_TYPE_OFF) != ETH_TYPE_IPV4 ||
+	    ip[IP4_OFF_PROTO] != IP4_PROTO_TCP)
 		return 0;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
 	if ((rd16(ip + 6) & 0x3fff) != 0 || ihl < IP4_HDR_LEN ||
 	    ETH_HDR_LEN + ihl + 20 > len)
 		return -1;
 	l4len = len - ETH_HDR_LEN - ihl;
-	wr16(ip + ihl + 16, fold(sum16(ip + 12, 8, IPPROTO_TCP_NUM + (uint32_t)l4len)));
+	wr16(ip + ihl + TCP_OFF_CSUM, ns_csum_fold(ns_csum_add(IP4_PROTO_TCP + (uint32_t)l4len,
+	    ip + IP4_OFF_SRC, IP4_ADDRS_LEN)));
 	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
 	vh->csum_start = (uint16_t)(ETH_HDR_LEN + ihl);
-	vh->csum_offset = 16;
+	vh->csum_offset = TCP_OFF_CSUM;
 	return 0;
 }
 
@@ -198,7 +173,7 @@ ring_port_flush(struct ring_port *rp)
 		/* The merged IP header: its length and checksum anew. */
 		wr16(ip + 2, (uint16_t)(rp->rp_tx_len - ETH_HDR_LEN));
 		wr16(ip + 10, 0);
-		wr16(ip + 10, (uint16_t)~fold(sum16(ip, IP4_HDR_LEN, 0)));
+		wr16(ip + IP4_OFF_CSUM, (uint16_t)~ns_csum_fold(ns_csum_add(0, ip, IP4_HDR_LEN)));
 		/* The kernel completes the TCP checksum of each segment (the
 		 * frame is a mergeable TCP one: this cannot fail). */
 		ring_tx_csum_partial(f, rp->rp_tx_len, &vh);
@@ -270,8 +245,8 @@ ring_tx_mergeable(const uint8_t *f, size_t len)
 	const uint8_t *ip = f + ETH_HDR_LEN, *th = ip + IP4_HDR_LEN;
 	size_t thl;
 
-	if (len < ETH_HDR_LEN + IP4_HDR_LEN + 20 || f[12] != ETHTYPE_IPV4_HI ||
-	    f[13] != ETHTYPE_IPV4_LO || ip[0] != 0x45 || ip[9] != IPPROTO_TCP_NUM ||
+	if (len < ETH_HDR_LEN + IP4_HDR_LEN + 20 || rd16(f + ETH_TYPE_OFF) != ETH_TYPE_IPV4 ||
+	    ip[0] != IP4_VHL_PLAIN || ip[IP4_OFF_PROTO] != IP4_PROTO_TCP ||
 	    (rd16(ip + 6) & 0x3fff) != 0 || rd16(ip + 2) != len - ETH_HDR_LEN)
 		return 0;
 	thl = (size_t)(th[12] >> 4) * 4;

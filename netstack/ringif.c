@@ -30,13 +30,11 @@
 
 #include "netstack.h"
 #include "netstack_hooks.h"
+#include "prot/ether.h"
 #include "prot/tpacket.h"
 #include "ring_addr.h"
 #include "ring_link.h"
 
-#define ETH_HDR_LEN		14
-#define ETHTYPE_IPV4		0x0800
-#define ETHTYPE_ARP		0x0806
 
 /*
  * Opens the network of VLAN vlan (0: untagged) on ifname: the port joins
@@ -184,14 +182,14 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		rp->rp_stats.rs_rx_malformed++;
 		return;
 	}
-	type = (uint16_t)(frame[12] << 8 | frame[13]);
-	if (type == ETHTYPE_ARP) {
+	type = (uint16_t)(frame[ETH_TYPE_OFF] << 8 | frame[ETH_TYPE_OFF + 1]);
+	if (type == ETH_TYPE_ARP) {
 		/* the target protocol address of an Ethernet/IPv4 ARP packet */
-		if (len < ETH_HDR_LEN + 28) {
+		if (len < ETH_HDR_LEN + ARP_LEN) {
 			rp->rp_stats.rs_rx_malformed++;
 			return;
 		}
-		memcpy(&dst, frame + ETH_HDR_LEN + 24, 4);
+		memcpy(&dst, frame + ETH_HDR_LEN + ARP_OFF_TPA, 4);
 		if ((ra = ring_addr_find(rp, dst)) == NULL || ra->ra_down) {
 			rp->rp_stats.rs_rx_not_ours++;
 			return;
@@ -204,7 +202,7 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		ring_netif_show(rp, rp->rp_primary);
 		return;
 	}
-	if (type != ETHTYPE_IPV4) {
+	if (type != ETH_TYPE_IPV4) {
 		rp->rp_stats.rs_rx_not_ours++;
 		return;
 	}

@@ -38,7 +38,7 @@ console_help(void)
 }
 
 /* Runs one command line (without its newline). */
-void
+static void
 console_command(struct pl_loop *lp, char *line)
 {
 	char *cmd, *args;

@@ -6,7 +6,6 @@
 
 #include "loop.h"
 
-void console_command(struct pl_loop *lp, char *line);
 int console_input(struct pl_loop *lp, int fd);
 
 #endif

@@ -23,6 +23,7 @@
 
 #include "log.h"
 #include "pid1.h"
+#include "privlinkd.h"
 
 #define PID1_MODDIR	"/lib/modules"
 #define PID1_MAX_MODS	64

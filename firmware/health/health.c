@@ -26,7 +26,7 @@
 #include "lwip/timeouts.h"
 #include "mbedtls/ssl.h"
 
-#include "cfg-priv.h"
+#include "cfg.h"
 #include "health.h"
 #include "log.h"
 #include "loop.h"

@@ -27,8 +27,6 @@
 #define HTTP_BODY_MAX		(1024 * 1024 + 64 * 1024)
 /* An If-Match value: our ETags are a quoted config generation. */
 #define HTTP_IF_MATCH_MAX	128
-/* The longest method we know (DELETE) and then some. */
-#define HTTP_METHOD_MAX		16
 
 /* What http_req_parse() returns besides an HTTP status code (>= 400). */
 #define HTTP_REQ_MORE		0	/* need more bytes */

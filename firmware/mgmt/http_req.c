@@ -115,6 +115,10 @@ http_scan(struct http_req *r, const char *buf, size_t len)
 		}
 		i += 2;
 	}
+	/* A line whose CRLF straddles HTTP_HEAD_MAX leaves the head past its
+	 * bound with no end: refused now, as the next byte would be. */
+	if (i > HTTP_HEAD_MAX)
+		return http_fail(r, 431, "head larger than HTTP_HEAD_MAX");
 	r->hr_scan = i;
 	return HTTP_REQ_MORE;
 }

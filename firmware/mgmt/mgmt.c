@@ -28,7 +28,7 @@
 #include "loop.h"
 #include "mgmt.h"
 #include "mgmt_api.h"
-#include "state_disk.h"
+#include "mgmt_persist.h"
 
 /* lwIP's poll callback: about every second (lwIP's slow ticks). */
 #define MGMT_POLL_TICKS		(1000 / TCP_SLOW_INTERVAL)
@@ -45,7 +45,7 @@ static void mgmt_conn_step(struct mgmt_conn *c);
 static int
 mgmt_persist_identity(const struct cfg_change *ch, int n)
 {
-	return mgmt_persist(ch, n, stderr);
+	return mgmt_persist(mgmt_confdir, ch, n, stderr);
 }
 
 /*
@@ -610,16 +610,4 @@ mgmt_reload_finish(struct pl_loop *lp)
 	m->m_cfg = *mg;
 	if (m->m_listen == NULL && mgmt_listen(m) != 0)
 		log_warnx("management: not listening");
-}
-
-/*
- * Writes an API change durably before it is applied: the image's state
- * disk first (state_disk.c: it survives a reboot), then the drop
- * directory the appliance serves.  0, or -1 with the reason in errs and
- * nothing applied.
- */
-int
-mgmt_persist(const struct cfg_change *ch, int n, FILE *errs)
-{
-	return state_disk_persist(mgmt_confdir, ch, n, errs) < 0 ? -1 : 0;
 }

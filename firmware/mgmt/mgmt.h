@@ -16,6 +16,5 @@ int mgmt_start(struct pl_loop *lp);
 void mgmt_stop(struct pl_loop *lp);
 void mgmt_reload_prepare(struct pl_loop *lp, const struct pl_config *next);
 void mgmt_reload_finish(struct pl_loop *lp);
-int mgmt_persist(const struct cfg_change *ch, int n, FILE *errs);
 
 #endif

@@ -32,6 +32,7 @@
 #include "metrics.h"
 #include "mgmt.h"
 #include "mgmt_api.h"
+#include "mgmt_persist.h"
 #include "reload.h"
 #include "status.h"
 
@@ -386,7 +387,7 @@ mgmt_commit(struct mgmt_conn *c, struct pl_loop *lp, const struct http_req *req,
 	}
 	if (check != NULL && check(c, lp, next, arg) != 0)
 		goto done;
-	if (mgmt_persist(ch, n, ef) != 0) {
+	if (mgmt_persist(lp->lp_confdir, ch, n, ef) != 0) {
 		fflush(ef);
 		mgmt_respond_errors(c, lp, 500, errs);
 		goto done;
@@ -587,7 +588,7 @@ mgmt_api_handle(struct pl_loop *lp, struct mgmt_conn *c, const struct http_req *
 		if (req->hr_method != HTTP_M_GET)
 			mgmt_respond_error(c, lp, 405, "%s: GET only", t);
 		else
-			mgmt_respond_doc(c, lp, "text/plain; version=0.0.4; charset=utf-8",
+			mgmt_respond_doc(c, lp, METRICS_CONTENT_TYPE,
 			    metrics_write);
 	} else if (strcmp(t, "/v1/drops") == 0) {
 		if (req->hr_method == HTTP_M_GET)

@@ -49,6 +49,7 @@
 #include "fuzz_platform.h"
 #include "fuzz_wire.h"
 #include "netstack.h"
+#include "prot/ppv2.h"
 #include "prot/tpacket.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -108,8 +109,6 @@ static const char h_drop[] =
 #define H_INPUT_FRAMES		1024
 /* Time passes in steps of lwIP's fast TCP timer. */
 #define H_TICK_MS		250
-/* PROXY v2: signature, version/command, family, length. */
-#define H_PPV2_FIXED		16
 
 enum h_state { H_FREE = 0, H_SYN_SENT, H_OPEN, H_DEAD };
 
@@ -130,7 +129,7 @@ struct h_back {
 	uint16_t	port;		/* the NAT port, host order */
 	uint32_t	isn, snd_nxt;
 	uint32_t	rcv_nxt;
-	uint8_t		pp[H_PPV2_FIXED];
+	uint8_t		pp[PPV2_HDR_LEN];
 	size_t		pp_got, pp_len;	/* header bytes read, its length (0: unknown) */
 	uint64_t	rx;		/* bytes read after the header */
 };
@@ -232,8 +231,8 @@ seq_lt(uint32_t a, uint32_t b)
 static void
 h_send(int port, const struct fw_seg *s, size_t len, const uint8_t *from, int dir, int csum)
 {
-	size_t off, n, max = FW_IP_MAX - FW_IP_LEN - FW_TCP_LEN - s->optlen;
-	uint32_t first = s->seq + ((s->flags & FW_SYN) ? 1 : 0);
+	size_t off, n, max = FW_IP_MAX - IP4_HDR_LEN - TCP_HDR_LEN - s->optlen;
+	uint32_t first = s->seq + ((s->flags & TCP_FLAG_SYN) ? 1 : 0);
 
 	if (len > max)
 		len = max;
@@ -264,7 +263,7 @@ h_consumer_seg(struct h_flow *f, uint32_t seq, uint8_t flags, size_t len,
 	};
 
 	/* A handshake left half-done is completed by any ACK. */
-	if (f->st == H_SYN_SENT && f->synack && (flags & FW_ACK))
+	if (f->st == H_SYN_SENT && f->synack && (flags & TCP_FLAG_ACK))
 		f->st = H_OPEN;
 	h_send(H_PORT_C, &s, len, from, 0, csum);
 }
@@ -319,18 +318,18 @@ h_consumer_byte(void *arg, uint8_t c)
 static void
 h_backend_byte(void *arg, uint8_t c)
 {
-	static const uint8_t sig[12] = "\r\n\r\n\0\r\nQUIT\n";
 	struct h_back *b = arg;
 
 	if (b->pp_len == 0 || b->pp_got < b->pp_len) {
-		if (b->pp_got < H_PPV2_FIXED)
+		if (b->pp_got < PPV2_HDR_LEN)
 			b->pp[b->pp_got] = c;
 		b->pp_got++;
-		if (b->pp_got == H_PPV2_FIXED) {
-			if (memcmp(b->pp, sig, sizeof(sig)) != 0 || b->pp[12] != 0x21 ||
-			    b->pp[13] != 0x11)
+		if (b->pp_got == PPV2_HDR_LEN) {
+			if (memcmp(b->pp, PPV2_SIG, PPV2_SIG_LEN) != 0 ||
+			    b->pp[PPV2_SIG_LEN] != (PPV2_VERSION | PPV2_CMD_PROXY) ||
+			    b->pp[PPV2_SIG_LEN + 1] != PPV2_FAM_TCP4)
 				h_fail("backend port %u: no PROXY v2 TCP4 header first", b->port);
-			b->pp_len = H_PPV2_FIXED + (size_t)(b->pp[14] << 8 | b->pp[15]);
+			b->pp_len = PPV2_HDR_LEN + (size_t)(b->pp[14] << 8 | b->pp[15]);
 		}
 		return;
 	}
@@ -366,11 +365,11 @@ h_to_consumer(const struct fw_pkt *k)
 
 	if (f == NULL || k->src != h.pe || k->sport != htons(H_PE_PORT))
 		return;
-	if (k->flags & FW_RST) {
+	if (k->flags & TCP_FLAG_RST) {
 		f->st = H_DEAD;
 		return;
 	}
-	if ((k->flags & (FW_SYN | FW_ACK)) == (FW_SYN | FW_ACK)) {
+	if ((k->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == (TCP_FLAG_SYN | TCP_FLAG_ACK)) {
 		if (f->st == H_SYN_SENT && k->ack == f->isn + 1) {
 			f->rcv_nxt = k->seq + 1;
 			f->snd_nxt = f->isn + 1;
@@ -380,18 +379,18 @@ h_to_consumer(const struct fw_pkt *k)
 			f->st = H_OPEN;
 		}
 		if (f->st == H_OPEN)	/* first, or again: our ACK went missing */
-			h_consumer_seg(f, f->snd_nxt, FW_ACK, 0, NULL, NULL, 0, 0);
+			h_consumer_seg(f, f->snd_nxt, TCP_FLAG_ACK, 0, NULL, NULL, 0, 0);
 		return;
 	}
 	if (f->st != H_OPEN)
 		return;
 	n = h_take(&f->rcv_nxt, k->seq, k->data, k->len, h_consumer_byte, f);
-	if ((k->flags & FW_FIN) && k->seq + (uint32_t)k->len == f->rcv_nxt) {
+	if ((k->flags & TCP_FLAG_FIN) && k->seq + (uint32_t)k->len == f->rcv_nxt) {
 		f->rcv_nxt++;
 		n++;
 	}
 	if (n > 0 && h.c_autoack)
-		h_consumer_seg(f, f->snd_nxt, FW_ACK, 0, NULL, NULL, 0, 0);
+		h_consumer_seg(f, f->snd_nxt, TCP_FLAG_ACK, 0, NULL, NULL, 0, 0);
 }
 
 /* The backend's SYN-ACK options: MSS for the jumbo MTU, its window scale. */
@@ -420,7 +419,7 @@ h_backend_syn(const struct fw_pkt *k)
 
 	if (b != NULL && b->st == H_OPEN && b->rcv_nxt == k->seq + 1) {
 		/* our SYN-ACK went missing: again */
-		h_backend_seg(b, b->isn, FW_SYN | FW_ACK, 0, NULL, opt, h_backend_synopts(opt));
+		h_backend_seg(b, b->isn, TCP_FLAG_SYN | TCP_FLAG_ACK, 0, NULL, opt, h_backend_synopts(opt));
 		return;
 	}
 	if (b == NULL) {
@@ -435,7 +434,7 @@ h_backend_syn(const struct fw_pkt *k)
 	b->rcv_nxt = k->seq + 1;
 	if (h.b_syn == 1) {
 		b->st = H_DEAD;
-		h_backend_seg(b, 0, FW_RST | FW_ACK, 0, NULL, NULL, 0);
+		h_backend_seg(b, 0, TCP_FLAG_RST | TCP_FLAG_ACK, 0, NULL, NULL, 0);
 		return;
 	}
 	if (h.b_syn == 2) {
@@ -445,7 +444,7 @@ h_backend_syn(const struct fw_pkt *k)
 	b->st = H_OPEN;
 	b->isn = ++h.isn_gen * H_ISN_STEP - 1;
 	b->snd_nxt = b->isn + 1;
-	h_backend_seg(b, b->isn, FW_SYN | FW_ACK, 0, NULL, opt, h_backend_synopts(opt));
+	h_backend_seg(b, b->isn, TCP_FLAG_SYN | TCP_FLAG_ACK, 0, NULL, opt, h_backend_synopts(opt));
 }
 
 static void
@@ -456,28 +455,28 @@ h_to_backend(const struct fw_pkt *k)
 
 	if (k->dst != h.backend || k->dport != htons(H_BACKEND_PORT))
 		return;
-	if ((k->flags & (FW_SYN | FW_ACK | FW_RST)) == FW_SYN) {
+	if ((k->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK | TCP_FLAG_RST)) == TCP_FLAG_SYN) {
 		h_backend_syn(k);
 		return;
 	}
 	if ((b = h_back_of(ntohs(k->sport))) == NULL || b->st != H_OPEN)
 		return;
-	if (k->flags & FW_RST) {
+	if (k->flags & TCP_FLAG_RST) {
 		b->st = H_DEAD;
 		return;
 	}
 	n = h_take(&b->rcv_nxt, k->seq, k->data, k->len, h_backend_byte, b);
-	if ((k->flags & FW_FIN) && k->seq + (uint32_t)k->len == b->rcv_nxt) {
+	if ((k->flags & TCP_FLAG_FIN) && k->seq + (uint32_t)k->len == b->rcv_nxt) {
 		b->rcv_nxt++;
 		n++;
 		if (h.b_close_on_fin) {
-			h_backend_seg(b, b->snd_nxt, FW_FIN | FW_ACK, 0, NULL, NULL, 0);
+			h_backend_seg(b, b->snd_nxt, TCP_FLAG_FIN | TCP_FLAG_ACK, 0, NULL, NULL, 0);
 			b->snd_nxt++;
 			return;
 		}
 	}
 	if (n > 0 && !h.b_stall)
-		h_backend_seg(b, b->snd_nxt, FW_ACK, 0, NULL, NULL, 0);
+		h_backend_seg(b, b->snd_nxt, TCP_FLAG_ACK, 0, NULL, NULL, 0);
 }
 
 /* One frame the appliance sent on NIC port. */
@@ -495,7 +494,7 @@ h_frame_out(int port, const uint8_t *buf, size_t len)
 	if (fw_parse(buf, len, &k) != 0)
 		h_fail("NIC %d: the appliance sent a malformed frame of %zu bytes", port, len);
 	if (k.kind == FW_OTHER)
-		h_fail("NIC %d: the appliance sent a frame of type 0x%02x%02x", port, buf[12], buf[13]);
+		h_fail("NIC %d: the appliance sent a frame of type 0x%02x%02x", port, buf[ETH_TYPE_OFF], buf[ETH_TYPE_OFF + 1]);
 	if (memcmp(k.smac, rp->rp_mac, 6) != 0)
 		h_fail("NIC %d: a frame from another MAC", port);
 	/* Nothing leaves a NIC but from an address of that NIC. */
@@ -601,7 +600,7 @@ h_op_open(struct h_reader *r)
 		opt[optlen++] = 3;
 		opt[optlen++] = (uint8_t)(ws % 15);
 	}
-	h_consumer_seg(f, f->isn, FW_SYN, 0, NULL, opt, optlen, (o & 8) != 0);
+	h_consumer_seg(f, f->isn, TCP_FLAG_SYN, 0, NULL, opt, optlen, (o & 8) != 0);
 	f->snd_nxt = f->isn + 1;
 	h_settle();
 }
@@ -650,11 +649,11 @@ h_op_data(struct h_reader *r)
 	struct h_flow *f = h_pick_flow(a);
 	uint32_t seq = h_seq(r, f != NULL ? f->snd_nxt : 0, mode);
 	size_t len = h_u16(r), optlen = 0;
-	uint8_t opt[FW_OPT_MAX];
+	uint8_t opt[TCP_OPT_MAX];
 	const uint8_t *from = NULL;
 
 	if (mode & 4) {
-		optlen = (size_t)(h_u8(r) % (FW_OPT_MAX / 4 + 1)) * 4;
+		optlen = (size_t)(h_u8(r) % (TCP_OPT_MAX / 4 + 1)) * 4;
 		for (size_t i = 0; i < optlen; i++)
 			opt[i] = h_u8(r);
 	}
@@ -669,10 +668,10 @@ h_op_data(struct h_reader *r)
 	if (f == NULL)
 		return;
 	if (!(mode & 0x20))
-		flags |= FW_ACK;
+		flags |= TCP_FLAG_ACK;
 	h_consumer_seg(f, seq, flags, len, from, opt, optlen, (mode & 0x10) != 0);
-	h_advance_nxt(&f->snd_nxt, seq, seq + ((flags & FW_SYN) ? 1 : 0) + (uint32_t)len +
-	    ((flags & FW_FIN) ? 1 : 0));
+	h_advance_nxt(&f->snd_nxt, seq, seq + ((flags & TCP_FLAG_SYN) ? 1 : 0) + (uint32_t)len +
+	    ((flags & TCP_FLAG_FIN) ? 1 : 0));
 	h_settle();
 }
 
@@ -690,7 +689,7 @@ h_op_ack(struct h_reader *r)
 	h.c_win = win;
 	keep = f->rcv_nxt;
 	f->rcv_nxt += (uint32_t)(int32_t)delta;
-	h_consumer_seg(f, f->snd_nxt, FW_ACK, 0, NULL, NULL, 0, 0);
+	h_consumer_seg(f, f->snd_nxt, TCP_FLAG_ACK, 0, NULL, NULL, 0, 0);
 	f->rcv_nxt = keep;
 	h_settle();
 }
@@ -704,7 +703,7 @@ h_op_rst(struct h_reader *r)
 
 	if (f == NULL)
 		return;
-	h_consumer_seg(f, seq, (uint8_t)(FW_RST | ((mode & 4) ? FW_ACK : 0)), 0, NULL, NULL, 0, 0);
+	h_consumer_seg(f, seq, (uint8_t)(TCP_FLAG_RST | ((mode & 4) ? TCP_FLAG_ACK : 0)), 0, NULL, NULL, 0, 0);
 	h_settle();
 }
 
@@ -715,7 +714,7 @@ h_op_fin(struct h_reader *r)
 
 	if (f == NULL)
 		return;
-	h_consumer_seg(f, f->snd_nxt, FW_FIN | FW_ACK, 0, NULL, NULL, 0, 0);
+	h_consumer_seg(f, f->snd_nxt, TCP_FLAG_FIN | TCP_FLAG_ACK, 0, NULL, NULL, 0, 0);
 	f->snd_nxt++;
 	h_settle();
 }
@@ -774,10 +773,10 @@ h_op_backend_data(struct h_reader *r)
 	if (b == NULL)
 		return;
 	if (!(mode & 0x20))
-		flags |= FW_ACK;
-	flags &= (uint8_t)~FW_SYN;
+		flags |= TCP_FLAG_ACK;
+	flags &= (uint8_t)~TCP_FLAG_SYN;
 	h_backend_seg(b, seq, flags, len, from, NULL, 0);
-	h_advance_nxt(&b->snd_nxt, seq, seq + (uint32_t)len + ((flags & FW_FIN) ? 1 : 0));
+	h_advance_nxt(&b->snd_nxt, seq, seq + (uint32_t)len + ((flags & TCP_FLAG_FIN) ? 1 : 0));
 	h_settle();
 }
 
@@ -795,7 +794,7 @@ h_op_backend_ack(struct h_reader *r)
 	h.b_win = win;
 	keep = b->rcv_nxt;
 	b->rcv_nxt += (uint32_t)(int32_t)delta;
-	h_backend_seg(b, b->snd_nxt, FW_ACK, 0, NULL, NULL, 0);
+	h_backend_seg(b, b->snd_nxt, TCP_FLAG_ACK, 0, NULL, NULL, 0);
 	b->rcv_nxt = keep;
 	h_settle();
 }
@@ -809,10 +808,10 @@ h_op_backend_end(struct h_reader *r)
 	if (b == NULL)
 		return;
 	if (a & 0x80) {
-		h_backend_seg(b, b->snd_nxt, FW_RST | FW_ACK, 0, NULL, NULL, 0);
+		h_backend_seg(b, b->snd_nxt, TCP_FLAG_RST | TCP_FLAG_ACK, 0, NULL, NULL, 0);
 		b->st = H_DEAD;
 	} else {
-		h_backend_seg(b, b->snd_nxt, FW_FIN | FW_ACK, 0, NULL, NULL, 0);
+		h_backend_seg(b, b->snd_nxt, TCP_FLAG_FIN | TCP_FLAG_ACK, 0, NULL, NULL, 0);
 		b->snd_nxt++;
 	}
 	h_settle();

@@ -9,20 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FW_ETH_LEN	14
-#define FW_IP_LEN	20
-#define FW_TCP_LEN	20
-#define FW_OPT_MAX	40
+#include "prot/ether.h"
+#include "prot/ip4.h"
+
 /* The largest IPv4 packet, and a frame around it. */
 #define FW_IP_MAX	65535
-#define FW_FRAME_MAX	(FW_ETH_LEN + FW_IP_MAX)
-
-#define FW_FIN		0x01
-#define FW_SYN		0x02
-#define FW_RST		0x04
-#define FW_PSH		0x08
-#define FW_ACK		0x10
-#define FW_URG		0x20
+#define FW_FRAME_MAX	(ETH_HDR_LEN + FW_IP_MAX)
 
 struct fw_seg {
 	const uint8_t	*smac, *dmac;

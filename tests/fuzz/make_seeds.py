@@ -380,6 +380,10 @@ def http_seeds():
     for name, size in (("head-max", 8192), ("head-over", 8193)):
         line = b"GET / HTTP/1.1\r\n" + h + b"X: "
         seeds[name] = line + b"v" * (size - len(line) - 4) + b"\r\n\r\n"
+    # A field line whose CR is byte 8192 and LF byte 8193, no end: the
+    # parser once said "more" to it instead of 431 (fuzz_http found it).
+    line = b"GET / HTTP/1.1\r\n" + h + b"X: "
+    seeds["head-max-crlf"] = line + b"v" * (8191 - len(line)) + b"\r\n"
     return seeds
 
 

@@ -6,11 +6,7 @@
 # of another NIC with the same IP (overlapping consumer networks) nor of an
 # endpoint that stays.  The daemon runs under AddressSanitizer and
 # LeakSanitizer (build/privlinkd-san): every freed netif must stay freed.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san topo cons2 ppv2 drop
 # Past 255 lwIP netifs added in all, so netif numbers wrap and are reused.
 CYCLES=270
 # The cycled endpoint's IPs: 10.0.0.20 and up, so some come back later.
@@ -18,11 +14,6 @@ CYCLE_IPS=200
 # Network B's endpoint: an IP network A's endpoint takes and gives up.
 SHARED_IP=10.0.0.25
 
-topo_up on || { not_ok "topology up"; exit 1; }
-topo_add_consumer2 || { not_ok "second consumer network up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT/config/examples/demo/00-appliance.ini" "$DROP/"
 cat >"$DROP/10-nics.ini" <<'INI'
 [nic consumer-a]
@@ -80,7 +71,6 @@ cycle_drop() {
 cycle_ip() { echo "10.0.0.$((20 + $1 % CYCLE_IPS))"; }
 cycle_drop "$(cycle_ip 0)"
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 applied() { grep -c "reload: configuration applied" "$LOG"; }
 # One reload by SIGHUP: counted only once applied after the drop changed
 # (the inotify reload of the change may come first; either reads it).

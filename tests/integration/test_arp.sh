@@ -6,13 +6,8 @@
 # request for the backend leaves the provider NIC when the next connection
 # is made, and that connection works.  With one table for all NICs (lwIP's
 # 128 entries) the flood evicted it and the appliance had to ask again.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo ppv2
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
 start_privlinkd "$ROOT/config/examples/demo" || { not_ok "privlinkd starts"; exit 1; }
 pe_mac=$(in_appl cat /sys/class/net/pe0/address)
 

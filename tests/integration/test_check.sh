@@ -2,10 +2,7 @@
 # privlinkd -t: every bad drop under tests/drops/bad/ is refused with exit
 # status 1 and exactly the file:line messages of its "expect" file (DROP
 # standing for the drop's directory); good drops print "configuration OK".
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-PRIVLINKD=${PRIVLINKD:-$ROOT/build/privlinkd}
+. "$(dirname "$0")/../lib/prelude.sh"
 cd "$ROOT"
 
 for dir in tests/drops/bad/*/; do
@@ -40,7 +37,7 @@ rm -rf "$other"
 if [ -n "$a3" ] && [ "$a3" != "$a1" ]; then ok "another secret gives another alias"; else not_ok "another secret gives another alias" "$a1" "$a3"; fi
 
 empty=$(mktemp -d)
-trap 'rm -rf "$empty"' EXIT
+at_exit 'rm -rf "$empty"'
 out=$("$PRIVLINKD" -t -c "$empty" 2>&1)
 check_eq "an empty drop is valid but serves nothing: exit status 2" "$?" 2
 out=$("$PRIVLINKD" -t -c "$empty/missing" 2>&1)

@@ -7,19 +7,12 @@
 # backend's answer and FIN without acknowledging them, then checks the
 # retransmission against the backend's bytes.  At the sanitized daemon
 # (ASan+UBSan): a segment still pointing into a freed pbuf is a report.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san topo ppv2
 # Within lwIP's initial congestion window (4380 bytes at an MSS of 1460):
 # all of it leaves unacknowledged, in three segments, before the FIN.
 NBYTES=4000
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
 start_privlinkd "$ROOT/config/examples/demo" || { not_ok "privlinkd (sanitized) starts"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 raw() { in_cons timeout 40 python3 "$ROOT/tests/lib/close_retransmit.py" c0 10.0.0.50 10.0.0.6 443 "$@" 2>&1; }
 
 for seed in 1 2; do

@@ -1,9 +1,7 @@
 #!/bin/bash
 # The pinned build: a static binary, a lock that pins every source package
 # by version and sha256, and a tampered download refused.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/../lib/prelude.sh"
 CACHE=${PRIVLINK_CACHE:-$ROOT/.cache}
 cd "$ROOT"
 
@@ -19,7 +17,7 @@ for pkg in lwip mbedtls libinih cjson; do
 done
 
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+at_exit 'rm -rf "$tmp"'
 for pkg in lwip mbedtls libinih cjson; do
 	mkdir -p "$tmp/good/dl/$pkg" "$tmp/bad/dl/$pkg"
 	cp "$CACHE/dl/$pkg/"* "$tmp/good/dl/$pkg/"

@@ -5,15 +5,9 @@
 # appliance's connections, A's SYNs over its max_new_connections_per_s are
 # dropped and counted for A alone, and at its max_connections A's own
 # keepalive-only connection is reclaimed for a new one, never B's.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo cons2 nginx
 TC=$ROOT/tests/lib/tenant_conns.py
 
-topo_up on || { not_ok "topology up"; exit 1; }
-topo_add_consumer2 || { not_ok "second consumer network up"; exit 1; }
-start_nginx || { not_ok "nginx starts"; exit 1; }
 
 # drop DIR [APPLIANCE_EXTRA] [SERVICE_EXTRA] [A_EXTRA]: tenants a (pe0) and
 # b (pe1), both 10.0.0.5 in their own network, on service web.

@@ -9,13 +9,11 @@
 # parsers take any disk's bytes and write back what they read, and no
 # input may hang (-timeout).  FUZZ_SECONDS sets the time per harness
 # (default 20).  A crashing input is kept under $FUZZ_ARTIFACTS.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+. "$(dirname "$0")/../lib/prelude.sh"
 secs=${FUZZ_SECONDS:-20}
 keep=${FUZZ_ARTIFACTS:-${TMPDIR:-/tmp}/privlink-fuzz-artifacts}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+at_exit 'rm -rf "$work"'
 
 for h in fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie fuzz_http fuzz_json fuzz_state; do
 	seeds="$ROOT/tests/fuzz/corpus/$h"

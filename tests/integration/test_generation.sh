@@ -3,14 +3,8 @@
 # applied reload), "config_digest" (SHA-256 over each drop file's name, a
 # NUL and the SHA-256 of its bytes, in name order) and "last_reload".  A
 # refused reload (errors, or NICs changed) leaves generation and digest.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo drop
 
-topo_up on || { not_ok "topology up"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
 printf 'not a drop\n' >"$DROP/README"
 # A power cut in the middle of an API batch left its whole journal
@@ -28,7 +22,6 @@ for name, data in changes:
 open(d + "/.privlink-journal", "wb").write(j + hashlib.sha256(j).digest())
 PY
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 check "at start, the interrupted batch is completed and logged" \
 	grep -q "an interrupted batch of changes was completed" "$LOG"
 check "its journal is gone, its delete done" sh -c "! test -e '$DROP/.privlink-journal' && ! test -e '$DROP/README'"

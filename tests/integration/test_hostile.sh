@@ -3,16 +3,9 @@
 # daemon (ASan+UBSan): nothing crashes, nothing is reported by the
 # sanitizers, an address the appliance holds on the provider NIC stays
 # unreachable from the consumer NIC, and service goes on afterwards.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san topo ppv2
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
 start_privlinkd "$ROOT/config/examples/demo" || { not_ok "privlinkd (sanitized) starts"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 pe_mac=$(in_appl cat /sys/class/net/pe0/address)
 
 out=$(in_cons python3 "$ROOT/tests/lib/hostile_frames.py" c0 "$pe_mac" 10.0.0.7 10.0.0.5 \

@@ -17,11 +17,7 @@
 # Before that, without a VM: the initramfs holds privlinkd and modules only
 # (no drop), the fixed VHD and the qcow2 are what they claim.
 # Needs `make image` (make test builds it).
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-. "$ROOT/qemu/lib.sh"
-trap 'vm_down; topo_down' EXIT
+. "$(dirname "$0")/../lib/prelude.sh" qemu image=vmlinuz,initrd,privlink.raw,privlink.qcow2,privlink.vhd
 MB10=10485760
 BOOT_LIMIT=180		# seconds to the ready line (TCG on a busy machine)
 
@@ -30,10 +26,6 @@ endpoints_with_link_id() {
 	sed "s/^link_id = 305419896$/link_id = $2/" "$ROOT/config/examples/demo/30-endpoints.ini" > "$1"
 	grep -q "^link_id = $2$" "$1"
 }
-
-for f in vmlinuz initrd privlink.raw privlink.qcow2 privlink.vhd; do
-	[ -f "$IMAGE_DIR/$f" ] || { not_ok "build/image/$f exists (run make image)"; exit 1; }
-done
 
 # --- the initramfs: privlinkd and modules; nothing else, no drop above
 # all (the image serves only what its operator gives it).

@@ -18,20 +18,12 @@
 #      it): the PUT before it is served; the console's debug-state-put
 #      commits through the state disk too.
 # Needs `make image` (make test builds it).
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-. "$ROOT/qemu/lib.sh"
-. "$ROOT/tests/lib/mgmt.sh"
-trap '[ -n "$putter" ] && kill $putter 2>/dev/null; vm_down; topo_down' EXIT
+. "$(dirname "$0")/../lib/prelude.sh" mgmt.sh qemu image=vmlinuz,initrd,privlink.qcow2
+at_exit '[ -n "$putter" ] && kill $putter 2>/dev/null'
 BOOT_LIMIT=180		# seconds to the ready line (TCG on a busy machine)
 PAD_KB=128		# each PUT of the sequence: 128 KiB of drop file
 SEQ_PUTS=12
 putter=""
-
-for f in vmlinuz initrd privlink.qcow2; do
-	[ -f "$IMAGE_DIR/$f" ] || { not_ok "build/image/$f exists (run make image)"; exit 1; }
-done
 
 # pe_state: "STATE MESSAGE" of pending-pe, through the API.
 pe_state() {

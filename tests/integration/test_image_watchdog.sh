@@ -6,16 +6,9 @@
 # neither QEMU's i6300esb nor its ICH9 TCO timer) resets the machine, which
 # boots again by itself and serves again.  One extra boot.
 # Needs `make image` (make test builds it).
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-. "$ROOT/qemu/lib.sh"
-trap 'vm_down; topo_down' EXIT
+. "$(dirname "$0")/../lib/prelude.sh" qemu image=vmlinuz,initrd
 BOOT_LIMIT=180		# seconds to the ready line (TCG on a busy machine)
 
-for f in vmlinuz initrd; do
-	[ -f "$IMAGE_DIR/$f" ] || { not_ok "build/image/$f exists (run make image)"; exit 1; }
-done
 # vm_count PATTERN: console lines matching PATTERN so far.
 vm_count() { grep -cE "$1" "$VM_DIR/serial.log" 2>/dev/null; }
 # vm_wait_count PATTERN N SECONDS: until N console lines match PATTERN.

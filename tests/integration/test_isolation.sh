@@ -5,16 +5,9 @@
 # closed port) makes no frame on the provider network, whose capture
 # shows only the proxied connection's TCP (and ARP); the same asked with a source on the consumer
 # network is answered there, within a rate limit.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san topo-off ppv2
 
-topo_up off || { not_ok "topology up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
 start_privlinkd "$ROOT/config/examples/demo" || { not_ok "privlinkd (sanitized) starts"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 CAP=$TOPO_DIR/provider.jsonl
 pv_mac=$(in_appl cat /sys/class/net/pv0/address)
 spoof() { in_cons timeout 30 python3 "$ROOT/tests/lib/spoof_frames.py" c0 10.0.0.50 10.0.0.5 192.168.10.11 "$@" 2>&1; }

@@ -5,10 +5,7 @@
 # being stopped and brought back after rise, all backends down, idle
 # timeout (reset and silent), reset on down, the provider-side frontend
 # with and without PROXY v2, drain by reload, keepalive.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo drop
 
 INTERVAL=1 FALL=2 RISE=2 TIMEOUT_MS=500
 # A probe state change is due within fall (or rise) x interval after the
@@ -91,7 +88,6 @@ print(round(max(0, b["last_change_unix_ms"] / 1000 - float(sys.argv[4])), 2))' "
 	return 1
 }
 
-topo_up on || { not_ok "topology up"; exit 1; }
 for n in 2 3; do in_prov ip addr add 192.168.10.1$n/24 dev p0; done
 for ip in 10.0.0.17 10.0.0.27 10.0.0.37; do in_cons ip addr add $ip/24 dev c0; done
 for n in 1 2 3; do
@@ -99,8 +95,6 @@ for n in 1 2 3; do
 done
 ok "three nginx backends run (PROXY v2 on 8443, plain 8080, TLS 9443)"
 
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT/config/examples/demo/00-appliance.ini" "$ROOT/config/examples/demo/10-nics.ini" "$DROP/"
 cat >"$DROP/20-pools.ini" <<INI
 [pool web]

@@ -2,16 +2,8 @@
 # What happens around the data path: a backend that refuses or does not
 # answer, approval changes and a bad drop on SIGHUP, and the whole run
 # under AddressSanitizer/LeakSanitizer (build/privlinkd-san).
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san topo ppv2 drop
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
 cat >"$DROP/25-broken-backends.ini" <<'INI'
 ; nothing listens on 9001: the backend refuses
@@ -46,7 +38,6 @@ state = Approved
 INI
 start_privlinkd "$DROP" || { not_ok "privlinkd (sanitized) starts"; exit 1; }
 ok "privlinkd built with ASan+UBSan is ready"
-LOG=$TOPO_DIR/privlinkd.log
 client() { in_cons python3 "$ROOT/tests/lib/ppv2_client.py" "$@" 2>&1; }
 wait_log() {
 	local i

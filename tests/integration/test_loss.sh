@@ -5,20 +5,13 @@
 # losses from the consumer's SACKs (netstack/ns_tcp_sack.c) and the
 # consumer's from the appliance's, and nothing trips the sanitizers.
 # Speed over loss is a benchmark figure (make bench), not asserted here.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-. "$(dirname "$0")/../lib/loss_link.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap 'topo_down; loss_link_down' EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san loss_link.sh topo ppv2
+at_exit loss_link_down
 LOSS_PCT=3
 BYTES=2000000
 
-topo_up on || { not_ok "topology up"; exit 1; }
 loss_link_up || { not_ok "the lossy consumer link is up (br_netfilter, iptables)"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
 start_privlinkd "$ROOT/config/examples/demo" || { not_ok "privlinkd (sanitized) starts"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 loss_set "$LOSS_PCT" || { not_ok "iptables drops $LOSS_PCT % each way"; exit 1; }
 
 out=$(in_cons timeout 120 python3 "$ROOT/tests/lib/ppv2_client.py" source 10.0.0.6 443 "$BYTES" 7 2>&1)

@@ -4,19 +4,12 @@
 # privlinkd holds at most its limit (allocations past it fail, counted, or
 # the endpoint holding more than its share is shed first), stays up, and
 # serves normally once they are gone.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo ppv2 drop
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
 in_prov python3 "$ROOT/tests/lib/stall_backend.py" 192.168.10.11 9100 >"$TOPO_DIR/stall.out" 2>&1 &
 for _ in $(seq 50); do grep -q listening "$TOPO_DIR/stall.out" && break; sleep 0.1; done
 check "a backend that never reads listens on 192.168.10.11:9100" grep -q listening "$TOPO_DIR/stall.out"
 
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT/config/examples/demo/10-nics.ini" "$DROP/"
 { cat "$ROOT/config/examples/demo/00-appliance.ini"; printf 'memory_limit = 8M\n'; } >"$DROP/00-appliance.ini"
 cat >"$DROP/20-services.ini" <<'INI'

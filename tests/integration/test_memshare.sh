@@ -5,15 +5,8 @@
 # the NIC driver) while tenant B, on another consumer NIC, still uploads
 # 2 MB intact.  Once A lets go, what it held is freed and it is no longer
 # shed.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-. "$(dirname "$0")/../lib/tenants.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san tenants=16M
 
-tenants_up 16M || { not_ok "two tenants, privlinkd (sanitized) up"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 HOLD=$TOPO_DIR/flood.hold
 ep_field() { privlinkd_status | python3 -c 'import json,sys; s=json.load(sys.stdin); print({e["name"]: e for e in s["endpoints"]}[sys.argv[1]][sys.argv[2]])' "$@"; }
 

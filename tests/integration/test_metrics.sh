@@ -8,17 +8,10 @@
 # The document must parse (prometheus_client, promtool), carry HELP and
 # TYPE for every family, agree with the JSON status, and count exactly
 # that traffic.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo ppv2 drop
 PY=/usr/bin/python3	# Debian's python3-prometheus-client
 CHECK=$ROOT/tests/lib/check_metrics.py
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT/config/examples/demo/00-appliance.ini" "$ROOT/config/examples/demo/10-nics.ini" "$DROP/"
 cat >"$DROP/20-metrics.ini" <<'INI'
 [service raw]
@@ -67,7 +60,6 @@ state = Approved
 state = Approved
 INI
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 PROM=$STATUS_JSON.prom
 client() { in_cons python3 "$ROOT/tests/lib/ppv2_client.py" "$@" 2>&1; }
 probe() { in_cons python3 "$ROOT/tests/lib/tcp_probe.py" "$@" 2>&1; }

@@ -3,22 +3,11 @@
 # privlinkd's own stack on the provider NIC: who may connect, reads,
 # writes validated like file drops and applied while traffic flows,
 # approvals, If-Match, batches, persistence in the drop directory.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-. "$(dirname "$0")/../lib/mgmt.sh"
-trap topo_down EXIT
 # The management port takes hostile bytes: the sanitized build serves it.
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
+. "$(dirname "$0")/../lib/prelude.sh" san mgmt.sh topo nginx ppv2 drop
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_nginx || { not_ok "nginx starts"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
 mgmt_setup "$DROP" || { not_ok "test certificates"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 check "privlinkd -t takes the drop with [management]" "$PRIVLINKD" -t -c "$DROP"
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
 

@@ -2,16 +2,8 @@
 # Source NAT: a service with three NAT IPs spreads its connections over
 # them (nginx sees all three), and a service whose only NAT IP has three
 # ports refuses a fourth connection cleanly while everything else goes on.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo nginx ppv2 drop
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_nginx || { not_ok "nginx starts"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT/config/examples/demo/00-appliance.ini" "$ROOT/config/examples/demo/10-nics.ini" "$DROP/"
 cat >"$DROP/20-services.ini" <<'INI'
 [service web3]

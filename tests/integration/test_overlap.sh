@@ -3,18 +3,9 @@
 # 10.0.0.7, endpoint 10.0.0.5 in both) on two NICs of one appliance, served
 # at once without crossing: each reaches its own service with its own link
 # id, and replies leave by the NIC the request came in on.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo cons2 nginx ppv2 drop
 MB10=10485760
 
-topo_up on || { not_ok "topology up"; exit 1; }
-topo_add_consumer2 || { not_ok "second consumer network up"; exit 1; }
-start_nginx || { not_ok "nginx starts"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT/config/examples/demo/00-appliance.ini" "$DROP/"
 cat >"$DROP/10-nics.ini" <<'INI'
 [nic consumer-a]

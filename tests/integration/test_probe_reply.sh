@@ -3,19 +3,14 @@
 # answered "HTTP/1.1 200 OK" before and now sends just "HTTP/1." and closes
 # must fail its probes and go down (nothing of an earlier answer may be
 # read as this one's status).
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap 'kill "$BACKEND_PID" 2>/dev/null; topo_down' EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo drop
+at_exit 'kill "$BACKEND_PID" 2>/dev/null'
 BACKEND_PID=""
 
-topo_up on || { not_ok "topology up"; exit 1; }
 in_prov python3 "$ROOT/tests/lib/short_reply_backend.py" 192.168.10.11 8080 "$TOPO_DIR/short" 40 \
 	>"$TOPO_DIR/backend.log" 2>&1 &
 BACKEND_PID=$!
 
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT/config/examples/demo/00-appliance.ini" "$ROOT/config/examples/demo/10-nics.ini" "$DROP/"
 cat >"$DROP/20-web.ini" <<'INI'
 [pool web]

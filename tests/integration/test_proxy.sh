@@ -2,10 +2,7 @@
 # The walking skeleton end to end: a consumer's TCP connections through a
 # private endpoint of privlinkd to real backends, with PROXY v2, once with
 # the kernel's default offloads on every veth end and once with them off.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh"
 DEMO=$ROOT/config/examples/demo
 MB10=10485760
 MB8=8388608

@@ -2,19 +2,10 @@
 # A valid reload applied while traffic flows: endpoints added start,
 # removed ones stop answering and their connections are reset, unchanged
 # ones keep their live connections intact.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo nginx ppv2 drop
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_nginx || { not_ok "nginx starts"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 client() { in_cons python3 "$ROOT/tests/lib/ppv2_client.py" "$@" 2>&1; }
 applied() { grep -c "reload: configuration applied" "$LOG"; }
 wait_applied() {

@@ -5,14 +5,8 @@
 # reload moved.  Endpoints are removed before it and inserted before it;
 # each time the stream reaches its own service's backend with its own
 # link id, and privlinkd (sanitized) neither crashes nor reports.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san topo-off ppv2
 
-topo_up off || { not_ok "topology up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
 applied() { grep -c "reload: configuration applied" "$LOG"; }
 wait_applied() {
 	local i

@@ -4,18 +4,11 @@
 # arrives exactly once and intact, and the event loop goes on serving
 # (an overlap wider than the first receive buffer once left the relay
 # spinning on a zero-length buffer, every tenant frozen).
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san topo-off ppv2
 
-topo_up off || { not_ok "topology up"; exit 1; }
 in_cons ip link set c0 mtu 9000
 in_appl ip link set pe0 mtu 9000
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
 start_privlinkd "$ROOT/config/examples/demo" || { not_ok "privlinkd (sanitized) starts"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 raw() { in_cons timeout 30 python3 "$ROOT/tests/lib/overlap_retransmit.py" c0 10.0.0.50 10.0.0.6 443 "$@" 2>&1; }
 
 # Inside the first receive buffer, then across three of them.

@@ -18,11 +18,7 @@
 # about 20 s, as the plain build does.  Its RSS (printed) is ASan's, not
 # privlinkd's: the memory per connection is a benchmark figure (make
 # bench).  PRIVLINKD=build/privlinkd runs it plain.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san topo drop
 N=${SCALE_CONNS:-50000}
 PROCS=${SCALE_PROCS:-4}	# 1 to 8 (a service has at most 8 rules)
 # A process may open 20,000 files: its connections and a few more.
@@ -88,13 +84,10 @@ if [ "$PROCS" -lt 1 ] || [ "$PROCS" -gt 8 ] || [ $(((N + PROCS - 1) / PROCS)) -g
 	not_ok "SCALE_CONNS=$N over SCALE_PROCS=$PROCS: 1 to 8 processes of at most $PROC_MAX each"
 	exit 1
 fi
-topo_up on || { not_ok "topology up"; exit 1; }
 # One client address: its ports are the consumer side's 4-tuples.
 in_cons sysctl -qw net.ipv4.ip_local_port_range="1024 65535"
 in_prov sysctl -qw net.core.somaxconn=4096
 
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 {
 	cat <<-INI
 	[appliance]

@@ -6,11 +6,7 @@
 # order holds at most a window of them, so with the network stack limited
 # to 8 MiB ([appliance] memory_limit) another endpoint's 2 MB transfer
 # still completes.  At the sanitized daemon (ASan+UBSan).
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san topo ppv2 drop
 # Bytes sent one a segment: at a pool buffer each (1.6 KB) they would hold
 # 13 MB, more than the whole limit.
 TINY=8000
@@ -20,14 +16,10 @@ OOSEQ=8000
 # send buffer towards it (256 KiB), so the single bytes queue in between.
 BULK=300000
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
 in_prov python3 "$ROOT/tests/lib/stall_backend.py" 192.168.10.11 9100 >"$TOPO_DIR/stall.out" 2>&1 &
 for _ in $(seq 50); do grep -q listening "$TOPO_DIR/stall.out" && break; sleep 0.1; done
 check "a backend that never reads listens on 192.168.10.11:9100" grep -q listening "$TOPO_DIR/stall.out"
 
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT/config/examples/demo/10-nics.ini" "$DROP/"
 { cat "$ROOT/config/examples/demo/00-appliance.ini"; printf 'memory_limit = 8M\n'; } >"$DROP/00-appliance.ini"
 cat >"$DROP/20-services.ini" <<'INI'
@@ -61,7 +53,6 @@ state = Approved
 state = Approved
 INI
 start_privlinkd "$DROP" || { not_ok "privlinkd (sanitized) starts"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 frames() { json "$(privlinkd_status)" '[n for n in r["nics"] if n["name"] == "consumer0"][0]["rx_frames"]'; }
 
 before=$(frames)

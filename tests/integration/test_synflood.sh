@@ -7,22 +7,13 @@
 # itself and another on the same NIC still take connections, and one on
 # another consumer NIC carries a 2 MB transfer intact.
 # At the sanitized daemon (ASan+UBSan): no report, and it stays up.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san topo cons2 ppv2 drop
 # A few thousand SYNs a second (what the 2 shared cores of the test
 # machine take beside the daemon and the transfers) until the checks
 # during the flood are done, 40 s at most.
 FLOOD_RATE=3000
 FLOOD_SECONDS=40
 
-topo_up on || { not_ok "topology up"; exit 1; }
-topo_add_consumer2 || { not_ok "second consumer network up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 { cat "$ROOT/config/examples/demo/00-appliance.ini"; printf 'memory_limit = 8M\n'; } >"$DROP/00-appliance.ini"
 cat >"$DROP/10-nics.ini" <<'INI'
 [nic consumer-a]
@@ -75,7 +66,6 @@ state = Approved
 state = Approved
 INI
 start_privlinkd "$DROP" || { not_ok "privlinkd (sanitized) starts"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 pe_mac=$(in_appl cat /sys/class/net/pe0/address)
 # The client's ARP entries exist before the flood.
 in_cons ping -c 1 -W 2 -q 10.0.0.8 >/dev/null

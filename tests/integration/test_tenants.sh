@@ -7,15 +7,8 @@
 # nothing from the appliance but the proxied connections' TCP and ARP.
 # The figures (B's success rate and latency under each attack) are make
 # bench-tenants' (tests/bench/tenants.sh); here only outcomes are checked.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-. "$(dirname "$0")/../lib/tenants.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san tenants=64M
 
-tenants_up 64M || { not_ok "two tenants, privlinkd (sanitized) up"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 for round in "synflood 20" "idle 20" "tiny 6" "ooo 6" "churn 6" "arpflood 6" "spoof 6"; do
 	set -- $round
 	tenants_round "$1" "$2"

@@ -8,10 +8,7 @@
 # (reset, never hung) and counted, and the consumer-side TIME_WAIT count
 # in the status goes past lwIP's old cap of 512.  Both services share one
 # NAT IP with two ranges (nat_ports.c's segments).
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo drop
 
 NAT_IP=192.168.10.220
 RANGE_A=40000-41999	# backend closes first
@@ -22,7 +19,6 @@ CONC=32			# connections at a time, well under the SYN queue
 msl=$(awk '$2 == "TCP_MSL" { sub(/UL$/, "", $3); print $3 }' "$ROOT/netstack/include/lwipopts.h")
 HOLD=$((2 * msl / 1000 + 1))
 
-topo_up on || { not_ok "topology up"; exit 1; }
 BLOG=$TOPO_DIR/backend.log
 : >"$BLOG"
 in_prov python3 "$ROOT/tests/lib/tw_backend.py" 192.168.10.11 "$BLOG" 9100:first 9101:second \
@@ -33,8 +29,6 @@ for i in $(seq 50); do
 done
 grep -q listening "$TOPO_DIR/backend.out" || { not_ok "backend starts" "$(cat "$TOPO_DIR/backend.out")"; exit 1; }
 
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT/config/examples/demo/00-appliance.ini" "$ROOT/config/examples/demo/10-nics.ini" "$DROP/"
 cat >"$DROP/20-services.ini" <<INI
 [service twa]

@@ -5,10 +5,7 @@
 # (they show as \xNN), config errors quoting such a value neither, and the
 # JSON status must stay valid UTF-8 and valid JSON.  A drop file whose name
 # is refused refuses the whole drop on a reload (the running one stays).
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo drop
 
 # no_raw_bytes FILE: exits 0 when FILE holds no byte below 0x20 (bar
 # newline) and none >= 0x7f; else prints the first such line.
@@ -26,9 +23,6 @@ for n, line in enumerate(open(sys.argv[1], "rb").read().split(b"\n"), 1):
 # (0xc0 0xaf), a UTF-16 surrogate (0xed 0xa0 0x80), then a valid e-acute.
 MSG=$(printf 'ok\033[2J\033]0;pwned\007 \177\233\377 \303( \300\257 \355\240\200 \303\251 end')
 
-topo_up on || { not_ok "topology up"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT/config/examples/demo/00-appliance.ini" "$ROOT/config/examples/demo/10-nics.ini" "$DROP/"
 cat >"$DROP/20-web.ini" <<'INI'
 [service web]

@@ -4,15 +4,8 @@
 # once and carries data; one merely inside visibility stays Pending and
 # gets nothing through; a reload whose auto_approval leaves visibility is
 # refused whole and the running configuration keeps serving.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo ppv2 drop
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT/config/examples/demo/00-appliance.ini" "$ROOT/config/examples/demo/10-nics.ini" "$DROP/"
 cat >"$DROP/20-service.ini" <<'INI'
 [service partners]

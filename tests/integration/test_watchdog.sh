@@ -5,18 +5,10 @@
 # spin) is aborted (SIGABRT, for its supervisor to restart it) with a log
 # line saying the loop stalled.  Without debug_commands SIGUSR2 does
 # nothing; a reload can turn the watchdog off.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo nginx drop
 ulimit -c 0		# the abort is expected: no core file
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_nginx || { not_ok "nginx starts"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
-LOG=$TOPO_DIR/privlinkd.log
 appliance() {	# KEY = VALUE lines for [appliance], after the demo's own
 	{ cat "$ROOT/config/examples/demo/00-appliance.ini"; printf '%s\n' "$@"; } >"$DROP/00-appliance.ini"
 }

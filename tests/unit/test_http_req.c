@@ -320,6 +320,18 @@ test_limits(void)
 	st = http_req_parse(&r, s, HTTP_HEAD_MAX + 1);
 	CHECK(st == 431, "one byte more: 431 (%d)", st);
 	free(s);
+	/* A field line whose CR is the last byte within HTTP_HEAD_MAX and whose
+	 * LF is the first past it (fuzz_http's corpus seed head-max-crlf): the
+	 * head is past its bound with no end, refused, not "more". */
+	s = calloc(1, HTTP_HEAD_MAX + 2);
+	memcpy(s, "GET / HTTP/1.1\r\n" H "X: ", 28);
+	memset(s + 28, 'v', HTTP_HEAD_MAX - 1 - 28);
+	memcpy(s + HTTP_HEAD_MAX - 1, "\r\n", 2);
+	st = parse_whole(s, HTTP_HEAD_MAX + 1, &r);
+	CHECK(st == 431, "a field line ending one byte past HTTP_HEAD_MAX: 431 (%d)", st);
+	st = parse_bytewise(s, HTTP_HEAD_MAX + 1, &r);
+	CHECK(st == 431, "... byte by byte too (%d)", st);
+	free(s);
 	s = calloc(1, HTTP_HEAD_MAX + 1);
 	memcpy(s, "GET / HTTP/1.1\r\n" H, 25);
 	for (size_t i = 25; i < HTTP_HEAD_MAX + 1; i++)

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "netstack.h"
+#include "prot/ip4.h"
 #include "ring_addr.h"
 #include "unit.h"
 
@@ -36,16 +37,18 @@ sys_now(void)
 	return now_ms;
 }
 
+#define PKT_LEN	(IP4_HDR_LEN + TCP_HDR_LEN)
+
 /* An IPv4 packet of 40 bytes: TCP with the given flags, or UDP. */
 static void
-packet(uint8_t ip[static 40], uint8_t proto, uint8_t flags)
+packet(uint8_t ip[static PKT_LEN], uint8_t proto, uint8_t flags)
 {
-	memset(ip, 0, 40);
-	ip[0] = 0x45;
-	ip[3] = 40;
-	ip[9] = proto;
-	ip[20 + 12] = 5 << 4;
-	ip[20 + 13] = flags;
+	memset(ip, 0, PKT_LEN);
+	ip[0] = IP4_VHL_PLAIN;
+	ip[IP4_OFF_TOTLEN + 1] = PKT_LEN;
+	ip[IP4_OFF_PROTO] = proto;
+	ip[IP4_HDR_LEN + TCP_OFF_DOFF] = (TCP_HDR_LEN / 4) << 4;
+	ip[IP4_HDR_LEN + TCP_OFF_FLAGS] = flags;
 }
 
 static unsigned int
@@ -54,7 +57,7 @@ admitted(struct ring_addr *ra, const uint8_t *ip, unsigned int tries)
 	unsigned int ok = 0;
 
 	for (unsigned int i = 0; i < tries; i++)
-		ok += (unsigned int)ring_syn_admit(ra, ip, 40);
+		ok += (unsigned int)ring_syn_admit(ra, ip, PKT_LEN);
 	return ok;
 }
 
@@ -63,16 +66,17 @@ main(void)
 {
 	static struct netif n;
 	struct ring_addr *a = &ea, *b = &eb;
-	uint8_t syn[40], ack[40], synack[40], rst[40], udp[40], frag[40];
+	uint8_t syn[PKT_LEN], ack[PKT_LEN], synack[PKT_LEN], rst[PKT_LEN], udp[PKT_LEN],
+	    frag[PKT_LEN];
 
 	n.state = &port;
-	packet(syn, 6, 0x02);
-	packet(ack, 6, 0x10);
-	packet(synack, 6, 0x12);
-	packet(rst, 6, 0x06);
-	packet(udp, 17, 0x02);
-	packet(frag, 6, 0x02);
-	frag[7] = 1;	/* a fragment past the first: no TCP header */
+	packet(syn, IP4_PROTO_TCP, TCP_FLAG_SYN);
+	packet(ack, IP4_PROTO_TCP, TCP_FLAG_ACK);
+	packet(synack, IP4_PROTO_TCP, TCP_FLAG_SYN | TCP_FLAG_ACK);
+	packet(rst, IP4_PROTO_TCP, TCP_FLAG_SYN | TCP_FLAG_RST);
+	packet(udp, IP4_PROTO_UDP, TCP_FLAG_SYN);
+	packet(frag, IP4_PROTO_TCP, TCP_FLAG_SYN);
+	frag[IP4_OFF_FRAG + 1] = 1;	/* a fragment past the first: no TCP header */
 
 	CHECK(admitted(a, syn, 100) == 100, "no limit set: every SYN passes");
 	CHECK(ring_set_syn_rate(&n, ADDR_A, 10, 5) == 0, "10/s, bursts of 5");
