@@ -28,6 +28,7 @@
 #include "metrics.h"
 #include "reload.h"
 #include "relay.h"
+#include "rt.h"
 #include "share.h"
 #include "status.h"
 #include "watchdog.h"
@@ -122,8 +123,10 @@ loop_setup_ports(struct pl_loop *lp)
 	/* Every endpoint's address answers ARP and ping whatever its state;
 	 * only Approved ones get a listener. */
 	for (int e = 0; e < cfg->n_endpoints; e++) {
-		lp->lp_ep_netif[e] = loop_addr(lp, cfg->endpoints[e].ep_nic, cfg->endpoints[e].ep_ip);
-		if (lp->lp_ep_netif[e] == NULL)
+		struct ep_rt *er = cfg->endpoints[e].ep_rt;
+
+		er->er_netif = loop_addr(lp, cfg->endpoints[e].ep_nic, cfg->endpoints[e].ep_ip);
+		if (er->er_netif == NULL)
 			return -1;
 	}
 	share_apply_syn_rates(lp);
@@ -134,7 +137,7 @@ loop_setup_ports(struct pl_loop *lp)
 			if (loop_addr(lp, svc->svc_nat_nics[k], svc->svc_nat_ips[k]) == NULL)
 				return -1;
 		if (svc->svc_frontend_nic != -1 &&
-		    (lp->lp_fe_netif[s] = loop_addr(lp, svc->svc_frontend_nic,
+		    (svc->svc_rt->sr_fe_netif = loop_addr(lp, svc->svc_frontend_nic,
 		    svc->svc_frontend_ip)) == NULL)
 			return -1;
 	}
@@ -277,7 +280,7 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 		log_warn("epoll_create1");
 		return -1;
 	}
-	if (loop_setup_ports(lp) != 0)
+	if (rt_attach(lp) != 0 || loop_setup_ports(lp) != 0)
 		return -1;
 
 	lp->lp_timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -306,10 +309,11 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 		return -1;
 	for (int e = 0; e < cfg->n_endpoints; e++)
 		if (cfg->endpoints[e].ep_state == CFG_APPROVAL_APPROVED &&
-		    relay_listen(lp, e) != 0)
+		    relay_listen(lp, cfg->endpoints[e].ep_rt) != 0)
 			return -1;
 	for (int s = 0; s < cfg->n_services; s++)
-		if (cfg->services[s].svc_frontend_nic != -1 && relay_listen_frontend(lp, s) != 0)
+		if (cfg->services[s].svc_frontend_nic != -1 &&
+		    relay_listen_frontend(lp, cfg->services[s].svc_rt) != 0)
 			return -1;
 	if (ns_rand_bytes(&lp->lp_lb_seed, sizeof(lp->lp_lb_seed)) != 0) {
 		log_warnx("random source: no seed for the flow hash");
@@ -453,10 +457,10 @@ loop_teardown(struct pl_loop *lp)
 	mgmt_stop(lp);
 	if (lp->lp_cfg != NULL) {
 		health_stop(lp);
-		for (int e = 0; e < lp->lp_cfg->n_endpoints; e++)
-			relay_unlisten(lp, e);
-		for (int s = 0; s < lp->lp_cfg->n_services; s++)
-			relay_unlisten_frontend(lp, s);
+		for (struct ep_rt *er = lp->lp_eps; er != NULL; er = er->er_next)
+			relay_unlisten(er);
+		for (struct svc_rt *sr = lp->lp_svcs; sr != NULL; sr = sr->sr_next)
+			relay_unlisten_frontend(sr);
 		relay_cut_all(lp);
 	}
 	nat_teardown(lp);
@@ -479,6 +483,7 @@ loop_teardown(struct pl_loop *lp)
 		ring_port_close(&lp->lp_ports[i]);
 	}
 	lp->lp_n_ports = 0;
+	rt_free_all(lp);
 	if (lp->lp_sigfd != -1)
 		close(lp->lp_sigfd);
 	if (lp->lp_inotifyfd != -1)

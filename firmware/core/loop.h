@@ -12,6 +12,7 @@
 #include "nat-t.h"
 #include "netstack.h"
 #include "relay-t.h"
+#include "rt-t.h"
 
 struct mgmt;
 
@@ -27,20 +28,14 @@ struct pl_loop {
 	struct pl_config	*lp_cfg;
 	struct ring_port	lp_ports[CFG_MAX_NICS];		/* by NIC index */
 	int			lp_n_ports;
-	struct netif		*lp_ep_netif[CFG_MAX_ENDPOINTS];
-	struct nat_ip		lp_nat[NAT_MAX_IPS];
+	struct nat_ip		lp_nat[NAT_MAX_IPS];		/* by NAT slot (nat.c) */
 	int			lp_n_nat;
-	int			lp_svc_nat[CFG_MAX_SERVICES][CFG_MAX_NAT_IPS];	/* into lp_nat */
-	unsigned int		lp_svc_rr[CFG_MAX_SERVICES];	/* next NAT IP to try */
-	struct relay_listener	lp_listeners[CFG_MAX_ENDPOINTS][CFG_MAX_RULES];
-	struct netif		*lp_fe_netif[CFG_MAX_SERVICES];	/* provider-side frontends */
-	struct relay_listener	lp_fe_listeners[CFG_MAX_SERVICES][CFG_MAX_RULES];
+	/* The runtime objects of the running config (rt.c), linked. */
+	struct ep_rt		*lp_eps;
+	struct svc_rt		*lp_svcs;
+	struct be_rt		*lp_bes;
 	struct relay_conn	*lp_conns;			/* live, linked */
 	struct relay_stats	lp_relay_stats;
-	struct relay_ep_stats	lp_ep_stats[CFG_MAX_ENDPOINTS];
-	struct relay_ep_stats	lp_fe_stats[CFG_MAX_SERVICES];
-	uint64_t		lp_svc_no_backend[CFG_MAX_SERVICES];	/* refused: pool all down */
-	struct backend_health	lp_health[CFG_MAX_POOLS][CFG_MAX_BACKENDS];
 	struct probe		*lp_probes;
 	uint64_t		lp_lb_seed;			/* keys the flow hash */
 	const char		*lp_status_path;		/* -s FILE */

@@ -29,8 +29,9 @@
 #include "mgmt.h"
 #include "nat.h"
 #include "relay.h"
-#include "share.h"
 #include "reload.h"
+#include "rt.h"
+#include "share.h"
 #include "watchdog.h"
 
 static int
@@ -129,15 +130,6 @@ reload_kept_frontend(const struct pl_config *a, int s, const struct pl_config *b
 	return -1;
 }
 
-static int
-reload_service_index(const struct pl_config *cfg, const char *name)
-{
-	for (int i = 0; i < cfg->n_services; i++)
-		if (strcmp(cfg->services[i].svc_name, name) == 0)
-			return i;
-	return -1;
-}
-
 static void
 reload_log_changes(const struct pl_config *a, const struct pl_config *b)
 {
@@ -190,16 +182,16 @@ reload_addr_used(const struct pl_config *next, int n, uint32_t a)
 	return 0;
 }
 
-/* Clears the loop's pointers to a netif about to be freed. */
+/* Clears the runtime objects' pointers to a netif about to be freed. */
 static void
 reload_forget_netif(struct pl_loop *lp, const struct netif *netif)
 {
-	for (int e = 0; e < CFG_MAX_ENDPOINTS; e++)
-		if (lp->lp_ep_netif[e] == netif)
-			lp->lp_ep_netif[e] = NULL;
-	for (int s = 0; s < CFG_MAX_SERVICES; s++)
-		if (lp->lp_fe_netif[s] == netif)
-			lp->lp_fe_netif[s] = NULL;
+	for (struct ep_rt *er = lp->lp_eps; er != NULL; er = er->er_next)
+		if (er->er_netif == netif)
+			er->er_netif = NULL;
+	for (struct svc_rt *sr = lp->lp_svcs; sr != NULL; sr = sr->sr_next)
+		if (sr->sr_fe_netif == netif)
+			sr->sr_fe_netif = NULL;
 	for (int i = 0; i < lp->lp_n_nat; i++)
 		if (lp->lp_nat[i].ni_netif == netif)
 			lp->lp_nat[i].ni_netif = NULL;
@@ -238,56 +230,6 @@ reload_drop_addresses(struct pl_loop *lp, const struct pl_config *old,
 			else if (rc > 0)
 				log_info("nic %s: address %s removed, %d connection%s on it reset",
 				    old->nics[n].nic_name, ip4addr_ntoa(&ip), rc, rc == 1 ? "" : "s");
-		}
-	}
-}
-
-/* What a reload needs besides the new config, allocated up front so that
- * once the new config is valid, applying it cannot fail half way. */
-struct reload_scratch {
-	struct relay_listener	listeners[CFG_MAX_ENDPOINTS][CFG_MAX_RULES];
-	struct relay_listener	fe_listeners[CFG_MAX_SERVICES][CFG_MAX_RULES];
-	struct relay_ep_stats	stats[CFG_MAX_ENDPOINTS];
-	struct relay_ep_stats	fe_stats[CFG_MAX_SERVICES];
-	uint64_t		no_backend[CFG_MAX_SERVICES];
-	struct backend_health	health[CFG_MAX_POOLS][CFG_MAX_BACKENDS];
-	int			kept[CFG_MAX_ENDPOINTS];
-	int			fe_kept[CFG_MAX_SERVICES];
-};
-
-/* Points each moved listener at its new place, rule by rule. */
-static void
-reload_rebind(struct relay_listener *row, int endpoint, int service)
-{
-	for (int r = 0; r < CFG_MAX_RULES; r++) {
-		row[r].rl_endpoint = endpoint;
-		row[r].rl_service = service;
-		if (row[r].rl_pcb != NULL)
-			tcp_arg(row[r].rl_pcb, &row[r]);
-	}
-}
-
-/* Live connections follow their endpoint, service, pool and backend. */
-static void
-reload_remap_conns(struct pl_loop *lp, const struct pl_config *old, const struct pl_config *next,
-    const struct reload_scratch *sc)
-{
-	for (struct relay_conn *rc = lp->lp_conns; rc != NULL; rc = rc->rc_next) {
-		int np, nb;
-
-		if (rc->rc_endpoint >= 0) {
-			rc->rc_endpoint = sc->kept[rc->rc_endpoint];
-			rc->rc_service = next->endpoints[rc->rc_endpoint].ep_service;
-		} else {
-			rc->rc_service = sc->fe_kept[rc->rc_service];
-		}
-		if (rc->rc_backend != -1 &&
-		    health_find(old, rc->rc_pool, rc->rc_backend, next, &np, &nb) == 0) {
-			rc->rc_pool = np;
-			rc->rc_backend = nb;
-		} else {
-			rc->rc_pool = 0;
-			rc->rc_backend = -1;	/* its backend left the pool */
 		}
 	}
 }
@@ -380,19 +322,20 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
     FILE *errs)
 {
 	struct pl_config *old = lp->lp_cfg;
-	struct reload_scratch *sc;
 	int n_kept = 0;
 
-	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
-		log_warn("reload: keeping the running configuration");
-		if (errs != NULL)
-			fprintf(errs, "%s: cannot apply: out of memory (keeping the running "
-			    "configuration)\n", lp->lp_confdir);
-		goto keep;
-	}
 	if (reload_check(lp, next, errs) != 0) {
 		log_warnx("reload: NICs changed; restart privlinkd to apply that "
 		    "(keeping the running configuration)");
+		goto keep;
+	}
+	/* Every object of next gets its runtime object, found by identity:
+	 * the only step that allocates, so it comes before any change. */
+	if (rt_prepare(lp, next) != 0) {
+		rt_commit(lp);		/* frees what it made for next */
+		if (errs != NULL)
+			fprintf(errs, "%s: cannot apply: out of memory (keeping the running "
+			    "configuration)\n", lp->lp_confdir);
 		goto keep;
 	}
 	/* NICs named by MAC keep the interface found at start. */
@@ -402,56 +345,29 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	reload_log_changes(old, next);
 	health_stop(lp);
 
-	/* Old endpoints and frontends not kept: no listener, no connection. */
+	/* Old endpoints and frontends not kept: no listener, no connection.
+	 * Kept ones go on as they are: their listeners and connections
+	 * point at runtime objects, which no reload moves. */
 	for (int j = 0; j < old->n_endpoints; j++) {
-		sc->kept[j] = reload_kept(old, j, next);
-		if (sc->kept[j] == -1) {
-			relay_unlisten(lp, j);
-			relay_cut_endpoint(lp, j);
+		struct ep_rt *er = old->endpoints[j].ep_rt;
+
+		if (reload_kept(old, j, next) == -1) {
+			relay_unlisten(er);
+			relay_cut_endpoint(lp, er);
 		} else {
 			n_kept++;
 		}
 	}
 	for (int s = 0; s < old->n_services; s++) {
-		sc->fe_kept[s] = reload_kept_frontend(old, s, next);
-		if (sc->fe_kept[s] == -1) {
-			relay_unlisten_frontend(lp, s);
-			relay_cut_frontend(lp, s);
-		}
-	}
-	/* Kept ones move to their new index. */
-	for (int j = 0; j < old->n_endpoints; j++)
-		if (sc->kept[j] != -1)
-			memcpy(sc->listeners[sc->kept[j]], lp->lp_listeners[j],
-			    sizeof(lp->lp_listeners[j]));
-	for (int s = 0; s < old->n_services; s++)
-		if (sc->fe_kept[s] != -1)
-			memcpy(sc->fe_listeners[sc->fe_kept[s]], lp->lp_fe_listeners[s],
-			    sizeof(lp->lp_fe_listeners[s]));
-	/* Counters follow names, kept or not. */
-	for (int i = 0; i < next->n_endpoints; i++)
-		for (int j = 0; j < old->n_endpoints; j++)
-			if (strcmp(old->endpoints[j].ep_name, next->endpoints[i].ep_name) == 0)
-				sc->stats[i] = lp->lp_ep_stats[j];
-	for (int t = 0; t < next->n_services; t++) {
-		int s = reload_service_index(old, next->services[t].svc_name);
+		struct svc_rt *sr = old->services[s].svc_rt;
 
-		if (s != -1) {
-			sc->fe_stats[t] = lp->lp_fe_stats[s];
-			sc->no_backend[t] = lp->lp_svc_no_backend[s];
+		if (reload_kept_frontend(old, s, next) == -1) {
+			relay_unlisten_frontend(sr);
+			relay_cut_frontend(lp, sr);
 		}
 	}
-	reload_remap_conns(lp, old, next, sc);
-	health_carry(lp, old, next, sc->health);
-	memcpy(lp->lp_listeners, sc->listeners, sizeof(lp->lp_listeners));
-	memcpy(lp->lp_fe_listeners, sc->fe_listeners, sizeof(lp->lp_fe_listeners));
-	memcpy(lp->lp_ep_stats, sc->stats, sizeof(lp->lp_ep_stats));
-	memcpy(lp->lp_fe_stats, sc->fe_stats, sizeof(lp->lp_fe_stats));
-	memcpy(lp->lp_svc_no_backend, sc->no_backend, sizeof(lp->lp_svc_no_backend));
-	for (int i = 0; i < next->n_endpoints; i++)
-		reload_rebind(lp->lp_listeners[i], i, next->endpoints[i].ep_service);
-	for (int t = 0; t < next->n_services; t++)
-		reload_rebind(lp->lp_fe_listeners[t], -1, t);
+	/* Connections whose backend left let go of it. */
+	relay_carry(lp);
 
 	mgmt_reload_prepare(lp, next);
 	reload_drop_addresses(lp, old, next);
@@ -460,6 +376,7 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	if (next->appliance.ap_watchdog_s != old->appliance.ap_watchdog_s)
 		watchdog_set(next);
 	lp->lp_cfg = next;
+	rt_commit(lp);		/* the runtime of removed objects goes */
 	free(old);
 	old = NULL;
 
@@ -467,28 +384,34 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	 * leaves the endpoint or frontend concerned down, logged; the rest
 	 * runs. */
 	for (int e = 0; e < next->n_endpoints; e++)
-		lp->lp_ep_netif[e] = loop_addr(lp, next->endpoints[e].ep_nic, next->endpoints[e].ep_ip);
+		next->endpoints[e].ep_rt->er_netif = loop_addr(lp, next->endpoints[e].ep_nic,
+		    next->endpoints[e].ep_ip);
 	share_apply_syn_rates(lp);
 	for (int s = 0; s < next->n_services; s++) {
 		const struct cfg_service *svc = &next->services[s];
 
 		for (int k = 0; k < svc->svc_n_nat_ips; k++)
 			loop_addr(lp, svc->svc_nat_nics[k], svc->svc_nat_ips[k]);
-		lp->lp_fe_netif[s] = svc->svc_frontend_nic == -1 ? NULL :
+		svc->svc_rt->sr_fe_netif = svc->svc_frontend_nic == -1 ? NULL :
 		    loop_addr(lp, svc->svc_frontend_nic, svc->svc_frontend_ip);
 	}
-	memset(lp->lp_svc_rr, 0, sizeof(lp->lp_svc_rr));
 	if (nat_setup(lp) != 0)
 		log_warnx("reload: NAT tables incomplete");
-	for (int e = 0; e < next->n_endpoints; e++)
+	for (int e = 0; e < next->n_endpoints; e++) {
+		struct ep_rt *er = next->endpoints[e].ep_rt;
+
 		if (next->endpoints[e].ep_state == CFG_APPROVAL_APPROVED &&
-		    !relay_listening(lp->lp_listeners[e]) && lp->lp_ep_netif[e] != NULL &&
-		    relay_listen(lp, e) != 0)
-			log_warnx("endpoint %s: approved but not listening", next->endpoints[e].ep_name);
-	for (int s = 0; s < next->n_services; s++)
-		if (lp->lp_fe_netif[s] != NULL && !relay_listening(lp->lp_fe_listeners[s]) &&
-		    relay_listen_frontend(lp, s) != 0)
-			log_warnx("service %s: frontend not listening", next->services[s].svc_name);
+		    !relay_listening(er->er_listeners) && er->er_netif != NULL &&
+		    relay_listen(lp, er) != 0)
+			log_warnx("endpoint %s: approved but not listening", er->er_name);
+	}
+	for (int s = 0; s < next->n_services; s++) {
+		struct svc_rt *sr = next->services[s].svc_rt;
+
+		if (sr->sr_fe_netif != NULL && !relay_listening(sr->sr_fe_listeners) &&
+		    relay_listen_frontend(lp, sr) != 0)
+			log_warnx("service %s: frontend not listening", sr->sr_name);
+	}
 	if (health_start(lp) != 0)
 		log_warnx("reload: health probes not running");
 	lp->lp_generation++;
@@ -498,12 +421,10 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	log_info("reload: configuration applied: %d endpoint%s, %d kept running "
 	    "(generation %llu)", next->n_endpoints, next->n_endpoints == 1 ? "" : "s", n_kept,
 	    (unsigned long long)lp->lp_generation);
-	free(sc);
 	return 0;
 
 keep:
 	free(next);
-	free(sc);
 	reload_count(lp, 0);
 	return -1;
 }

@@ -41,8 +41,7 @@
 
 struct probe {
 	struct pl_loop		*pr_loop;
-	int			pr_pool;
-	int			pr_backend;
+	struct be_rt		*pr_be;		/* the backend probed */
 	struct tcp_pcb		*pr_pcb;	/* NULL between probes */
 	struct tls_lwip		pr_tls;
 	int			pr_tls_on;
@@ -58,13 +57,13 @@ static void probe_timeout(void *arg);
 static const struct cfg_pool *
 probe_pool(const struct probe *pr)
 {
-	return &pr->pr_loop->lp_cfg->pools[pr->pr_pool];
+	return pr->pr_be->br_pool_cfg;
 }
 
 static const struct cfg_backend *
 probe_backend(const struct probe *pr)
 {
-	return &probe_pool(pr)->pool_backends[pr->pr_backend];
+	return pr->pr_be->br_cfg;
 }
 
 static uint16_t
@@ -77,15 +76,13 @@ probe_port(const struct probe *pr)
 }
 
 static void
-health_log_change(struct pl_loop *lp, int p, int b, const char *what)
+health_log_change(const struct be_rt *br, const char *what)
 {
-	const struct cfg_pool *pool = &lp->lp_cfg->pools[p];
-	const struct cfg_backend *be = &pool->pool_backends[b];
 	char a[INET_ADDRSTRLEN];
 
-	log_info("pool %s: backend %s:%u %s (%s)", pool->pool_name,
-	    inet_ntop(AF_INET, &be->be_addr, a, sizeof(a)), be->be_port, what,
-	    lp->lp_health[p][b].bh_last);
+	log_info("pool %s: backend %s:%u %s (%s)", br->br_pool,
+	    inet_ntop(AF_INET, &br->br_addr, a, sizeof(a)), br->br_port, what,
+	    br->br_health.bh_last);
 }
 
 static uint64_t
@@ -99,10 +96,10 @@ health_now_ms(void)
 
 /* One probe's result moves the backend's state. */
 static void
-health_result(struct pl_loop *lp, int p, int b, int ok)
+health_result(struct pl_loop *lp, struct be_rt *br, int ok)
 {
-	const struct cfg_pool *pool = &lp->lp_cfg->pools[p];
-	struct backend_health *bh = &lp->lp_health[p][b];
+	const struct cfg_pool *pool = br->br_pool_cfg;
+	struct backend_health *bh = &br->br_health;
 	int first = !bh->bh_probed;
 
 	bh->bh_probed = 1;
@@ -119,15 +116,15 @@ health_result(struct pl_loop *lp, int p, int b, int ok)
 		bh->bh_up = 1;
 		bh->bh_streak = 0;
 		bh->bh_changed_ms = health_now_ms();
-		health_log_change(lp, p, b, "is up");
+		health_log_change(br, "is up");
 	} else if (!ok && bh->bh_streak >= pool->pool_probe_fall) {
 		bh->bh_up = 0;
 		bh->bh_streak = 0;
 		bh->bh_went_down++;
 		bh->bh_changed_ms = health_now_ms();
-		health_log_change(lp, p, b, "is down");
+		health_log_change(br, "is down");
 		if (pool->pool_reset_on_down)
-			relay_cut_backend(lp, p, b);
+			relay_cut_backend(lp, br);
 	}
 }
 
@@ -153,7 +150,8 @@ static err_t
 probe_done(struct probe *pr, struct tcp_pcb *self, int ok, const char *fmt, ...)
 {
 	struct pl_loop *lp = pr->pr_loop;
-	struct backend_health *bh = &lp->lp_health[pr->pr_pool][pr->pr_backend];
+	struct backend_health *bh = &pr->pr_be->br_health;
+	char a[INET_ADDRSTRLEN];
 	err_t ret = ERR_OK;
 	va_list ap;
 
@@ -171,9 +169,10 @@ probe_done(struct probe *pr, struct tcp_pcb *self, int ok, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(bh->bh_last, sizeof(bh->bh_last), fmt, ap);
 	va_end(ap);
-	log_debug("pool %s: probe of backend %d: %s", probe_pool(pr)->pool_name,
-	    pr->pr_backend, bh->bh_last);
-	health_result(lp, pr->pr_pool, pr->pr_backend, ok);
+	log_debug("pool %s: probe of backend %s:%u: %s", pr->pr_be->br_pool,
+	    inet_ntop(AF_INET, &pr->pr_be->br_addr, a, sizeof(a)), pr->pr_be->br_port,
+	    bh->bh_last);
+	health_result(lp, pr->pr_be, ok);
 	ns_timeout(probe_pool(pr)->pool_probe_interval_ms, probe_run, pr);
 	return ret;
 }
@@ -432,7 +431,7 @@ health_start(struct pl_loop *lp)
 		const struct cfg_pool *pool = &cfg->pools[p];
 
 		for (int b = 0; b < pool->pool_n_backends; b++) {
-			struct backend_health *bh = &lp->lp_health[p][b];
+			struct backend_health *bh = &pool->pool_backends[b].be_rt->br_health;
 			struct probe *pr;
 
 			if (pool->pool_probe == CFG_PROBE_NONE) {
@@ -443,8 +442,7 @@ health_start(struct pl_loop *lp)
 			}
 			pr = &lp->lp_probes[k++];
 			pr->pr_loop = lp;
-			pr->pr_pool = p;
-			pr->pr_backend = b;
+			pr->pr_be = pool->pool_backends[b].be_rt;
 			bh->bh_probe = pr;
 			if (!bh->bh_probed)
 				snprintf(bh->bh_last, sizeof(bh->bh_last), "not probed yet");
@@ -462,9 +460,11 @@ health_stop(struct pl_loop *lp)
 
 	for (int p = 0; p < cfg->n_pools; p++)
 		for (int b = 0; b < cfg->pools[p].pool_n_backends; b++) {
-			struct probe *pr = lp->lp_health[p][b].bh_probe;
+			struct be_rt *br = cfg->pools[p].pool_backends[b].be_rt;
+			struct probe *pr = br != NULL ? br->br_health.bh_probe : NULL;
 
-			lp->lp_health[p][b].bh_probe = NULL;
+			if (br != NULL)
+				br->br_health.bh_probe = NULL;
 			if (pr == NULL)
 				continue;
 			sys_untimeout(probe_run, pr);
@@ -480,61 +480,15 @@ health_stop(struct pl_loop *lp)
 	lp->lp_probes = NULL;
 }
 
-/* Where backend b of pool p of cfg went in next: its pool by name, the
- * backend by address and port. */
-int
-health_find(const struct pl_config *cfg, int p, int b, const struct pl_config *next,
-    int *np, int *nb)
-{
-	const struct cfg_pool *pool = &cfg->pools[p];
-	const struct cfg_backend *be = &pool->pool_backends[b];
-
-	for (int q = 0; q < next->n_pools; q++) {
-		const struct cfg_pool *o = &next->pools[q];
-
-		if (strcmp(o->pool_name, pool->pool_name) != 0)
-			continue;
-		for (int c = 0; c < o->pool_n_backends; c++)
-			if (o->pool_backends[c].be_addr == be->be_addr &&
-			    o->pool_backends[c].be_port == be->be_port) {
-				*np = q;
-				*nb = c;
-				return 0;
-			}
-		return -1;
-	}
-	return -1;
-}
-
-/*
- * On a reload (probes stopped): health and counters follow each backend
- * into the new config; new backends start fresh.  scratch holds
- * CFG_MAX_POOLS rows.
- */
-void
-health_carry(struct pl_loop *lp, const struct pl_config *old, const struct pl_config *next,
-    struct backend_health (*scratch)[CFG_MAX_BACKENDS])
-{
-	memset(scratch, 0, CFG_MAX_POOLS * sizeof(*scratch));
-	for (int p = 0; p < old->n_pools; p++)
-		for (int b = 0; b < old->pools[p].pool_n_backends; b++) {
-			int np, nb;
-
-			if (health_find(old, p, b, next, &np, &nb) == 0)
-				scratch[np][nb] = lp->lp_health[p][b];
-		}
-	memcpy(lp->lp_health, scratch, CFG_MAX_POOLS * sizeof(*scratch));
-}
-
 /* Which backends of a pool may take a new connection; their count. */
 int
-health_eligible(struct pl_loop *lp, int p, uint8_t eligible[CFG_MAX_BACKENDS])
+health_eligible(const struct cfg_pool *pool, uint8_t eligible[CFG_MAX_BACKENDS])
 {
-	const struct cfg_pool *pool = &lp->lp_cfg->pools[p];
 	int n = 0;
 
 	for (int b = 0; b < CFG_MAX_BACKENDS; b++) {
-		eligible[b] = b < pool->pool_n_backends && lp->lp_health[p][b].bh_up &&
+		eligible[b] = b < pool->pool_n_backends &&
+		    pool->pool_backends[b].be_rt->br_health.bh_up &&
 		    !pool->pool_backends[b].be_drain;
 		n += eligible[b];
 	}

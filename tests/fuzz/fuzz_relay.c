@@ -45,6 +45,7 @@
 #include "loop.h"
 #include "nat.h"
 #include "relay.h"
+#include "rt.h"
 
 #include "fuzz_platform.h"
 #include "fuzz_wire.h"
@@ -926,10 +927,12 @@ h_setup(const uint8_t *data, size_t size)
 	lp.lp_inotifyfd = lp.lp_reloadfd = lp.lp_consolefd = -1;
 	lp.lp_cfg = h.cfg;
 	ns_mem_set_limit((size_t)cfg->appliance.ap_memory_limit);
+	if (rt_attach(&lp) != 0)
+		h_fail("rt_attach");
 	for (int i = 0; i < H_NPORTS; i++)
 		h_setup_port(i);
 	for (int e = 0; e < cfg->n_endpoints; e++)
-		if ((lp.lp_ep_netif[e] = loop_addr(&lp, cfg->endpoints[e].ep_nic,
+		if ((cfg->endpoints[e].ep_rt->er_netif = loop_addr(&lp, cfg->endpoints[e].ep_nic,
 		    cfg->endpoints[e].ep_ip)) == NULL)
 			h_fail("endpoint address");
 	for (int s = 0; s < cfg->n_services; s++)
@@ -940,7 +943,7 @@ h_setup(const uint8_t *data, size_t size)
 	if (nat_setup(&lp) != 0)
 		h_fail("nat_setup");
 	for (int e = 0; e < cfg->n_endpoints; e++)
-		if (cfg->endpoints[e].ep_state == CFG_APPROVAL_APPROVED && relay_listen(&lp, e) != 0)
+		if (cfg->endpoints[e].ep_state == CFG_APPROVAL_APPROVED && relay_listen(&lp, cfg->endpoints[e].ep_rt) != 0)
 			h_fail("relay_listen");
 	ns_rand_bytes(&lp.lp_lb_seed, sizeof(lp.lp_lb_seed));
 	if (health_start(&lp) != 0)
@@ -957,8 +960,8 @@ h_teardown(void)
 	struct ns_mem_stats st;
 
 	health_stop(&lp);
-	for (int e = 0; e < lp.lp_cfg->n_endpoints; e++)
-		relay_unlisten(&lp, e);
+	for (struct ep_rt *er = lp.lp_eps; er != NULL; er = er->er_next)
+		relay_unlisten(er);
 	relay_cut_all(&lp);
 	ns_tcp_unpark_netif(NETIF_NO_INDEX);
 	while (tcp_active_pcbs != NULL)
@@ -975,6 +978,7 @@ h_teardown(void)
 		close(h.peer_fd[i]);
 	}
 	lp.lp_n_ports = 0;
+	rt_free_all(&lp);
 	for (int i = 0; i <= IP_REASS_MAXAGE; i++)
 		ip_reass_tmr();
 	/* lwIP's TCP timer stops at its next tick with no pcb left. */
