@@ -79,6 +79,7 @@
 
 /* Runtime objects (firmware/core/rt-t.h): the loop links each object of
  * the running config to its own; NULL in a config not running. */
+struct nic_rt;
 struct ep_rt;
 struct svc_rt;
 struct be_rt;
@@ -147,6 +148,7 @@ struct cfg_nic {
 	uint32_t	nic_gateway;			/* gateway =, 0 if unset */
 	enum cfg_role	nic_role;			/* role = */
 	struct cfg_where nic_where;
+	struct nic_rt	*nic_rt;			/* the loop's (nic.c) */
 };
 
 /* backend = A.B.C.D[:PORT] [weight=N] [drain] of a [pool]. */

@@ -24,6 +24,7 @@
 #include "loop.h"
 #include "mgmt.h"
 #include "nat.h"
+#include "nic.h"
 #include "nicmac.h"
 #include "metrics.h"
 #include "reload.h"
@@ -33,8 +34,8 @@
 #include "status.h"
 #include "watchdog.h"
 
-/* epoll tags: small integers for the loop's own fds, port index + 16 for
- * the packet rings (CFG_MAX_NICS is below 16). */
+/* epoll tags: small integers for the loop's own fds; a NIC's is its
+ * object's address (nic.c). */
 #define LOOP_TAG_TIMER		1
 #define LOOP_TAG_SIGNAL		2
 #define LOOP_TAG_INOTIFY	3
@@ -43,7 +44,6 @@
 /* Changes to the drop directory are applied this long after the last one:
  * an operator or a tool often writes several files in a row. */
 #define LOOP_RELOAD_SETTLE_MS	200
-#define LOOP_TAG_PORT0		16
 #define LOOP_MAX_EVENTS		32
 
 static int
@@ -57,76 +57,24 @@ loop_epoll_add(struct pl_loop *lp, int fd, uint64_t tag)
 	return epoll_ctl(lp->lp_epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* cfg_finish_addresses() refuses a drop that would not fit. */
-_Static_assert(CFG_MAX_NIC_ADDRS <= RING_MAX_ADDRS, "a NIC's addresses fit its port");
-_Static_assert(CFG_MAX_ADDRS <= RING_MAX_NETIFS, "the appliance's addresses fit lwIP");
-
-/* The netif of addr on NIC nic, added to the port if it is new. */
-struct netif *
-loop_addr(struct pl_loop *lp, int nic, uint32_t addr)
-{
-	const struct cfg_nic *n = &lp->lp_cfg->nics[nic];
-	struct ring_port *rp = &lp->lp_ports[nic];
-	struct netif *netif = ring_port_find(rp, addr);
-	int rc;
-
-	if (netif != NULL) {
-		netif_set_up(netif);	/* a reload may bring an address back */
-		return netif;
-	}
-	rc = ring_port_add_addr(rp, addr, n->nic_prefixlen, n->nic_gateway, &netif);
-	if (rc != 0) {
-		ip4_addr_t a;
-
-		ip4_addr_set_u32(&a, addr);
-		if (rc == -ENOSPC)
-			log_warnx("nic %s: add address %s: the NIC holds %d addresses already",
-			    n->nic_name, ip4addr_ntoa(&a), RING_MAX_ADDRS);
-		else if (rc == -EMFILE)
-			log_warnx("nic %s: add address %s: the appliance holds %d addresses "
-			    "already", n->nic_name, ip4addr_ntoa(&a), RING_MAX_NETIFS);
-		else
-			log_warnx("nic %s: add address %s: %s", n->nic_name, ip4addr_ntoa(&a),
-			    strerror(-rc));
-		return NULL;
-	}
-	return netif;
-}
-
 static int
 loop_setup_ports(struct pl_loop *lp)
 {
 	struct pl_config *cfg = lp->lp_cfg;
 
-	if (nic_find_macs(cfg) != 0)
+	if (nic_find_macs(cfg) != 0 || nic_prepare(lp, cfg) != 0)
 		return -1;
-	for (int i = 0; i < cfg->n_nics; i++) {
-		const struct cfg_nic *n = &cfg->nics[i];
-		const char *what = "";
-		int rc;
-
-		rc = ring_port_open(&lp->lp_ports[i], n->nic_ifname, &what);
-		if (rc != 0) {
-			errno = -rc;
-			log_warn("nic %s: interface %s: %s", n->nic_name, n->nic_ifname, what);
+	nic_commit(lp);
+	for (int i = 0; i < cfg->n_nics; i++)
+		if (nic_open(lp, cfg->nics[i].nic_rt) != 0)
 			return -1;
-		}
-		lp->lp_n_ports = i + 1;
-		lp->lp_ports[i].rp_untrusted = n->nic_role == CFG_ROLE_CONSUMER;
-		if (loop_addr(lp, i, n->nic_addr) == NULL)
-			return -1;
-		if (loop_epoll_add(lp, lp->lp_ports[i].rp_fd, LOOP_TAG_PORT0 + (uint64_t)i) == -1) {
-			log_warn("nic %s: epoll", n->nic_name);
-			return -1;
-		}
-	}
 	/* Every endpoint's address answers ARP and ping whatever its state;
 	 * only Approved ones get a listener. */
 	for (int e = 0; e < cfg->n_endpoints; e++) {
-		struct ep_rt *er = cfg->endpoints[e].ep_rt;
+		const struct cfg_endpoint *ep = &cfg->endpoints[e];
 
-		er->er_netif = loop_addr(lp, cfg->endpoints[e].ep_nic, cfg->endpoints[e].ep_ip);
-		if (er->er_netif == NULL)
+		ep->ep_rt->er_netif = nic_addr_get(nic_of(cfg, ep->ep_nic), ep->ep_ip);
+		if (ep->ep_rt->er_netif == NULL)
 			return -1;
 	}
 	share_apply_syn_rates(lp);
@@ -134,10 +82,10 @@ loop_setup_ports(struct pl_loop *lp)
 		const struct cfg_service *svc = &cfg->services[s];
 
 		for (int k = 0; k < svc->svc_n_nat_ips; k++)
-			if (loop_addr(lp, svc->svc_nat_nics[k], svc->svc_nat_ips[k]) == NULL)
+			if (nic_addr_get(nic_of(cfg, svc->svc_nat_nics[k]), svc->svc_nat_ips[k]) == NULL)
 				return -1;
 		if (svc->svc_frontend_nic != -1 &&
-		    (svc->svc_rt->sr_fe_netif = loop_addr(lp, svc->svc_frontend_nic,
+		    (svc->svc_rt->sr_fe_netif = nic_addr_get(nic_of(cfg, svc->svc_frontend_nic),
 		    svc->svc_frontend_ip)) == NULL)
 			return -1;
 	}
@@ -411,17 +359,8 @@ loop_run(struct pl_loop *lp)
 					log_info("%s changed: reloading", lp->lp_confdir);
 					reload_run(lp);
 				}
-			} else if (tag >= LOOP_TAG_PORT0 &&
-			    tag < LOOP_TAG_PORT0 + (uint64_t)lp->lp_n_ports) {
-				int port = (int)(tag - LOOP_TAG_PORT0);
-				int rc = ring_port_input(&lp->lp_ports[port]);
-
-				/* A socket error is reported and the loop goes on:
-				 * the next readiness event tries again. */
-				if (rc < 0) {
-					errno = -rc;
-					log_warn("nic %s: receive", lp->lp_cfg->nics[port].nic_name);
-				}
+			} else if (nic_is_tag(tag)) {
+				nic_input(lp, tag);
 			}
 		}
 		if (loop_arm_timer(lp, ns_timers_run()) == -1) {
@@ -429,8 +368,7 @@ loop_run(struct pl_loop *lp)
 			return -1;
 		}
 		/* What lwIP sent this round leaves now, merged where it could. */
-		for (int i = 0; i < lp->lp_n_ports; i++)
-			ring_port_flush(&lp->lp_ports[i]);
+		nic_flush_all(lp);
 	}
 	return 0;
 }
@@ -464,25 +402,7 @@ loop_teardown(struct pl_loop *lp)
 		relay_cut_all(lp);
 	}
 	nat_teardown(lp);
-	for (int i = 0; i < lp->lp_n_ports; i++) {
-		const struct ring_stats *st = &lp->lp_ports[i].rp_stats;
-
-		log_info("nic %s: rx %llu frames (%llu checksums trusted, %llu completed, "
-		    "%llu super-frames), "
-		    "dropped %llu not ours, %llu malformed, %llu truncated; tx %llu frames, "
-		    "%llu errors", lp->lp_cfg->nics[i].nic_name,
-		    (unsigned long long)st->rs_rx_frames,
-		    (unsigned long long)st->rs_rx_csum_trusted,
-		    (unsigned long long)st->rs_rx_csum_completed,
-		    (unsigned long long)st->rs_rx_superframes,
-		    (unsigned long long)st->rs_rx_not_ours,
-		    (unsigned long long)st->rs_rx_malformed,
-		    (unsigned long long)st->rs_rx_truncated,
-		    (unsigned long long)st->rs_tx_frames,
-		    (unsigned long long)st->rs_tx_errors);
-		ring_port_close(&lp->lp_ports[i]);
-	}
-	lp->lp_n_ports = 0;
+	nic_close_all(lp);
 	rt_free_all(lp);
 	if (lp->lp_sigfd != -1)
 		close(lp->lp_sigfd);

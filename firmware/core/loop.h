@@ -12,6 +12,7 @@
 #include "nat-t.h"
 #include "netstack.h"
 #include "relay-t.h"
+#include "nic-t.h"
 #include "rt-t.h"
 
 struct mgmt;
@@ -26,8 +27,8 @@ struct pl_loop {
 	int			lp_quit;
 	const char		*lp_confdir;
 	struct pl_config	*lp_cfg;
-	struct ring_port	lp_ports[CFG_MAX_NICS];		/* by NIC index */
-	int			lp_n_ports;
+	struct nic_rt		*lp_nics;			/* the NICs (nic.c), linked */
+	uint64_t		lp_nic_resets;	/* connections reset: a reload edited or removed their NIC */
 	struct nat_ip		lp_nat[NAT_MAX_IPS];		/* by NAT slot (nat.c) */
 	int			lp_n_nat;
 	/* The runtime objects of the running config (rt.c), linked. */
@@ -54,7 +55,6 @@ struct pl_loop {
 int loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
     const char *status_path);
 int loop_run(struct pl_loop *lp);
-struct netif *loop_addr(struct pl_loop *lp, int nic, uint32_t addr);
 void loop_teardown(struct pl_loop *lp);
 int loop_watch_console(struct pl_loop *lp, int fd);
 void loop_memory_limit(const struct pl_config *cfg);

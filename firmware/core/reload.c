@@ -11,8 +11,12 @@
  * its rules, NAT IPs and PROXY setting are: pools may change under live
  * connections (weights, backends, probes), and backends keep their health
  * by pool name and address.  Addresses no longer used stop answering.
- * NIC changes need a restart: they are refused with a message and the
- * running config stays.
+ *
+ * NICs change live too (nic.c): a NIC the reload leaves as it was keeps
+ * its port and everything on it; one it edits (interface, MAC, address,
+ * role, gateway) or removes is closed, its connections reset and counted
+ * (lp_nic_resets) and its frames stop; an edited or added one is opened
+ * anew.  An endpoint or service on a closed NIC is not kept.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,29 +32,13 @@
 #include "log.h"
 #include "mgmt.h"
 #include "nat.h"
+#include "nic.h"
+#include "nicmac.h"
 #include "relay.h"
 #include "reload.h"
 #include "rt.h"
 #include "share.h"
 #include "watchdog.h"
-
-static int
-reload_same_nics(const struct pl_config *a, const struct pl_config *b)
-{
-	if (a->n_nics != b->n_nics)
-		return 0;
-	for (int i = 0; i < a->n_nics; i++) {
-		const struct cfg_nic *x = &a->nics[i], *y = &b->nics[i];
-
-		if (strcmp(x->nic_name, y->nic_name) != 0 || x->nic_has_mac != y->nic_has_mac ||
-		    (x->nic_has_mac ? memcmp(x->nic_mac, y->nic_mac, sizeof(x->nic_mac)) != 0 :
-		    strcmp(x->nic_ifname, y->nic_ifname) != 0) ||
-		    x->nic_addr != y->nic_addr || x->nic_prefixlen != y->nic_prefixlen ||
-		    x->nic_gateway != y->nic_gateway || x->nic_role != y->nic_role)
-			return 0;
-	}
-	return 1;
-}
 
 /* Do a's rules and b's send the same ports to the same pools? */
 static int
@@ -70,6 +58,17 @@ reload_same_rules(const struct pl_config *a, const struct cfg_service *x,
 	return 1;
 }
 
+/* Are x's NAT IPs on the same NIC objects as y's (none edited)? */
+static int
+reload_same_nat_nics(const struct pl_config *a, const struct cfg_service *x,
+    const struct pl_config *b, const struct cfg_service *y)
+{
+	for (int k = 0; k < x->svc_n_nat_ips; k++)
+		if (nic_of(a, x->svc_nat_nics[k]) != nic_of(b, y->svc_nat_nics[k]))
+			return 0;
+	return 1;
+}
+
 /* Does a connection of x's service behave the same under y? */
 static int
 reload_same_service(const struct pl_config *a, const struct cfg_service *x,
@@ -80,6 +79,7 @@ reload_same_service(const struct pl_config *a, const struct cfg_service *x,
 	    x->svc_proxy_protocol == y->svc_proxy_protocol &&
 	    x->svc_n_nat_ips == y->svc_n_nat_ips &&
 	    memcmp(x->svc_nat_ips, y->svc_nat_ips, sizeof(x->svc_nat_ips)) == 0 &&
+	    reload_same_nat_nics(a, x, b, y) &&
 	    x->svc_port_min == y->svc_port_min && x->svc_port_max == y->svc_port_max;
 }
 
@@ -87,22 +87,16 @@ reload_same_service(const struct pl_config *a, const struct cfg_service *x,
 static int
 reload_kept(const struct pl_config *a, int e, const struct pl_config *b)
 {
-	const struct cfg_endpoint *x = &a->endpoints[e];
+	const struct cfg_endpoint *x = &a->endpoints[e], *y;
+	int i = cfg_find_endpoint(b, x->ep_name);
 
-	if (x->ep_state != CFG_APPROVAL_APPROVED)
+	if (x->ep_state != CFG_APPROVAL_APPROVED || i == -1)
 		return -1;
-	for (int i = 0; i < b->n_endpoints; i++) {
-		const struct cfg_endpoint *y = &b->endpoints[i];
-
-		if (strcmp(x->ep_name, y->ep_name) != 0)
-			continue;
-		if (y->ep_state == CFG_APPROVAL_APPROVED && x->ep_nic == y->ep_nic &&
-		    x->ep_ip == y->ep_ip && x->ep_link_id == y->ep_link_id &&
-		    reload_same_service(a, &a->services[x->ep_service], b,
-		    &b->services[y->ep_service]))
-			return i;
-		return -1;
-	}
+	y = &b->endpoints[i];
+	if (y->ep_state == CFG_APPROVAL_APPROVED && nic_of(a, x->ep_nic) == nic_of(b, y->ep_nic) &&
+	    x->ep_ip == y->ep_ip && x->ep_link_id == y->ep_link_id &&
+	    reload_same_service(a, &a->services[x->ep_service], b, &b->services[y->ep_service]))
+		return i;
 	return -1;
 }
 
@@ -111,35 +105,38 @@ reload_kept(const struct pl_config *a, int e, const struct pl_config *b)
 static int
 reload_kept_frontend(const struct pl_config *a, int s, const struct pl_config *b)
 {
-	const struct cfg_service *x = &a->services[s];
+	const struct cfg_service *x = &a->services[s], *y;
+	int i = cfg_find_service(b, x->svc_name);
 
-	if (x->svc_frontend_nic == -1)
+	if (x->svc_frontend_nic == -1 || i == -1)
 		return -1;
-	for (int i = 0; i < b->n_services; i++) {
-		const struct cfg_service *y = &b->services[i];
-
-		if (strcmp(x->svc_name, y->svc_name) != 0)
-			continue;
-		if (y->svc_frontend_nic == x->svc_frontend_nic &&
-		    y->svc_frontend_ip == x->svc_frontend_ip &&
-		    y->svc_frontend_proxy_protocol == x->svc_frontend_proxy_protocol &&
-		    reload_same_service(a, x, b, y))
-			return i;
-		return -1;
-	}
+	y = &b->services[i];
+	if (nic_of(b, y->svc_frontend_nic) == nic_of(a, x->svc_frontend_nic) &&
+	    y->svc_frontend_ip == x->svc_frontend_ip &&
+	    y->svc_frontend_proxy_protocol == x->svc_frontend_proxy_protocol &&
+	    reload_same_service(a, x, b, y))
+		return i;
 	return -1;
 }
 
 static void
 reload_log_changes(const struct pl_config *a, const struct pl_config *b)
 {
+	for (int i = 0; i < b->n_nics; i++) {
+		const struct nic_rt *nr = b->nics[i].nic_rt;
+
+		if (nr->nr_cfg == NULL && cfg_find_nic(a, nr->nr_name) == -1)
+			log_info("nic %s: added", nr->nr_name);
+	}
+	for (int j = 0; j < a->n_nics; j++)
+		if (!a->nics[j].nic_rt->nr_mark)
+			log_info("nic %s: %s: closed, its connections reset", a->nics[j].nic_name,
+			    cfg_find_nic(b, a->nics[j].nic_name) != -1 ? "edited" : "removed");
 	for (int i = 0; i < b->n_endpoints; i++) {
 		const struct cfg_endpoint *y = &b->endpoints[i];
-		const struct cfg_endpoint *x = NULL;
+		int j = cfg_find_endpoint(a, y->ep_name);
+		const struct cfg_endpoint *x = j == -1 ? NULL : &a->endpoints[j];
 
-		for (int j = 0; j < a->n_endpoints; j++)
-			if (strcmp(a->endpoints[j].ep_name, y->ep_name) == 0)
-				x = &a->endpoints[j];
 		if (x == NULL)
 			log_info("endpoint %s: added, %s", y->ep_name, cfg_approval_name(y->ep_state));
 		else if (x->ep_state != y->ep_state)
@@ -147,38 +144,52 @@ reload_log_changes(const struct pl_config *a, const struct pl_config *b)
 			    cfg_approval_name(x->ep_state), cfg_approval_name(y->ep_state),
 			    y->ep_message[0] ? ": " : "", y->ep_message);
 	}
-	for (int j = 0; j < a->n_endpoints; j++) {
-		int found = 0;
-
-		for (int i = 0; i < b->n_endpoints; i++)
-			if (strcmp(a->endpoints[j].ep_name, b->endpoints[i].ep_name) == 0)
-				found = 1;
-		if (!found)
+	for (int j = 0; j < a->n_endpoints; j++)
+		if (cfg_find_endpoint(b, a->endpoints[j].ep_name) == -1)
 			log_info("endpoint %s: removed", a->endpoints[j].ep_name);
-	}
 }
 
-/* Does next use address a on NIC n? */
+/* Does next use address a on the NIC object nr (kept by next)? */
 static int
-reload_addr_used(const struct pl_config *next, int n, uint32_t a)
+reload_addr_used(const struct pl_config *next, const struct nic_rt *nr, uint32_t a)
 {
-	if (next->nics[n].nic_addr == a)
+	if (nr->nr_set.nic_addr == a)
 		return 1;
 	for (int e = 0; e < next->n_endpoints; e++)
-		if (next->endpoints[e].ep_nic == n && next->endpoints[e].ep_ip == a)
+		if (nic_of(next, next->endpoints[e].ep_nic) == nr && next->endpoints[e].ep_ip == a)
 			return 1;
-	if (next->management.mg_enabled && next->management.mg_nic == n &&
+	if (next->management.mg_enabled && nic_of(next, next->management.mg_nic) == nr &&
 	    next->management.mg_addr == a)
 		return 1;
 	for (int s = 0; s < next->n_services; s++) {
 		const struct cfg_service *svc = &next->services[s];
 
-		if (svc->svc_frontend_nic == n && svc->svc_frontend_ip == a)
+		if (nic_of(next, svc->svc_frontend_nic) == nr && svc->svc_frontend_ip == a)
 			return 1;
 		for (int i = 0; i < svc->svc_n_nat_ips; i++)
-			if (svc->svc_nat_nics[i] == n && svc->svc_nat_ips[i] == a)
+			if (nic_of(next, svc->svc_nat_nics[i]) == nr && svc->svc_nat_ips[i] == a)
 				return 1;
 	}
+	return 0;
+}
+
+/*
+ * Does live connection rc use a NIC the reload closes (nic_prepare left
+ * it unmarked): its endpoint's or frontend's, or one of its service's
+ * NAT IPs'?  Those are reset, counted as such.
+ */
+static int
+reload_conn_on_closed_nic(const struct pl_config *old, const struct relay_conn *rc)
+{
+	const struct cfg_service *svc = rc->rc_svc->sr_cfg;
+	const struct nic_rt *nr = nic_of(old, rc->rc_ep != NULL ? rc->rc_ep->er_cfg->ep_nic :
+	    svc->svc_frontend_nic);
+
+	if (nr != NULL && !nr->nr_mark)
+		return 1;
+	for (int k = 0; k < svc->svc_n_nat_ips; k++)
+		if (!nic_of(old, svc->svc_nat_nics[k])->nr_mark)
+			return 1;
 	return 0;
 }
 
@@ -202,34 +213,31 @@ reload_forget_netif(struct pl_loop *lp, const struct netif *netif)
  * and lwIP's netif numbers serve the addresses of later reloads.  Only
  * what is bound to a freed netif is aborted, never a connection of the
  * same IP on another NIC (ring_addr.c); the listeners and connections of
- * these addresses are gone already.  The new config's netif pointers are
- * set right after.
+ * these addresses are gone already.  A NIC next does not keep is closed
+ * whole.  The new config's netif pointers are set right after.
  */
 static void
 reload_drop_addresses(struct pl_loop *lp, const struct pl_config *old,
     const struct pl_config *next)
 {
 	for (int n = 0; n < old->n_nics; n++) {
-		struct ring_port *rp = &lp->lp_ports[n];
+		struct nic_rt *nr = old->nics[n].nic_rt;
 
+		if (!nr->nr_mark) {
+			for (int k = 0; k < nic_n_addrs(nr); k++)
+				reload_forget_netif(lp, nic_addr_at(nr, k));
+			lp->lp_nic_resets += (uint64_t)nic_close(lp, nr);
+			continue;
+		}
 		/* Downwards: a removal moves the last netif into the gap. */
-		for (int k = rp->rp_n_netifs - 1; k >= 0; k--) {
-			struct netif *netif = rp->rp_netifs[k];
+		for (int k = nic_n_addrs(nr) - 1; k >= 0; k--) {
+			struct netif *netif = nic_addr_at(nr, k);
 			uint32_t a = ip4_addr_get_u32(netif_ip4_addr(netif));
-			ip4_addr_t ip;
-			int rc;
 
-			if (reload_addr_used(next, n, a))
+			if (reload_addr_used(next, nr, a))
 				continue;
 			reload_forget_netif(lp, netif);
-			ip4_addr_set_u32(&ip, a);
-			rc = ring_port_del_addr(rp, a);
-			if (rc < 0)
-				log_warnx("nic %s: address %s left down, not freed: %s",
-				    old->nics[n].nic_name, ip4addr_ntoa(&ip), strerror(-rc));
-			else if (rc > 0)
-				log_info("nic %s: address %s removed, %d connection%s on it reset",
-				    old->nics[n].nic_name, ip4addr_ntoa(&ip), rc, rc == 1 ? "" : "s");
+			nic_addr_put(nr, a);
 		}
 	}
 }
@@ -296,26 +304,25 @@ reload_run(struct pl_loop *lp)
  * Can next, loaded without errors, be applied to the running appliance?
  * 0, or the number of reasons it cannot, each written to errs (NULL: not
  * written) as "DIR: message".  The management API asks before it writes
- * anything.
+ * anything.  Every change of a drop applies live now, NICs included.
  */
 int
 reload_check(const struct pl_loop *lp, const struct pl_config *next, FILE *errs)
 {
-	if (reload_same_nics(lp->lp_cfg, next))
-		return 0;
-	if (errs != NULL)
-		fprintf(errs, "%s: NICs changed; restart privlinkd to apply that "
-		    "(keeping the running configuration)\n", lp->lp_confdir);
-	return 1;
+	(void)lp;
+	(void)next;
+	(void)errs;
+	return 0;
 }
 
 /*
  * Applies next, a config loaded without errors against the running one
  * (cfg_load_set with lp->lp_cfg as running), whose drop set has digest:
- * takes next whatever happens (freed if refused).  A config that changes
- * the NICs is refused: the reason is logged and written to errs (NULL:
- * logged only), "DIR: message".  0 when next is running (generation one
- * up), -1 when the old config stays.
+ * takes next whatever happens (freed if refused).  A config that cannot
+ * be applied (an interface named by MAC not found, no memory) is refused:
+ * the reason is logged and written to errs (NULL: logged only), "DIR:
+ * message".  0 when next is running (generation one up), -1 when the old
+ * config stays.
  */
 int
 reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[static 32],
@@ -324,26 +331,41 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	struct pl_config *old = lp->lp_cfg;
 	int n_kept = 0;
 
-	if (reload_check(lp, next, errs) != 0) {
-		log_warnx("reload: NICs changed; restart privlinkd to apply that "
-		    "(keeping the running configuration)");
+	int nic_resets = 0;
+
+	if (reload_check(lp, next, errs) != 0)
+		goto keep;
+	if (nic_find_macs(next) != 0) {
+		log_warnx("reload: a NIC's MAC address is not found (keeping the running "
+		    "configuration)");
+		if (errs != NULL)
+			fprintf(errs, "%s: a NIC's MAC address is not found (keeping the running "
+			    "configuration)\n", lp->lp_confdir);
 		goto keep;
 	}
-	/* Every object of next gets its runtime object, found by identity:
-	 * the only step that allocates, so it comes before any change. */
-	if (rt_prepare(lp, next) != 0) {
-		rt_commit(lp);		/* frees what it made for next */
+	/* Every NIC and object of next gets its runtime object, found by
+	 * identity: the only steps that allocate, so they come before any
+	 * change.  A NIC kept keeps the interface found when it was made. */
+	if (nic_prepare(lp, next) != 0 || rt_prepare(lp, next) != 0) {
+		nic_commit(lp);		/* frees what they made for next */
+		rt_commit(lp);
+		log_warnx("reload: out of memory (keeping the running configuration)");
 		if (errs != NULL)
 			fprintf(errs, "%s: cannot apply: out of memory (keeping the running "
 			    "configuration)\n", lp->lp_confdir);
 		goto keep;
 	}
-	/* NICs named by MAC keep the interface found at start. */
-	for (int i = 0; i < next->n_nics; i++)
-		memcpy(next->nics[i].nic_ifname, old->nics[i].nic_ifname,
-		    sizeof(next->nics[i].nic_ifname));
 	reload_log_changes(old, next);
 	health_stop(lp);
+
+	/* Connections on a NIC about to close are reset below (their
+	 * endpoint or service is not kept): counted as such. */
+	for (struct relay_conn *rc = lp->lp_conns; rc != NULL; rc = rc->rc_next)
+		nic_resets += reload_conn_on_closed_nic(old, rc);
+	lp->lp_nic_resets += (uint64_t)nic_resets;
+	if (nic_resets > 0)
+		log_info("reload: %d connection%s on edited or removed NICs reset", nic_resets,
+		    nic_resets == 1 ? "" : "s");
 
 	/* Old endpoints and frontends not kept: no listener, no connection.
 	 * Kept ones go on as they are: their listeners and connections
@@ -376,24 +398,30 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	if (next->appliance.ap_watchdog_s != old->appliance.ap_watchdog_s)
 		watchdog_set(next);
 	lp->lp_cfg = next;
+	nic_commit(lp);		/* the NICs closed above go */
 	rt_commit(lp);		/* the runtime of removed objects goes */
 	free(old);
 	old = NULL;
+
+	/* Added and edited NICs open. */
+	for (int i = 0; i < next->n_nics; i++)
+		if (!next->nics[i].nic_rt->nr_open && nic_open(lp, next->nics[i].nic_rt) != 0)
+			log_warnx("nic %s: not open: its addresses do not answer", next->nics[i].nic_name);
 
 	/* New addresses, NAT tables, listeners, probes.  A failure here
 	 * leaves the endpoint or frontend concerned down, logged; the rest
 	 * runs. */
 	for (int e = 0; e < next->n_endpoints; e++)
-		next->endpoints[e].ep_rt->er_netif = loop_addr(lp, next->endpoints[e].ep_nic,
-		    next->endpoints[e].ep_ip);
+		next->endpoints[e].ep_rt->er_netif = nic_addr_get(nic_of(next,
+		    next->endpoints[e].ep_nic), next->endpoints[e].ep_ip);
 	share_apply_syn_rates(lp);
 	for (int s = 0; s < next->n_services; s++) {
 		const struct cfg_service *svc = &next->services[s];
 
 		for (int k = 0; k < svc->svc_n_nat_ips; k++)
-			loop_addr(lp, svc->svc_nat_nics[k], svc->svc_nat_ips[k]);
+			nic_addr_get(nic_of(next, svc->svc_nat_nics[k]), svc->svc_nat_ips[k]);
 		svc->svc_rt->sr_fe_netif = svc->svc_frontend_nic == -1 ? NULL :
-		    loop_addr(lp, svc->svc_frontend_nic, svc->svc_frontend_ip);
+		    nic_addr_get(nic_of(next, svc->svc_frontend_nic), svc->svc_frontend_ip);
 	}
 	if (nat_setup(lp) != 0)
 		log_warnx("reload: NAT tables incomplete");

@@ -30,6 +30,7 @@
 #include "health.h"
 #include "log.h"
 #include "loop.h"
+#include "nic.h"
 #include "relay.h"
 #include "tls_lwip.h"
 
@@ -367,7 +368,7 @@ probe_source(struct probe *pr)
 
 	if (nic == -1)
 		return NULL;
-	return ring_port_find(&pr->pr_loop->lp_ports[nic], cfg->nics[nic].nic_addr);
+	return nic_addr_find(nic_of(cfg, nic), cfg->nics[nic].nic_addr);
 }
 
 static void

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "nat.h"
+#include "nic.h"
 #include "nat_ports.h"
 
 _Static_assert(NAT_TIME_WAIT_S + 1 < NAT_HOLD_MARKS, "NAT_HOLD_MARKS shorter than the NAT hold");
@@ -112,7 +113,7 @@ nat_setup(struct pl_loop *lp)
 		for (int k = 0; k < CFG_MAX_NAT_IPS; k++)
 			nv->nv_ip[k] = -1;
 		for (int k = 0; k < svc->svc_n_nat_ips; k++) {
-			struct netif *netif = ring_port_find(&lp->lp_ports[svc->svc_nat_nics[k]],
+			struct netif *netif = nic_addr_find(nic_of(cfg, svc->svc_nat_nics[k]),
 			    svc->svc_nat_ips[k]);
 
 			if (netif == NULL) {

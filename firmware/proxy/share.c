@@ -47,6 +47,7 @@
 #include "lwip/sys.h"
 
 #include "nat.h"
+#include "nic.h"
 #include "netstack.h"
 #include "share.h"
 
@@ -302,25 +303,24 @@ share_apply_syn_rates(struct pl_loop *lp)
 {
 	const struct pl_config *cfg = lp->lp_cfg;
 
-	for (int n = 0; n < lp->lp_n_ports; n++) {
-		struct ring_port *rp = &lp->lp_ports[n];
+	for (int n = 0; n < cfg->n_nics; n++) {
+		const struct nic_rt *nr = cfg->nics[n].nic_rt;
 
-		for (int k = 0; k < rp->rp_n_netifs; k++) {
+		for (int k = 0; k < nic_n_addrs(nr); k++) {
+			struct netif *netif = nic_addr_at(nr, k);
 			uint32_t rate = 0;
 
 			for (int e = 0; e < cfg->n_endpoints; e++)
-				if (cfg->endpoints[e].ep_rt->er_netif == rp->rp_netifs[k])
+				if (cfg->endpoints[e].ep_rt->er_netif == netif)
 					rate = cfg->endpoints[e].ep_max_new_per_s;
-			/* rate is within RING_SYN_RATE_MAX: the config's
-			 * range (CFG_MAX_CONN_RATE) is the same. */
-			(void)ring_set_syn_rate(rp->rp_netifs[k], rate, 0);
-			ring_set_shed(rp->rp_netifs[k], 0);
+			nic_set_syn_rate(netif, rate);
+			nic_set_shed(netif, 0);
 		}
 	}
 	/* A shed endpoint stays shed at its (maybe new) address. */
 	for (int e = 0; e < cfg->n_endpoints; e++)
 		if (cfg->endpoints[e].ep_rt->er_stats.es_share.se_shed)
-			ring_set_shed(cfg->endpoints[e].ep_rt->er_netif, 1);
+			nic_set_shed(cfg->endpoints[e].ep_rt->er_netif, 1);
 }
 
 /* SYNs to the endpoint's address the netstack dropped over its rate. */
@@ -330,7 +330,7 @@ share_syn_rate_dropped(const struct ep_rt *er)
 	struct netif *netif = er->er_netif;
 
 	return netif != NULL && er->er_cfg->ep_max_new_per_s != 0 ?
-	    ring_syn_rate_dropped(netif) : 0;
+	    nic_syn_rate_dropped(netif) : 0;
 }
 
 /* The memory one endpoint may hold near the limit; 0: no limit. */
@@ -367,7 +367,7 @@ share_mem_check(struct pl_loop *lp, struct ep_rt *er, struct share_ep *se)
 		return;
 	se->se_shed = (uint8_t)shed;
 	se->se_shed_count += (uint64_t)shed;
-	ring_set_shed(er->er_netif, shed);
+	nic_set_shed(er->er_netif, shed);
 }
 
 /* rc's holding changed by delta bytes (queued, written, acknowledged,

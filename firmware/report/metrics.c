@@ -19,6 +19,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "metrics.h"
+#include "nic.h"
 #include "mgmt.h"
 #include "netstack.h"
 #include "relay.h"
@@ -438,7 +439,7 @@ metrics_nics(struct pl_loop *lp, FILE *f)
 					continue;
 				if (m->nc_reason == NULL)
 					l[1].ml_name = NULL;
-				metrics_sample(f, name, l, stats_nic_value(&lp->lp_ports[i].rp_stats, m));
+				metrics_sample(f, name, l, stats_nic_value(&nic_port(cfg->nics[i].nic_rt)->rp_stats, m));
 			}
 	}
 }

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "netstack.h"
 #include "share.h"
+#include "nic.h"
 #include "stats.h"
 
 const enum relay_event stats_refusals[] = {
@@ -85,7 +86,7 @@ uint64_t
 stats_event(const struct pl_loop *lp, enum relay_event ev)
 {
 	return lp->lp_relay_stats.rs_events[ev] +
-	    (ev == RELAY_EV_RATE ? ring_syn_rate_dropped(NULL) : 0);
+	    (ev == RELAY_EV_RATE ? nic_syn_rate_dropped(NULL) : 0);
 }
 
 /* The appliance's refusals for ev, the netstack's rate drops with them. */
@@ -93,7 +94,7 @@ uint64_t
 stats_refused_all(const struct pl_loop *lp, enum relay_event ev)
 {
 	return lp->lp_relay_stats.rs_refused[ev] +
-	    (ev == RELAY_EV_RATE ? ring_syn_rate_dropped(NULL) : 0);
+	    (ev == RELAY_EV_RATE ? nic_syn_rate_dropped(NULL) : 0);
 }
 
 /* A service's live connections: its frontend's and its endpoints'. */

@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "mgmt.h"
+#include "nic.h"
 #include "relay.h"
 #include "share.h"
 #include "stats.h"
@@ -75,9 +76,9 @@ status_reload(const struct pl_loop *lp, FILE *f)
 	for (size_t i = 0; i < sizeof(lp->lp_digest); i++)
 		fprintf(f, "%02x", lp->lp_digest[i]);
 	fprintf(f, "\",\n  \"last_reload\": {\"ok\": %s, \"time\": %lld, \"applied\": %llu, "
-	    "\"failed\": %llu},\n", lp->lp_last_reload_ok ? "true" : "false",
+	    "\"failed\": %llu, \"nic_resets\": %llu},\n", lp->lp_last_reload_ok ? "true" : "false",
 	    (long long)lp->lp_last_reload_time, (unsigned long long)lp->lp_reloads_ok,
-	    (unsigned long long)lp->lp_reloads_failed);
+	    (unsigned long long)lp->lp_reloads_failed, (unsigned long long)lp->lp_nic_resets);
 }
 
 /* The NIC's own neighbour table (netstack/ns_arp.c). */
@@ -124,7 +125,8 @@ status_nics(struct pl_loop *lp, FILE *f)
 	fputs("  \"nics\": [", f);
 	for (int i = 0; i < cfg->n_nics; i++) {
 		const struct cfg_nic *n = &cfg->nics[i];
-		const struct ring_stats *st = &lp->lp_ports[i].rp_stats;
+		const struct ring_port *rp = nic_port(n->nic_rt);
+		const struct ring_stats *st = &rp->rp_stats;
 
 		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
 		status_str(f, n->nic_name);
@@ -133,12 +135,12 @@ status_nics(struct pl_loop *lp, FILE *f)
 		fputs(", \"address\": ", f);
 		status_addr(f, n->nic_addr);
 		fprintf(f, ", \"prefixlen\": %u, \"role\": \"%s\", \"addresses\": %d,",
-		    n->nic_prefixlen, cfg_role_name(n->nic_role), lp->lp_ports[i].rp_n_netifs);
+		    n->nic_prefixlen, cfg_role_name(n->nic_role), rp->rp_n_netifs);
 		for (size_t c = 0; c < stats_n_nic_counters; c++)
 			fprintf(f, "%s\"%s\": %llu,", c % 5 == 0 ? "\n     " : " ",
 			    stats_nic_counters[c].nc_key,
 			    (unsigned long long)stats_nic_value(st, &stats_nic_counters[c]));
-		status_neighbours(&lp->lp_ports[i], f);
+		status_neighbours(rp, f);
 		fputs("}", f);
 	}
 	fputs("\n  ],\n", f);

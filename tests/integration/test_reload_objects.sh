@@ -133,4 +133,6 @@ ep[n]["ended"]["closed"] == 1 and ep[n]["live_connections"] == 0 for n in ("raw-
 
 stop_privlinkd
 check_eq "SIGTERM stops privlinkd with status 0" "$?" 0
+# Only the sanitized build (PRIVLINKD=build/privlinkd-san) writes reports.
+check_no_sanitizer_report "$LOG"
 tap_done
