@@ -37,7 +37,6 @@ struct pl_loop {
 	struct be_rt		*lp_bes;
 	struct relay_conn	*lp_conns;			/* live, linked */
 	struct relay_stats	lp_relay_stats;
-	struct probe		*lp_probes;
 	uint64_t		lp_lb_seed;			/* keys the flow hash */
 	const char		*lp_status_path;		/* -s FILE */
 	time_t			lp_started;

@@ -1,6 +1,7 @@
 /*
- * Backend health: per pool and backend, the state new connections are
- * chosen by, driven by probes (TCP, HTTP, HTTPS) from the provider NIC.
+ * Backend health: per backend, the state new connections are chosen by
+ * (health.c), driven by probes (TCP, HTTP, HTTPS) from the provider NIC
+ * (probe.c).
  */
 #ifndef PRIVLINK_HEALTH_H
 #define PRIVLINK_HEALTH_H
@@ -13,7 +14,10 @@
 struct pl_loop;
 struct probe;
 
+struct be_rt;
+
 int health_start(struct pl_loop *lp);
+void health_result(struct pl_loop *lp, struct be_rt *br, int ok);
 void health_stop(struct pl_loop *lp);
 int health_eligible(const struct cfg_pool *pool, uint8_t eligible[CFG_MAX_BACKENDS]);
 
