@@ -329,9 +329,7 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
     FILE *errs)
 {
 	struct pl_config *old = lp->lp_cfg;
-	int n_kept = 0;
-
-	int nic_resets = 0;
+	int n_kept = 0, nic_resets = 0;
 
 	if (reload_check(lp, next, errs) != 0)
 		goto keep;
