@@ -99,7 +99,6 @@ void cfg_pool_defaults(struct cfg_pool *pool);
 void cfg_finish_rules(struct cfg_parse *cp);
 int cfg_mgmt_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line);
 void cfg_finish_management(struct cfg_parse *cp);
-int cfg_nic_index(const struct pl_config *cfg, const char *name);
 const char *cfg_ntoa(uint32_t addr, char buf[static 16]);
 int cfg_alias(const struct cfg_appliance *ap, const struct cfg_service *svc,
     char out[static CFG_ALIAS_MAX]);

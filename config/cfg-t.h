@@ -4,7 +4,8 @@
  * A struct pl_config is flat (no pointers): it is built fresh from a drop
  * directory, validated as a whole, and swapped in only when it has no
  * errors.  Cross references are indexes into the arrays, resolved by
- * cfg_finish().  Addresses are IPv4 in network byte order.
+ * cfg_finish(); the only pointers are the links to the loop's runtime
+ * objects, which only the loop sets.  Addresses are IPv4 in network byte order.
  */
 #ifndef PRIVLINK_CFG_T_H
 #define PRIVLINK_CFG_T_H
@@ -79,6 +80,13 @@
 /* Every drop file of one directory is read; more is surely a mistake. */
 #define CFG_MAX_FILES		256
 
+/* Runtime objects (firmware/core/rt-t.h): the loop links each object of
+ * the running config to its own; NULL in a config not running. */
+struct nic_rt;
+struct ep_rt;
+struct svc_rt;
+struct be_rt;
+
 /* Where something was declared, for file:line messages. */
 struct cfg_where {
 	char		w_file[CFG_FILE_MAX];
@@ -144,6 +152,7 @@ struct cfg_nic {
 	uint32_t	nic_gateway;			/* gateway =, 0 if unset */
 	enum cfg_role	nic_role;			/* role = */
 	struct cfg_where nic_where;
+	struct nic_rt	*nic_rt;			/* the loop's (nic.c) */
 };
 
 /* backend = A.B.C.D[:PORT] [weight=N] [drain] of a [pool]. */
@@ -153,6 +162,7 @@ struct cfg_backend {
 	uint16_t	be_weight;			/* 1..CFG_WEIGHT_MAX */
 	int		be_drain;			/* no new connections */
 	int		be_line;
+	struct be_rt	*be_rt;				/* the loop's (rt.c) */
 };
 
 /* [pool NAME]: backends and how their health is probed. */
@@ -216,6 +226,7 @@ struct cfg_service {
 	char		svc_alias[CFG_ALIAS_MAX];	/* derived */
 	int		svc_tenants;			/* derived: Approved endpoints, frontend */
 	struct cfg_where svc_where;
+	struct svc_rt	*svc_rt;			/* the loop's (rt.c) */
 };
 
 /* [endpoint NAME] plus the last [approval NAME] that names it. */
@@ -234,6 +245,7 @@ struct cfg_endpoint {
 	char		ep_message[CFG_MESSAGE_MAX];	/* [approval] message = */
 	struct cfg_where ep_where;
 	struct cfg_where ep_approval_where;		/* w_line 0: none */
+	struct ep_rt	*ep_rt;				/* the loop's (rt.c) */
 };
 
 /* [management]: the HTTPS API (firmware/mgmt*.c).  Certificate and CA

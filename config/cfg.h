@@ -13,6 +13,11 @@
 int cfg_load_dir(struct pl_config *cfg, const char *dir, FILE *errs);
 int cfg_load_dir_running(struct pl_config *cfg, const char *dir,
     const struct pl_config *running, FILE *errs);
+int cfg_find_nic(const struct pl_config *cfg, const char *name);
+int cfg_find_service(const struct pl_config *cfg, const char *name);
+int cfg_find_service_or_alias(const struct pl_config *cfg, const char *name);
+int cfg_find_endpoint(const struct pl_config *cfg, const char *name);
+int cfg_find_pool(const struct pl_config *cfg, const char *name);
 int cfg_drop_name_ok(const char *name);
 int cfg_pem_name_ok(const char *name);
 const char *cfg_role_name(enum cfg_role role);

@@ -72,18 +72,6 @@ cfg_finish_nics(struct cfg_parse *cp)
 	}
 }
 
-/* A service by name, or by alias. */
-static int
-cfg_service_index(const struct pl_config *cfg, const char *name)
-{
-	for (int i = 0; i < cfg->n_services; i++)
-		if (strcmp(cfg->services[i].svc_name, name) == 0 ||
-		    (cfg->services[i].svc_alias[0] != '\0' &&
-		    strcmp(cfg->services[i].svc_alias, name) == 0))
-			return i;
-	return -1;
-}
-
 static int
 cfg_in_list(const char (*list)[CFG_NAME_MAX], int n, const char *sub)
 {
@@ -123,20 +111,19 @@ cfg_was_deleted(struct cfg_parse *cp, struct cfg_endpoint *e, const char *name)
 
 	if (run == NULL)
 		return 0;
-	for (int i = 0; i < run->n_services; i++)
-		if (strcmp(run->services[i].svc_name, name) == 0 ||
-		    strcmp(run->services[i].svc_alias, name) == 0) {
-			snprintf(e->ep_service_name, sizeof(e->ep_service_name), "%s",
-			    run->services[i].svc_name);
-			return 1;
-		}
-	for (int i = 0; i < run->n_endpoints; i++)
-		if (run->endpoints[i].ep_state == CFG_APPROVAL_DISCONNECTED &&
-		    strcmp(run->endpoints[i].ep_name, e->ep_name) == 0) {
-			memcpy(e->ep_service_name, run->endpoints[i].ep_service_name,
-			    sizeof(e->ep_service_name));
-			return 1;
-		}
+	int i;
+
+	if ((i = cfg_find_service_or_alias(run, name)) != -1) {
+		snprintf(e->ep_service_name, sizeof(e->ep_service_name), "%s",
+		    run->services[i].svc_name);
+		return 1;
+	}
+	if ((i = cfg_find_endpoint(run, e->ep_name)) != -1 &&
+	    run->endpoints[i].ep_state == CFG_APPROVAL_DISCONNECTED) {
+		memcpy(e->ep_service_name, run->endpoints[i].ep_service_name,
+		    sizeof(e->ep_service_name));
+		return 1;
+	}
 	return 0;
 }
 
@@ -226,7 +213,7 @@ cfg_finish_endpoints(struct cfg_parse *cp)
 		const struct cfg_nic *nic;
 
 		if (lines[EP_K_SERVICE]) {
-			e->ep_service = cfg_service_index(cfg, cp->cp_ep_service[i]);
+			e->ep_service = cfg_find_service_or_alias(cfg, cp->cp_ep_service[i]);
 			if (e->ep_service == -1 && cfg_was_deleted(cp, e, cp->cp_ep_service[i])) {
 				e->ep_state = CFG_APPROVAL_DISCONNECTED;
 			} else if (e->ep_service == -1) {
@@ -252,7 +239,7 @@ cfg_finish_endpoints(struct cfg_parse *cp)
 		}
 		if (!lines[EP_K_NIC])
 			continue;
-		e->ep_nic = cfg_nic_index(cfg, cp->cp_ep_nic[i]);
+		e->ep_nic = cfg_find_nic(cfg, cp->cp_ep_nic[i]);
 		if (e->ep_nic == -1) {
 			cfg_error(cp, file, lines[EP_K_NIC], "[endpoint %s] nic: no [nic %s] in the "
 			    "drop '%s'", e->ep_name, cp->cp_ep_nic[i], cp->cp_ep_nic[i]);
@@ -334,12 +321,12 @@ cfg_finish_approvals(struct cfg_parse *cp)
 	for (int i = 0; i < cp->cp_n_approvals; i++) {
 		const struct cfg_approval_decl *ad = &cp->cp_approvals[i];
 		struct cfg_endpoint *e = NULL;
+		int j;
 
 		if (!ad->ad_state_line)
 			continue;	/* missing state: reported already */
-		for (int j = 0; j < cfg->n_endpoints; j++)
-			if (strcmp(cfg->endpoints[j].ep_name, ad->ad_endpoint) == 0)
-				e = &cfg->endpoints[j];
+		if ((j = cfg_find_endpoint(cfg, ad->ad_endpoint)) != -1)
+			e = &cfg->endpoints[j];
 		if (e == NULL) {
 			cfg_error(cp, ad->ad_where.w_file, ad->ad_where.w_line, "[approval %s]: no "
 			    "[endpoint %s] in the drop", ad->ad_endpoint, ad->ad_endpoint);

@@ -223,15 +223,6 @@ cfg_finish_pools(struct cfg_parse *cp)
 	}
 }
 
-static int
-cfg_pool_index(const struct pl_config *cfg, const char *name)
-{
-	for (int p = 0; p < cfg->n_pools; p++)
-		if (strcmp(cfg->pools[p].pool_name, name) == 0)
-			return p;
-	return -1;
-}
-
 /* The one-backend form: a pool of its own and one rule. */
 static void
 cfg_implicit_rule(struct cfg_parse *cp, int s)
@@ -380,7 +371,7 @@ cfg_finish_rules(struct cfg_parse *cp)
 			const struct cfg_pool *pool;
 
 			if (!legacy) {
-				ru->ru_pool = cfg_pool_index(cfg, cp->cp_rule_pool[s][r]);
+				ru->ru_pool = cfg_find_pool(cfg, cp->cp_rule_pool[s][r]);
 				if (ru->ru_pool == -1) {
 					cfg_error(cp, file, cp->cp_rule_lines[s][r], "[service %s] rule: "
 					    "no [pool %s] in the drop", svc->svc_name,

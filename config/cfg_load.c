@@ -211,28 +211,21 @@ static const struct cfg_where *
 cfg_find_decl(struct cfg_parse *cp, enum cfg_kind kind, const char *name)
 {
 	struct pl_config *cfg = cp->cp_cfg;
+	int i;
 
 	switch (kind) {
 	case CFG_KIND_NIC:
-		for (int i = 0; i < cfg->n_nics; i++)
-			if (strcmp(cfg->nics[i].nic_name, name) == 0)
-				return &cfg->nics[i].nic_where;
-		break;
+		i = cfg_find_nic(cfg, name);
+		return i == -1 ? NULL : &cfg->nics[i].nic_where;
 	case CFG_KIND_SERVICE:
-		for (int i = 0; i < cfg->n_services; i++)
-			if (strcmp(cfg->services[i].svc_name, name) == 0)
-				return &cfg->services[i].svc_where;
-		break;
+		i = cfg_find_service(cfg, name);
+		return i == -1 ? NULL : &cfg->services[i].svc_where;
 	case CFG_KIND_ENDPOINT:
-		for (int i = 0; i < cfg->n_endpoints; i++)
-			if (strcmp(cfg->endpoints[i].ep_name, name) == 0)
-				return &cfg->endpoints[i].ep_where;
-		break;
+		i = cfg_find_endpoint(cfg, name);
+		return i == -1 ? NULL : &cfg->endpoints[i].ep_where;
 	case CFG_KIND_POOL:
-		for (int i = 0; i < cfg->n_pools; i++)
-			if (strcmp(cfg->pools[i].pool_name, name) == 0)
-				return &cfg->pools[i].pool_where;
-		break;
+		i = cfg_find_pool(cfg, name);
+		return i == -1 ? NULL : &cfg->pools[i].pool_where;
 	default:
 		break;
 	}

@@ -105,7 +105,7 @@ cfg_finish_management(struct cfg_parse *cp)
 	cfg_mgmt_file(cp, file, lines[MGMT_K_READ_ONLY_CA], "read_only_ca", mg->mg_read_only_ca);
 	if (!lines[MGMT_K_NIC])
 		return;
-	mg->mg_nic = cfg_nic_index(cfg, cp->cp_mgmt_nic);
+	mg->mg_nic = cfg_find_nic(cfg, cp->cp_mgmt_nic);
 	if (mg->mg_nic == -1) {
 		cfg_error(cp, file, lines[MGMT_K_NIC], "[management] nic: no [nic %s] in the "
 		    "drop '%s'", cp->cp_mgmt_nic, cp->cp_mgmt_nic);

@@ -81,12 +81,3 @@ cfg_ntoa(uint32_t addr, char buf[static INET_ADDRSTRLEN])
 {
 	return inet_ntop(AF_INET, &addr, buf, INET_ADDRSTRLEN);
 }
-
-int
-cfg_nic_index(const struct pl_config *cfg, const char *name)
-{
-	for (int i = 0; i < cfg->n_nics; i++)
-		if (strcmp(cfg->nics[i].nic_name, name) == 0)
-			return i;
-	return -1;
-}

@@ -229,6 +229,17 @@ ring_addr_unlink(struct ring_addr *ra)
 	free(ra);
 }
 
+/* Netifs removed while lwIP handled a frame on them: freed after it. */
+static struct netif *ring_netifs_removed[RING_MAX_NETIFS];
+static unsigned int ring_n_removed;
+
+void
+ring_netif_reap(void)
+{
+	while (ring_n_removed > 0)
+		free(ring_netifs_removed[--ring_n_removed]);
+}
+
 /* The port's last address went: its netif goes, with nothing on it. */
 static void
 ring_netif_drop(struct ring_port *rp)
@@ -240,9 +251,14 @@ ring_netif_drop(struct ring_port *rp)
 	/* With no address, netif_remove() aborts nothing by address. */
 	ip4_addr_set_zero(ip_2_ip4(&netif->ip_addr));
 	netif_remove(netif);
-	free(netif);
 	rp->rp_netif = NULL;
 	rp->rp_primary = 0;
+	/* A frame being handled (a reload from the management API took the
+	 * port away under it) still reads its netif when lwIP returns. */
+	if (ring_addr_current != NULL && ring_n_removed < RING_MAX_NETIFS)
+		ring_netifs_removed[ring_n_removed++] = netif;
+	else
+		free(netif);
 }
 
 /*

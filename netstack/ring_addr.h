@@ -33,6 +33,8 @@ struct netif;
 
 /* ringif.c's netif setup of a port, for ring_port_add_addr. */
 signed char ring_netif_init(struct netif *netif);
+/* Frees the netifs removed while a frame was handled (ring_addr.c). */
+void ring_netif_reap(void);
 /* Takes every address off rp, aborting what is bound to each. */
 void ring_port_del_all(struct ring_port *rp);
 /* The entry of addr on rp, or NULL. */

@@ -151,11 +151,14 @@ ring_rx_urgent(const uint8_t *ip, size_t ip_len)
 	return ip_len <= ihl + doff;	/* no payload */
 }
 
-/* The address rp's netif shows lwIP (network byte order). */
+/* The address rp's netif shows lwIP (network byte order); none once the
+ * port has lost its netif (a reload took its last address while lwIP
+ * handled its frame). */
 static void
 ring_netif_show(struct ring_port *rp, uint32_t addr)
 {
-	ip4_addr_set_u32(ip_2_ip4(&rp->rp_netif->ip_addr), addr);
+	if (rp->rp_netif != NULL)
+		ip4_addr_set_u32(ip_2_ip4(&rp->rp_netif->ip_addr), addr);
 }
 
 /*
@@ -197,9 +200,12 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		rp->rp_stats.rs_rx_frames++;
 		rp->rp_stats.rs_rx_bytes += len;
 		/* Answered from the address asked for. */
+		ring_addr_current = ra;
 		ring_netif_show(rp, dst);
 		ns_arp_input(rp, netif, frame, len);
+		ring_addr_current = NULL;
 		ring_netif_show(rp, rp->rp_primary);
+		ring_netif_reap();
 		return;
 	}
 	if (type != ETH_TYPE_IPV4) {
@@ -290,9 +296,14 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		ns_tcp_park_input(netif, frame + ETH_HDR_LEN, ip_len);
 		ip4_input(p, netif);
 		netif->chksum_flags |= NETIF_CHECKSUM_CHECK_TCP;
+		/* What lwIP called may have closed the port (a reload from
+		 * the management API): its netif is freed after the frame. */
+		if (rp->rp_netif != netif)
+			break;
 	} while (ns_tcp_take_reinput());
 	ring_addr_current = NULL;
 	ring_netif_show(rp, rp->rp_primary);
+	ring_netif_reap();
 	ns_tcp_sack_after_input();
 	ns_tcp_park_after_input();
 	ns_mem_urgent(urgent);

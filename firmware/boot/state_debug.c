@@ -44,7 +44,7 @@ state_debug_put(struct pl_loop *lp, char *args)
 	unsigned long kb = 0;
 	struct cfg_change ch;
 	size_t len, cap;
-	int rc;
+	int rc, i;
 
 	if (!lp->lp_cfg->appliance.ap_debug_commands) {
 		printf("debug-state-put: needs [appliance] debug_commands = on\n");
@@ -66,9 +66,8 @@ state_debug_put(struct pl_loop *lp, char *args)
 		    "(at most %d)]\n", STATE_DEBUG_PAD_MAX);
 		return;
 	}
-	for (int i = 0; i < lp->lp_cfg->n_endpoints; i++)
-		if (strcmp(lp->lp_cfg->endpoints[i].ep_name, epname) == 0)
-			ep = &lp->lp_cfg->endpoints[i];
+	if ((i = cfg_find_endpoint(lp->lp_cfg, epname)) != -1)
+		ep = &lp->lp_cfg->endpoints[i];
 	if (ep == NULL || snprintf(name, sizeof(name), "%s%s.ini", STATE_DEBUG_PREFIX, epname) >=
 	    (int)sizeof(name) || !cfg_drop_name_ok(name)) {
 		printf("debug-state-put: no endpoint of that name\n");

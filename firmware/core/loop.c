@@ -24,16 +24,18 @@
 #include "loop.h"
 #include "mgmt.h"
 #include "nat.h"
+#include "nic.h"
 #include "nicmac.h"
 #include "metrics.h"
 #include "reload.h"
 #include "relay.h"
+#include "rt.h"
 #include "share.h"
 #include "status.h"
 #include "watchdog.h"
 
-/* epoll tags: small integers for the loop's own fds, port index + 16 for
- * the packet rings (CFG_MAX_NICS is below 16). */
+/* epoll tags: small integers for the loop's own fds; a NIC's is its
+ * object's address (nic.c). */
 #define LOOP_TAG_TIMER		1
 #define LOOP_TAG_SIGNAL		2
 #define LOOP_TAG_INOTIFY	3
@@ -42,7 +44,7 @@
 /* Changes to the drop directory are applied this long after the last one:
  * an operator or a tool often writes several files in a row. */
 #define LOOP_RELOAD_SETTLE_MS	200
-#define LOOP_TAG_LINKS		6	/* every NIC's frames: ring_links_fd() */
+#define LOOP_TAG_LINKS		6	/* every NIC's frames: nic_links_fd() */
 #define LOOP_MAX_EVENTS		32
 
 static int
@@ -56,76 +58,29 @@ loop_epoll_add(struct pl_loop *lp, int fd, uint64_t tag)
 	return epoll_ctl(lp->lp_epfd, EPOLL_CTL_ADD, fd, &ev);
 }
 
-/* cfg_finish_addresses() and the NIC count refuse a drop that would not
- * fit. */
-_Static_assert(CFG_MAX_ADDRS <= RING_MAX_ADDRS, "the appliance's addresses fit the table");
-_Static_assert(CFG_MAX_NICS <= RING_MAX_NETIFS, "a netif for each NIC");
-_Static_assert(CFG_VLAN_MAX == RING_VLAN_MAX, "the same VLAN ids");
-
-/* The netif of addr on NIC nic, the address added to the port if it is
- * new (or brought back if it was going). */
-struct netif *
-loop_addr(struct pl_loop *lp, int nic, uint32_t addr)
-{
-	const struct cfg_nic *n = &lp->lp_cfg->nics[nic];
-	struct ring_port *rp = &lp->lp_ports[nic];
-	struct netif *netif = NULL;
-	int rc;
-
-	rc = ring_port_add_addr(rp, addr, n->nic_prefixlen, n->nic_gateway, &netif);
-	if (rc == -EEXIST)
-		return ring_port_find(rp, addr);
-	if (rc != 0) {
-		ip4_addr_t a;
-
-		ip4_addr_set_u32(&a, addr);
-		if (rc == -ENOSPC)
-			log_warnx("nic %s: add address %s: the appliance holds %d addresses "
-			    "already", n->nic_name, ip4addr_ntoa(&a), RING_MAX_ADDRS);
-		else if (rc == -EMFILE)
-			log_warnx("nic %s: add address %s: the appliance has %d networks "
-			    "already", n->nic_name, ip4addr_ntoa(&a), RING_MAX_NETIFS);
-		else
-			log_warnx("nic %s: add address %s: %s", n->nic_name, ip4addr_ntoa(&a),
-			    strerror(-rc));
-		return NULL;
-	}
-	return netif;
-}
-
 static int
 loop_setup_ports(struct pl_loop *lp)
 {
 	struct pl_config *cfg = lp->lp_cfg;
 
-	if (nic_find_macs(cfg) != 0)
+	if (nic_find_macs(cfg) != 0 || nic_prepare(lp, cfg) != 0)
 		return -1;
-	for (int i = 0; i < cfg->n_nics; i++) {
-		const struct cfg_nic *n = &cfg->nics[i];
-		const char *what = "";
-		int rc;
-
-		rc = ring_port_open(&lp->lp_ports[i], n->nic_ifname, n->nic_vlan, &what);
-		if (rc != 0) {
-			errno = -rc;
-			log_warn("nic %s: interface %s%s: %s", n->nic_name, n->nic_ifname,
-			    n->nic_vlan != 0 ? " (VLAN)" : "", what);
+	nic_commit(lp);
+	for (int i = 0; i < cfg->n_nics; i++)
+		if (nic_open(lp, cfg->nics[i].nic_rt) != 0)
 			return -1;
-		}
-		lp->lp_n_ports = i + 1;
-		lp->lp_ports[i].rp_untrusted = n->nic_role == CFG_ROLE_CONSUMER;
-		if (loop_addr(lp, i, n->nic_addr) == NULL)
-			return -1;
-	}
-	if (loop_epoll_add(lp, ring_links_fd(), LOOP_TAG_LINKS) == -1) {
+	if (loop_epoll_add(lp, nic_links_fd(), LOOP_TAG_LINKS) == -1) {
 		log_warn("epoll for the NICs");
 		return -1;
 	}
 	/* Every endpoint's address answers ARP and ping whatever its state;
 	 * only Approved ones get a listener. */
 	for (int e = 0; e < cfg->n_endpoints; e++) {
-		lp->lp_ep_netif[e] = loop_addr(lp, cfg->endpoints[e].ep_nic, cfg->endpoints[e].ep_ip);
-		if (lp->lp_ep_netif[e] == NULL)
+		const struct cfg_endpoint *ep = &cfg->endpoints[e];
+
+		ep->ep_rt->er_netif = nic_addr_get(nic_of(cfg, ep->ep_nic), ep->ep_ip);
+		ep->ep_rt->er_addr = ep->ep_ip;
+		if (ep->ep_rt->er_netif == NULL)
 			return -1;
 	}
 	share_apply_syn_rates(lp);
@@ -133,10 +88,11 @@ loop_setup_ports(struct pl_loop *lp)
 		const struct cfg_service *svc = &cfg->services[s];
 
 		for (int k = 0; k < svc->svc_n_nat_ips; k++)
-			if (loop_addr(lp, svc->svc_nat_nics[k], svc->svc_nat_ips[k]) == NULL)
+			if (nic_addr_get(nic_of(cfg, svc->svc_nat_nics[k]), svc->svc_nat_ips[k]) == NULL)
 				return -1;
+		svc->svc_rt->sr_fe_addr = svc->svc_frontend_ip;
 		if (svc->svc_frontend_nic != -1 &&
-		    (lp->lp_fe_netif[s] = loop_addr(lp, svc->svc_frontend_nic,
+		    (svc->svc_rt->sr_fe_netif = nic_addr_get(nic_of(cfg, svc->svc_frontend_nic),
 		    svc->svc_frontend_ip)) == NULL)
 			return -1;
 	}
@@ -279,7 +235,7 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 		log_warn("epoll_create1");
 		return -1;
 	}
-	if (loop_setup_ports(lp) != 0)
+	if (rt_attach(lp) != 0 || loop_setup_ports(lp) != 0)
 		return -1;
 
 	lp->lp_timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
@@ -308,10 +264,11 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 		return -1;
 	for (int e = 0; e < cfg->n_endpoints; e++)
 		if (cfg->endpoints[e].ep_state == CFG_APPROVAL_APPROVED &&
-		    relay_listen(lp, e) != 0)
+		    relay_listen(lp, cfg->endpoints[e].ep_rt) != 0)
 			return -1;
 	for (int s = 0; s < cfg->n_services; s++)
-		if (cfg->services[s].svc_frontend_nic != -1 && relay_listen_frontend(lp, s) != 0)
+		if (cfg->services[s].svc_frontend_nic != -1 &&
+		    relay_listen_frontend(lp, cfg->services[s].svc_rt) != 0)
 			return -1;
 	if (ns_rand_bytes(&lp->lp_lb_seed, sizeof(lp->lp_lb_seed)) != 0) {
 		log_warnx("random source: no seed for the flow hash");
@@ -410,15 +367,7 @@ loop_run(struct pl_loop *lp)
 					reload_run(lp);
 				}
 			} else if (tag == LOOP_TAG_LINKS) {
-				const char *ifname = "";
-				int rc = ring_links_input(&ifname);
-
-				/* A socket error is reported and the loop goes on:
-				 * the next readiness event tries again. */
-				if (rc < 0) {
-					errno = -rc;
-					log_warn("interface %s: receive", ifname);
-				}
+				nic_input(lp);
 			}
 		}
 		if (loop_arm_timer(lp, ns_timers_run()) == -1) {
@@ -426,8 +375,7 @@ loop_run(struct pl_loop *lp)
 			return -1;
 		}
 		/* What lwIP sent this round leaves now, merged where it could. */
-		for (int i = 0; i < lp->lp_n_ports; i++)
-			ring_port_flush(&lp->lp_ports[i]);
+		nic_flush_all(lp);
 	}
 	return 0;
 }
@@ -454,32 +402,15 @@ loop_teardown(struct pl_loop *lp)
 	mgmt_stop(lp);
 	if (lp->lp_cfg != NULL) {
 		health_stop(lp);
-		for (int e = 0; e < lp->lp_cfg->n_endpoints; e++)
-			relay_unlisten(lp, e);
-		for (int s = 0; s < lp->lp_cfg->n_services; s++)
-			relay_unlisten_frontend(lp, s);
+		for (struct ep_rt *er = lp->lp_eps; er != NULL; er = er->er_next)
+			relay_unlisten(er);
+		for (struct svc_rt *sr = lp->lp_svcs; sr != NULL; sr = sr->sr_next)
+			relay_unlisten_frontend(sr);
 		relay_cut_all(lp);
 	}
 	nat_teardown(lp);
-	for (int i = 0; i < lp->lp_n_ports; i++) {
-		const struct ring_stats *st = &lp->lp_ports[i].rp_stats;
-
-		log_info("nic %s: rx %llu frames (%llu checksums trusted, %llu completed, "
-		    "%llu super-frames), "
-		    "dropped %llu not ours, %llu malformed, %llu truncated; tx %llu frames, "
-		    "%llu errors", lp->lp_cfg->nics[i].nic_name,
-		    (unsigned long long)st->rs_rx_frames,
-		    (unsigned long long)st->rs_rx_csum_trusted,
-		    (unsigned long long)st->rs_rx_csum_completed,
-		    (unsigned long long)st->rs_rx_superframes,
-		    (unsigned long long)st->rs_rx_not_ours,
-		    (unsigned long long)st->rs_rx_malformed,
-		    (unsigned long long)st->rs_rx_truncated,
-		    (unsigned long long)st->rs_tx_frames,
-		    (unsigned long long)st->rs_tx_errors);
-		ring_port_close(&lp->lp_ports[i]);
-	}
-	lp->lp_n_ports = 0;
+	nic_close_all(lp);
+	rt_free_all(lp);
 	if (lp->lp_sigfd != -1)
 		close(lp->lp_sigfd);
 	if (lp->lp_inotifyfd != -1)

@@ -12,6 +12,8 @@
 #include "nat-t.h"
 #include "netstack.h"
 #include "relay-t.h"
+#include "nic-t.h"
+#include "rt-t.h"
 
 struct mgmt;
 
@@ -25,23 +27,16 @@ struct pl_loop {
 	int			lp_quit;
 	const char		*lp_confdir;
 	struct pl_config	*lp_cfg;
-	struct ring_port	lp_ports[CFG_MAX_NICS];		/* by NIC index */
-	int			lp_n_ports;
-	struct netif		*lp_ep_netif[CFG_MAX_ENDPOINTS];
-	struct nat_ip		lp_nat[NAT_MAX_IPS];
+	struct nic_rt		*lp_nics;			/* the NICs (nic.c), linked */
+	uint64_t		lp_nic_resets;	/* connections reset: a reload edited or removed their NIC */
+	struct nat_ip		lp_nat[NAT_MAX_IPS];		/* by NAT slot (nat.c) */
 	int			lp_n_nat;
-	int			lp_svc_nat[CFG_MAX_SERVICES][CFG_MAX_NAT_IPS];	/* into lp_nat */
-	unsigned int		lp_svc_rr[CFG_MAX_SERVICES];	/* next NAT IP to try */
-	struct relay_listener	lp_listeners[CFG_MAX_ENDPOINTS][CFG_MAX_RULES];
-	struct netif		*lp_fe_netif[CFG_MAX_SERVICES];	/* provider-side frontends */
-	struct relay_listener	lp_fe_listeners[CFG_MAX_SERVICES][CFG_MAX_RULES];
+	/* The runtime objects of the running config (rt.c), linked. */
+	struct ep_rt		*lp_eps;
+	struct svc_rt		*lp_svcs;
+	struct be_rt		*lp_bes;
 	struct relay_conn	*lp_conns;			/* live, linked */
 	struct relay_stats	lp_relay_stats;
-	struct relay_ep_stats	lp_ep_stats[CFG_MAX_ENDPOINTS];
-	struct relay_ep_stats	lp_fe_stats[CFG_MAX_SERVICES];
-	uint64_t		lp_svc_no_backend[CFG_MAX_SERVICES];	/* refused: pool all down */
-	struct backend_health	lp_health[CFG_MAX_POOLS][CFG_MAX_BACKENDS];
-	struct probe		*lp_probes;
 	uint64_t		lp_lb_seed;			/* keys the flow hash */
 	const char		*lp_status_path;		/* -s FILE */
 	time_t			lp_started;
@@ -59,7 +54,6 @@ struct pl_loop {
 int loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
     const char *status_path);
 int loop_run(struct pl_loop *lp);
-struct netif *loop_addr(struct pl_loop *lp, int nic, uint32_t addr);
 void loop_teardown(struct pl_loop *lp);
 int loop_watch_console(struct pl_loop *lp, int fd);
 void loop_memory_limit(const struct pl_config *cfg);

@@ -11,8 +11,12 @@
  * its rules, NAT IPs and PROXY setting are: pools may change under live
  * connections (weights, backends, probes), and backends keep their health
  * by pool name and address.  Addresses no longer used stop answering.
- * NIC changes need a restart: they are refused with a message and the
- * running config stays.
+ *
+ * NICs change live too (nic.c): a NIC the reload leaves as it was keeps
+ * its port and everything on it; one it edits (interface, MAC, address,
+ * role, gateway) or removes is closed, its connections reset and counted
+ * (lp_nic_resets) and its frames stop; an edited or added one is opened
+ * anew.  An endpoint or service on a closed NIC is not kept.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,28 +32,13 @@
 #include "log.h"
 #include "mgmt.h"
 #include "nat.h"
+#include "nic.h"
+#include "nicmac.h"
 #include "relay.h"
-#include "share.h"
 #include "reload.h"
+#include "rt.h"
+#include "share.h"
 #include "watchdog.h"
-
-static int
-reload_same_nics(const struct pl_config *a, const struct pl_config *b)
-{
-	if (a->n_nics != b->n_nics)
-		return 0;
-	for (int i = 0; i < a->n_nics; i++) {
-		const struct cfg_nic *x = &a->nics[i], *y = &b->nics[i];
-
-		if (strcmp(x->nic_name, y->nic_name) != 0 || x->nic_has_mac != y->nic_has_mac ||
-		    (x->nic_has_mac ? memcmp(x->nic_mac, y->nic_mac, sizeof(x->nic_mac)) != 0 :
-		    strcmp(x->nic_ifname, y->nic_ifname) != 0) ||
-		    x->nic_addr != y->nic_addr || x->nic_prefixlen != y->nic_prefixlen ||
-		    x->nic_gateway != y->nic_gateway || x->nic_role != y->nic_role)
-			return 0;
-	}
-	return 1;
-}
 
 /* Do a's rules and b's send the same ports to the same pools? */
 static int
@@ -69,6 +58,17 @@ reload_same_rules(const struct pl_config *a, const struct cfg_service *x,
 	return 1;
 }
 
+/* Are x's NAT IPs on the same NIC objects as y's (none edited)? */
+static int
+reload_same_nat_nics(const struct pl_config *a, const struct cfg_service *x,
+    const struct pl_config *b, const struct cfg_service *y)
+{
+	for (int k = 0; k < x->svc_n_nat_ips; k++)
+		if (nic_of(a, x->svc_nat_nics[k]) != nic_of(b, y->svc_nat_nics[k]))
+			return 0;
+	return 1;
+}
+
 /* Does a connection of x's service behave the same under y? */
 static int
 reload_same_service(const struct pl_config *a, const struct cfg_service *x,
@@ -79,6 +79,7 @@ reload_same_service(const struct pl_config *a, const struct cfg_service *x,
 	    x->svc_proxy_protocol == y->svc_proxy_protocol &&
 	    x->svc_n_nat_ips == y->svc_n_nat_ips &&
 	    memcmp(x->svc_nat_ips, y->svc_nat_ips, sizeof(x->svc_nat_ips)) == 0 &&
+	    reload_same_nat_nics(a, x, b, y) &&
 	    x->svc_port_min == y->svc_port_min && x->svc_port_max == y->svc_port_max;
 }
 
@@ -86,22 +87,16 @@ reload_same_service(const struct pl_config *a, const struct cfg_service *x,
 static int
 reload_kept(const struct pl_config *a, int e, const struct pl_config *b)
 {
-	const struct cfg_endpoint *x = &a->endpoints[e];
+	const struct cfg_endpoint *x = &a->endpoints[e], *y;
+	int i = cfg_find_endpoint(b, x->ep_name);
 
-	if (x->ep_state != CFG_APPROVAL_APPROVED)
+	if (x->ep_state != CFG_APPROVAL_APPROVED || i == -1)
 		return -1;
-	for (int i = 0; i < b->n_endpoints; i++) {
-		const struct cfg_endpoint *y = &b->endpoints[i];
-
-		if (strcmp(x->ep_name, y->ep_name) != 0)
-			continue;
-		if (y->ep_state == CFG_APPROVAL_APPROVED && x->ep_nic == y->ep_nic &&
-		    x->ep_ip == y->ep_ip && x->ep_link_id == y->ep_link_id &&
-		    reload_same_service(a, &a->services[x->ep_service], b,
-		    &b->services[y->ep_service]))
-			return i;
-		return -1;
-	}
+	y = &b->endpoints[i];
+	if (y->ep_state == CFG_APPROVAL_APPROVED && nic_of(a, x->ep_nic) == nic_of(b, y->ep_nic) &&
+	    x->ep_ip == y->ep_ip && x->ep_link_id == y->ep_link_id &&
+	    reload_same_service(a, &a->services[x->ep_service], b, &b->services[y->ep_service]))
+		return i;
 	return -1;
 }
 
@@ -110,44 +105,38 @@ reload_kept(const struct pl_config *a, int e, const struct pl_config *b)
 static int
 reload_kept_frontend(const struct pl_config *a, int s, const struct pl_config *b)
 {
-	const struct cfg_service *x = &a->services[s];
+	const struct cfg_service *x = &a->services[s], *y;
+	int i = cfg_find_service(b, x->svc_name);
 
-	if (x->svc_frontend_nic == -1)
+	if (x->svc_frontend_nic == -1 || i == -1)
 		return -1;
-	for (int i = 0; i < b->n_services; i++) {
-		const struct cfg_service *y = &b->services[i];
-
-		if (strcmp(x->svc_name, y->svc_name) != 0)
-			continue;
-		if (y->svc_frontend_nic == x->svc_frontend_nic &&
-		    y->svc_frontend_ip == x->svc_frontend_ip &&
-		    y->svc_frontend_proxy_protocol == x->svc_frontend_proxy_protocol &&
-		    reload_same_service(a, x, b, y))
-			return i;
-		return -1;
-	}
-	return -1;
-}
-
-static int
-reload_service_index(const struct pl_config *cfg, const char *name)
-{
-	for (int i = 0; i < cfg->n_services; i++)
-		if (strcmp(cfg->services[i].svc_name, name) == 0)
-			return i;
+	y = &b->services[i];
+	if (nic_of(b, y->svc_frontend_nic) == nic_of(a, x->svc_frontend_nic) &&
+	    y->svc_frontend_ip == x->svc_frontend_ip &&
+	    y->svc_frontend_proxy_protocol == x->svc_frontend_proxy_protocol &&
+	    reload_same_service(a, x, b, y))
+		return i;
 	return -1;
 }
 
 static void
 reload_log_changes(const struct pl_config *a, const struct pl_config *b)
 {
+	for (int i = 0; i < b->n_nics; i++) {
+		const struct nic_rt *nr = b->nics[i].nic_rt;
+
+		if (nr->nr_cfg == NULL && cfg_find_nic(a, nr->nr_name) == -1)
+			log_info("nic %s: added", nr->nr_name);
+	}
+	for (int j = 0; j < a->n_nics; j++)
+		if (!a->nics[j].nic_rt->nr_mark)
+			log_info("nic %s: %s: closed, its connections reset", a->nics[j].nic_name,
+			    cfg_find_nic(b, a->nics[j].nic_name) != -1 ? "edited" : "removed");
 	for (int i = 0; i < b->n_endpoints; i++) {
 		const struct cfg_endpoint *y = &b->endpoints[i];
-		const struct cfg_endpoint *x = NULL;
+		int j = cfg_find_endpoint(a, y->ep_name);
+		const struct cfg_endpoint *x = j == -1 ? NULL : &a->endpoints[j];
 
-		for (int j = 0; j < a->n_endpoints; j++)
-			if (strcmp(a->endpoints[j].ep_name, y->ep_name) == 0)
-				x = &a->endpoints[j];
 		if (x == NULL)
 			log_info("endpoint %s: added, %s", y->ep_name, cfg_approval_name(y->ep_state));
 		else if (x->ep_state != y->ep_state)
@@ -155,131 +144,106 @@ reload_log_changes(const struct pl_config *a, const struct pl_config *b)
 			    cfg_approval_name(x->ep_state), cfg_approval_name(y->ep_state),
 			    y->ep_message[0] ? ": " : "", y->ep_message);
 	}
-	for (int j = 0; j < a->n_endpoints; j++) {
-		int found = 0;
-
-		for (int i = 0; i < b->n_endpoints; i++)
-			if (strcmp(a->endpoints[j].ep_name, b->endpoints[i].ep_name) == 0)
-				found = 1;
-		if (!found)
+	for (int j = 0; j < a->n_endpoints; j++)
+		if (cfg_find_endpoint(b, a->endpoints[j].ep_name) == -1)
 			log_info("endpoint %s: removed", a->endpoints[j].ep_name);
-	}
 }
 
-/* Does next use address a on NIC n? */
+/* Does next use address a on the NIC object nr (kept by next)? */
 static int
-reload_addr_used(const struct pl_config *next, int n, uint32_t a)
+reload_addr_used(const struct pl_config *next, const struct nic_rt *nr, uint32_t a)
 {
-	if (next->nics[n].nic_addr == a)
+	if (nr->nr_set.nic_addr == a)
 		return 1;
 	for (int e = 0; e < next->n_endpoints; e++)
-		if (next->endpoints[e].ep_nic == n && next->endpoints[e].ep_ip == a)
+		if (nic_of(next, next->endpoints[e].ep_nic) == nr && next->endpoints[e].ep_ip == a)
 			return 1;
-	if (next->management.mg_enabled && next->management.mg_nic == n &&
+	if (next->management.mg_enabled && nic_of(next, next->management.mg_nic) == nr &&
 	    next->management.mg_addr == a)
 		return 1;
 	for (int s = 0; s < next->n_services; s++) {
 		const struct cfg_service *svc = &next->services[s];
 
-		if (svc->svc_frontend_nic == n && svc->svc_frontend_ip == a)
+		if (nic_of(next, svc->svc_frontend_nic) == nr && svc->svc_frontend_ip == a)
 			return 1;
 		for (int i = 0; i < svc->svc_n_nat_ips; i++)
-			if (svc->svc_nat_nics[i] == n && svc->svc_nat_ips[i] == a)
+			if (nic_of(next, svc->svc_nat_nics[i]) == nr && svc->svc_nat_ips[i] == a)
 				return 1;
 	}
 	return 0;
 }
 
 /*
+ * Does live connection rc use a NIC the reload closes (nic_prepare left
+ * it unmarked): its endpoint's or frontend's, or one of its service's
+ * NAT IPs'?  Those are reset, counted as such.
+ */
+static int
+reload_conn_on_closed_nic(const struct pl_config *old, const struct relay_conn *rc)
+{
+	const struct cfg_service *svc = rc->rc_svc->sr_cfg;
+	const struct nic_rt *nr = nic_of(old, rc->rc_ep != NULL ? rc->rc_ep->er_cfg->ep_nic :
+	    svc->svc_frontend_nic);
+
+	if (nr != NULL && !nr->nr_mark)
+		return 1;
+	for (int k = 0; k < svc->svc_n_nat_ips; k++)
+		if (!nic_of(old, svc->svc_nat_nics[k])->nr_mark)
+			return 1;
+	return 0;
+}
+
+/* Clears the runtime objects' pointers to addr on netif (a NIC's), about
+ * to go; addr 0: every address of the netif (the NIC closes). */
+static void
+reload_forget_addr(struct pl_loop *lp, const struct netif *netif, uint32_t addr)
+{
+	for (struct ep_rt *er = lp->lp_eps; er != NULL; er = er->er_next)
+		if (er->er_netif == netif && (addr == 0 || er->er_addr == addr))
+			er->er_netif = NULL;
+	for (struct svc_rt *sr = lp->lp_svcs; sr != NULL; sr = sr->sr_next)
+		if (sr->sr_fe_netif == netif && (addr == 0 || sr->sr_fe_addr == addr))
+			sr->sr_fe_netif = NULL;
+	for (int i = 0; i < lp->lp_n_nat; i++)
+		if (lp->lp_nat[i].ni_netif == netif && (addr == 0 || lp->lp_nat[i].ni_addr == addr))
+			lp->lp_nat[i].ni_netif = NULL;
+}
+
+/*
  * Takes off the addresses old used and next does not.  Only what is
  * bound to such an address on its NIC is aborted, never a connection of
  * the same IP on another NIC (ring_addr.c); the listeners and
- * connections of these addresses are gone already.  A NIC's netif stays
- * while the NIC has addresses: the new config's netif pointers are set
- * right after.
+ * connections of these addresses are gone already.  A NIC next does not
+ * keep is closed whole.  The new config's netif pointers are set right
+ * after.
  */
 static void
 reload_drop_addresses(struct pl_loop *lp, const struct pl_config *old,
     const struct pl_config *next)
 {
 	for (int n = 0; n < old->n_nics; n++) {
-		struct ring_port *rp = &lp->lp_ports[n];
-		unsigned int na = ring_port_addr_list(rp, NULL, 0);
-		uint32_t *addrs = calloc(na + 1, sizeof(*addrs));
+		struct nic_rt *nr = old->nics[n].nic_rt;
+		unsigned int na;
+		uint32_t *addrs;
 
-		if (addrs == NULL) {
-			log_warnx("nic %s: out of memory: addresses left in place",
-			    old->nics[n].nic_name);
+		if (!nr->nr_mark) {
+			reload_forget_addr(lp, nic_netif(nr), 0);
+			lp->lp_nic_resets += (uint64_t)nic_close(lp, nr);
 			continue;
 		}
-		ring_port_addr_list(rp, addrs, na);
+		if ((addrs = nic_addrs(nr, &na)) == NULL) {
+			log_warnx("nic %s: out of memory: addresses left in place", nr->nr_name);
+			continue;
+		}
 		for (unsigned int k = 0; k < na; k++) {
 			uint32_t a = addrs[k];
-			ip4_addr_t ip;
-			int rc;
 
-			if (reload_addr_used(next, n, a))
+			if (reload_addr_used(next, nr, a))
 				continue;
-			ip4_addr_set_u32(&ip, a);
-			rc = ring_port_del_addr(rp, a);
-			if (rc < 0)
-				log_warnx("nic %s: address %s left down, not freed: %s",
-				    old->nics[n].nic_name, ip4addr_ntoa(&ip), strerror(-rc));
-			else if (rc > 0)
-				log_info("nic %s: address %s removed, %d connection%s on it reset",
-				    old->nics[n].nic_name, ip4addr_ntoa(&ip), rc, rc == 1 ? "" : "s");
+			reload_forget_addr(lp, nic_netif(nr), a);
+			nic_addr_put(nr, a);
 		}
 		free(addrs);
-	}
-}
-
-/* What a reload needs besides the new config, allocated up front so that
- * once the new config is valid, applying it cannot fail half way. */
-struct reload_scratch {
-	struct relay_listener	listeners[CFG_MAX_ENDPOINTS][CFG_MAX_RULES];
-	struct relay_listener	fe_listeners[CFG_MAX_SERVICES][CFG_MAX_RULES];
-	struct relay_ep_stats	stats[CFG_MAX_ENDPOINTS];
-	struct relay_ep_stats	fe_stats[CFG_MAX_SERVICES];
-	uint64_t		no_backend[CFG_MAX_SERVICES];
-	struct backend_health	health[CFG_MAX_POOLS][CFG_MAX_BACKENDS];
-	int			kept[CFG_MAX_ENDPOINTS];
-	int			fe_kept[CFG_MAX_SERVICES];
-};
-
-/* Points each moved listener at its new place, rule by rule. */
-static void
-reload_rebind(struct relay_listener *row, int endpoint, int service)
-{
-	for (int r = 0; r < CFG_MAX_RULES; r++) {
-		row[r].rl_endpoint = endpoint;
-		row[r].rl_service = service;
-		if (row[r].rl_pcb != NULL)
-			tcp_arg(row[r].rl_pcb, &row[r]);
-	}
-}
-
-/* Live connections follow their endpoint, service, pool and backend. */
-static void
-reload_remap_conns(struct pl_loop *lp, const struct pl_config *old, const struct pl_config *next,
-    const struct reload_scratch *sc)
-{
-	for (struct relay_conn *rc = lp->lp_conns; rc != NULL; rc = rc->rc_next) {
-		int np, nb;
-
-		if (rc->rc_endpoint >= 0) {
-			rc->rc_endpoint = sc->kept[rc->rc_endpoint];
-			rc->rc_service = next->endpoints[rc->rc_endpoint].ep_service;
-		} else {
-			rc->rc_service = sc->fe_kept[rc->rc_service];
-		}
-		if (rc->rc_backend != -1 &&
-		    health_find(old, rc->rc_pool, rc->rc_backend, next, &np, &nb) == 0) {
-			rc->rc_pool = np;
-			rc->rc_backend = nb;
-		} else {
-			rc->rc_pool = 0;
-			rc->rc_backend = -1;	/* its backend left the pool */
-		}
 	}
 }
 
@@ -345,104 +309,90 @@ reload_run(struct pl_loop *lp)
  * Can next, loaded without errors, be applied to the running appliance?
  * 0, or the number of reasons it cannot, each written to errs (NULL: not
  * written) as "DIR: message".  The management API asks before it writes
- * anything.
+ * anything.  Every change of a drop applies live now, NICs included.
  */
 int
 reload_check(const struct pl_loop *lp, const struct pl_config *next, FILE *errs)
 {
-	if (reload_same_nics(lp->lp_cfg, next))
-		return 0;
-	if (errs != NULL)
-		fprintf(errs, "%s: NICs changed; restart privlinkd to apply that "
-		    "(keeping the running configuration)\n", lp->lp_confdir);
-	return 1;
+	(void)lp;
+	(void)next;
+	(void)errs;
+	return 0;
 }
 
 /*
  * Applies next, a config loaded without errors against the running one
  * (cfg_load_set with lp->lp_cfg as running), whose drop set has digest:
- * takes next whatever happens (freed if refused).  A config that changes
- * the NICs is refused: the reason is logged and written to errs (NULL:
- * logged only), "DIR: message".  0 when next is running (generation one
- * up), -1 when the old config stays.
+ * takes next whatever happens (freed if refused).  A config that cannot
+ * be applied (an interface named by MAC not found, no memory) is refused:
+ * the reason is logged and written to errs (NULL: logged only), "DIR:
+ * message".  0 when next is running (generation one up), -1 when the old
+ * config stays.
  */
 int
 reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[static 32],
     FILE *errs)
 {
 	struct pl_config *old = lp->lp_cfg;
-	struct reload_scratch *sc;
-	int n_kept = 0;
+	int n_kept = 0, nic_resets = 0;
 
-	if ((sc = calloc(1, sizeof(*sc))) == NULL) {
-		log_warn("reload: keeping the running configuration");
+	if (reload_check(lp, next, errs) != 0)
+		goto keep;
+	if (nic_find_macs(next) != 0) {
+		log_warnx("reload: a NIC's MAC address is not found (keeping the running "
+		    "configuration)");
+		if (errs != NULL)
+			fprintf(errs, "%s: a NIC's MAC address is not found (keeping the running "
+			    "configuration)\n", lp->lp_confdir);
+		goto keep;
+	}
+	/* Every NIC and object of next gets its runtime object, found by
+	 * identity: the only steps that allocate, so they come before any
+	 * change.  A NIC kept keeps the interface found when it was made. */
+	if (nic_prepare(lp, next) != 0 || rt_prepare(lp, next) != 0) {
+		nic_commit(lp);		/* frees what they made for next */
+		rt_commit(lp);
+		log_warnx("reload: out of memory (keeping the running configuration)");
 		if (errs != NULL)
 			fprintf(errs, "%s: cannot apply: out of memory (keeping the running "
 			    "configuration)\n", lp->lp_confdir);
 		goto keep;
 	}
-	if (reload_check(lp, next, errs) != 0) {
-		log_warnx("reload: NICs changed; restart privlinkd to apply that "
-		    "(keeping the running configuration)");
-		goto keep;
-	}
-	/* NICs named by MAC keep the interface found at start. */
-	for (int i = 0; i < next->n_nics; i++)
-		memcpy(next->nics[i].nic_ifname, old->nics[i].nic_ifname,
-		    sizeof(next->nics[i].nic_ifname));
 	reload_log_changes(old, next);
 	health_stop(lp);
 
-	/* Old endpoints and frontends not kept: no listener, no connection. */
+	/* Connections on a NIC about to close are reset below (their
+	 * endpoint or service is not kept): counted as such. */
+	for (struct relay_conn *rc = lp->lp_conns; rc != NULL; rc = rc->rc_next)
+		nic_resets += reload_conn_on_closed_nic(old, rc);
+	lp->lp_nic_resets += (uint64_t)nic_resets;
+	if (nic_resets > 0)
+		log_info("reload: %d connection%s on edited or removed NICs reset", nic_resets,
+		    nic_resets == 1 ? "" : "s");
+
+	/* Old endpoints and frontends not kept: no listener, no connection.
+	 * Kept ones go on as they are: their listeners and connections
+	 * point at runtime objects, which no reload moves. */
 	for (int j = 0; j < old->n_endpoints; j++) {
-		sc->kept[j] = reload_kept(old, j, next);
-		if (sc->kept[j] == -1) {
-			relay_unlisten(lp, j);
-			relay_cut_endpoint(lp, j);
+		struct ep_rt *er = old->endpoints[j].ep_rt;
+
+		if (reload_kept(old, j, next) == -1) {
+			relay_unlisten(er);
+			relay_cut_endpoint(lp, er);
 		} else {
 			n_kept++;
 		}
 	}
 	for (int s = 0; s < old->n_services; s++) {
-		sc->fe_kept[s] = reload_kept_frontend(old, s, next);
-		if (sc->fe_kept[s] == -1) {
-			relay_unlisten_frontend(lp, s);
-			relay_cut_frontend(lp, s);
-		}
-	}
-	/* Kept ones move to their new index. */
-	for (int j = 0; j < old->n_endpoints; j++)
-		if (sc->kept[j] != -1)
-			memcpy(sc->listeners[sc->kept[j]], lp->lp_listeners[j],
-			    sizeof(lp->lp_listeners[j]));
-	for (int s = 0; s < old->n_services; s++)
-		if (sc->fe_kept[s] != -1)
-			memcpy(sc->fe_listeners[sc->fe_kept[s]], lp->lp_fe_listeners[s],
-			    sizeof(lp->lp_fe_listeners[s]));
-	/* Counters follow names, kept or not. */
-	for (int i = 0; i < next->n_endpoints; i++)
-		for (int j = 0; j < old->n_endpoints; j++)
-			if (strcmp(old->endpoints[j].ep_name, next->endpoints[i].ep_name) == 0)
-				sc->stats[i] = lp->lp_ep_stats[j];
-	for (int t = 0; t < next->n_services; t++) {
-		int s = reload_service_index(old, next->services[t].svc_name);
+		struct svc_rt *sr = old->services[s].svc_rt;
 
-		if (s != -1) {
-			sc->fe_stats[t] = lp->lp_fe_stats[s];
-			sc->no_backend[t] = lp->lp_svc_no_backend[s];
+		if (reload_kept_frontend(old, s, next) == -1) {
+			relay_unlisten_frontend(sr);
+			relay_cut_frontend(lp, sr);
 		}
 	}
-	reload_remap_conns(lp, old, next, sc);
-	health_carry(lp, old, next, sc->health);
-	memcpy(lp->lp_listeners, sc->listeners, sizeof(lp->lp_listeners));
-	memcpy(lp->lp_fe_listeners, sc->fe_listeners, sizeof(lp->lp_fe_listeners));
-	memcpy(lp->lp_ep_stats, sc->stats, sizeof(lp->lp_ep_stats));
-	memcpy(lp->lp_fe_stats, sc->fe_stats, sizeof(lp->lp_fe_stats));
-	memcpy(lp->lp_svc_no_backend, sc->no_backend, sizeof(lp->lp_svc_no_backend));
-	for (int i = 0; i < next->n_endpoints; i++)
-		reload_rebind(lp->lp_listeners[i], i, next->endpoints[i].ep_service);
-	for (int t = 0; t < next->n_services; t++)
-		reload_rebind(lp->lp_fe_listeners[t], -1, t);
+	/* Connections whose backend left let go of it. */
+	relay_carry(lp);
 
 	mgmt_reload_prepare(lp, next);
 	reload_drop_addresses(lp, old, next);
@@ -451,35 +401,51 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	if (next->appliance.ap_watchdog_s != old->appliance.ap_watchdog_s)
 		watchdog_set(next);
 	lp->lp_cfg = next;
+	nic_commit(lp);		/* the NICs closed above go */
+	rt_commit(lp);		/* the runtime of removed objects goes */
 	free(old);
 	old = NULL;
+
+	/* Added and edited NICs open. */
+	for (int i = 0; i < next->n_nics; i++)
+		if (!next->nics[i].nic_rt->nr_open && nic_open(lp, next->nics[i].nic_rt) != 0)
+			log_warnx("nic %s: not open: its addresses do not answer", next->nics[i].nic_name);
 
 	/* New addresses, NAT tables, listeners, probes.  A failure here
 	 * leaves the endpoint or frontend concerned down, logged; the rest
 	 * runs. */
-	for (int e = 0; e < next->n_endpoints; e++)
-		lp->lp_ep_netif[e] = loop_addr(lp, next->endpoints[e].ep_nic, next->endpoints[e].ep_ip);
+	for (int e = 0; e < next->n_endpoints; e++) {
+		next->endpoints[e].ep_rt->er_netif = nic_addr_get(nic_of(next,
+		    next->endpoints[e].ep_nic), next->endpoints[e].ep_ip);
+		next->endpoints[e].ep_rt->er_addr = next->endpoints[e].ep_ip;
+	}
 	share_apply_syn_rates(lp);
 	for (int s = 0; s < next->n_services; s++) {
 		const struct cfg_service *svc = &next->services[s];
 
 		for (int k = 0; k < svc->svc_n_nat_ips; k++)
-			loop_addr(lp, svc->svc_nat_nics[k], svc->svc_nat_ips[k]);
-		lp->lp_fe_netif[s] = svc->svc_frontend_nic == -1 ? NULL :
-		    loop_addr(lp, svc->svc_frontend_nic, svc->svc_frontend_ip);
+			nic_addr_get(nic_of(next, svc->svc_nat_nics[k]), svc->svc_nat_ips[k]);
+		svc->svc_rt->sr_fe_netif = svc->svc_frontend_nic == -1 ? NULL :
+		    nic_addr_get(nic_of(next, svc->svc_frontend_nic), svc->svc_frontend_ip);
+		svc->svc_rt->sr_fe_addr = svc->svc_frontend_ip;
 	}
-	memset(lp->lp_svc_rr, 0, sizeof(lp->lp_svc_rr));
 	if (nat_setup(lp) != 0)
 		log_warnx("reload: NAT tables incomplete");
-	for (int e = 0; e < next->n_endpoints; e++)
+	for (int e = 0; e < next->n_endpoints; e++) {
+		struct ep_rt *er = next->endpoints[e].ep_rt;
+
 		if (next->endpoints[e].ep_state == CFG_APPROVAL_APPROVED &&
-		    !relay_listening(lp->lp_listeners[e]) && lp->lp_ep_netif[e] != NULL &&
-		    relay_listen(lp, e) != 0)
-			log_warnx("endpoint %s: approved but not listening", next->endpoints[e].ep_name);
-	for (int s = 0; s < next->n_services; s++)
-		if (lp->lp_fe_netif[s] != NULL && !relay_listening(lp->lp_fe_listeners[s]) &&
-		    relay_listen_frontend(lp, s) != 0)
-			log_warnx("service %s: frontend not listening", next->services[s].svc_name);
+		    !relay_listening(er->er_listeners) && er->er_netif != NULL &&
+		    relay_listen(lp, er) != 0)
+			log_warnx("endpoint %s: approved but not listening", er->er_name);
+	}
+	for (int s = 0; s < next->n_services; s++) {
+		struct svc_rt *sr = next->services[s].svc_rt;
+
+		if (sr->sr_fe_netif != NULL && !relay_listening(sr->sr_fe_listeners) &&
+		    relay_listen_frontend(lp, sr) != 0)
+			log_warnx("service %s: frontend not listening", sr->sr_name);
+	}
 	if (health_start(lp) != 0)
 		log_warnx("reload: health probes not running");
 	lp->lp_generation++;
@@ -489,12 +455,10 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	log_info("reload: configuration applied: %d endpoint%s, %d kept running "
 	    "(generation %llu)", next->n_endpoints, next->n_endpoints == 1 ? "" : "s", n_kept,
 	    (unsigned long long)lp->lp_generation);
-	free(sc);
 	return 0;
 
 keep:
 	free(next);
-	free(sc);
 	reload_count(lp, 0);
 	return -1;
 }

@@ -1,91 +1,35 @@
 /*
- * Health probes.  Each backend of a pool with a probe is probed from the
- * provider NIC's own address (the NIC whose subnet holds the backend, else
- * the first provider NIC with a gateway): a TCP handshake, or an HTTP GET
- * (over TLS for https) whose status must fall in the pool's range.  A
- * probe that does not finish within probe_timeout fails.  The next probe
- * starts probe_interval after one finishes.
+ * Backend health: the state new connections are chosen by, one per
+ * backend (its runtime object, rt-t.h), driven by the results of its
+ * probes (probe.c).
  *
- * State: a probed backend starts down and comes up at its first success;
- * after that it goes down after probe_fall failures in a row and comes
- * back after probe_rise successes in a row.  A backend of a pool without a
+ * A probed backend starts down and comes up at its first success; after
+ * that it goes down after probe_fall failures in a row and comes back
+ * after probe_rise successes in a row.  A backend of a pool without a
  * probe is always up.  New connections only go to backends that are up
  * and not drained; established ones stay unless the pool says
  * reset_on_down.
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "lwip/ip_addr.h"
-#include "lwip/pbuf.h"
-#include "lwip/tcp.h"
-#include "lwip/timeouts.h"
-#include "mbedtls/ssl.h"
-
-#include "cfg.h"
 #include "health.h"
 #include "log.h"
 #include "loop.h"
+#include "probe.h"
 #include "relay.h"
-#include "tls_lwip.h"
-
-/* The status line is all a probe reads of the answer. */
-#define PROBE_RESP_MAX		128
-/* "HTTP/1.x NNN": the shortest answer that holds a status. */
-#define PROBE_STATUS_MIN	12
-#define PROBE_REQ_MAX		(2 * CFG_PROBE_TEXT_MAX + 128)
-
-struct probe {
-	struct pl_loop		*pr_loop;
-	int			pr_pool;
-	int			pr_backend;
-	struct tcp_pcb		*pr_pcb;	/* NULL between probes */
-	struct tls_lwip		pr_tls;
-	int			pr_tls_on;
-	int			pr_handshaken;
-	int			pr_sent;
-	char			pr_resp[PROBE_RESP_MAX];
-	size_t			pr_resp_len;
-};
-
-static void probe_run(void *arg);
-static void probe_timeout(void *arg);
-
-static const struct cfg_pool *
-probe_pool(const struct probe *pr)
-{
-	return &pr->pr_loop->lp_cfg->pools[pr->pr_pool];
-}
-
-static const struct cfg_backend *
-probe_backend(const struct probe *pr)
-{
-	return &probe_pool(pr)->pool_backends[pr->pr_backend];
-}
-
-static uint16_t
-probe_port(const struct probe *pr)
-{
-	const struct cfg_pool *pool = probe_pool(pr);
-
-	return pool->pool_probe_port != 0 ? pool->pool_probe_port :
-	    probe_backend(pr)->be_port;
-}
 
 static void
-health_log_change(struct pl_loop *lp, int p, int b, const char *what)
+health_log_change(const struct be_rt *br, const char *what)
 {
-	const struct cfg_pool *pool = &lp->lp_cfg->pools[p];
-	const struct cfg_backend *be = &pool->pool_backends[b];
 	char a[INET_ADDRSTRLEN];
 
-	log_info("pool %s: backend %s:%u %s (%s)", pool->pool_name,
-	    inet_ntop(AF_INET, &be->be_addr, a, sizeof(a)), be->be_port, what,
-	    lp->lp_health[p][b].bh_last);
+	log_info("pool %s: backend %s:%u %s (%s)", br->br_pool,
+	    inet_ntop(AF_INET, &br->br_addr, a, sizeof(a)), br->br_port, what,
+	    br->br_health.bh_last);
 }
 
 static uint64_t
@@ -98,11 +42,11 @@ health_now_ms(void)
 }
 
 /* One probe's result moves the backend's state. */
-static void
-health_result(struct pl_loop *lp, int p, int b, int ok)
+void
+health_result(struct pl_loop *lp, struct be_rt *br, int ok)
 {
-	const struct cfg_pool *pool = &lp->lp_cfg->pools[p];
-	struct backend_health *bh = &lp->lp_health[p][b];
+	const struct cfg_pool *pool = br->br_pool_cfg;
+	struct backend_health *bh = &br->br_health;
 	int first = !bh->bh_probed;
 
 	bh->bh_probed = 1;
@@ -119,296 +63,16 @@ health_result(struct pl_loop *lp, int p, int b, int ok)
 		bh->bh_up = 1;
 		bh->bh_streak = 0;
 		bh->bh_changed_ms = health_now_ms();
-		health_log_change(lp, p, b, "is up");
+		health_log_change(br, "is up");
 	} else if (!ok && bh->bh_streak >= pool->pool_probe_fall) {
 		bh->bh_up = 0;
 		bh->bh_streak = 0;
 		bh->bh_went_down++;
 		bh->bh_changed_ms = health_now_ms();
-		health_log_change(lp, p, b, "is down");
+		health_log_change(br, "is down");
 		if (pool->pool_reset_on_down)
-			relay_cut_backend(lp, p, b);
+			relay_cut_backend(lp, br);
 	}
-}
-
-static void
-probe_detach(struct tcp_pcb *pcb)
-{
-	tcp_arg(pcb, NULL);
-	tcp_recv(pcb, NULL);
-	tcp_sent(pcb, NULL);
-	tcp_err(pcb, NULL);
-}
-
-/*
- * Ends a probe with its result and schedules the next.  The connection is
- * reset, not closed: a probe leaves nothing in TIME_WAIT on either side.
- * Returns ERR_ABRT when self (the pcb whose callback runs) was aborted.
- */
-static err_t
-probe_done(struct probe *pr, struct tcp_pcb *self, int ok, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static err_t
-probe_done(struct probe *pr, struct tcp_pcb *self, int ok, const char *fmt, ...)
-{
-	struct pl_loop *lp = pr->pr_loop;
-	struct backend_health *bh = &lp->lp_health[pr->pr_pool][pr->pr_backend];
-	err_t ret = ERR_OK;
-	va_list ap;
-
-	sys_untimeout(probe_timeout, pr);
-	if (pr->pr_pcb != NULL) {
-		probe_detach(pr->pr_pcb);
-		tcp_abort(pr->pr_pcb);
-		if (pr->pr_pcb == self)
-			ret = ERR_ABRT;
-		pr->pr_pcb = NULL;
-	}
-	if (pr->pr_tls_on)
-		tls_lwip_free(&pr->pr_tls);
-	pr->pr_tls_on = 0;
-	va_start(ap, fmt);
-	vsnprintf(bh->bh_last, sizeof(bh->bh_last), fmt, ap);
-	va_end(ap);
-	log_debug("pool %s: probe of backend %d: %s", probe_pool(pr)->pool_name,
-	    pr->pr_backend, bh->bh_last);
-	health_result(lp, pr->pr_pool, pr->pr_backend, ok);
-	ns_timeout(probe_pool(pr)->pool_probe_interval_ms, probe_run, pr);
-	return ret;
-}
-
-static void
-probe_timeout(void *arg)
-{
-	struct probe *pr = arg;
-
-	probe_done(pr, NULL, 0, "no answer within %u ms", probe_pool(pr)->pool_probe_timeout_ms);
-}
-
-static void
-probe_err(void *arg, err_t err)
-{
-	struct probe *pr = arg;
-
-	if (pr == NULL)
-		return;
-	pr->pr_pcb = NULL;	/* lwIP freed it */
-	probe_done(pr, NULL, 0, "%s", err == ERR_RST ? "connection refused or reset" :
-	    err == ERR_ABRT ? "connection aborted" : "connection failed");
-}
-
-static size_t
-probe_request(const struct probe *pr, char *buf, size_t len)
-{
-	const struct cfg_pool *pool = probe_pool(pr);
-	char a[INET_ADDRSTRLEN];
-	const char *host = pool->pool_probe_host[0] != '\0' ? pool->pool_probe_host :
-	    inet_ntop(AF_INET, &probe_backend(pr)->be_addr, a, sizeof(a));
-	int n = snprintf(buf, len, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: privlink-probe\r\n"
-	    "Connection: close\r\n\r\n", pool->pool_probe_path, host);
-
-	return n < 0 || (size_t)n >= len ? 0 : (size_t)n;
-}
-
-/* With a whole status line read (or the answer ended): the verdict. */
-static err_t
-probe_status(struct probe *pr, struct tcp_pcb *self, int ended)
-{
-	const struct cfg_pool *pool = probe_pool(pr);
-	char *eol;
-	int code = 0;
-
-	pr->pr_resp[pr->pr_resp_len] = '\0';
-	eol = strstr(pr->pr_resp, "\r\n");
-	if (eol == NULL && !ended && pr->pr_resp_len < sizeof(pr->pr_resp) - 1)
-		return ERR_OK;		/* more to come */
-	/* Only bytes this answer sent are read: an answer cut off inside
-	 * its status line ("HTTP/1." then FIN) must not take its status
-	 * from what lies past pr_resp_len (cleared at each probe's start). */
-	if (pr->pr_resp_len < PROBE_STATUS_MIN ||
-	    strncmp(pr->pr_resp, "HTTP/1.", 7) != 0 || pr->pr_resp[8] != ' ' ||
-	    sscanf(pr->pr_resp + 9, "%3d", &code) != 1 || code < 100 || code > 599)
-		return probe_done(pr, self, 0, "not an HTTP status line");
-	if (code < pool->pool_expect_min || code > pool->pool_expect_max)
-		return probe_done(pr, self, 0, "HTTP %d, expected %u-%u", code,
-		    pool->pool_expect_min, pool->pool_expect_max);
-	return probe_done(pr, self, 1, "HTTP %d", code);
-}
-
-/* Drives TLS as far as it goes: handshake, request, status line. */
-static err_t
-probe_tls_step(struct probe *pr, struct tcp_pcb *self)
-{
-	mbedtls_ssl_context *ssl = &pr->pr_tls.tl_ssl;
-	char err[96];
-	int rc;
-
-	if (!pr->pr_handshaken) {
-		rc = mbedtls_ssl_handshake(ssl);
-		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
-			return ERR_OK;
-		if (rc != 0)
-			return probe_done(pr, self, 0, "TLS handshake: %s",
-			    tls_lwip_strerror(rc, err, sizeof(err)));
-		pr->pr_handshaken = 1;
-	}
-	if (!pr->pr_sent) {
-		char req[PROBE_REQ_MAX];
-		size_t n = probe_request(pr, req, sizeof(req));
-
-		/* The request is far below a record: one write takes it. */
-		rc = mbedtls_ssl_write(ssl, (const unsigned char *)req, n);
-		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
-			return ERR_OK;
-		if (rc < 0 || (size_t)rc != n)
-			return probe_done(pr, self, 0, "TLS write: %s",
-			    tls_lwip_strerror(rc < 0 ? rc : 0, err, sizeof(err)));
-		pr->pr_sent = 1;
-	}
-	for (;;) {
-		size_t room = sizeof(pr->pr_resp) - 1 - pr->pr_resp_len;
-
-		rc = mbedtls_ssl_read(ssl, (unsigned char *)pr->pr_resp + pr->pr_resp_len, room);
-		if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE)
-			return ERR_OK;
-		if (rc == MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET)
-			continue;
-		if (rc == 0 || rc == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
-			return probe_status(pr, self, 1);
-		if (rc < 0)
-			return probe_done(pr, self, 0, "TLS read: %s",
-			    tls_lwip_strerror(rc, err, sizeof(err)));
-		pr->pr_resp_len += (size_t)rc;
-		if (pr->pr_resp_len == sizeof(pr->pr_resp) - 1 ||
-		    memchr(pr->pr_resp, '\n', pr->pr_resp_len) != NULL)
-			return probe_status(pr, self, 0);
-	}
-}
-
-static err_t
-probe_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
-{
-	struct probe *pr = arg;
-	u16_t n;
-
-	if (pr == NULL || err != ERR_OK) {
-		if (p != NULL) {
-			tcp_recved(pcb, p->tot_len);
-			pbuf_free(p);
-		}
-		return pr == NULL ? ERR_OK : probe_done(pr, pcb, 0, "receive error");
-	}
-	if (pr->pr_tls_on) {
-		tls_lwip_feed(&pr->pr_tls, p);
-		return probe_tls_step(pr, pcb);
-	}
-	if (p == NULL)
-		return probe_status(pr, pcb, 1);
-	n = pbuf_copy_partial(p, pr->pr_resp + pr->pr_resp_len,
-	    (u16_t)(sizeof(pr->pr_resp) - 1 - pr->pr_resp_len), 0);
-	pr->pr_resp_len += n;
-	tcp_recved(pcb, p->tot_len);
-	pbuf_free(p);
-	return probe_status(pr, pcb, 0);
-}
-
-/* Room in the send buffer again: TLS may have been waiting for it. */
-static err_t
-probe_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
-{
-	struct probe *pr = arg;
-
-	(void)len;
-	if (pr == NULL || !pr->pr_tls_on)
-		return ERR_OK;
-	return probe_tls_step(pr, pcb);
-}
-
-static err_t
-probe_connected(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-	struct probe *pr = arg;
-	const struct cfg_pool *pool;
-	char req[PROBE_REQ_MAX], e[96];
-	size_t n;
-	int rc;
-
-	if (pr == NULL)
-		return ERR_OK;
-	if (err != ERR_OK)
-		return probe_done(pr, pcb, 0, "connect error %d", (int)err);
-	pool = probe_pool(pr);
-	switch (pool->pool_probe) {
-	case CFG_PROBE_HTTP:
-		n = probe_request(pr, req, sizeof(req));
-		if (n == 0 || tcp_write(pcb, req, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
-			return probe_done(pr, pcb, 0, "cannot send the request");
-		tcp_output(pcb);
-		return ERR_OK;
-	case CFG_PROBE_HTTPS:
-		rc = tls_lwip_start(&pr->pr_tls, pcb,
-		    pool->pool_probe_host[0] != '\0' ? pool->pool_probe_host : NULL);
-		pr->pr_tls_on = 1;
-		if (rc != 0)
-			return probe_done(pr, pcb, 0, "TLS setup: %s", tls_lwip_strerror(rc, e, sizeof(e)));
-		return probe_tls_step(pr, pcb);
-	case CFG_PROBE_TCP:
-	default:
-		return probe_done(pr, pcb, 1, "TCP handshake completed");
-	}
-}
-
-/* The provider NIC's own address (into *ip), the probe's source. */
-static struct netif *
-probe_source(struct probe *pr, ip_addr_t *ip)
-{
-	const struct pl_config *cfg = pr->pr_loop->lp_cfg;
-	int nic = cfg_backend_nic(cfg, probe_backend(pr)->be_addr);
-
-	if (nic == -1)
-		return NULL;
-	ip_addr_set_ip4_u32_val(*ip, cfg->nics[nic].nic_addr);
-	return ring_port_find(&pr->pr_loop->lp_ports[nic], cfg->nics[nic].nic_addr);
-}
-
-static void
-probe_run(void *arg)
-{
-	struct probe *pr = arg;
-	const struct cfg_backend *be = probe_backend(pr);
-	ip_addr_t src_ip;
-	struct netif *src = probe_source(pr, &src_ip);
-	struct tcp_pcb *pcb;
-	ip_addr_t dst;
-
-	pr->pr_resp_len = 0;
-	memset(pr->pr_resp, 0, sizeof(pr->pr_resp));
-	pr->pr_handshaken = pr->pr_sent = 0;
-	ns_timeout(probe_pool(pr)->pool_probe_timeout_ms, probe_timeout, pr);
-	if (src == NULL) {
-		probe_done(pr, NULL, 0, "no provider address to probe from");
-		return;
-	}
-	if ((pcb = tcp_new_ip_type(IPADDR_TYPE_V4)) == NULL) {
-		probe_done(pr, NULL, 0, "no memory for a probe");
-		return;
-	}
-	tcp_bind_netif(pcb, src);
-	if (tcp_bind(pcb, &src_ip, 0) != ERR_OK) {
-		tcp_abort(pcb);
-		probe_done(pr, NULL, 0, "no local port for a probe");
-		return;
-	}
-	pr->pr_pcb = pcb;
-	tcp_arg(pcb, pr);
-	tcp_err(pcb, probe_err);
-	tcp_recv(pcb, probe_recv);
-	tcp_sent(pcb, probe_sent);
-	tcp_nagle_disable(pcb);
-	ip_addr_set_ip4_u32_val(dst, be->be_addr);
-	if (tcp_connect(pcb, &dst, probe_port(pr), probe_connected) != ERR_OK)
-		probe_done(pr, NULL, 0, "connect failed at once");
 }
 
 /*
@@ -425,17 +89,12 @@ health_start(struct pl_loop *lp)
 	for (int p = 0; p < cfg->n_pools; p++)
 		if (cfg->pools[p].pool_probe != CFG_PROBE_NONE)
 			n += cfg->pools[p].pool_n_backends;
-	lp->lp_probes = n > 0 ? calloc((size_t)n, sizeof(struct probe)) : NULL;
-	if (n > 0 && lp->lp_probes == NULL) {
-		log_warn("health: probes");
-		return -1;
-	}
 	for (int p = 0; p < cfg->n_pools; p++) {
 		const struct cfg_pool *pool = &cfg->pools[p];
 
 		for (int b = 0; b < pool->pool_n_backends; b++) {
-			struct backend_health *bh = &lp->lp_health[p][b];
-			struct probe *pr;
+			struct be_rt *br = pool->pool_backends[b].be_rt;
+			struct backend_health *bh = &br->br_health;
 
 			if (pool->pool_probe == CFG_PROBE_NONE) {
 				bh->bh_up = 1;
@@ -443,14 +102,11 @@ health_start(struct pl_loop *lp)
 				snprintf(bh->bh_last, sizeof(bh->bh_last), "no probe");
 				continue;
 			}
-			pr = &lp->lp_probes[k++];
-			pr->pr_loop = lp;
-			pr->pr_pool = p;
-			pr->pr_backend = b;
-			bh->bh_probe = pr;
 			if (!bh->bh_probed)
 				snprintf(bh->bh_last, sizeof(bh->bh_last), "not probed yet");
-			ns_timeout((u32_t)(k * 100 / n), probe_run, pr);
+			k++;
+			if ((bh->bh_probe = probe_new(lp, br, (uint32_t)(k * 100 / n))) == NULL)
+				return -1;
 		}
 	}
 	return 0;
@@ -464,79 +120,24 @@ health_stop(struct pl_loop *lp)
 
 	for (int p = 0; p < cfg->n_pools; p++)
 		for (int b = 0; b < cfg->pools[p].pool_n_backends; b++) {
-			struct probe *pr = lp->lp_health[p][b].bh_probe;
+			struct be_rt *br = cfg->pools[p].pool_backends[b].be_rt;
 
-			lp->lp_health[p][b].bh_probe = NULL;
-			if (pr == NULL)
+			if (br == NULL)
 				continue;
-			sys_untimeout(probe_run, pr);
-			sys_untimeout(probe_timeout, pr);
-			if (pr->pr_pcb != NULL) {
-				probe_detach(pr->pr_pcb);
-				tcp_abort(pr->pr_pcb);
-			}
-			if (pr->pr_tls_on)
-				tls_lwip_free(&pr->pr_tls);
+			probe_free(br->br_health.bh_probe);
+			br->br_health.bh_probe = NULL;
 		}
-	free(lp->lp_probes);
-	lp->lp_probes = NULL;
-}
-
-/* Where backend b of pool p of cfg went in next: its pool by name, the
- * backend by address and port. */
-int
-health_find(const struct pl_config *cfg, int p, int b, const struct pl_config *next,
-    int *np, int *nb)
-{
-	const struct cfg_pool *pool = &cfg->pools[p];
-	const struct cfg_backend *be = &pool->pool_backends[b];
-
-	for (int q = 0; q < next->n_pools; q++) {
-		const struct cfg_pool *o = &next->pools[q];
-
-		if (strcmp(o->pool_name, pool->pool_name) != 0)
-			continue;
-		for (int c = 0; c < o->pool_n_backends; c++)
-			if (o->pool_backends[c].be_addr == be->be_addr &&
-			    o->pool_backends[c].be_port == be->be_port) {
-				*np = q;
-				*nb = c;
-				return 0;
-			}
-		return -1;
-	}
-	return -1;
-}
-
-/*
- * On a reload (probes stopped): health and counters follow each backend
- * into the new config; new backends start fresh.  scratch holds
- * CFG_MAX_POOLS rows.
- */
-void
-health_carry(struct pl_loop *lp, const struct pl_config *old, const struct pl_config *next,
-    struct backend_health (*scratch)[CFG_MAX_BACKENDS])
-{
-	memset(scratch, 0, CFG_MAX_POOLS * sizeof(*scratch));
-	for (int p = 0; p < old->n_pools; p++)
-		for (int b = 0; b < old->pools[p].pool_n_backends; b++) {
-			int np, nb;
-
-			if (health_find(old, p, b, next, &np, &nb) == 0)
-				scratch[np][nb] = lp->lp_health[p][b];
-		}
-	memcpy(lp->lp_health, scratch, CFG_MAX_POOLS * sizeof(*scratch));
 }
 
 /* Which backends of a pool may take a new connection; their count. */
 int
-health_eligible(struct pl_loop *lp, int p, uint8_t eligible[CFG_MAX_BACKENDS])
+health_eligible(const struct cfg_pool *pool, uint8_t eligible[CFG_MAX_BACKENDS])
 {
-	const struct cfg_pool *pool = &lp->lp_cfg->pools[p];
 	int n = 0;
 
 	for (int b = 0; b < CFG_MAX_BACKENDS; b++) {
-		eligible[b] = b < pool->pool_n_backends && lp->lp_health[p][b].bh_up &&
+		eligible[b] = b < pool->pool_n_backends &&
+		    pool->pool_backends[b].be_rt->br_health.bh_up &&
 		    !pool->pool_backends[b].be_drain;
 		n += eligible[b];
 	}

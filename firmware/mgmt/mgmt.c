@@ -27,6 +27,7 @@
 #include "log.h"
 #include "loop.h"
 #include "mgmt.h"
+#include "nic.h"
 #include "mgmt_api.h"
 #include "mgmt_persist.h"
 
@@ -457,7 +458,7 @@ mgmt_listen(struct mgmt *m)
 {
 	struct pl_loop *lp = m->m_loop;
 	const struct cfg_management *mg = &m->m_cfg;
-	struct netif *netif = loop_addr(lp, mg->mg_nic, mg->mg_addr);
+	struct netif *netif = nic_addr_get(nic_of(lp->lp_cfg, mg->mg_nic), mg->mg_addr);
 	struct tcp_pcb *pcb, *lpcb;
 	ip_addr_t ip;
 	err_t err;
@@ -559,7 +560,10 @@ mgmt_reload_prepare(struct pl_loop *lp, const struct pl_config *next)
 {
 	struct mgmt *m = lp->lp_mgmt;
 
-	if (m == NULL || mgmt_same_place(&m->m_cfg, &next->management))
+	/* A NIC a reload edits is another NIC: its listener must close
+	 * before the old one's addresses go. */
+	if (m == NULL || (mgmt_same_place(&m->m_cfg, &next->management) &&
+	    nic_of(lp->lp_cfg, m->m_cfg.mg_nic) == nic_of(next, next->management.mg_nic)))
 		return;
 	for (struct mgmt_conn *c = m->m_conns, *nx; c != NULL; c = nx) {
 		nx = c->c_next;

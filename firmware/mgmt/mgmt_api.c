@@ -489,12 +489,11 @@ mgmt_approval_check(struct mgmt_conn *c, struct pl_loop *lp, const struct pl_con
     const void *arg)
 {
 	const struct mgmt_approval *ma = arg;
+	int i = cfg_find_endpoint(next, ma->ma_endpoint);
 
-	for (int i = 0; i < next->n_endpoints; i++) {
+	if (i != -1) {
 		const struct cfg_endpoint *e = &next->endpoints[i];
 
-		if (strcmp(e->ep_name, ma->ma_endpoint) != 0)
-			continue;
 		if (e->ep_state != ma->ma_state) {
 			mgmt_respond_error(c, lp, 409, "%s:%d: [approval %s] comes after %s and "
 			    "decides the state (%s): change or delete it instead",
@@ -525,10 +524,7 @@ mgmt_approval(struct mgmt_conn *c, struct pl_loop *lp, const struct http_req *re
 	FILE *f;
 	int e;
 
-	for (e = 0; e < lp->lp_cfg->n_endpoints; e++)
-		if (strcmp(lp->lp_cfg->endpoints[e].ep_name, name) == 0)
-			break;
-	if (e == lp->lp_cfg->n_endpoints) {
+	if ((e = cfg_find_endpoint(lp->lp_cfg, name)) == -1) {
 		mgmt_respond_error(c, lp, 404, "endpoint %.*s: no such endpoint", CFG_NAME_MAX,
 		    name);
 		return;

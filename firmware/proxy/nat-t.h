@@ -89,4 +89,12 @@ struct nat_ip {
 	uint64_t		ni_allocated;
 };
 
+/* A service's NAT state (in its struct svc_rt): which lp_nat entry each
+ * of its NAT IPs uses (-1: none), and the one its next connection tries
+ * first.  Remade by nat_setup at start and on every reload. */
+struct nat_svc {
+	int			nv_ip[CFG_MAX_NAT_IPS];	/* into lp_nat, by nat_ip = order */
+	unsigned int		nv_rr;
+};
+
 #endif

@@ -16,6 +16,7 @@
 
 #include "log.h"
 #include "nat.h"
+#include "nic.h"
 #include "nat_ports.h"
 
 _Static_assert(NAT_TIME_WAIT_S + 1 < NAT_HOLD_MARKS, "NAT_HOLD_MARKS shorter than the NAT hold");
@@ -80,7 +81,7 @@ nat_set_ranges(struct pl_loop *lp, int i)
 
 	for (int s = 0; s < cfg->n_services; s++)
 		for (int k = 0; k < cfg->services[s].svc_n_nat_ips; k++)
-			if (lp->lp_svc_nat[s][k] == i && n < CFG_MAX_SERVICES) {
+			if (cfg->services[s].svc_rt->sr_nat.nv_ip[k] == i && n < CFG_MAX_SERVICES) {
 				lo[n] = cfg->services[s].svc_port_min;
 				hi[n] = cfg->services[s].svc_port_max;
 				n++;
@@ -105,9 +106,14 @@ nat_setup(struct pl_loop *lp)
 
 	for (int s = 0; s < cfg->n_services; s++) {
 		const struct cfg_service *svc = &cfg->services[s];
+		struct nat_svc *nv = &svc->svc_rt->sr_nat;
 
+		/* The service's NAT IPs may have changed: its turn starts over. */
+		nv->nv_rr = 0;
+		for (int k = 0; k < CFG_MAX_NAT_IPS; k++)
+			nv->nv_ip[k] = -1;
 		for (int k = 0; k < svc->svc_n_nat_ips; k++) {
-			struct netif *netif = ring_port_find(&lp->lp_ports[svc->svc_nat_nics[k]],
+			struct netif *netif = nic_addr_find(nic_of(cfg, svc->svc_nat_nics[k]),
 			    svc->svc_nat_ips[k]);
 
 			if (netif == NULL) {
@@ -115,7 +121,7 @@ nat_setup(struct pl_loop *lp)
 				    svc->svc_name, k + 1);
 				rc = -1;
 			}
-			if ((lp->lp_svc_nat[s][k] = nat_find_or_add(lp, svc->svc_nat_ips[k],
+			if ((nv->nv_ip[k] = nat_find_or_add(lp, svc->svc_nat_ips[k],
 			    netif)) == -1) {
 				log_warnx("service %s: NAT IP %d: no memory for its port table",
 				    svc->svc_name, k + 1);
@@ -131,7 +137,7 @@ nat_setup(struct pl_loop *lp)
 			continue;
 		for (int s = 0; s < cfg->n_services && !named; s++)
 			for (int k = 0; k < cfg->services[s].svc_n_nat_ips; k++)
-				named |= lp->lp_svc_nat[s][k] == i;
+				named |= cfg->services[s].svc_rt->sr_nat.nv_ip[k] == i;
 		nat_ports_expire(ni->ni_ports, now);
 		if (!named && ni->ni_live == 0 && nat_ports_held(ni->ni_ports) == 0) {
 			nat_ports_free(ni->ni_ports);
@@ -163,15 +169,16 @@ nat_teardown(struct pl_loop *lp)
  * free port.  0, or -1 when all are exhausted.
  */
 int
-nat_alloc(struct pl_loop *lp, int service, int *nat, uint16_t *port)
+nat_alloc(struct pl_loop *lp, struct svc_rt *sr, int *nat, uint16_t *port)
 {
-	const struct cfg_service *svc = &lp->lp_cfg->services[service];
+	const struct cfg_service *svc = sr->sr_cfg;
+	struct nat_svc *nv = &sr->sr_nat;
 	uint32_t now = nat_now();
 	int n = svc->svc_n_nat_ips;
 
 	for (int k = 0; k < n; k++) {
-		int slot = (int)((lp->lp_svc_rr[service] + (unsigned int)k) % (unsigned int)n);
-		int i = lp->lp_svc_nat[service][slot];
+		int slot = (int)((nv->nv_rr + (unsigned int)k) % (unsigned int)n);
+		int i = nv->nv_ip[slot];
 		struct nat_ip *ni;
 
 		/* No entry or no netif: nat_setup failed for it (a reload
@@ -183,7 +190,7 @@ nat_alloc(struct pl_loop *lp, int service, int *nat, uint16_t *port)
 		    port) == 0) {
 			ni->ni_live++;
 			ni->ni_allocated++;
-			lp->lp_svc_rr[service] = (unsigned int)slot + 1;
+			nv->nv_rr = (unsigned int)slot + 1;
 			*nat = i;
 			return 0;
 		}

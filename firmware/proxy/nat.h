@@ -16,7 +16,7 @@
 
 int nat_setup(struct pl_loop *lp);
 void nat_teardown(struct pl_loop *lp);
-int nat_alloc(struct pl_loop *lp, int service, int *nat, uint16_t *port);
+int nat_alloc(struct pl_loop *lp, struct svc_rt *sr, int *nat, uint16_t *port);
 uint32_t nat_now(void);
 void nat_release(struct pl_loop *lp, int nat, uint16_t port, int time_wait);
 

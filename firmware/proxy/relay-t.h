@@ -57,6 +57,9 @@ enum relay_event {
 };
 
 struct relay_conn;
+struct ep_rt;
+struct svc_rt;
+struct be_rt;
 
 /* The queue's chains after its first, in order: allocated only while a
  * direction holds more than one chain, so idle connections pay nothing. */
@@ -80,10 +83,9 @@ struct relay_end {
 
 struct relay_conn {
 	struct pl_loop		*rc_loop;
-	int			rc_endpoint;	/* config index, -1: the provider-side frontend */
-	int			rc_service;	/* config index */
-	int			rc_pool;	/* config index */
-	int			rc_backend;	/* in the pool, -1 once a reload removed it */
+	struct ep_rt		*rc_ep;		/* NULL: the provider-side frontend */
+	struct svc_rt		*rc_svc;
+	struct be_rt		*rc_be;		/* NULL once a reload removed it */
 	uint32_t		rc_last_ms;	/* sys_now() of the last payload either way */
 	enum relay_state	rc_state;
 	int			rc_ticks;	/* poll ticks while connecting */
@@ -100,9 +102,10 @@ struct relay_conn {
  * frontend's, on one rule's frontend port. */
 struct relay_listener {
 	struct pl_loop		*rl_loop;
-	int			rl_endpoint;	/* config index, -1: the frontend */
-	int			rl_service;
-	int			rl_rule;
+	struct ep_rt		*rl_ep;		/* NULL: the frontend */
+	struct svc_rt		*rl_svc;
+	int			rl_rule;	/* in its service, which a kept listener's
+						 * reload leaves unchanged */
 	struct tcp_pcb		*rl_pcb;
 };
 

@@ -75,9 +75,9 @@ relay_count(struct pl_loop *lp, enum relay_event ev)
 
 /* The counters a connection or listener belongs to. */
 static struct relay_ep_stats *
-relay_stats_of(struct pl_loop *lp, int endpoint, int service)
+relay_stats_of(struct ep_rt *er, struct svc_rt *sr)
 {
-	return endpoint >= 0 ? &lp->lp_ep_stats[endpoint] : &lp->lp_fe_stats[service];
+	return er != NULL ? &er->er_stats : &sr->sr_fe_stats;
 }
 
 /* An accepted connection ends: counted for all and for its endpoint. */
@@ -88,7 +88,7 @@ relay_count_end(struct relay_conn *rc, enum relay_event why)
 
 	relay_count(lp, why);
 	lp->lp_relay_stats.rs_ended[why]++;
-	relay_stats_of(lp, rc->rc_endpoint, rc->rc_service)->es_ended[why]++;
+	relay_stats_of(rc->rc_ep, rc->rc_svc)->es_ended[why]++;
 }
 
 /* n bytes of payload from "from" were written to its peer. */
@@ -97,7 +97,7 @@ relay_count_bytes(struct relay_end *from, u16_t n)
 {
 	struct relay_conn *rc = from->re_conn;
 	struct pl_loop *lp = rc->rc_loop;
-	struct relay_ep_stats *es = relay_stats_of(lp, rc->rc_endpoint, rc->rc_service);
+	struct relay_ep_stats *es = relay_stats_of(rc->rc_ep, rc->rc_svc);
 
 	if (from == &rc->rc_front) {
 		es->es_bytes_from_consumer += n;
@@ -111,10 +111,7 @@ relay_count_bytes(struct relay_end *from, u16_t n)
 static const char *
 relay_name(const struct relay_conn *rc)
 {
-	const struct pl_config *cfg = rc->rc_loop->lp_cfg;
-
-	return rc->rc_endpoint >= 0 ? cfg->endpoints[rc->rc_endpoint].ep_name :
-	    cfg->services[rc->rc_service].svc_name;
+	return rc->rc_ep != NULL ? rc->rc_ep->er_name : rc->rc_svc->sr_name;
 }
 
 static struct relay_end *
@@ -232,9 +229,9 @@ relay_free(struct relay_conn *rc, int graceful)
 	if (rc->rc_next != NULL)
 		rc->rc_next->rc_prev = rc->rc_prev;
 	lp->lp_relay_stats.rs_live--;
-	relay_stats_of(lp, rc->rc_endpoint, rc->rc_service)->es_live--;
-	if (rc->rc_backend != -1)
-		lp->lp_health[rc->rc_pool][rc->rc_backend].bh_live--;
+	relay_stats_of(rc->rc_ep, rc->rc_svc)->es_live--;
+	if (rc->rc_be != NULL)
+		rc->rc_be->br_health.bh_live--;
 	free(rc);
 }
 
@@ -460,7 +457,7 @@ static err_t
 relay_idle(struct relay_conn *rc, struct tcp_pcb *self)
 {
 	struct tcp_pcb *pcbs[2] = { rc->rc_front.re_pcb, rc->rc_back.re_pcb };
-	int reset = rc->rc_loop->lp_cfg->services[rc->rc_service].svc_idle_reset;
+	int reset = rc->rc_svc->sr_cfg->svc_idle_reset;
 	err_t ret = ERR_OK;
 
 	relay_count_end(rc, RELAY_EV_IDLE);
@@ -510,7 +507,7 @@ relay_poll_cb(void *arg, struct tcp_pcb *pcb)
 		ns_mem_urgent(was);
 	}
 	if (rc->rc_state == RELAY_OPEN && sys_now() - rc->rc_last_ms >=
-	    rc->rc_loop->lp_cfg->services[rc->rc_service].svc_idle_timeout_ms)
+	    rc->rc_svc->sr_cfg->svc_idle_timeout_ms)
 		return relay_idle(rc, pcb);
 	return ERR_OK;
 }
@@ -529,8 +526,8 @@ relay_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 	rc = end->re_conn;
 	if (err != ERR_OK)
 		return relay_end(rc, pcb, RELAY_EV_BACKEND_REFUSED);
-	ep = rc->rc_endpoint >= 0 ? &rc->rc_loop->lp_cfg->endpoints[rc->rc_endpoint] : NULL;
-	svc = &rc->rc_loop->lp_cfg->services[rc->rc_service];
+	ep = rc->rc_ep != NULL ? rc->rc_ep->er_cfg : NULL;
+	svc = rc->rc_svc->sr_cfg;
 	rc->rc_state = RELAY_OPEN;
 	rc->rc_last_ms = sys_now();
 
@@ -584,12 +581,12 @@ relay_keepalive(struct tcp_pcb *pcb, const struct cfg_service *svc)
 static int
 relay_choose(struct pl_loop *lp, const struct relay_listener *rl, struct tcp_pcb *front)
 {
-	const struct cfg_service *svc = &lp->lp_cfg->services[rl->rl_service];
+	const struct cfg_service *svc = rl->rl_svc->sr_cfg;
 	int pool = svc->svc_rules[rl->rl_rule].ru_pool;
 	uint8_t eligible[CFG_MAX_BACKENDS];
 	struct lb_flow fl;
 
-	if (health_eligible(lp, pool, eligible) == 0)
+	if (health_eligible(&lp->lp_cfg->pools[pool], eligible) == 0)
 		return -1;
 	fl.fl_src = ip_2_ip4(&front->remote_ip)->addr;
 	fl.fl_dst = ip_2_ip4(&front->local_ip)->addr;
@@ -624,7 +621,7 @@ relay_park_ok(const struct tcp_pcb *pcb, uint32_t *wake_in_ms)
 	    (rc->rc_front.re_eof && !rc->rc_front.re_shut) ||
 	    (rc->rc_back.re_eof && !rc->rc_back.re_shut))
 		return 0;
-	timeout = rc->rc_loop->lp_cfg->services[rc->rc_service].svc_idle_timeout_ms;
+	timeout = rc->rc_svc->sr_cfg->svc_idle_timeout_ms;
 	idle = sys_now() - rc->rc_last_ms;
 	if (idle >= timeout)
 		return 0;
@@ -657,9 +654,9 @@ relay_refused(struct pl_loop *lp, const struct relay_listener *rl, enum relay_ev
 {
 	relay_count(lp, ev);
 	lp->lp_relay_stats.rs_refused[ev]++;
-	relay_stats_of(lp, rl->rl_endpoint, rl->rl_service)->es_refused[ev]++;
+	relay_stats_of(rl->rl_ep, rl->rl_svc)->es_refused[ev]++;
 	if (ev == RELAY_EV_NO_BACKEND)
-		lp->lp_svc_no_backend[rl->rl_service]++;
+		rl->rl_svc->sr_no_backend++;
 }
 
 /*
@@ -685,12 +682,12 @@ relay_syn_gate(struct tcp_pcb *pcb)
 	if (lpcb->accept != relay_accept_cb || rl == NULL)
 		return 0;
 	lp = rl->rl_loop;
-	if ((ev = share_syn(lp, rl->rl_endpoint, rl->rl_service)) != RELAY_EV_ACCEPTED) {
+	if ((ev = share_syn(lp, rl->rl_ep, rl->rl_svc)) != RELAY_EV_ACCEPTED) {
 		relay_refused(lp, rl, ev);
 		return -1;
 	}
-	pool = lp->lp_cfg->services[rl->rl_service].svc_rules[rl->rl_rule].ru_pool;
-	if (health_eligible(lp, pool, eligible) == 0) {
+	pool = rl->rl_svc->sr_cfg->svc_rules[rl->rl_rule].ru_pool;
+	if (health_eligible(&lp->lp_cfg->pools[pool], eligible) == 0) {
 		relay_refused(lp, rl, RELAY_EV_NO_BACKEND);
 		return -1;
 	}
@@ -700,11 +697,10 @@ relay_syn_gate(struct tcp_pcb *pcb)
 /*
  * A handshake completed on a listener.  Its listener is asked which
  * endpoint and rule it serves now, never arg: lwIP copied the listener's
- * argument into the connection at the SYN, and a reload since may have
- * moved the listener to another row (reload_rebind points the listener,
- * not its half-open connections, at the new one).  A listener closed since
- * never gets here: lwIP forgets it in its half-open connections, and
- * resets them.
+ * argument into the connection at the SYN.  A listener lives in its
+ * endpoint's or service's runtime object (rt-t.h), which no reload
+ * moves; a listener closed since never gets here: lwIP forgets it in its
+ * half-open connections, and resets them.
  */
 static err_t
 relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
@@ -731,9 +727,9 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 		return ERR_ABRT;
 	}
 	lp = rl->rl_loop;
-	svc = &lp->lp_cfg->services[rl->rl_service];
+	svc = rl->rl_svc->sr_cfg;
 	rule = &svc->svc_rules[rl->rl_rule];
-	es = relay_stats_of(lp, rl->rl_endpoint, rl->rl_service);
+	es = relay_stats_of(rl->rl_ep, rl->rl_svc);
 	/* Every backend went down since the SYN: reset now, never leave
 	 * the consumer hanging. */
 	if ((b = relay_choose(lp, rl, front)) == -1) {
@@ -741,7 +737,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 		tcp_abort(front);
 		return ERR_ABRT;
 	}
-	if ((ev = share_accept(lp, rl->rl_endpoint, rl->rl_service, &old)) != RELAY_EV_ACCEPTED) {
+	if ((ev = share_accept(lp, rl->rl_ep, rl->rl_svc, &old)) != RELAY_EV_ACCEPTED) {
 		relay_refused(lp, rl, ev);
 		tcp_abort(front);
 		return ERR_ABRT;
@@ -755,10 +751,9 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	if (rc == NULL || back == NULL)
 		goto nomem;
 	rc->rc_loop = lp;
-	rc->rc_endpoint = rl->rl_endpoint;
-	rc->rc_service = rl->rl_service;
-	rc->rc_pool = rule->ru_pool;
-	rc->rc_backend = b;
+	rc->rc_ep = rl->rl_ep;
+	rc->rc_svc = rl->rl_svc;
+	rc->rc_be = be->be_rt;
 	rc->rc_state = RELAY_CONNECTING;
 	rc->rc_nat = -1;
 	rc->rc_front.re_conn = rc;
@@ -775,7 +770,7 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 		uint16_t port;
 		err_t berr;
 
-		if (tries == RELAY_NAT_TRIES || nat_alloc(lp, rl->rl_service, &nat, &port) != 0) {
+		if (tries == RELAY_NAT_TRIES || nat_alloc(lp, rl->rl_svc, &nat, &port) != 0) {
 			relay_refused(lp, rl, RELAY_EV_NAT_EXHAUSTED);
 			tcp_abort(back);
 			free(rc);
@@ -819,8 +814,8 @@ relay_accept_cb(void *arg, struct tcp_pcb *front, err_t err)
 	es->es_live++;
 	es->es_accepted++;
 	share_conn_add(lp, rc);
-	lp->lp_health[rc->rc_pool][b].bh_live++;
-	lp->lp_health[rc->rc_pool][b].bh_total++;
+	rc->rc_be->br_health.bh_live++;
+	rc->rc_be->br_health.bh_total++;
 	relay_count(lp, RELAY_EV_ACCEPTED);
 
 	ip_addr_set_ip4_u32_val(backend, be->be_addr);
@@ -903,14 +898,14 @@ relay_unlisten_one(struct relay_listener *rl)
 
 /* Listeners on a list of rules: all of them, or none (-1, logged). */
 static int
-relay_listen_rules(struct pl_loop *lp, struct relay_listener *rls, int endpoint, int service,
-    struct netif *netif, uint32_t addr, const char *who)
+relay_listen_rules(struct pl_loop *lp, struct relay_listener *rls, struct ep_rt *er,
+    struct svc_rt *sr, struct netif *netif, uint32_t addr, const char *who)
 {
-	const struct cfg_service *svc = &lp->lp_cfg->services[service];
+	const struct cfg_service *svc = sr->sr_cfg;
 
 	for (int r = 0; r < svc->svc_n_rules; r++) {
-		rls[r].rl_endpoint = endpoint;
-		rls[r].rl_service = service;
+		rls[r].rl_ep = er;
+		rls[r].rl_svc = sr;
 		rls[r].rl_rule = r;
 		if (relay_listen_one(lp, &rls[r], netif, addr, svc->svc_rules[r].ru_frontend_port,
 		    who) != 0) {
@@ -925,39 +920,42 @@ relay_listen_rules(struct pl_loop *lp, struct relay_listener *rls, int endpoint,
 /* Starts the listeners of an approved endpoint, one per rule of its
  * service.  0 or -1 (logged). */
 int
-relay_listen(struct pl_loop *lp, int endpoint)
+relay_listen(struct pl_loop *lp, struct ep_rt *er)
 {
-	const struct cfg_endpoint *ep = &lp->lp_cfg->endpoints[endpoint];
 	char who[CFG_NAME_MAX + 16];
 
-	snprintf(who, sizeof(who), "endpoint %s", ep->ep_name);
-	return relay_listen_rules(lp, lp->lp_listeners[endpoint], endpoint, ep->ep_service,
-	    lp->lp_ep_netif[endpoint], ep->ep_ip, who);
+	snprintf(who, sizeof(who), "endpoint %s", er->er_name);
+	if (er->er_svc == NULL) {
+		log_warnx("%s: no service", who);
+		return -1;
+	}
+	return relay_listen_rules(lp, er->er_listeners, er, er->er_svc, er->er_netif, er->er_addr,
+	    who);
 }
 
 void
-relay_unlisten(struct pl_loop *lp, int endpoint)
+relay_unlisten(struct ep_rt *er)
 {
 	for (int r = 0; r < CFG_MAX_RULES; r++)
-		relay_unlisten_one(&lp->lp_listeners[endpoint][r]);
+		relay_unlisten_one(&er->er_listeners[r]);
 }
 
 /* Starts the provider-side frontend of a service.  0 or -1 (logged). */
 int
-relay_listen_frontend(struct pl_loop *lp, int service)
+relay_listen_frontend(struct pl_loop *lp, struct svc_rt *sr)
 {
 	char who[CFG_NAME_MAX + 32];
 
-	snprintf(who, sizeof(who), "service %s frontend", lp->lp_cfg->services[service].svc_name);
-	return relay_listen_rules(lp, lp->lp_fe_listeners[service], -1, service,
-	    lp->lp_fe_netif[service], lp->lp_cfg->services[service].svc_frontend_ip, who);
+	snprintf(who, sizeof(who), "service %s frontend", sr->sr_name);
+	return relay_listen_rules(lp, sr->sr_fe_listeners, NULL, sr, sr->sr_fe_netif,
+	    sr->sr_fe_addr, who);
 }
 
 void
-relay_unlisten_frontend(struct pl_loop *lp, int service)
+relay_unlisten_frontend(struct svc_rt *sr)
 {
 	for (int r = 0; r < CFG_MAX_RULES; r++)
-		relay_unlisten_one(&lp->lp_fe_listeners[service][r]);
+		relay_unlisten_one(&sr->sr_fe_listeners[r]);
 }
 
 int
@@ -971,14 +969,14 @@ relay_listening(const struct relay_listener *rls)
 
 /* Resets every live connection of an endpoint (it left Approved). */
 void
-relay_cut_endpoint(struct pl_loop *lp, int endpoint)
+relay_cut_endpoint(struct pl_loop *lp, struct ep_rt *er)
 {
 	struct relay_conn *rc = lp->lp_conns, *next;
 
 	for (; rc != NULL; rc = next) {
 		next = rc->rc_next;
-		if (rc->rc_endpoint == endpoint) {
-			lp->lp_ep_stats[endpoint].es_cut++;
+		if (rc->rc_ep == er) {
+			er->er_stats.es_cut++;
 			relay_end(rc, NULL, RELAY_EV_CUT);
 		}
 	}
@@ -986,14 +984,14 @@ relay_cut_endpoint(struct pl_loop *lp, int endpoint)
 
 /* Resets every live connection through a service's frontend. */
 void
-relay_cut_frontend(struct pl_loop *lp, int service)
+relay_cut_frontend(struct pl_loop *lp, struct svc_rt *sr)
 {
 	struct relay_conn *rc = lp->lp_conns, *next;
 
 	for (; rc != NULL; rc = next) {
 		next = rc->rc_next;
-		if (rc->rc_endpoint == -1 && rc->rc_service == service) {
-			lp->lp_fe_stats[service].es_cut++;
+		if (rc->rc_ep == NULL && rc->rc_svc == sr) {
+			sr->sr_fe_stats.es_cut++;
 			relay_end(rc, NULL, RELAY_EV_CUT);
 		}
 	}
@@ -1001,15 +999,29 @@ relay_cut_frontend(struct pl_loop *lp, int service)
 
 /* Resets every live connection to a backend that went down. */
 void
-relay_cut_backend(struct pl_loop *lp, int pool, int backend)
+relay_cut_backend(struct pl_loop *lp, struct be_rt *br)
 {
 	struct relay_conn *rc = lp->lp_conns, *next;
 
 	for (; rc != NULL; rc = next) {
 		next = rc->rc_next;
-		if (rc->rc_pool == pool && rc->rc_backend == backend)
+		if (rc->rc_be == br)
 			relay_end(rc, NULL, RELAY_EV_BACKEND_DOWN);
 	}
+}
+
+/*
+ * On a reload, once rt_prepare marked what the new config keeps: a
+ * connection whose backend left its pool stays, counted under no backend
+ * (its runtime object is about to be freed).  Endpoints and frontends
+ * not kept were cut before.
+ */
+void
+relay_carry(struct pl_loop *lp)
+{
+	for (struct relay_conn *rc = lp->lp_conns; rc != NULL; rc = rc->rc_next)
+		if (rc->rc_be != NULL && !rc->rc_be->br_mark)
+			rc->rc_be = NULL;
 }
 
 void

@@ -47,15 +47,16 @@
 #include "lwip/sys.h"
 
 #include "nat.h"
+#include "nic.h"
 #include "netstack.h"
 #include "share.h"
 
 _Static_assert(SHARE_HOLD_SLOTS > NAT_TIME_WAIT_S, "SHARE_HOLD_SLOTS shorter than the NAT hold");
 
 static struct relay_ep_stats *
-share_stats(struct pl_loop *lp, int endpoint, int service)
+share_stats(struct ep_rt *er, struct svc_rt *sr)
 {
-	return endpoint >= 0 ? &lp->lp_ep_stats[endpoint] : &lp->lp_fe_stats[service];
+	return er != NULL ? &er->er_stats : &sr->sr_fe_stats;
 }
 
 /* The appliance's connection limit in force: the drop's, or one per
@@ -82,23 +83,21 @@ share_max_conns(const struct pl_loop *lp)
  * everything; from the second on, each may take its share.
  */
 static int
-share_shared(const struct pl_loop *lp, int service)
+share_shared(const struct pl_loop *lp, const struct cfg_service *svc)
 {
-	const struct pl_config *cfg = lp->lp_cfg;
-
-	return (service == -1 ? cfg->n_tenants : cfg->services[service].svc_tenants) >= 2;
+	return (svc == NULL ? lp->lp_cfg->n_tenants : svc->svc_tenants) >= 2;
 }
 
 /* An endpoint's connection limit: its own, or half the appliance's once
- * another tenant shares it (a frontend, endpoint -1, has no key). */
+ * another tenant shares it (a frontend, ep NULL, has no key). */
 unsigned int
-share_ep_max_conns(const struct pl_loop *lp, int endpoint)
+share_ep_max_conns(const struct pl_loop *lp, const struct cfg_endpoint *ep)
 {
 	unsigned int all = share_max_conns(lp), n;
 
-	if (endpoint >= 0 && lp->lp_cfg->endpoints[endpoint].ep_max_connections != 0)
-		n = lp->lp_cfg->endpoints[endpoint].ep_max_connections;
-	else if (!share_shared(lp, -1))
+	if (ep != NULL && ep->ep_max_connections != 0)
+		n = ep->ep_max_connections;
+	else if (!share_shared(lp, NULL))
 		n = all;
 	else
 		n = (unsigned int)((uint64_t)all * SHARE_DEFAULT_PCT / 100);
@@ -109,10 +108,8 @@ share_ep_max_conns(const struct pl_loop *lp, int endpoint)
 
 /* The NAT ports of a service: its port range on each of its NAT IPs. */
 static unsigned int
-share_nat_total(const struct pl_loop *lp, int service)
+share_nat_total(const struct cfg_service *svc)
 {
-	const struct cfg_service *svc = &lp->lp_cfg->services[service];
-
 	return (unsigned int)svc->svc_n_nat_ips * ((uint32_t)svc->svc_port_max -
 	    svc->svc_port_min + 1);
 }
@@ -120,11 +117,11 @@ share_nat_total(const struct pl_loop *lp, int service)
 /* The NAT ports an endpoint of service may hold: half of the service's
  * once another tenant shares them, else all. */
 unsigned int
-share_nat_ports(const struct pl_loop *lp, int service)
+share_nat_ports(const struct pl_loop *lp, const struct cfg_service *svc)
 {
-	uint64_t n = share_nat_total(lp, service);
+	uint64_t n = share_nat_total(svc);
 
-	if (share_shared(lp, service))
+	if (share_shared(lp, svc))
 		n = n * SHARE_DEFAULT_PCT / 100;
 
 	return n == 0 ? 1 : (unsigned int)n;
@@ -160,12 +157,12 @@ share_ports_held(struct relay_ep_stats *es)
 /* The endpoint's connection to reclaim for a new one, or NULL: its
  * oldest by payload, if quiet for its service's idle_timeout. */
 static struct relay_conn *
-share_reclaimable(struct pl_loop *lp, struct relay_ep_stats *es)
+share_reclaimable(struct relay_ep_stats *es)
 {
 	struct relay_conn *rc = es->es_share.se_oldest;
 
 	if (rc == NULL || sys_now() - rc->rc_share.sl_data_ms <
-	    lp->lp_cfg->services[rc->rc_service].svc_idle_timeout_ms)
+	    rc->rc_svc->sr_cfg->svc_idle_timeout_ms)
 		return NULL;
 	return rc;
 }
@@ -177,31 +174,31 @@ share_reclaimable(struct pl_loop *lp, struct relay_ep_stats *es)
  * of the endpoint makes room.  RELAY_EV_ACCEPTED or the refusal.
  */
 static enum relay_event
-share_check(struct pl_loop *lp, int endpoint, int service, struct relay_conn **reclaim)
+share_check(struct pl_loop *lp, struct ep_rt *er, struct svc_rt *sr, struct relay_conn **reclaim)
 {
-	struct relay_ep_stats *es = share_stats(lp, endpoint, service);
+	struct relay_ep_stats *es = share_stats(er, sr);
 	int full = lp->lp_relay_stats.rs_live >= share_max_conns(lp);
-	unsigned int ports = share_nat_ports(lp, service);
+	unsigned int ports = share_nat_ports(lp, sr->sr_cfg);
 
 	*reclaim = NULL;
 	/* A sole tenant's share is every port: running out of them is
 	 * nat.c's to count (nat_ports_exhausted). */
-	if (ports < share_nat_total(lp, service) && share_ports_held(es) >= ports)
+	if (ports < share_nat_total(sr->sr_cfg) && share_ports_held(es) >= ports)
 		return RELAY_EV_NAT_SHARE;
-	if (!full && es->es_live < share_ep_max_conns(lp, endpoint))
+	if (!full && es->es_live < share_ep_max_conns(lp, er != NULL ? er->er_cfg : NULL))
 		return RELAY_EV_ACCEPTED;
-	if ((*reclaim = share_reclaimable(lp, es)) == NULL)
+	if ((*reclaim = share_reclaimable(es)) == NULL)
 		return full ? RELAY_EV_LIMIT : RELAY_EV_EP_LIMIT;
 	return RELAY_EV_ACCEPTED;
 }
 
 /* At a SYN: may it be answered?  Nothing is reclaimed yet. */
 enum relay_event
-share_syn(struct pl_loop *lp, int endpoint, int service)
+share_syn(struct pl_loop *lp, struct ep_rt *er, struct svc_rt *sr)
 {
 	struct relay_conn *rc;
 
-	return share_check(lp, endpoint, service, &rc);
+	return share_check(lp, er, sr, &rc);
 }
 
 /*
@@ -210,12 +207,13 @@ share_syn(struct pl_loop *lp, int endpoint, int service)
  * at once, before admitting the new one; it is counted here.
  */
 enum relay_event
-share_accept(struct pl_loop *lp, int endpoint, int service, struct relay_conn **reclaim)
+share_accept(struct pl_loop *lp, struct ep_rt *er, struct svc_rt *sr,
+    struct relay_conn **reclaim)
 {
-	enum relay_event ev = share_check(lp, endpoint, service, reclaim);
+	enum relay_event ev = share_check(lp, er, sr, reclaim);
 
 	if (*reclaim != NULL)
-		share_stats(lp, endpoint, service)->es_share.se_reclaimed++;
+		share_stats(er, sr)->es_share.se_reclaimed++;
 	return ev;
 }
 
@@ -224,8 +222,9 @@ share_accept(struct pl_loop *lp, int endpoint, int service, struct relay_conn **
 void
 share_conn_add(struct pl_loop *lp, struct relay_conn *rc)
 {
-	struct share_ep *se = &share_stats(lp, rc->rc_endpoint, rc->rc_service)->es_share;
+	struct share_ep *se = &share_stats(rc->rc_ep, rc->rc_svc)->es_share;
 
+	(void)lp;
 	rc->rc_share.sl_data_ms = sys_now();
 	rc->rc_share.sl_newer = NULL;
 	rc->rc_share.sl_older = se->se_newest;
@@ -258,8 +257,7 @@ share_unlink(struct share_ep *se, struct relay_conn *rc)
 void
 share_conn_data(struct relay_conn *rc)
 {
-	struct relay_ep_stats *es = rc->rc_endpoint >= 0 ?
-	    &rc->rc_loop->lp_ep_stats[rc->rc_endpoint] : &rc->rc_loop->lp_fe_stats[rc->rc_service];
+	struct relay_ep_stats *es = share_stats(rc->rc_ep, rc->rc_svc);
 	struct share_ep *se = &es->es_share;
 
 	rc->rc_share.sl_data_ms = sys_now();
@@ -276,7 +274,7 @@ share_conn_data(struct relay_conn *rc)
 void
 share_conn_del(struct pl_loop *lp, struct relay_conn *rc, int hold)
 {
-	struct share_ep *se = &share_stats(lp, rc->rc_endpoint, rc->rc_service)->es_share;
+	struct share_ep *se = &share_stats(rc->rc_ep, rc->rc_svc)->es_share;
 	uint32_t now = nat_now();
 
 	share_unlink(se, rc);
@@ -316,15 +314,14 @@ share_apply_syn_rates(struct pl_loop *lp)
 
 	if (limited == NULL)
 		return;		/* rates stay as they were */
-	for (int n = 0; n < lp->lp_n_ports; n++) {
-		struct ring_port *rp = &lp->lp_ports[n];
-		unsigned int na = ring_port_addr_list(rp, NULL, 0), nl = 0;
-		uint32_t *addrs = calloc(na + 1, sizeof(*addrs));
+	for (int n = 0; n < cfg->n_nics; n++) {
+		const struct nic_rt *nr = cfg->nics[n].nic_rt;
+		unsigned int na, nl = 0;
+		uint32_t *addrs = nic_addrs(nr, &na);
 
 		if (addrs == NULL)
 			continue;
-		ring_port_addr_list(rp, addrs, na);
-		/* The port's addresses no endpoint with a rate names: no
+		/* The NIC's addresses no endpoint with a rate names: no
 		 * limit; the others keep their buckets (set below). */
 		for (int e = 0; e < cfg->n_endpoints; e++)
 			if (cfg->endpoints[e].ep_nic == n && cfg->endpoints[e].ep_max_new_per_s != 0)
@@ -332,33 +329,32 @@ share_apply_syn_rates(struct pl_loop *lp)
 		qsort(limited, nl, sizeof(*limited), share_u32_cmp);
 		for (unsigned int k = 0; k < na; k++) {
 			if (bsearch(&addrs[k], limited, nl, sizeof(*limited), share_u32_cmp) == NULL)
-				(void)ring_set_syn_rate(rp->rp_netif, addrs[k], 0, 0);
-			ring_set_shed(rp->rp_netif, addrs[k], 0);
+				nic_set_syn_rate(nic_netif(nr), addrs[k], 0);
+			nic_set_shed(nic_netif(nr), addrs[k], 0);
 		}
 		free(addrs);
 	}
 	free(limited);
-	/* rate is within RING_SYN_RATE_MAX: the config's range
-	 * (CFG_MAX_CONN_RATE) is the same.  A shed endpoint stays shed at
-	 * its (maybe new) address. */
+	/* A shed endpoint stays shed at its (maybe new) address. */
 	for (int e = 0; e < cfg->n_endpoints; e++) {
 		const struct cfg_endpoint *ep = &cfg->endpoints[e];
+		const struct ep_rt *er = ep->ep_rt;
 
 		if (ep->ep_max_new_per_s != 0)
-			(void)ring_set_syn_rate(lp->lp_ep_netif[e], ep->ep_ip, ep->ep_max_new_per_s, 0);
-		if (lp->lp_ep_stats[e].es_share.se_shed)
-			ring_set_shed(lp->lp_ep_netif[e], ep->ep_ip, 1);
+			nic_set_syn_rate(er->er_netif, er->er_addr, ep->ep_max_new_per_s);
+		if (er->er_stats.es_share.se_shed)
+			nic_set_shed(er->er_netif, er->er_addr, 1);
 	}
 }
 
 /* SYNs to the endpoint's address the netstack dropped over its rate. */
 uint64_t
-share_syn_rate_dropped(const struct pl_loop *lp, int endpoint)
+share_syn_rate_dropped(const struct ep_rt *er)
 {
-	struct netif *netif = lp->lp_ep_netif[endpoint];
+	struct netif *netif = er->er_netif;
 
-	return netif != NULL && lp->lp_cfg->endpoints[endpoint].ep_max_new_per_s != 0 ?
-	    ring_syn_rate_dropped(netif, lp->lp_cfg->endpoints[endpoint].ep_ip) : 0;
+	return netif != NULL && er->er_cfg->ep_max_new_per_s != 0 ?
+	    nic_syn_rate_dropped(netif, er->er_addr) : 0;
 }
 
 /* The memory one endpoint may hold near the limit; 0: no limit. */
@@ -370,12 +366,12 @@ share_mem_share(const struct pl_loop *lp)
 	ns_mem_get_stats(&ms);
 	if (ms.ms_limit == 0)
 		return 0;
-	return share_shared(lp, -1) ? ms.ms_limit / 100 * SHARE_DEFAULT_PCT : ms.ms_limit;
+	return share_shared(lp, NULL) ? ms.ms_limit / 100 * SHARE_DEFAULT_PCT : ms.ms_limit;
 }
 
 /* Sheds endpoint e, or stops, when its holding and the heap's say so. */
 static void
-share_mem_check(struct pl_loop *lp, int e, struct share_ep *se)
+share_mem_check(struct pl_loop *lp, struct ep_rt *er, struct share_ep *se)
 {
 	struct ns_mem_stats ms;
 	uint64_t share, in_use;
@@ -395,7 +391,7 @@ share_mem_check(struct pl_loop *lp, int e, struct share_ep *se)
 		return;
 	se->se_shed = (uint8_t)shed;
 	se->se_shed_count += (uint64_t)shed;
-	ring_set_shed(lp->lp_ep_netif[e], lp->lp_cfg->endpoints[e].ep_ip, shed);
+	nic_set_shed(er->er_netif, er->er_addr, shed);
 }
 
 /* rc's holding changed by delta bytes (queued, written, acknowledged,
@@ -403,7 +399,7 @@ share_mem_check(struct pl_loop *lp, int e, struct share_ep *se)
 void
 share_mem(struct pl_loop *lp, struct relay_conn *rc, int64_t delta)
 {
-	struct share_ep *se = &share_stats(lp, rc->rc_endpoint, rc->rc_service)->es_share;
+	struct share_ep *se = &share_stats(rc->rc_ep, rc->rc_svc)->es_share;
 
 	/* Never below what was counted (lwIP's sent counts are data bytes,
 	 * but a miscount must not wrap into a huge holding). */
@@ -412,13 +408,14 @@ share_mem(struct pl_loop *lp, struct relay_conn *rc, int64_t delta)
 	rc->rc_mem = (uint32_t)((int64_t)rc->rc_mem + delta);
 	se->se_mem = (uint64_t)((int64_t)se->se_mem + delta);
 	/* The provider side's own frontends are not a tenant's. */
-	if (rc->rc_endpoint >= 0)
-		share_mem_check(lp, rc->rc_endpoint, se);
+	if (rc->rc_ep != NULL)
+		share_mem_check(lp, rc->rc_ep, se);
 }
 
 /* Whether rc's endpoint is shed now: its windows stay closed. */
 int
 share_shed(const struct pl_loop *lp, const struct relay_conn *rc)
 {
-	return rc->rc_endpoint >= 0 && lp->lp_ep_stats[rc->rc_endpoint].es_share.se_shed;
+	(void)lp;
+	return rc->rc_ep != NULL && rc->rc_ep->er_stats.es_share.se_shed;
 }

@@ -19,6 +19,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "metrics.h"
+#include "nic.h"
 #include "mgmt.h"
 #include "netstack.h"
 #include "relay.h"
@@ -111,18 +112,18 @@ static const struct metrics_ep_family {
 };
 
 static uint64_t
-metrics_ep_value(struct pl_loop *lp, int endpoint, struct relay_ep_stats *es,
+metrics_ep_value(struct pl_loop *lp, const struct ep_rt *er, struct relay_ep_stats *es,
     enum metrics_ep_value v, enum relay_event ev)
 {
 	switch (v) {
 	case METRICS_EP_LIVE:
 		return es->es_live;
 	case METRICS_EP_MAX:
-		return share_ep_max_conns(lp, endpoint);
+		return share_ep_max_conns(lp, er != NULL ? er->er_cfg : NULL);
 	case METRICS_EP_ACCEPTED:
 		return es->es_accepted;
 	case METRICS_EP_REFUSED:
-		return stats_refused(lp, endpoint, es, ev);
+		return stats_refused(er, es, ev);
 	case METRICS_EP_ENDED:
 		return es->es_ended[ev];
 	case METRICS_EP_FROM:
@@ -137,11 +138,11 @@ metrics_ep_value(struct pl_loop *lp, int endpoint, struct relay_ep_stats *es,
 	return 0;
 }
 
-/* The samples of family ef for one endpoint (-1: a frontend); l has nl
+/* The samples of family ef for one endpoint (NULL: a frontend); l has nl
  * labels and room for a reason after them. */
 static void
 metrics_ep_samples(struct pl_loop *lp, FILE *f, const char *name,
-    const struct metrics_ep_family *ef, int endpoint, struct relay_ep_stats *es,
+    const struct metrics_ep_family *ef, const struct ep_rt *er, struct relay_ep_stats *es,
     struct metrics_label l[static METRICS_MAX_LABELS], int nl)
 {
 	const enum relay_event *evs = NULL;
@@ -160,7 +161,7 @@ metrics_ep_samples(struct pl_loop *lp, FILE *f, const char *name,
 		l[nl].ml_name = evs != NULL ? "reason" : NULL;
 		l[nl].ml_value = relay_event_name(ev);
 		l[nl + 1].ml_name = NULL;
-		metrics_sample(f, name, l, metrics_ep_value(lp, endpoint, es, ef->ef_value, ev));
+		metrics_sample(f, name, l, metrics_ep_value(lp, er, es, ef->ef_value, ev));
 	}
 }
 
@@ -186,7 +187,7 @@ metrics_eps(struct pl_loop *lp, FILE *f, int frontends)
 				{ "endpoint", e->ep_name }, { "service", e->ep_service_name },
 			};
 
-			metrics_ep_samples(lp, f, name, ef, i, &lp->lp_ep_stats[i], l, 2);
+			metrics_ep_samples(lp, f, name, ef, e->ep_rt, &e->ep_rt->er_stats, l, 2);
 		}
 		for (int s = 0; frontends && s < cfg->n_services; s++) {
 			struct metrics_label l[METRICS_MAX_LABELS] = {
@@ -194,7 +195,8 @@ metrics_eps(struct pl_loop *lp, FILE *f, int frontends)
 			};
 
 			if (cfg->services[s].svc_frontend_nic != -1)
-				metrics_ep_samples(lp, f, name, ef, -1, &lp->lp_fe_stats[s], l, 1);
+				metrics_ep_samples(lp, f, name, ef, NULL,
+				    &cfg->services[s].svc_rt->sr_fe_stats, l, 1);
 		}
 	}
 }
@@ -232,7 +234,7 @@ metrics_endpoint_state(struct pl_loop *lp, FILE *f)
 		};
 
 		metrics_sample(f, "privlink_endpoint_listening", l,
-		    relay_listening(lp->lp_listeners[i]));
+		    relay_listening(e->ep_rt->er_listeners));
 	}
 }
 
@@ -254,7 +256,7 @@ metrics_services(struct pl_loop *lp, FILE *f)
 		struct metrics_label l[METRICS_MAX_LABELS] = { { "service", cfg->services[s].svc_name } };
 
 		metrics_sample(f, "privlink_service_no_healthy_backend_total", l,
-		    lp->lp_svc_no_backend[s]);
+		    cfg->services[s].svc_rt->sr_no_backend);
 	}
 }
 
@@ -331,7 +333,7 @@ metrics_backends(struct pl_loop *lp, FILE *f)
 				snprintf(backend, sizeof(backend), "%s:%u", stats_addr(be->be_addr, addr),
 				    be->be_port);
 				metrics_sample(f, bf->bf_name, l,
-				    metrics_be_value(&lp->lp_health[p][b], bf->bf_value));
+				    metrics_be_value(&cfg->pools[p].pool_backends[b].be_rt->br_health, bf->bf_value));
 			}
 		}
 	}
@@ -355,7 +357,7 @@ metrics_nat_capacity(const struct pl_loop *lp, int i)
 		for (int k = 0; k < svc->svc_n_nat_ips; k++) {
 			unsigned int j = n;
 
-			if (lp->lp_svc_nat[s][k] != i)
+			if (svc->svc_rt->sr_nat.nv_ip[k] != i)
 				continue;
 			/* Kept in order of lower bound. */
 			for (; j > 0 && lo[j - 1] > svc->svc_port_min; j--) {
@@ -437,7 +439,7 @@ metrics_nics(struct pl_loop *lp, FILE *f)
 					continue;
 				if (m->nc_reason == NULL)
 					l[1].ml_name = NULL;
-				metrics_sample(f, name, l, stats_nic_value(&lp->lp_ports[i].rp_stats, m));
+				metrics_sample(f, name, l, stats_nic_value(&nic_port(cfg->nics[i].nic_rt)->rp_stats, m));
 			}
 	}
 }

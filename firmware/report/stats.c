@@ -10,6 +10,7 @@
 #include "log.h"
 #include "netstack.h"
 #include "share.h"
+#include "nic.h"
 #include "stats.h"
 
 const enum relay_event stats_refusals[] = {
@@ -69,15 +70,13 @@ stats_nic_value(const struct ring_stats *st, const struct stats_nic_counter *nc)
 	return v;
 }
 
-/* An endpoint's (endpoint -1: a frontend's) refusals for ev: with a rate
+/* An endpoint's (er NULL: a frontend's) refusals for ev: with a rate
  * limit, the SYNs over it the netstack dropped before the gate saw them
  * count too. */
 uint64_t
-stats_refused(const struct pl_loop *lp, int endpoint, const struct relay_ep_stats *es,
-    enum relay_event ev)
+stats_refused(const struct ep_rt *er, const struct relay_ep_stats *es, enum relay_event ev)
 {
-	uint64_t early = ev == RELAY_EV_RATE && endpoint >= 0 ?
-	    share_syn_rate_dropped(lp, endpoint) : 0;
+	uint64_t early = ev == RELAY_EV_RATE && er != NULL ? share_syn_rate_dropped(er) : 0;
 
 	return es->es_refused[ev] + early;
 }
@@ -87,7 +86,7 @@ uint64_t
 stats_event(const struct pl_loop *lp, enum relay_event ev)
 {
 	return lp->lp_relay_stats.rs_events[ev] +
-	    (ev == RELAY_EV_RATE ? ring_syn_rate_dropped(NULL, 0) : 0);
+	    (ev == RELAY_EV_RATE ? nic_syn_rate_dropped(NULL, 0) : 0);
 }
 
 /* The appliance's refusals for ev, the netstack's rate drops with them. */
@@ -95,7 +94,7 @@ uint64_t
 stats_refused_all(const struct pl_loop *lp, enum relay_event ev)
 {
 	return lp->lp_relay_stats.rs_refused[ev] +
-	    (ev == RELAY_EV_RATE ? ring_syn_rate_dropped(NULL, 0) : 0);
+	    (ev == RELAY_EV_RATE ? nic_syn_rate_dropped(NULL, 0) : 0);
 }
 
 /* A service's live connections: its frontend's and its endpoints'. */
@@ -103,11 +102,11 @@ unsigned int
 stats_service_live(const struct pl_loop *lp, int service)
 {
 	const struct pl_config *cfg = lp->lp_cfg;
-	unsigned int live = lp->lp_fe_stats[service].es_live;
+	unsigned int live = cfg->services[service].svc_rt->sr_fe_stats.es_live;
 
 	for (int e = 0; e < cfg->n_endpoints; e++)
 		if (cfg->endpoints[e].ep_service == service)
-			live += lp->lp_ep_stats[e].es_live;
+			live += cfg->endpoints[e].ep_rt->er_stats.es_live;
 	return live;
 }
 

@@ -35,7 +35,7 @@ extern const struct stats_nic_counter stats_nic_counters[];
 extern const size_t stats_n_nic_counters;
 
 uint64_t stats_nic_value(const struct ring_stats *st, const struct stats_nic_counter *nc);
-uint64_t stats_refused(const struct pl_loop *lp, int endpoint, const struct relay_ep_stats *es,
+uint64_t stats_refused(const struct ep_rt *er, const struct relay_ep_stats *es,
     enum relay_event ev);
 uint64_t stats_event(const struct pl_loop *lp, enum relay_event ev);
 uint64_t stats_refused_all(const struct pl_loop *lp, enum relay_event ev);

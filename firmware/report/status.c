@@ -15,6 +15,7 @@
 #include "cfg.h"
 #include "log.h"
 #include "mgmt.h"
+#include "nic.h"
 #include "relay.h"
 #include "share.h"
 #include "stats.h"
@@ -75,9 +76,9 @@ status_reload(const struct pl_loop *lp, FILE *f)
 	for (size_t i = 0; i < sizeof(lp->lp_digest); i++)
 		fprintf(f, "%02x", lp->lp_digest[i]);
 	fprintf(f, "\",\n  \"last_reload\": {\"ok\": %s, \"time\": %lld, \"applied\": %llu, "
-	    "\"failed\": %llu},\n", lp->lp_last_reload_ok ? "true" : "false",
+	    "\"failed\": %llu, \"nic_resets\": %llu},\n", lp->lp_last_reload_ok ? "true" : "false",
 	    (long long)lp->lp_last_reload_time, (unsigned long long)lp->lp_reloads_ok,
-	    (unsigned long long)lp->lp_reloads_failed);
+	    (unsigned long long)lp->lp_reloads_failed, (unsigned long long)lp->lp_nic_resets);
 }
 
 /* The NIC's own neighbour table (netstack/ns_arp.c). */
@@ -95,14 +96,14 @@ status_neighbours(const struct ring_port *rp, FILE *f)
 }
 
 /* "refused": {...}, "ended": {...}, bytes and shares of an endpoint
- * (endpoint -1: a frontend). */
+ * (er NULL: a frontend). */
 static void
-status_shares(struct pl_loop *lp, FILE *f, int endpoint, const struct relay_ep_stats *es)
+status_shares(FILE *f, const struct ep_rt *er, const struct relay_ep_stats *es)
 {
 	fputs("\"refused\": {", f);
 	for (size_t i = 0; i < stats_n_refusals; i++)
 		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", relay_event_name(stats_refusals[i]),
-		    (unsigned long long)stats_refused(lp, endpoint, es, stats_refusals[i]));
+		    (unsigned long long)stats_refused(er, es, stats_refusals[i]));
 	fputs("},\n     \"ended\": {", f);
 	for (size_t i = 0; i < stats_n_endings; i++)
 		fprintf(f, "%s\"%s\": %llu", i ? ", " : "", relay_event_name(stats_endings[i]),
@@ -138,7 +139,8 @@ status_nics(struct pl_loop *lp, FILE *f)
 	fputs("  \"nics\": [", f);
 	for (int i = 0; i < cfg->n_nics; i++) {
 		const struct cfg_nic *n = &cfg->nics[i];
-		const struct ring_stats *st = &lp->lp_ports[i].rp_stats;
+		const struct ring_port *rp = nic_port(n->nic_rt);
+		const struct ring_stats *st = &rp->rp_stats;
 
 		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
 		status_str(f, n->nic_name);
@@ -147,13 +149,12 @@ status_nics(struct pl_loop *lp, FILE *f)
 		fputs(", \"address\": ", f);
 		status_addr(f, n->nic_addr);
 		fprintf(f, ", \"prefixlen\": %u, \"vlan\": %u, \"role\": \"%s\", \"addresses\": %u,",
-		    n->nic_prefixlen, n->nic_vlan, cfg_role_name(n->nic_role),
-		    lp->lp_ports[i].rp_n_addrs);
+		    n->nic_prefixlen, n->nic_vlan, cfg_role_name(n->nic_role), rp->rp_n_addrs);
 		for (size_t c = 0; c < stats_n_nic_counters; c++)
 			fprintf(f, "%s\"%s\": %llu,", c % 5 == 0 ? "\n     " : " ",
 			    stats_nic_counters[c].nc_key,
 			    (unsigned long long)stats_nic_value(st, &stats_nic_counters[c]));
-		status_neighbours(&lp->lp_ports[i], f);
+		status_neighbours(rp, f);
 		fputs("}", f);
 	}
 	fputs("\n  ],\n", f);
@@ -195,11 +196,11 @@ status_services(struct pl_loop *lp, FILE *f)
 		    "\"refused_no_healthy_backend\": %llu,\n     \"frontend\": ",
 		    cfg_distribution_name(s->svc_distribution), s->svc_idle_timeout_ms,
 		    s->svc_idle_reset ? "true" : "false", s->svc_proxy_protocol ? "true" : "false",
-		    stats_service_live(lp, i), (unsigned long long)lp->lp_svc_no_backend[i]);
+		    stats_service_live(lp, i), (unsigned long long)s->svc_rt->sr_no_backend);
 		if (s->svc_frontend_nic == -1) {
 			fputs("null", f);
 		} else {
-			struct relay_ep_stats *es = &lp->lp_fe_stats[i];
+			struct relay_ep_stats *es = &s->svc_rt->sr_fe_stats;
 
 			fputs("{\"ip\": ", f);
 			status_addr(f, s->svc_frontend_ip);
@@ -208,17 +209,17 @@ status_services(struct pl_loop *lp, FILE *f)
 			fprintf(f, ", \"proxy_protocol\": %s, \"listening\": %s, \"live_connections\": %u, "
 			    "\"accepted\": %llu,\n       \"max_connections\": %u, \"nat_ports_held\": %u, ",
 			    s->svc_frontend_proxy_protocol ? "true" : "false",
-			    relay_listening(lp->lp_fe_listeners[i]) ? "true" : "false", es->es_live,
-			    (unsigned long long)es->es_accepted, share_ep_max_conns(lp, -1),
+			    relay_listening(s->svc_rt->sr_fe_listeners) ? "true" : "false", es->es_live,
+			    (unsigned long long)es->es_accepted, share_ep_max_conns(lp, NULL),
 			    share_ports_held(es));
-			status_shares(lp, f, -1, es);
+			status_shares(f, NULL, es);
 			fputs("}", f);
 		}
 		fprintf(f, ",\n     \"nat_port_range\": [%u, %u], \"nat_port_share\": %u, \"nat_ips\": [",
-		    s->svc_port_min, s->svc_port_max, share_nat_ports(lp, i));
+		    s->svc_port_min, s->svc_port_max, share_nat_ports(lp, s));
 		for (int k = 0; k < s->svc_n_nat_ips; k++) {
 			/* -1: nat_setup had no memory for its table. */
-			int j = lp->lp_svc_nat[i][k];
+			int j = s->svc_rt->sr_nat.nv_ip[k];
 			const struct nat_ip *ni = j == -1 ? NULL : &lp->lp_nat[j];
 
 			fprintf(f, "%s{\"ip\": ", k ? ", " : "");
@@ -250,7 +251,7 @@ status_pools(struct pl_loop *lp, FILE *f)
 		    pool->pool_reset_on_down ? "true" : "false");
 		for (int b = 0; b < pool->pool_n_backends; b++) {
 			const struct cfg_backend *be = &pool->pool_backends[b];
-			const struct backend_health *bh = &lp->lp_health[p][b];
+			const struct backend_health *bh = &be->be_rt->br_health;
 
 			fprintf(f, "%s\n      {\"address\": ", b ? "," : "");
 			status_addr(f, be->be_addr);
@@ -278,7 +279,7 @@ status_endpoints(struct pl_loop *lp, FILE *f)
 	fputs("  \"endpoints\": [", f);
 	for (int i = 0; i < cfg->n_endpoints; i++) {
 		const struct cfg_endpoint *e = &cfg->endpoints[i];
-		struct relay_ep_stats *es = &lp->lp_ep_stats[i];
+		struct relay_ep_stats *es = &e->ep_rt->er_stats;
 
 		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
 		status_str(f, e->ep_name);
@@ -297,11 +298,11 @@ status_endpoints(struct pl_loop *lp, FILE *f)
 		fprintf(f, ", \"listening\": %s, \"live_connections\": %u, \"accepted\": %llu, "
 		    "\"cut\": %llu,\n     \"max_connections\": %u, \"max_new_connections_per_s\": %u, "
 		    "\"nat_ports_held\": %u, \"nat_port_share\": %u,\n     ",
-		    relay_listening(lp->lp_listeners[i]) ? "true" : "false",
+		    relay_listening(e->ep_rt->er_listeners) ? "true" : "false",
 		    es->es_live, (unsigned long long)es->es_accepted,
-		    (unsigned long long)es->es_cut, share_ep_max_conns(lp, i), e->ep_max_new_per_s,
-		    share_ports_held(es), e->ep_service >= 0 ? share_nat_ports(lp, e->ep_service) : 0);
-		status_shares(lp, f, i, es);
+		    (unsigned long long)es->es_cut, share_ep_max_conns(lp, e), e->ep_max_new_per_s,
+		    share_ports_held(es), e->ep_service >= 0 ? share_nat_ports(lp, &cfg->services[e->ep_service]) : 0);
+		status_shares(f, e->ep_rt, es);
 		fputs("}", f);
 	}
 	fputs("\n  ],\n", f);

@@ -45,12 +45,17 @@
 #include "loop.h"
 #include "nat.h"
 #include "relay.h"
+#include "nic.h"
+#include "rt.h"
 
 #include "fuzz_platform.h"
 #include "fuzz_wire.h"
 #include "netstack.h"
 #include "prot/ppv2.h"
 #include "prot/tpacket.h"
+
+/* NIC i's port, as nic.c holds it. */
+#define H_PORT(i)	(&lp.lp_cfg->nics[(i)].nic_rt->nr_port)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -246,7 +251,7 @@ h_send(int port, const struct fw_seg *s, size_t len, const uint8_t *from, int di
 		for (size_t i = 0; i < len; i++)
 			h.txbuf[off + i] = h_pattern(first + (uint32_t)i, dir);
 	n = fw_tcp_finish(h.txbuf, s->optlen, len, csum);
-	ring_port_frame(&lp.lp_ports[port], h.txbuf, (uint32_t)n,
+	ring_port_frame(H_PORT(port), h.txbuf, (uint32_t)n,
 	    csum ? 0 : TP_STATUS_CSUM_VALID);
 }
 
@@ -483,7 +488,7 @@ h_to_backend(const struct fw_pkt *k)
 static void
 h_frame_out(int port, const uint8_t *buf, size_t len)
 {
-	struct ring_port *rp = &lp.lp_ports[port];
+	struct ring_port *rp = H_PORT(port);
 	struct fw_pkt k;
 	int ours = 0;
 
@@ -535,7 +540,7 @@ h_settle(void)
 		int got = 0;
 
 		for (int i = 0; i < H_NPORTS; i++)
-			ring_port_flush(&lp.lp_ports[i]);
+			ring_port_flush(H_PORT(i));
 		for (int i = 0; i < H_NPORTS; i++) {
 			ssize_t n;
 
@@ -870,7 +875,8 @@ h_init(void)
 static void
 h_setup_port(int i)
 {
-	struct ring_port *rp = &lp.lp_ports[i];
+	struct nic_rt *nr = lp.lp_cfg->nics[i].nic_rt;
+	struct ring_port *rp = &nr->nr_port;
 	int sv[2], sndbuf = 8 * 1024 * 1024;
 
 	memset(rp, 0, sizeof(*rp));
@@ -889,8 +895,8 @@ h_setup_port(int i)
 	h.peer_fd[i] = sv[1];
 	if ((rp->rp_txbuf = malloc(RING_TX_GSO_MAX)) == NULL)
 		h_fail("transmit buffer");
-	lp.lp_n_ports = i + 1;
-	if (loop_addr(&lp, i, lp.lp_cfg->nics[i].nic_addr) == NULL)
+	nr->nr_open = 1;
+	if (nic_addr_get(nr, lp.lp_cfg->nics[i].nic_addr) == NULL)
 		h_fail("NIC %d address", i);
 }
 
@@ -923,21 +929,24 @@ h_setup(const uint8_t *data, size_t size)
 	lp.lp_inotifyfd = lp.lp_reloadfd = lp.lp_consolefd = -1;
 	lp.lp_cfg = h.cfg;
 	ns_mem_set_limit((size_t)cfg->appliance.ap_memory_limit);
+	if (rt_attach(&lp) != 0 || nic_prepare(&lp, h.cfg) != 0)
+		h_fail("rt_attach");
+	nic_commit(&lp);
 	for (int i = 0; i < H_NPORTS; i++)
 		h_setup_port(i);
 	for (int e = 0; e < cfg->n_endpoints; e++)
-		if ((lp.lp_ep_netif[e] = loop_addr(&lp, cfg->endpoints[e].ep_nic,
-		    cfg->endpoints[e].ep_ip)) == NULL)
+		if ((cfg->endpoints[e].ep_rt->er_netif = nic_addr_get(nic_of(cfg,
+		    cfg->endpoints[e].ep_nic), cfg->endpoints[e].ep_ip)) == NULL)
 			h_fail("endpoint address");
 	for (int s = 0; s < cfg->n_services; s++)
 		for (int k = 0; k < cfg->services[s].svc_n_nat_ips; k++)
-			if (loop_addr(&lp, cfg->services[s].svc_nat_nics[k],
+			if (nic_addr_get(nic_of(cfg, cfg->services[s].svc_nat_nics[k]),
 			    cfg->services[s].svc_nat_ips[k]) == NULL)
 				h_fail("NAT address");
 	if (nat_setup(&lp) != 0)
 		h_fail("nat_setup");
 	for (int e = 0; e < cfg->n_endpoints; e++)
-		if (cfg->endpoints[e].ep_state == CFG_APPROVAL_APPROVED && relay_listen(&lp, e) != 0)
+		if (cfg->endpoints[e].ep_state == CFG_APPROVAL_APPROVED && relay_listen(&lp, cfg->endpoints[e].ep_rt) != 0)
 			h_fail("relay_listen");
 	ns_rand_bytes(&lp.lp_lb_seed, sizeof(lp.lp_lb_seed));
 	if (health_start(&lp) != 0)
@@ -954,8 +963,8 @@ h_teardown(void)
 	struct ns_mem_stats st;
 
 	health_stop(&lp);
-	for (int e = 0; e < lp.lp_cfg->n_endpoints; e++)
-		relay_unlisten(&lp, e);
+	for (struct ep_rt *er = lp.lp_eps; er != NULL; er = er->er_next)
+		relay_unlisten(er);
 	relay_cut_all(&lp);
 	ns_tcp_unpark_addr(NETIF_NO_INDEX, 0);
 	while (tcp_active_pcbs != NULL)
@@ -967,11 +976,12 @@ h_teardown(void)
 	if (tcp_listen_pcbs.listen_pcbs != NULL)
 		h_fail("a listener outlived relay_unlisten");
 	nat_teardown(&lp);
-	for (int i = 0; i < lp.lp_n_ports; i++) {
-		ring_port_close(&lp.lp_ports[i]);
+	for (int i = 0; i < H_NPORTS; i++) {
+		lp.lp_cfg->nics[i].nic_rt->nr_open = 0;	/* closed quietly */
 		close(h.peer_fd[i]);
 	}
-	lp.lp_n_ports = 0;
+	nic_close_all(&lp);
+	rt_free_all(&lp);
 	for (int i = 0; i <= IP_REASS_MAXAGE; i++)
 		ip_reass_tmr();
 	/* lwIP's TCP timer stops at its next tick with no pcb left. */

@@ -2,7 +2,7 @@
 # The status names the running drops: "generation" (1 at start, one up per
 # applied reload), "config_digest" (SHA-256 over each drop file's name, a
 # NUL and the SHA-256 of its bytes, in name order) and "last_reload".  A
-# refused reload (errors, or NICs changed) leaves generation and digest.
+# refused reload (errors, or a NIC's MAC not found) leaves generation and digest.
 . "$(dirname "$0")/../lib/prelude.sh" topo drop
 
 cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
@@ -78,15 +78,15 @@ check_eq "after it: the last reload failed" \
 
 n=$(refused)
 sed -i '/^\[nic consumer0\]$/d' "$DROP/40-approvals.ini"
-sed -i 's#^address = 10.0.0.5/24#address = 10.0.0.4/24#' "$DROP/10-nics.ini"
-check "a NIC change is refused" wait_count refused "$n"
-check "the log says a restart is needed" grep -q "NICs changed; restart privlinkd" "$LOG"
+sed -i 's#^interface = pe0$#mac = 02:de:ad:be:ef:01#' "$DROP/10-nics.ini"
+check "a NIC named by a MAC no interface has is refused" wait_count refused "$n"
+check "the log says the MAC is not found" grep -q "no interface has MAC 02:de:ad:be:ef:01" "$LOG"
 check_eq "after it: generation and digest stay, two failed" \
 	"$(field '(s["generation"], s["config_digest"], s["last_reload"]["ok"], s["last_reload"]["failed"])')" \
 	"(2, '$d2', False, 2)"
 
 n=$(applied)
-sed -i 's#^address = 10.0.0.4/24#address = 10.0.0.5/24#' "$DROP/10-nics.ini"
+sed -i 's#^mac = 02:de:ad:be:ef:01$#interface = pe0#' "$DROP/10-nics.ini"
 check "the NICs put back, the drop is applied" wait_count applied "$n"
 d3=$(digest)
 check_eq "generation 3, the digest of the files, last reload ok" \
