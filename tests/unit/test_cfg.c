@@ -916,7 +916,7 @@ put_big_endpoints(int n)
 	for (int i = 0; i < n; i++)
 		len += (size_t)snprintf(text + len, cap - len,
 		    "[endpoint e%d]\nnic = big\nip = 10.1.%d.%d\nservice = web\nlink_id = %d\n",
-		    i, i / 250, 10 + i % 250, i + 1);
+		    i, i / 240, 10 + i % 240, i + 1);
 	put("30-endpoints.ini", text);
 	free(text);
 }
