@@ -107,6 +107,15 @@ $(BUILD)/san/libmbedtls.a: $(SAN_MBEDTLS_OBJS)
 $(BUILD)/privlinkd-san: $(SAN_OWN_OBJS) $(BUILD)/san/ini.o $(SAN_LWIP_OBJS) $(BUILD)/san/libmbedtls.a
 	$(HOSTCC) $(SAN_FLAGS) $(TCP_WRAP) -o $@ $^ -lm
 
+# --- test tools: host programs the integration tests run ------------------
+# vlan_switch: the user-space 802.1Q switch in front of VLAN trunks (this
+# kernel has no 802.1Q of its own).
+TEST_TOOLS = $(BUILD)/tools/vlan_switch
+$(BUILD)/tools/%: tests/tools/%.c
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -O2 -g $(WARN) -o $@ $<
+test-tools: $(TEST_TOOLS)
+
 # --- unit tests: host compiler, plain and with ASan+UBSan ------------------
 # Each tests/unit/test_X.c links the modules it names in UNIT_DEPS_X; inih
 # (UNIT_INIH_X = 1) is compiled apart, without our -Werror; mbedTLS comes
@@ -303,7 +312,7 @@ image: $(IMAGE)/vmlinuz $(IMAGE)/initrd $(IMAGE)/privlink.raw
 # --- the two commands ------------------------------------------------------
 test:
 	@deps/packages.sh build test
-	$(MAKE) -j$(JOBS) all unit-bins $(BUILD)/privlinkd-san fuzz image
+	$(MAKE) -j$(JOBS) all unit-bins $(BUILD)/privlinkd-san fuzz image test-tools
 	tests/run.sh
 
 run:
@@ -335,5 +344,5 @@ bench-tenants:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run run-ns bench bench-tenants clean unit-bins fuzz fuzz-long image
+.PHONY: test-tools all test run run-ns bench bench-tenants clean unit-bins fuzz fuzz-long image
 .DELETE_ON_ERROR:
