@@ -97,14 +97,19 @@ check "partial checksums crossed the trunk" \
 # 2's end of the trunk (switch 2 ignores frames it did not receive).
 drops() { sw_stat "$P-sw1" "r['from_trunk']['dropped']['$1']"; }
 u0=$(drops untagged) p0=$(drops priority_tagged) k0=$(drops unknown_vid)
+q0=$(drops other_tpid) s0=$(drops stacked_tags)
 v10_0=$(sw_stat "$P-sw1" 'v[10]["from_trunk_frames"]')
 ip netns exec "$P-sw2" python3 "$FRAMES" send t2 untagged 5 >/dev/null
 ip netns exec "$P-sw2" python3 "$FRAMES" send t2 tagged 5 0 >/dev/null
 ip netns exec "$P-sw2" python3 "$FRAMES" send t2 tagged 5 30 >/dev/null
+ip netns exec "$P-sw2" python3 "$FRAMES" send t2 qinq 4 10 >/dev/null
+ip netns exec "$P-sw2" python3 "$FRAMES" send t2 stacked 4 10 >/dev/null
 ip netns exec "$P-sw2" python3 "$FRAMES" send t2 tagged 3 10 >/dev/null
 check_eq "5 untagged frames on the trunk are counted and dropped" "$(($(drops untagged) - u0))" 5
 check_eq "5 priority-tagged (VID 0) frames are counted and dropped" "$(($(drops priority_tagged) - p0))" 5
 check_eq "5 frames of VID 30 (no mapping) are counted and dropped" "$(($(drops unknown_vid) - k0))" 5
+check_eq "4 frames with an 802.1ad outer tag are counted and dropped" "$(($(drops other_tpid) - q0))" 4
+check_eq "4 frames with two 802.1Q tags are counted and dropped" "$(($(drops stacked_tags) - s0))" 4
 check "3 frames of VID 10 are delivered to VLAN 10" \
 	test "$(sw_stat "$P-sw1" 'v[10]["from_trunk_frames"]')" -ge $((v10_0 + 3))
 

@@ -4,8 +4,8 @@
 Usage:
   vlan_frames.py send IFNAME KIND COUNT [VID]
       sends COUNT broadcast ARP requests for 10.0.0.7 on IFNAME (AF_PACKET),
-      KIND: untagged, tagged (802.1Q VID), qinq (802.1ad VID outside,
-      802.1Q VID inside); prints {"sent": N}.
+      KIND: untagged, tagged (802.1Q VID), stacked (802.1Q VID twice),
+      qinq (802.1ad VID outside, 802.1Q VID inside); prints {"sent": N}.
   vlan_frames.py tap TAPNAME VID
       attaches to the existing tap TAPNAME (a switch's trunk), writes one
       ARP request for 10.0.0.7 tagged VID, and reads frames (3 s at most)
@@ -42,6 +42,8 @@ def frame(kind, vid):
         return eth + body
     if kind == "tagged":
         return eth + struct.pack("!HH", 0x8100, vid) + body
+    if kind == "stacked":
+        return eth + struct.pack("!HHHH", 0x8100, vid, 0x8100, vid) + body
     if kind == "qinq":
         return eth + struct.pack("!HHHH", 0x88A8, vid, 0x8100, vid) + body
     raise SystemExit("unknown kind " + kind)

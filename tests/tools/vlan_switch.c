@@ -72,6 +72,8 @@ struct vs_dir {
 	uint64_t	d_drop_priority;	/* VID 0 */
 	uint64_t	d_drop_unknown_vid;
 	uint64_t	d_drop_tagged;	/* a tag on an access port */
+	uint64_t	d_drop_other_tpid;	/* an 802.1ad (or other) outer tag */
+	uint64_t	d_drop_stacked;	/* a second tag behind the trunk's */
 	uint64_t	d_drop_truncated;
 	uint64_t	d_drop_malformed;
 	uint64_t	d_rx_errors;
@@ -405,11 +407,21 @@ vs_from_trunk(struct virtio_net_hdr *vh, size_t len, const struct tpacket_auxdat
 		d->d_drop_malformed++;
 		return;
 	}
+	type = (uint16_t)(vs.sw_buf[VS_MAC_LEN] << 8 | vs.sw_buf[VS_MAC_LEN + 1]);
 	if (aux != NULL && (aux->tp_status & TP_STATUS_VLAN_VALID) != 0) {
+		/* The kernel stripped the outer tag: what is left starts at type. */
+		if ((aux->tp_status & TP_STATUS_VLAN_TPID_VALID) != 0 &&
+		    aux->tp_vlan_tpid != ETH_P_8021Q) {
+			d->d_drop_other_tpid++;
+			return;
+		}
 		vid = aux->tp_vlan_tci & 0x0fff;
 	} else {
-		type = (uint16_t)(vs.sw_buf[VS_MAC_LEN] << 8 | vs.sw_buf[VS_MAC_LEN + 1]);
-		if (!vs_is_tpid(type)) {
+		if (type == ETH_P_8021AD) {
+			d->d_drop_other_tpid++;
+			return;
+		}
+		if (type != ETH_P_8021Q) {
 			d->d_drop_untagged++;
 			return;
 		}
@@ -419,6 +431,13 @@ vs_from_trunk(struct virtio_net_hdr *vh, size_t len, const struct tpacket_auxdat
 		}
 		vid = (unsigned)(vs.sw_buf[VS_MAC_LEN + 2] << 8 | vs.sw_buf[VS_MAC_LEN + 3]) & 0x0fff;
 		skip = VS_TAG_LEN;
+		type = (uint16_t)(vs.sw_buf[VS_MAC_LEN + 4] << 8 | vs.sw_buf[VS_MAC_LEN + 5]);
+	}
+	/* An access port carries untagged frames only: a tag behind ours is
+	 * not passed on to a consumer. */
+	if (vs_is_tpid(type)) {
+		d->d_drop_stacked++;
+		return;
 	}
 	if (vid == 0) {
 		d->d_drop_priority++;
@@ -501,11 +520,13 @@ vs_json_dir(FILE *f, const char *name, const struct vs_dir *d)
 	    ", \"max_frame_len\": %" PRIu64 ", \"frames_over_1514\": %" PRIu64
 	    ",\n    \"dropped\": {\"untagged\": %" PRIu64 ", \"priority_tagged\": %" PRIu64
 	    ", \"unknown_vid\": %" PRIu64 ", \"tagged_on_access\": %" PRIu64
+	    ", \"other_tpid\": %" PRIu64 ", \"stacked_tags\": %" PRIu64
 	    ", \"truncated\": %" PRIu64 ", \"malformed\": %" PRIu64
 	    ", \"rx_errors\": %" PRIu64 ", \"tx_errors\": %" PRIu64 "}},\n",
 	    name, d->d_frames, d->d_bytes, d->d_gso_frames, d->d_csum_partial,
 	    d->d_max_len, d->d_over_1514, d->d_drop_untagged, d->d_drop_priority,
-	    d->d_drop_unknown_vid, d->d_drop_tagged, d->d_drop_truncated,
+	    d->d_drop_unknown_vid, d->d_drop_tagged, d->d_drop_other_tpid,
+	    d->d_drop_stacked, d->d_drop_truncated,
 	    d->d_drop_malformed, d->d_rx_errors, d->d_tx_errors);
 }
 
