@@ -23,7 +23,6 @@
  * writes them and exits 0.  "vlan_switch: ready" on stdout once every
  * socket is bound.
  */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -44,15 +43,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-/* VIDs 1-4094 (0 is priority tagging, 4095 reserved): one port each. */
-#define VS_VID_MAX 4094
-#define VS_MAX_PORTS (VS_VID_MAX + 1)	/* every VID and the trunk */
-#define VS_MAC_LEN 12			/* destination and source MAC */
-#define VS_TAG_LEN 4			/* TPID and TCI */
-#define VS_ETH_HLEN 14
+#include "vlan_frame.h"
+
+/* One port per VID and the trunk. */
+#define VS_MAX_PORTS (VF_VID_MAX + 1)
 /* A GSO super-frame is at most 64 KiB of IP packet behind its Ethernet
  * header and a tag; anything longer arrives truncated and is counted. */
-#define VS_FRAME_MAX (65536 + VS_ETH_HLEN + VS_TAG_LEN)
+#define VS_FRAME_MAX (65536 + VF_ETH_HLEN + VF_TAG_LEN)
 /* Frames taken from one socket per wake, so a busy port cannot starve
  * the others. */
 #define VS_BATCH 64
@@ -91,17 +88,15 @@ struct vs_port {
 struct vs_switch {
 	struct vs_port	sw_ports[VS_MAX_PORTS];	/* [0] is the trunk */
 	unsigned	sw_nports;
-	int		sw_by_vid[VS_VID_MAX + 1];	/* VID -> port index, 0 none */
+	int		sw_by_vid[VF_VID_MAX + 1];	/* VID -> port index, 0 none */
 	struct vs_dir	sw_to_trunk;
 	struct vs_dir	sw_from_trunk;
 	const char	*sw_stats;
 	uint8_t		sw_buf[VS_FRAME_MAX];
 };
 
-static struct vs_switch vs;
-
 static int
-vs_add_port(const char *name, unsigned vid, const char *where)
+vs_add_port(struct vs_switch *sw, const char *name, unsigned vid, const char *where)
 {
 	struct vs_port *p;
 	unsigned i;
@@ -110,26 +105,26 @@ vs_add_port(const char *name, unsigned vid, const char *where)
 		fprintf(stderr, "%s: bad interface name '%s'\n", where, name);
 		return -1;
 	}
-	if (vid != 0 && vs.sw_by_vid[vid] != 0) {
+	if (vid != 0 && sw->sw_by_vid[vid] != 0) {
 		fprintf(stderr, "%s: VID %u mapped twice\n", where, vid);
 		return -1;
 	}
-	for (i = 0; i < vs.sw_nports; i++)
-		if (strcmp(vs.sw_ports[i].p_name, name) == 0) {
+	for (i = 0; i < sw->sw_nports; i++)
+		if (strcmp(sw->sw_ports[i].p_name, name) == 0) {
 			fprintf(stderr, "%s: interface '%s' named twice\n", where, name);
 			return -1;
 		}
-	if (vs.sw_nports == VS_MAX_PORTS) {
-		fprintf(stderr, "%s: more than %d mappings\n", where, VS_VID_MAX);
+	if (sw->sw_nports == VS_MAX_PORTS) {
+		fprintf(stderr, "%s: more than %d mappings\n", where, VF_VID_MAX);
 		return -1;
 	}
-	p = &vs.sw_ports[vs.sw_nports];
+	p = &sw->sw_ports[sw->sw_nports];
 	snprintf(p->p_name, sizeof(p->p_name), "%s", name);
 	p->p_fd = -1;
 	p->p_vid = vid;
 	if (vid != 0)
-		vs.sw_by_vid[vid] = (int)vs.sw_nports;
-	vs.sw_nports++;
+		sw->sw_by_vid[vid] = (int)sw->sw_nports;
+	sw->sw_nports++;
 	return 0;
 }
 
@@ -141,7 +136,7 @@ vs_parse_vid(const char *s, unsigned *vid)
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > VS_VID_MAX)
+	if (errno != 0 || end == s || *end != '\0' || v < 1 || v > VF_VID_MAX)
 		return -1;
 	*vid = (unsigned)v;
 	return 0;
@@ -149,7 +144,7 @@ vs_parse_vid(const char *s, unsigned *vid)
 
 /* "VID=IF" from the command line. */
 static int
-vs_add_arg(const char *arg)
+vs_add_arg(struct vs_switch *sw, const char *arg)
 {
 	char buf[VS_LINE_MAX], *eq;
 	unsigned vid;
@@ -166,15 +161,15 @@ vs_add_arg(const char *arg)
 	}
 	*eq = '\0';
 	if (vs_parse_vid(buf, &vid) == -1) {
-		fprintf(stderr, "vlan_switch: VID not in 1-%d '%s'\n", VS_VID_MAX, arg);
+		fprintf(stderr, "vlan_switch: VID not in 1-%d '%s'\n", VF_VID_MAX, arg);
 		return -1;
 	}
-	return vs_add_port(eq + 1, vid, "vlan_switch");
+	return vs_add_port(sw, eq + 1, vid, "vlan_switch");
 }
 
 /* MAPFILE: every bad line is reported as file:line, and any makes it fail. */
 static int
-vs_read_map(const char *path)
+vs_read_map(struct vs_switch *sw, const char *path)
 {
 	char line[VS_LINE_MAX], where[VS_LINE_MAX + 32], vidtok[16], iftok[VS_LINE_MAX], extra[2];
 	unsigned vid, lineno = 0, errors = 0;
@@ -209,11 +204,11 @@ vs_read_map(const char *path)
 			continue;
 		}
 		if (vs_parse_vid(vidtok, &vid) == -1) {
-			fprintf(stderr, "%s: VID not in 1-%d '%s'\n", where, VS_VID_MAX, vidtok);
+			fprintf(stderr, "%s: VID not in 1-%d '%s'\n", where, VF_VID_MAX, vidtok);
 			errors++;
 			continue;
 		}
-		if (vs_add_port(iftok, vid, where) == -1)
+		if (vs_add_port(sw, iftok, vid, where) == -1)
 			errors++;
 	}
 	fclose(f);
@@ -307,36 +302,6 @@ vs_count(struct vs_dir *d, const struct virtio_net_hdr *vh, size_t len)
 		d->d_over_1514++;
 }
 
-/*
- * Shifts the virtio header's frame offsets by delta (+4 a tag added, -4 a
- * tag removed).  csum_start and hdr_len count from the frame's first byte;
- * an offset that would point into the MACs or the tag, or past 16 bits, is
- * a malformed header: -1.
- */
-static int
-vs_shift_vnet(struct virtio_net_hdr *vh, int delta)
-{
-	int start = vh->csum_start, hlen = vh->hdr_len;
-
-	if ((vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) != 0) {
-		if (start + delta < VS_ETH_HLEN || start + delta > UINT16_MAX)
-			return -1;
-		vh->csum_start = (uint16_t)(start + delta);
-	}
-	if (hlen != 0) {
-		if (hlen + delta < VS_ETH_HLEN || hlen + delta > UINT16_MAX)
-			return -1;
-		vh->hdr_len = (uint16_t)(hlen + delta);
-	}
-	return 0;
-}
-
-static bool
-vs_is_tpid(uint16_t tpid)
-{
-	return tpid == ETH_P_8021Q || tpid == ETH_P_8021AD;
-}
-
 static void
 vs_send(struct vs_dir *d, int fd, struct iovec *iov, int iovcnt,
     const struct virtio_net_hdr *vh, size_t len)
@@ -353,124 +318,98 @@ vs_send(struct vs_dir *d, int fd, struct iovec *iov, int iovcnt,
 	vs_count(d, vh, len);
 }
 
-/* One frame from access port p (its VID) to the trunk, tag inserted. */
+/* Counts a drop by its verdict. */
 static void
-vs_from_access(struct vs_port *p, struct virtio_net_hdr *vh, size_t len, bool aux_tagged)
+vs_drop(struct vs_dir *d, enum vf_verdict v)
 {
-	struct vs_dir *d = &vs.sw_to_trunk;
-	uint8_t tag[VS_TAG_LEN];
-	uint16_t type;
-	struct iovec iov[4];
-
-	if (len < VS_ETH_HLEN) {
-		d->d_drop_malformed++;
-		return;
-	}
-	type = (uint16_t)(vs.sw_buf[VS_MAC_LEN] << 8 | vs.sw_buf[VS_MAC_LEN + 1]);
-	/* A consumer's own tags never reach the trunk: no hopping VLANs. */
-	if (aux_tagged || vs_is_tpid(type)) {
+	switch (v) {
+	case VF_FORWARD:
+		break;
+	case VF_DROP_UNTAGGED:
+		d->d_drop_untagged++;
+		break;
+	case VF_DROP_PRIORITY:
+		d->d_drop_priority++;
+		break;
+	case VF_DROP_OTHER_TPID:
+		d->d_drop_other_tpid++;
+		break;
+	case VF_DROP_STACKED:
+		d->d_drop_stacked++;
+		break;
+	case VF_DROP_TAGGED:
 		d->d_drop_tagged++;
-		return;
-	}
-	if (vs_shift_vnet(vh, VS_TAG_LEN) == -1) {
+		break;
+	case VF_DROP_MALFORMED:
 		d->d_drop_malformed++;
-		return;
+		break;
 	}
-	tag[0] = ETH_P_8021Q >> 8;
-	tag[1] = ETH_P_8021Q & 0xff;
-	tag[2] = (uint8_t)(p->p_vid >> 8);	/* PCP 0, DEI 0 */
-	tag[3] = (uint8_t)(p->p_vid & 0xff);
-	iov[0] = (struct iovec){ vh, sizeof(*vh) };
-	iov[1] = (struct iovec){ vs.sw_buf, VS_MAC_LEN };
-	iov[2] = (struct iovec){ tag, sizeof(tag) };
-	iov[3] = (struct iovec){ vs.sw_buf + VS_MAC_LEN, len - VS_MAC_LEN };
-	p->p_rx_frames++;
-	vs_send(d, vs.sw_ports[0].p_fd, iov, 4, vh, len + VS_TAG_LEN);
 }
 
-/*
- * One frame from the trunk to the access port of its VID, tag removed.
- * aux: the tag the kernel stripped into PACKET_AUXDATA, if any.
- */
+/* One frame in sw_buf from access port p (its VID) to the trunk. */
 static void
-vs_from_trunk(struct virtio_net_hdr *vh, size_t len, const struct tpacket_auxdata *aux)
+vs_from_access(struct vs_switch *sw, struct vs_port *p, struct virtio_net_hdr *vh,
+    size_t len, const struct vf_aux *aux)
 {
-	struct vs_dir *d = &vs.sw_from_trunk;
+	struct vs_dir *d = &sw->sw_to_trunk;
+	uint8_t tag[VF_TAG_LEN];
+	struct iovec iov[4];
+	enum vf_verdict v;
+
+	v = vf_tag(sw->sw_buf, len, aux, vh, p->p_vid, tag);
+	if (v != VF_FORWARD) {
+		vs_drop(d, v);
+		return;
+	}
+	iov[0] = (struct iovec){ vh, sizeof(*vh) };
+	iov[1] = (struct iovec){ sw->sw_buf, VF_MAC_LEN };
+	iov[2] = (struct iovec){ tag, sizeof(tag) };
+	iov[3] = (struct iovec){ sw->sw_buf + VF_MAC_LEN, len - VF_MAC_LEN };
+	p->p_rx_frames++;
+	vs_send(d, sw->sw_ports[0].p_fd, iov, 4, vh, len + VF_TAG_LEN);
+}
+
+/* One frame in sw_buf from the trunk to the access port of its VID. */
+static void
+vs_from_trunk(struct vs_switch *sw, struct virtio_net_hdr *vh, size_t len,
+    const struct vf_aux *aux)
+{
+	struct vs_dir *d = &sw->sw_from_trunk;
 	struct vs_port *p;
 	struct iovec iov[3];
-	unsigned vid;
-	size_t skip = 0;
-	uint16_t type;
-	int iovcnt;
+	enum vf_verdict v;
+	unsigned vid = 0;
+	size_t skip;
 
-	if (len < VS_ETH_HLEN) {
-		d->d_drop_malformed++;
+	v = vf_untag(sw->sw_buf, len, aux, vh, &vid, &skip);
+	if (v != VF_FORWARD) {
+		vs_drop(d, v);
 		return;
 	}
-	type = (uint16_t)(vs.sw_buf[VS_MAC_LEN] << 8 | vs.sw_buf[VS_MAC_LEN + 1]);
-	if (aux != NULL && (aux->tp_status & TP_STATUS_VLAN_VALID) != 0) {
-		/* The kernel stripped the outer tag: what is left starts at type. */
-		if ((aux->tp_status & TP_STATUS_VLAN_TPID_VALID) != 0 &&
-		    aux->tp_vlan_tpid != ETH_P_8021Q) {
-			d->d_drop_other_tpid++;
-			return;
-		}
-		vid = aux->tp_vlan_tci & 0x0fff;
-	} else {
-		if (type == ETH_P_8021AD) {
-			d->d_drop_other_tpid++;
-			return;
-		}
-		if (type != ETH_P_8021Q) {
-			d->d_drop_untagged++;
-			return;
-		}
-		if (len < VS_ETH_HLEN + VS_TAG_LEN) {
-			d->d_drop_malformed++;
-			return;
-		}
-		vid = (unsigned)(vs.sw_buf[VS_MAC_LEN + 2] << 8 | vs.sw_buf[VS_MAC_LEN + 3]) & 0x0fff;
-		skip = VS_TAG_LEN;
-		type = (uint16_t)(vs.sw_buf[VS_MAC_LEN + 4] << 8 | vs.sw_buf[VS_MAC_LEN + 5]);
-	}
-	/* An access port carries untagged frames only: a tag behind ours is
-	 * not passed on to a consumer. */
-	if (vs_is_tpid(type)) {
-		d->d_drop_stacked++;
-		return;
-	}
-	if (vid == 0) {
-		d->d_drop_priority++;
-		return;
-	}
-	if (vid > VS_VID_MAX || vs.sw_by_vid[vid] == 0) {
+	if (vid > VF_VID_MAX || sw->sw_by_vid[vid] == 0) {
 		d->d_drop_unknown_vid++;
 		return;
 	}
-	p = &vs.sw_ports[vs.sw_by_vid[vid]];
-	if (skip != 0 && vs_shift_vnet(vh, -VS_TAG_LEN) == -1) {
-		d->d_drop_malformed++;
-		return;
-	}
+	p = &sw->sw_ports[sw->sw_by_vid[vid]];
 	iov[0] = (struct iovec){ vh, sizeof(*vh) };
-	iov[1] = (struct iovec){ vs.sw_buf, VS_MAC_LEN };
-	iov[2] = (struct iovec){ vs.sw_buf + VS_MAC_LEN + skip, len - VS_MAC_LEN - skip };
-	iovcnt = 3;
+	iov[1] = (struct iovec){ sw->sw_buf, VF_MAC_LEN };
+	iov[2] = (struct iovec){ sw->sw_buf + VF_MAC_LEN + skip, len - VF_MAC_LEN - skip };
 	p->p_tx_frames++;
-	vs_send(d, p->p_fd, iov, iovcnt, vh, len - skip);
+	vs_send(d, p->p_fd, iov, 3, vh, len - skip);
 }
 
 /* Takes up to VS_BATCH frames from port p. */
 static void
-vs_drain(struct vs_port *p)
+vs_drain(struct vs_switch *sw, struct vs_port *p)
 {
 	union {
 		struct cmsghdr	align;
 		uint8_t		buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
 	} control;
-	struct vs_dir *d = p->p_vid == 0 ? &vs.sw_from_trunk : &vs.sw_to_trunk;
+	struct vs_dir *d = p->p_vid == 0 ? &sw->sw_from_trunk : &sw->sw_to_trunk;
 	struct virtio_net_hdr vh;
-	const struct tpacket_auxdata *aux;
+	struct tpacket_auxdata ka;
+	struct vf_aux aux;
 	struct cmsghdr *cm;
 	struct msghdr msg;
 	struct iovec iov[2];
@@ -479,7 +418,7 @@ vs_drain(struct vs_port *p)
 
 	for (i = 0; i < VS_BATCH; i++) {
 		iov[0] = (struct iovec){ &vh, sizeof(vh) };
-		iov[1] = (struct iovec){ vs.sw_buf, sizeof(vs.sw_buf) };
+		iov[1] = (struct iovec){ sw->sw_buf, sizeof(sw->sw_buf) };
 		memset(&msg, 0, sizeof(msg));
 		msg.msg_iov = iov;
 		msg.msg_iovlen = 2;
@@ -495,20 +434,25 @@ vs_drain(struct vs_port *p)
 			d->d_drop_malformed++;
 			continue;
 		}
-		if ((msg.msg_flags & MSG_TRUNC) != 0 || (size_t)n > sizeof(vh) + sizeof(vs.sw_buf)) {
+		if ((msg.msg_flags & MSG_TRUNC) != 0 || (size_t)n > sizeof(vh) + sizeof(sw->sw_buf)) {
 			d->d_drop_truncated++;
 			continue;
 		}
-		aux = NULL;
-		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
-			if (cm->cmsg_level == SOL_PACKET && cm->cmsg_type == PACKET_AUXDATA &&
-			    cm->cmsg_len >= CMSG_LEN(sizeof(*aux)))
-				aux = (const struct tpacket_auxdata *)(void *)CMSG_DATA(cm);
+		memset(&aux, 0, sizeof(aux));
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm)) {
+			if (cm->cmsg_level != SOL_PACKET || cm->cmsg_type != PACKET_AUXDATA ||
+			    cm->cmsg_len < CMSG_LEN(sizeof(ka)))
+				continue;
+			memcpy(&ka, CMSG_DATA(cm), sizeof(ka));
+			aux.a_valid = (ka.tp_status & TP_STATUS_VLAN_VALID) != 0;
+			aux.a_tpid_valid = (ka.tp_status & TP_STATUS_VLAN_TPID_VALID) != 0;
+			aux.a_tci = ka.tp_vlan_tci;
+			aux.a_tpid = ka.tp_vlan_tpid;
+		}
 		if (p->p_vid == 0)
-			vs_from_trunk(&vh, (size_t)n - sizeof(vh), aux);
+			vs_from_trunk(sw, &vh, (size_t)n - sizeof(vh), &aux);
 		else
-			vs_from_access(p, &vh, (size_t)n - sizeof(vh),
-			    aux != NULL && (aux->tp_status & TP_STATUS_VLAN_VALID) != 0);
+			vs_from_access(sw, p, &vh, (size_t)n - sizeof(vh), &aux);
 	}
 }
 
@@ -532,33 +476,33 @@ vs_json_dir(FILE *f, const char *name, const struct vs_dir *d)
 
 /* Written to a temporary file and renamed: a reader never sees half. */
 static int
-vs_write_stats(void)
+vs_write_stats(const struct vs_switch *sw)
 {
 	char tmp[4096];
 	unsigned i;
 	FILE *f;
 
-	if (vs.sw_stats == NULL)
+	if (sw->sw_stats == NULL)
 		return 0;
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", vs.sw_stats) >= (int)sizeof(tmp))
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", sw->sw_stats) >= (int)sizeof(tmp))
 		return -1;
 	f = fopen(tmp, "w");
 	if (f == NULL) {
 		fprintf(stderr, "vlan_switch: %s: %s\n", tmp, strerror(errno));
 		return -1;
 	}
-	fprintf(f, "{\n  \"trunk\": \"%s\",\n", vs.sw_ports[0].p_name);
-	vs_json_dir(f, "to_trunk", &vs.sw_to_trunk);
-	vs_json_dir(f, "from_trunk", &vs.sw_from_trunk);
+	fprintf(f, "{\n  \"trunk\": \"%s\",\n", sw->sw_ports[0].p_name);
+	vs_json_dir(f, "to_trunk", &sw->sw_to_trunk);
+	vs_json_dir(f, "from_trunk", &sw->sw_from_trunk);
 	fprintf(f, "  \"vlans\": [");
-	for (i = 1; i < vs.sw_nports; i++)
+	for (i = 1; i < sw->sw_nports; i++)
 		fprintf(f, "%s\n    {\"vid\": %u, \"interface\": \"%s\", \"to_trunk_frames\": %" PRIu64
 		    ", \"from_trunk_frames\": %" PRIu64 "}", i > 1 ? "," : "",
-		    vs.sw_ports[i].p_vid, vs.sw_ports[i].p_name,
-		    vs.sw_ports[i].p_rx_frames, vs.sw_ports[i].p_tx_frames);
+		    sw->sw_ports[i].p_vid, sw->sw_ports[i].p_name,
+		    sw->sw_ports[i].p_rx_frames, sw->sw_ports[i].p_tx_frames);
 	fprintf(f, "\n  ]\n}\n");
-	if (fclose(f) != 0 || rename(tmp, vs.sw_stats) == -1) {
-		fprintf(stderr, "vlan_switch: %s: %s\n", vs.sw_stats, strerror(errno));
+	if (fclose(f) != 0 || rename(tmp, sw->sw_stats) == -1) {
+		fprintf(stderr, "vlan_switch: %s: %s\n", sw->sw_stats, strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -580,11 +524,19 @@ main(int argc, char **argv)
 	int opt, ep, sfd, n, i, errors = 0;
 	unsigned k;
 	bool running = true;
+	struct vs_switch *sw;
+
+	/* Ports of every VID and a 64 KiB frame: too big for the stack. */
+	sw = calloc(1, sizeof(*sw));
+	if (sw == NULL) {
+		fprintf(stderr, "vlan_switch: %s\n", strerror(errno));
+		return 1;
+	}
 
 	while ((opt = getopt(argc, argv, "s:f:")) != -1) {
 		switch (opt) {
 		case 's':
-			vs.sw_stats = optarg;
+			sw->sw_stats = optarg;
 			break;
 		case 'f':
 			map = optarg;	/* read once the trunk is port 0 */
@@ -598,22 +550,22 @@ main(int argc, char **argv)
 		vs_usage();
 		return 2;
 	}
-	if (vs_add_port(argv[optind], 0, "vlan_switch") == -1)
+	if (vs_add_port(sw, argv[optind], 0, "vlan_switch") == -1)
 		return 2;
 	for (i = optind + 1; i < argc; i++)
-		if (vs_add_arg(argv[i]) == -1)
+		if (vs_add_arg(sw, argv[i]) == -1)
 			errors++;
-	if (map != NULL && vs_read_map(map) == -1)
+	if (map != NULL && vs_read_map(sw, map) == -1)
 		errors++;
 	if (errors != 0)
 		return 2;
-	if (vs.sw_nports < 2) {
+	if (sw->sw_nports < 2) {
 		fprintf(stderr, "vlan_switch: no VLAN mapped\n");
 		return 2;
 	}
-	if (vs_raise_nofile(vs.sw_nports + 16) == -1) {
+	if (vs_raise_nofile(sw->sw_nports + 16) == -1) {
 		fprintf(stderr, "vlan_switch: %u sockets: open files limit: %s\n",
-		    vs.sw_nports, strerror(errno));
+		    sw->sw_nports, strerror(errno));
 		return 1;
 	}
 
@@ -634,10 +586,10 @@ main(int argc, char **argv)
 		if (epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) == -1)
 			return 1;
 	}
-	for (k = 0; k < vs.sw_nports; k++)
-		if (vs_open_port(&vs.sw_ports[k], ep) == -1)
+	for (k = 0; k < sw->sw_nports; k++)
+		if (vs_open_port(&sw->sw_ports[k], ep) == -1)
 			return 1;
-	printf("vlan_switch: ready: trunk %s, %u VLANs\n", vs.sw_ports[0].p_name, vs.sw_nports - 1);
+	printf("vlan_switch: ready: trunk %s, %u VLANs\n", sw->sw_ports[0].p_name, sw->sw_nports - 1);
 	fflush(stdout);
 
 	while (running) {
@@ -650,16 +602,16 @@ main(int argc, char **argv)
 		}
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr != NULL) {
-				vs_drain(evs[i].data.ptr);
+				vs_drain(sw, evs[i].data.ptr);
 				continue;
 			}
 			while (read(sfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 				if (si.ssi_signo == SIGUSR1)
-					(void)vs_write_stats();
+					(void)vs_write_stats(sw);
 				else
 					running = false;
 			}
 		}
 	}
-	return vs_write_stats() == 0 ? 0 : 1;
+	return vs_write_stats(sw) == 0 ? 0 : 1;
 }
