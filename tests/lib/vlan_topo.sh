@@ -140,18 +140,19 @@ vlan_switch_stop() {
 
 # vlan_topo_up N [FIRST_VID]: N consumer VLANs FIRST_VID.. (default 100)
 # on the trunk tr0 of ${P}-appl (made if topo_up has not), behind the
-# switch of ${P}-sw.  VLAN_TOPO_VIDS lists the VIDs.
+# switch of ${P}-sw; each consumer's c0 has VLAN_TOPO_ADDR (default
+# 10.0.0.7/24).  VLAN_TOPO_VIDS lists the VIDs.
 vlan_topo_up() {
 	local n=$1 first=${2:-100}
 	VLAN_TOPO_VIDS=$(seq "$first" $((first + n - 1)))
-	if [ $((first + n - 1)) -gt 4094 ] || [ "$first" -lt 1 ]; then
+	if [ "$n" -lt 1 ] || [ $((first + n - 1)) -gt 4094 ] || [ "$first" -lt 1 ]; then
 		echo "# vlan_topo_up: VIDs $first-$((first + n - 1)) not in 1-4094" >&2
 		return 1
 	fi
 	if [ ! -e "/run/netns/$P-appl" ]; then
 		vlan_ns_add "$P-appl" || return 1
 	fi
-	vlan_side_up "$P-sw" "$P-v" 10.0.0.7/24 $VLAN_TOPO_VIDS || return 1
+	vlan_side_up "$P-sw" "$P-v" "${VLAN_TOPO_ADDR:-10.0.0.7/24}" $VLAN_TOPO_VIDS || return 1
 	ip link add tr0 netns "$P-appl" type veth peer name tr netns "$P-sw" || return 1
 	# The appliance's NICs carry no kernel address and no IPv6 at all.
 	ip netns exec "$P-appl" sysctl -qw net.ipv6.conf.tr0.disable_ipv6=1 || return 1

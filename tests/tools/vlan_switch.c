@@ -514,24 +514,12 @@ vs_usage(void)
 	fprintf(stderr, "usage: vlan_switch [-s STATSFILE] [-f MAPFILE] TRUNK_IF [VID=IF ...]\n");
 }
 
-int
-main(int argc, char **argv)
+/* The mappings from the command line and MAPFILE: 0, or 2 (usage). */
+static int
+vs_configure(struct vs_switch *sw, int argc, char **argv)
 {
-	struct epoll_event evs[VS_EVENTS];
-	struct signalfd_siginfo si;
-	sigset_t mask;
 	const char *map = NULL;
-	int opt, ep, sfd, n, i, errors = 0;
-	unsigned k;
-	bool running = true;
-	struct vs_switch *sw;
-
-	/* Ports of every VID and a 64 KiB frame: too big for the stack. */
-	sw = calloc(1, sizeof(*sw));
-	if (sw == NULL) {
-		fprintf(stderr, "vlan_switch: %s\n", strerror(errno));
-		return 1;
-	}
+	int opt, i, errors = 0;
 
 	while ((opt = getopt(argc, argv, "s:f:")) != -1) {
 		switch (opt) {
@@ -563,12 +551,25 @@ main(int argc, char **argv)
 		fprintf(stderr, "vlan_switch: no VLAN mapped\n");
 		return 2;
 	}
+	return 0;
+}
+
+/* Opens every port and switches until SIGTERM or SIGINT: the exit status. */
+static int
+vs_run(struct vs_switch *sw)
+{
+	struct epoll_event evs[VS_EVENTS], ev = { .events = EPOLLIN, .data.ptr = NULL };
+	struct signalfd_siginfo si;
+	bool running = true;
+	sigset_t mask;
+	int ep, sfd, n, i, rc = 1;
+	unsigned k;
+
 	if (vs_raise_nofile(sw->sw_nports + 16) == -1) {
 		fprintf(stderr, "vlan_switch: %u sockets: open files limit: %s\n",
 		    sw->sw_nports, strerror(errno));
 		return 1;
 	}
-
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGTERM);
@@ -577,18 +578,13 @@ main(int argc, char **argv)
 		return 1;
 	ep = epoll_create1(EPOLL_CLOEXEC);
 	sfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (ep == -1 || sfd == -1) {
+	if (ep == -1 || sfd == -1 || epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) == -1) {
 		fprintf(stderr, "vlan_switch: epoll/signalfd: %s\n", strerror(errno));
-		return 1;
-	}
-	{
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-		if (epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) == -1)
-			return 1;
+		goto out;
 	}
 	for (k = 0; k < sw->sw_nports; k++)
 		if (vs_open_port(&sw->sw_ports[k], ep) == -1)
-			return 1;
+			goto out;
 	printf("vlan_switch: ready: trunk %s, %u VLANs\n", sw->sw_ports[0].p_name, sw->sw_nports - 1);
 	fflush(stdout);
 
@@ -598,7 +594,7 @@ main(int argc, char **argv)
 			if (errno == EINTR)
 				continue;
 			fprintf(stderr, "vlan_switch: epoll_wait: %s\n", strerror(errno));
-			return 1;
+			goto out;
 		}
 		for (i = 0; i < n; i++) {
 			if (evs[i].data.ptr != NULL) {
@@ -613,5 +609,33 @@ main(int argc, char **argv)
 			}
 		}
 	}
-	return vs_write_stats(sw) == 0 ? 0 : 1;
+	rc = vs_write_stats(sw) == 0 ? 0 : 1;
+out:
+	for (k = 0; k < sw->sw_nports; k++)
+		if (sw->sw_ports[k].p_fd != -1)
+			close(sw->sw_ports[k].p_fd);
+	if (sfd != -1)
+		close(sfd);
+	if (ep != -1)
+		close(ep);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct vs_switch *sw;
+	int rc;
+
+	/* Ports of every VID and a 64 KiB frame: too big for the stack. */
+	sw = calloc(1, sizeof(*sw));
+	if (sw == NULL) {
+		fprintf(stderr, "vlan_switch: %s\n", strerror(errno));
+		return 1;
+	}
+	rc = vs_configure(sw, argc, argv);
+	if (rc == 0)
+		rc = vs_run(sw);
+	free(sw);
+	return rc;
 }
