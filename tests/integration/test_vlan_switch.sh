@@ -9,7 +9,8 @@
 #   ${P}-v20 c0 .7 ─ a20 ┘                  └ a20 ─ c0 .8, .20 ${P}-w20
 #
 # Pings and 10 MB each in both VLANs at once (same addresses, same ports)
-# with the kernel's offloads on (GSO super-frames cross the trunk), nothing
+# with the kernel's offloads on (GSO super-frames cross the trunk) and 10 MB
+# with them off (full-size frames, 1518 bytes tagged), nothing
 # crosses between VLANs, the trunk's untagged, priority-tagged and
 # unknown-VID frames and an access port's tagged ones are counted and
 # dropped, a tap works as the trunk, SIGTERM exits 0; then 200 VLANs come
@@ -92,6 +93,33 @@ check "frames longer than 1514 bytes crossed the trunk into switch 2" \
 	test "$(sw_stat "$P-sw2" 'r["from_trunk"]["frames_over_1514"]')" -gt 0
 check "partial checksums crossed the trunk" \
 	test "$(sw_stat "$P-sw2" 'r["from_trunk"]["csum_partial"]')" -gt 0
+
+# Offloads off in VLAN 10 (full checksums, no super-frames): full-size
+# frames, 1518 bytes with their tag, cross a trunk of MTU 1500.
+for pair in "$P-v10 c0" "$P-w10 c0" "$P-sw1 a10" "$P-sw2 a10" "$P-sw1 t1" "$P-sw2 t2"; do
+	set -- $pair
+	ip netns exec "$1" ethtool -K "$2" rx off tx off tso off gso off gro off lro off >/dev/null 2>&1 ||
+		not_ok "ethtool -K $2 in $1"
+done
+g0=$(sw_stat "$P-sw1" 'r["to_trunk"]["gso_frames"] + r["to_trunk"]["csum_partial"]')
+f0=$(sw_stat "$P-sw2" 'v[10]["from_trunk_frames"]')
+o0=$(sw_stat "$P-sw2" 'r["from_trunk"]["frames_over_1514"]')
+ip netns exec "$P-w10" timeout 30 socat -u TCP-LISTEN:5001,bind=10.0.0.8,reuseaddr \
+	"OPEN:$D/recv10off,creat,trunc" 2>/dev/null &
+lpid=$!
+for i in $(seq 50); do
+	[ -n "$(ip netns exec "$P-w10" ss -Hltn 'sport = :5001')" ] && break
+	sleep 0.1
+done
+ip netns exec "$P-v10" timeout 30 socat -u "OPEN:$D/send10" TCP:10.0.0.8:5001 2>/dev/null
+wait $lpid
+check_eq "VLAN 10, offloads off: 10 MB arrive intact" \
+	"$(sha256sum <"$D/recv10off" 2>/dev/null | cut -c1-64)" "$(sha256sum <"$D/send10" | cut -c1-64)"
+check_eq "and no super-frame or partial checksum went to the trunk" \
+	"$(sw_stat "$P-sw1" 'r["to_trunk"]["gso_frames"] + r["to_trunk"]["csum_partial"]')" "$g0"
+check "switch 2 took at least 7,000 frames off the trunk for VLAN 10 (10 MB in segments of 1448 bytes)" \
+	test "$(sw_stat "$P-sw2" 'v[10]["from_trunk_frames"]')" -ge $((f0 + 7000))
+check_eq "none longer than 1514 bytes untagged" "$(sw_stat "$P-sw2" 'r["from_trunk"]["frames_over_1514"]')" "$o0"
 
 # What the trunk must not deliver, sent by an AF_PACKET socket on switch
 # 2's end of the trunk (switch 2 ignores frames it did not receive).

@@ -9,7 +9,8 @@
 # Source it after topo.sh (it coexists with ${P}-cons/-prov of topo_up:
 # ${P}-appl is shared, the provider side stays topo.sh's pv0/p0), then
 # vlan_topo_up N [FIRST_VID]; vlan_topo_down runs from the EXIT trap
-# (before topo_down).  in_vlan VID CMD... runs CMD in that VLAN's consumer.
+# (before topo_down).  in_vlan VID CMD... runs CMD in that VLAN's consumer;
+# vlan_topo_offloads off turns the offloads off on the VLANs' veths.
 #
 # The pieces are usable alone (test_vlan_switch.sh puts two switches back
 # to back): vlan_side_up SWNS CONSPREFIX ADDR VID... makes a switch
@@ -158,6 +159,22 @@ vlan_topo_up() {
 	ip netns exec "$P-appl" sysctl -qw net.ipv6.conf.tr0.disable_ipv6=1 || return 1
 	ip -n "$P-appl" link set tr0 up || return 1
 	vlan_switch_start "$P-sw" tr
+}
+
+# vlan_topo_offloads on|off: like topo_offloads; "off" turns the offloads
+# off on every consumer's c0, the switch's ports and the trunk's tr0, so no
+# partial checksum or GSO super-frame reaches privlinkd through the trunk.
+vlan_topo_offloads() {
+	local mode=$1 vid
+	[ "$mode" = on ] && return 0
+	{
+		echo "$P-appl tr0"
+		echo "$P-sw tr"
+		for vid in $VLAN_TOPO_VIDS; do echo "$P-v$vid c0"; echo "$P-sw a$vid"; done
+	} | while read -r ns dev; do
+		ip netns exec "$ns" ethtool -K "$dev" rx off tx off tso off gso off gro off lro off \
+			>/dev/null 2>&1 || { echo "vlan_topo: ethtool -K $dev in $ns failed" >&2; return 1; }
+	done
 }
 
 # vlan_topo_down: stops the switches, deletes every namespace made here.

@@ -63,8 +63,8 @@ struct vs_dir {
 	uint64_t	d_bytes;
 	uint64_t	d_gso_frames;	/* frames with a virtio GSO type */
 	uint64_t	d_csum_partial;	/* frames with VIRTIO_NET_HDR_F_NEEDS_CSUM */
-	uint64_t	d_max_len;	/* longest frame seen, tag included */
-	uint64_t	d_over_1514;	/* frames longer than 1514 bytes */
+	uint64_t	d_max_len;	/* longest frame sent: tagged to the trunk, untagged from it */
+	uint64_t	d_over_1514;	/* frames sent longer than 1514 bytes (the same way) */
 	uint64_t	d_drop_untagged;
 	uint64_t	d_drop_priority;	/* VID 0 */
 	uint64_t	d_drop_unknown_vid;
