@@ -139,21 +139,28 @@ vlan_switch_stop() {
 	return $rc
 }
 
-# vlan_topo_up N [FIRST_VID]: N consumer VLANs FIRST_VID.. (default 100)
-# on the trunk tr0 of ${P}-appl (made if topo_up has not), behind the
-# switch of ${P}-sw; each consumer's c0 has VLAN_TOPO_ADDR (default
-# 10.0.0.7/24).  VLAN_TOPO_VIDS lists the VIDs.
-vlan_topo_up() {
+# vlan_topo_consumers N [FIRST_VID]: N consumer VLANs FIRST_VID.. (default
+# 100) behind the switch namespace ${P}-sw, no trunk yet and the switch not
+# started; each consumer's c0 has VLAN_TOPO_ADDR (default 10.0.0.7/24).
+# VLAN_TOPO_VIDS lists the VIDs.  For a trunk of one's own (a VM's tap
+# moved into ${P}-sw): then vlan_switch_start "$P-sw" TRUNK.
+vlan_topo_consumers() {
 	local n=$1 first=${2:-100}
 	VLAN_TOPO_VIDS=$(seq "$first" $((first + n - 1)))
 	if [ "$n" -lt 1 ] || [ $((first + n - 1)) -gt 4094 ] || [ "$first" -lt 1 ]; then
-		echo "# vlan_topo_up: VIDs $first-$((first + n - 1)) not in 1-4094" >&2
+		echo "# vlan_topo: VIDs $first-$((first + n - 1)) not in 1-4094" >&2
 		return 1
 	fi
+	vlan_side_up "$P-sw" "$P-v" "${VLAN_TOPO_ADDR:-10.0.0.7/24}" $VLAN_TOPO_VIDS
+}
+
+# vlan_topo_up N [FIRST_VID]: vlan_topo_consumers, and the trunk tr0 of
+# ${P}-appl (made if topo_up has not) to the switch's tr; starts the switch.
+vlan_topo_up() {
 	if [ ! -e "/run/netns/$P-appl" ]; then
 		vlan_ns_add "$P-appl" || return 1
 	fi
-	vlan_side_up "$P-sw" "$P-v" "${VLAN_TOPO_ADDR:-10.0.0.7/24}" $VLAN_TOPO_VIDS || return 1
+	vlan_topo_consumers "$@" || return 1
 	ip link add tr0 netns "$P-appl" type veth peer name tr netns "$P-sw" || return 1
 	# The appliance's NICs carry no kernel address and no IPv6 at all.
 	ip netns exec "$P-appl" sysctl -qw net.ipv6.conf.tr0.disable_ipv6=1 || return 1
