@@ -160,6 +160,9 @@ r=$(ip netns exec "$P-sw3" python3 "$FRAMES" tap tp0 10)
 check "tap trunk: the ARP reply of VLAN 10 comes out of the tap tagged VID 10 ($r)" \
 	json_true "$r" 'r["reply"] and r["vid"] == 10'
 
+echo "# send errors (frames lost to a full socket buffer): switch 1 $(sw_stat "$P-sw1" \
+	'r["to_trunk"]["dropped"]["tx_errors"] + r["from_trunk"]["dropped"]["tx_errors"]'), switch 2 $(sw_stat "$P-sw2" \
+	'r["to_trunk"]["dropped"]["tx_errors"] + r["from_trunk"]["dropped"]["tx_errors"]')"
 for sw in "$P-sw1" "$P-sw2" "$P-sw3"; do
 	vlan_switch_stop "$sw"
 	check_eq "$sw: the switch exits 0 on SIGTERM" "$?" 0

@@ -53,8 +53,10 @@
 /* Frames taken from one socket per wake, so a busy port cannot starve
  * the others. */
 #define VS_BATCH 64
-/* Kernel receive queue per socket: room for a burst of super-frames. */
-#define VS_RCVBUF (4 * 1024 * 1024)
+/* Kernel queues per socket: room for a burst of super-frames. */
+#define VS_SOCKBUF (4 * 1024 * 1024)
+/* An untagged frame of MTU 1500: longer ones are super-frames (or tagged). */
+#define VS_ETH_FRAME 1514
 #define VS_EVENTS 64
 #define VS_LINE_MAX 256
 
@@ -237,7 +239,7 @@ vs_open_port(struct vs_port *p, int ep)
 	struct sockaddr_ll sll;
 	struct packet_mreq mr;
 	struct epoll_event ev;
-	int fd, one = 1, rcvbuf = VS_RCVBUF;
+	int fd, one = 1, bufsz = VS_SOCKBUF;
 	unsigned ifindex;
 
 	ifindex = if_nametoindex(p->p_name);
@@ -258,9 +260,12 @@ vs_open_port(struct vs_port *p, int ep)
 		fprintf(stderr, "vlan_switch: packet options on %s: %s\n", p->p_name, strerror(errno));
 		return -1;
 	}
-	/* Forced past rmem_max (we run as root); the plain one is the fallback. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) == -1)
-		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
+	/* Forced past rmem_max/wmem_max (we run as root); the plain ones are
+	 * the fallback. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bufsz, sizeof(bufsz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufsz, sizeof(bufsz));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &bufsz, sizeof(bufsz)) == -1)
+		(void)setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &bufsz, sizeof(bufsz));
 	memset(&sll, 0, sizeof(sll));
 	sll.sll_family = AF_PACKET;
 	sll.sll_protocol = htons(ETH_P_ALL);
@@ -298,7 +303,7 @@ vs_count(struct vs_dir *d, const struct virtio_net_hdr *vh, size_t len)
 		d->d_csum_partial++;
 	if (len > d->d_max_len)
 		d->d_max_len = len;
-	if (len > 1514)
+	if (len > VS_ETH_FRAME)
 		d->d_over_1514++;
 }
 
