@@ -115,6 +115,7 @@ $(BUILD)/tools/vlan_switch: tests/tools/vlan_switch.c tests/tools/vlan_frame.c t
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -o $@ tests/tools/vlan_switch.c tests/tools/vlan_frame.c
 test-tools: $(TEST_TOOLS)
+.PHONY: test-tools
 
 # --- unit tests: host compiler, plain and with ASan+UBSan ------------------
 # Each tests/unit/test_X.c links the modules it names in UNIT_DEPS_X; inih
@@ -346,5 +347,5 @@ bench-tenants:
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: test-tools all test run run-ns bench bench-tenants clean unit-bins fuzz fuzz-long image
+.PHONY: all test run run-ns bench bench-tenants clean unit-bins fuzz fuzz-long image
 .DELETE_ON_ERROR:
