@@ -217,20 +217,30 @@ vs_read_map(struct vs_switch *sw, const char *path)
 	return errors == 0 ? 0 : -1;
 }
 
-/* Sockets are many (one per VLAN): the soft limit of open files must fit. */
+/* Sockets are many (one per VLAN): the soft limit of open files must fit
+ * (raised up to the hard limit; raising that takes CAP_SYS_RESOURCE). */
 static int
 vs_raise_nofile(unsigned need)
 {
 	struct rlimit rl;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		fprintf(stderr, "vlan_switch: open files limit: %s\n", strerror(errno));
 		return -1;
+	}
 	if (rl.rlim_cur >= need)
 		return 0;
+	if (rl.rlim_max < need) {
+		fprintf(stderr, "vlan_switch: %u open files needed, hard limit %llu\n",
+		    need, (unsigned long long)rl.rlim_max);
+		return -1;
+	}
 	rl.rlim_cur = need;
-	if (rl.rlim_max < need)
-		rl.rlim_max = need;
-	return setrlimit(RLIMIT_NOFILE, &rl);
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		fprintf(stderr, "vlan_switch: open files limit %u: %s\n", need, strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -570,11 +580,8 @@ vs_run(struct vs_switch *sw)
 	int ep, sfd, n, i, rc = 1;
 	unsigned k;
 
-	if (vs_raise_nofile(sw->sw_nports + 16) == -1) {
-		fprintf(stderr, "vlan_switch: %u sockets: open files limit: %s\n",
-		    sw->sw_nports, strerror(errno));
+	if (vs_raise_nofile(sw->sw_nports + 16) == -1)
 		return 1;
-	}
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGUSR1);
 	sigaddset(&mask, SIGTERM);
