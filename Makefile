@@ -107,6 +107,16 @@ $(BUILD)/san/libmbedtls.a: $(SAN_MBEDTLS_OBJS)
 $(BUILD)/privlinkd-san: $(SAN_OWN_OBJS) $(BUILD)/san/ini.o $(SAN_LWIP_OBJS) $(BUILD)/san/libmbedtls.a
 	$(HOSTCC) $(SAN_FLAGS) $(TCP_WRAP) -o $@ $^ -lm
 
+# --- test tools: host programs the integration tests run ------------------
+# vlan_switch: the user-space 802.1Q switch in front of VLAN trunks (this
+# kernel has no 802.1Q of its own).
+TEST_TOOLS = $(BUILD)/tools/vlan_switch
+$(BUILD)/tools/vlan_switch: tests/tools/vlan_switch.c tests/tools/vlan_frame.c tests/tools/vlan_frame.h
+	@mkdir -p $(dir $@)
+	$(HOSTCC) -std=c11 -O2 -g $(WARN) -D_GNU_SOURCE -o $@ tests/tools/vlan_switch.c tests/tools/vlan_frame.c
+test-tools: $(TEST_TOOLS)
+.PHONY: test-tools
+
 # --- unit tests: host compiler, plain and with ASan+UBSan ------------------
 # Each tests/unit/test_X.c links the modules it names in UNIT_DEPS_X; inih
 # (UNIT_INIH_X = 1) is compiled apart, without our -Werror; mbedTLS comes
@@ -259,6 +269,8 @@ $(BUILD)/privlinkd-san: $(BUILD)/san/cJSON.o
 FUZZ_RELAY_SRCS += $(BUILD)/fuzz/cJSON.o
 $(BUILD)/fuzz/fuzz_relay: $(BUILD)/fuzz/cJSON.o
 
+UNIT_DEPS_test_vlan_frame = tests/tools/vlan_frame.c
+$(BUILD)/unit/test_vlan_frame $(BUILD)/unit-san/test_vlan_frame: tests/tools/vlan_frame.c tests/tools/vlan_frame.h
 UNIT_DEPS_test_http_req = firmware/mgmt/http_req.c
 $(BUILD)/unit/test_http_req $(BUILD)/unit-san/test_http_req: firmware/mgmt/http_req.c
 UNIT_DEPS_test_api_json = firmware/mgmt/api_json.c $(CONFIG_SRCS)
@@ -303,7 +315,7 @@ image: $(IMAGE)/vmlinuz $(IMAGE)/initrd $(IMAGE)/privlink.raw
 # --- the two commands ------------------------------------------------------
 test:
 	@deps/packages.sh build test
-	$(MAKE) -j$(JOBS) all unit-bins $(BUILD)/privlinkd-san fuzz image
+	$(MAKE) -j$(JOBS) all unit-bins $(BUILD)/privlinkd-san fuzz image test-tools
 	tests/run.sh
 
 run:

@@ -61,7 +61,7 @@ missing() {
 P=${PL_NS_PREFIX:-pl}
 leftovers() {
 	local ns pid left="" count=${2:-count}
-	for ns in $(ip netns list | awk '{print $1}' | grep -E "^$P-(cons|cons2|appl|prov)\$"); do
+	for ns in $(ip netns list | awk '{print $1}' | grep -E "^$P-(cons|cons2|appl|prov|sw[0-9]*|[vwx][0-9]+)\$"); do
 		for pid in $(ip netns pids "$ns"); do kill -KILL "$pid" 2>/dev/null; done
 		ip netns del "$ns" && left="$left $ns"
 	done
