@@ -5,7 +5,8 @@
 # (privlinkd -t, its time printed), privlinkd serves one endpoint of every
 # VLAN and all five of three VLANs at once; a drop of 4,097 addresses is
 # refused by privlinkd -t with file:line and the limit, and by a reload
-# with the same message while the running 1,000 serve on (4,096 pass).
+# with the same message while the running 1,000 serve on; 4,096 pass
+# privlinkd -t and a reload, and the new endpoints serve.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/topo.sh"
@@ -119,6 +120,21 @@ check_eq "nothing applied: the generation stays, last_reload failed, still 1,000
 awk 'NR % 40 == 1 { $4 += 500; print }' "$JOBS" >"$TOPO_DIR/jobs2"
 check_eq "after the refusal, a sample of the 1,000 still serves" \
 	"$(served "$TOPO_DIR/jobs2")" "clients ok $(wc -l <"$TOPO_DIR/jobs2") of $(wc -l <"$TOPO_DIR/jobs2"), backend records match: True"
+
+# The drop of 4,096 addresses is applied: the running 1,000 kept, 2,895
+# more endpoints, the last of VLAN 100's and of VLAN 299's among them.
+applied() { grep -c "reload: configuration applied" "$LOG"; }
+a0=$(applied)
+cp "$MAX/30-endpoints.ini" "$DROP/.30-endpoints.ini.new"
+mv "$DROP/.30-endpoints.ini.new" "$DROP/30-endpoints.ini"
+for i in $(seq 100); do [ "$(applied)" -gt "$a0" ] && break; sleep 0.1; done
+check "the reload to 4,096 addresses is applied, the 1,000 running endpoints kept" \
+	grep -q "reload: configuration applied: 3895 endpoints, 1000 kept running" "$LOG"
+check_eq "3,895 endpoints listen" "$(st 'sum(1 for e in s["endpoints"] if e["listening"])')" 3895
+printf '%s\n' "$P-v$FIRST 10.0.0.194 443 41900 7" "$P-v$LAST 10.0.0.28 443 41901 8" \
+	"$P-v200 10.0.0.19 443 41902 9" >"$TOPO_DIR/jobs3"
+check_eq "new endpoints serve: VLAN $FIRST's 10.0.0.194, VLAN $LAST's 10.0.0.28, VLAN 200's 10.0.0.19" \
+	"$(served "$TOPO_DIR/jobs3")" "clients ok 3 of 3, backend records match: True"
 
 check "privlinkd is still running" privlinkd_alive
 stop_privlinkd
