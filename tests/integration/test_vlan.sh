@@ -15,7 +15,8 @@
 # leaves pv0; frames of VLAN 300, untagged and priority-tagged ones on the
 # trunk are counted in links.rx_dropped_no_nic; the status lists each NIC
 # with its VLAN; 10 MB each way on two VLANs at once from the same client
-# address and port arrive intact.  privlinkd runs under ASan and UBSan.
+# address and port arrive intact, and with the offloads off (full-size
+# tagged frames).  privlinkd runs under ASan and UBSan.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/topo.sh"
@@ -194,6 +195,21 @@ else
 fi
 check_eq "the links' truncated and malformed counters stay 0" \
 	"$(st '(s["links"]["rx_dropped_truncated"], s["links"]["rx_dropped_malformed"])')" "(0, 0)"
+
+# Offloads off on VLAN 120's way and the trunk: full-size frames, 1518
+# bytes tagged, into privlinkd; its super-frames cut by the kernel.
+for pair in "$P-appl tr0" "$P-sw tr" "$P-sw a120" "$P-v120 c0"; do
+	set -- $pair
+	ip netns exec "$1" ethtool -K "$2" rx off tx off tso off gso off gro off lro off >/dev/null 2>&1 ||
+		not_ok "ethtool -K $2 in $1"
+done
+to_trunk() { vlan_switch_stats "$P-sw" | python3 -c 'import json,sys; t = json.load(sys.stdin)["to_trunk"]; print(t["frames_over_1514"], t["gso_frames"])'; }
+read -r over0 gso0 <<<"$(to_trunk)"
+out=$(in_vlan 120 python3 "$LIB/ppv2_client.py" both 10.0.0.5 443 $MB10 23 40998 2>&1)
+check "VLAN 120, offloads off: 10 MB each way arrive intact" json_ok "$out"
+read -r over1 gso1 <<<"$(to_trunk)"
+check_eq "meanwhile 7,000 frames or more of 1518 bytes tagged went to privlinkd, no super-frame" \
+	"$((over1 - over0 >= 7000)) $((gso1 - gso0))" "1 0"
 
 check "privlinkd is still running" privlinkd_alive
 stop_privlinkd
