@@ -6,7 +6,8 @@
 # VLAN and all five of three VLANs at once; a drop of 4,097 addresses is
 # refused by privlinkd -t with file:line and the limit, and by a reload
 # with the same message while the running 1,000 serve on; 4,096 pass
-# privlinkd -t and a reload, and the new endpoints serve.
+# privlinkd -t and a reload, and the new endpoints serve.  254 NICs pass
+# privlinkd -t, 255 are refused.
 set -u
 . "$(dirname "$0")/../lib/tap.sh"
 . "$(dirname "$0")/../lib/topo.sh"
@@ -54,6 +55,15 @@ check_eq "privlinkd -t: 4,097 addresses are refused (exit 1, one error)" "$rc $(
 	"1 privlinkd: $BIG: 1 error"
 check "with file:line, the endpoint, the limit and the address" grep -Eq "$ERR_RE" <<<"$out"
 printf '# %s\n' "$(head -n 1 <<<"$out")"
+
+# NICs: 254 at most (VLANs and interfaces together); the 255th is refused.
+python3 "$LIB/vlan_drop.py" "$TOPO_DIR/nics255" $FIRST 254 --appliance "$APPL_INI" &&
+	python3 "$LIB/vlan_drop.py" "$TOPO_DIR/nics254" $FIRST 253 --appliance "$APPL_INI" ||
+	not_ok "the drops of 254 and 255 NICs are written"
+check "privlinkd -t: 254 NICs (253 VLANs and the provider NIC) are valid" "$PRIVLINKD" -t -c "$TOPO_DIR/nics254"
+out=$("$PRIVLINKD" -t -c "$TOPO_DIR/nics255" 2>&1)
+check "privlinkd -t: the 255th NIC is refused with file:line" \
+	grep -Eq "^$TOPO_DIR/nics255/10-nics\.ini:[0-9]+: \[nic c353\]: too many \[nic\] sections \(at most 254\)\$" <<<"$out"
 
 start_privlinkd "$DROP" || { not_ok "privlinkd starts with 1,000 endpoints"; exit 1; }
 ok "privlinkd starts with 1,000 endpoints on 200 VLANs"
