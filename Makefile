@@ -8,6 +8,7 @@
 #   make bench    privlinkd against HAProxy and the kernel path, idle scale
 #                 curve, bulk and loss rows (tests/bench/)
 #   make bench-tenants  tenant B's figures while tenant A attacks
+#   make bench-vlans    conn/s with 1 and 200 VLANs configured on one trunk
 #
 # Sources of lwIP, mbedTLS, inih and cJSON come from Debian source packages pinned
 # in deps/deps.lock and unpacked under $(CACHE) by deps/fetch.sh.
@@ -345,8 +346,15 @@ bench-tenants:
 	$(MAKE) -j$(JOBS) all
 	tests/bench/tenants.sh
 
+# conn/s with 1 and with 200 VLAN NICs on one trunk, privlinkd -t of 1,000
+# endpoints (tests/bench/vlans.sh).
+bench-vlans:
+	@deps/packages.sh build bench
+	$(MAKE) -j$(JOBS) all test-tools
+	tests/bench/vlans.sh
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run run-ns bench bench-tenants clean unit-bins fuzz fuzz-long image
+.PHONY: all test run run-ns bench bench-tenants bench-vlans clean unit-bins fuzz fuzz-long image
 .DELETE_ON_ERROR:

@@ -12,6 +12,8 @@ Usage: vlan_drop.py DIR FIRST_VID COUNT [options]
   --pending VID     that VLAN's endpoints stay Pending (may repeat)
   --skip VID        no NIC for that VLAN of the range (may repeat)
   --appliance FILE  copied as 00-appliance.ini
+  --backend A:PORT  the service's backend (192.168.10.11:9000)
+  --nat-ip A        the service's NAT IP (192.168.10.201, the provider NIC's)
 
 An endpoint is named eVID-LAST (LAST: the address's last byte) and its
 link id is VID * 256 + LAST, so a PROXY v2 header names its VLAN.
@@ -36,6 +38,8 @@ def main():
     ap.add_argument("--pending", action="append", type=int, default=[])
     ap.add_argument("--skip", action="append", type=int, default=[])
     ap.add_argument("--appliance")
+    ap.add_argument("--backend", default="192.168.10.11:9000")
+    ap.add_argument("--nat-ip", default="192.168.10.201")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     if a.appliance:
@@ -49,8 +53,8 @@ def main():
             f.write("\n[nic c%d]\ninterface = %s\nvlan = %d\naddress = 10.0.0.1/24\n"
                     "role = consumer\n" % (v, a.trunk, v))
     with open(os.path.join(a.dir, "20-services.ini"), "w") as f:
-        f.write("[service web]\nfrontend_port = 443\nbackend = 192.168.10.11:9000\n"
-                "nat_ip = 192.168.10.201\nproxy_protocol = on\n")
+        f.write("[service web]\nfrontend_port = 443\nbackend = %s\n"
+                "nat_ip = %s\nproxy_protocol = on\n" % (a.backend, a.nat_ip))
     with open(os.path.join(a.dir, "30-endpoints.ini"), "w") as f:
         for v, ip in eps:
             name = "e%d-%s" % (v, ip.rsplit(".", 1)[1])
