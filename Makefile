@@ -8,6 +8,7 @@
 #   make bench    privlinkd against HAProxy and the kernel path, idle scale
 #                 curve, bulk and loss rows (tests/bench/)
 #   make bench-tenants  tenant B's figures while tenant A attacks
+#   make bench-vlans    conn/s with 1 and 200 VLANs configured on one trunk
 #
 # Sources of lwIP, mbedTLS, inih and cJSON come from Debian source packages pinned
 # in deps/deps.lock and unpacked under $(CACHE) by deps/fetch.sh.
@@ -33,10 +34,11 @@ CPPFLAGS_COMMON = -D_GNU_SOURCE -Iconfig -Ifirmware $(addprefix -I,$(FIRMWARE_DI
 INIH_DEFS = -DINI_HANDLER_LINENO=1 -DINI_CALL_HANDLER_ON_NEW_SECTION=1 \
 	-DINI_STOP_ON_FIRST_ERROR=0 -DINI_ALLOW_MULTILINE=0 -DINI_MAX_LINE=1024
 CFLAGS = -std=c11 $(OPT) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS)
-# lwIP calls that bring a parked connection back first (netstack/ns_tcp_park.c):
-# every binary that links the netstack links with them.
+# lwIP calls that bring a parked connection back first (netstack/ns_tcp_park.c),
+# and its netif lookup by number, in O(1) (netstack/ns_netif_index.c): every
+# binary that links the netstack links with them.
 TCP_WRAP = $(addprefix -Wl$(comma)--wrap=,tcp_write tcp_output tcp_recved tcp_close \
-	tcp_shutdown tcp_abort tcp_abandon)
+	tcp_shutdown tcp_abort tcp_abandon netif_get_by_index)
 comma = ,
 LDFLAGS = -static $(TCP_WRAP)
 
@@ -344,8 +346,15 @@ bench-tenants:
 	$(MAKE) -j$(JOBS) all
 	tests/bench/tenants.sh
 
+# conn/s with 1 and with 200 VLAN NICs on one trunk, privlinkd -t of 1,000
+# endpoints (tests/bench/vlans.sh).
+bench-vlans:
+	@deps/packages.sh build bench
+	$(MAKE) -j$(JOBS) all test-tools
+	tests/bench/vlans.sh
+
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run run-ns bench bench-tenants clean unit-bins fuzz fuzz-long image
+.PHONY: all test run run-ns bench bench-tenants bench-vlans clean unit-bins fuzz fuzz-long image
 .DELETE_ON_ERROR:

@@ -25,6 +25,7 @@
 #include "netif/ethernet.h"
 
 #include "netstack.h"
+#include "ns_netif_index.h"
 #include "ns_siphash.h"
 #include "ring_addr.h"
 
@@ -103,6 +104,7 @@ ring_netif_make(struct ring_port *rp, uint32_t addr, uint8_t prefixlen, uint32_t
 		return -EINVAL;
 	}
 	netif_set_up(netif);
+	ns_netif_index_add(netif);
 	rp->rp_netif = netif;
 	rp->rp_primary = addr;
 	return 0;
@@ -247,6 +249,7 @@ ring_netif_drop(struct ring_port *rp)
 	struct netif *netif = rp->rp_netif;
 
 	netif_set_down(netif);
+	ns_netif_index_del(netif);
 	ns_arp_forget_netif(rp, netif);
 	/* With no address, netif_remove() aborts nothing by address. */
 	ip4_addr_set_zero(ip_2_ip4(&netif->ip_addr));

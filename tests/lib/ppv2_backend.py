@@ -138,7 +138,7 @@ def main():
     srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     srv.bind((addr, port))
-    srv.listen(128)
+    srv.listen(1024)
     print("listening on %s:%d" % (addr, port), flush=True)
     while True:
         sock, peer = srv.accept()
