@@ -33,10 +33,11 @@ CPPFLAGS_COMMON = -D_GNU_SOURCE -Iconfig -Ifirmware $(addprefix -I,$(FIRMWARE_DI
 INIH_DEFS = -DINI_HANDLER_LINENO=1 -DINI_CALL_HANDLER_ON_NEW_SECTION=1 \
 	-DINI_STOP_ON_FIRST_ERROR=0 -DINI_ALLOW_MULTILINE=0 -DINI_MAX_LINE=1024
 CFLAGS = -std=c11 $(OPT) $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS)
-# lwIP calls that bring a parked connection back first (netstack/ns_tcp_park.c):
-# every binary that links the netstack links with them.
+# lwIP calls that bring a parked connection back first (netstack/ns_tcp_park.c),
+# and netif_get_by_index in O(1) (netstack/ns_netif_index.c): every binary
+# that links the netstack links with them.
 TCP_WRAP = $(addprefix -Wl$(comma)--wrap=,tcp_write tcp_output tcp_recved tcp_close \
-	tcp_shutdown tcp_abort tcp_abandon)
+	tcp_shutdown tcp_abort tcp_abandon netif_get_by_index)
 comma = ,
 LDFLAGS = -static $(TCP_WRAP)
 

@@ -5,7 +5,8 @@
  * keeps it; adds and removes go on without end; the table holds
  * RING_MAX_ADDRS addresses and refuses the next; past lwIP's 255 netifs
  * (one per port) an add fails instead of looping for ever; a removed
- * address leaves nothing of it in its NIC's neighbour table.
+ * address leaves nothing of it in its NIC's neighbour table; lwIP finds
+ * each netif by its index, and nothing by a removed one's.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -254,6 +255,19 @@ test_limits(void)
 	CHECK(rc == 0 && ports[4].rp_netif == NULL && ring_port_add_addr(&ports[p],
 	    inet_addr("10.3.0.1"), 16, 0, NULL) == 0,
 	    "a port's last address removed, its netif goes, and another port's fits");
+	/* lwIP finds a connection's netif by its index for every segment it
+	 * sends (ns_netif_index.c): each netif under its own, nothing under
+	 * the index of one removed. */
+	rc = 0;
+	for (int i = 0; i < PORTS; i++)
+		if (ports[i].rp_netif != NULL &&
+		    netif_get_by_index(netif_get_index(ports[i].rp_netif)) != ports[i].rp_netif)
+			rc++;
+	CHECK(rc == 0, "each of the %d netifs is found by its index (%d not)", ring_netif_count(), rc);
+	p = netif_get_index(ports[5].rp_netif);
+	rc = ring_port_del_addr(&ports[5], inet_addr("10.3.0.1"));
+	CHECK(rc == 0 && ports[5].rp_netif == NULL && netif_get_by_index((u8_t)p) == NULL,
+	    "a removed netif's index finds nothing");
 }
 
 int
