@@ -331,7 +331,9 @@ run-ns:
 	tests/demo.sh
 
 # Not part of `make test`: figures, not pass/fail (tests/bench/bench.sh): the
-# scale curve (BENCH_IDLE_POINTS idle connections held), bulk and loss rows.
+# scale curve (BENCH_IDLE_POINTS idle connections held), bulk and loss rows,
+# the VLAN rows (conn/s with BENCH_VLANS VLANs configured, privlinkd -t on
+# 200 VLAN NICs and 1,000 endpoints).
 # Knobs from the environment, listed in bench.sh; a quick check of the
 # harness: BENCH_IDLE_POINTS="0 1000" BENCH_SECONDS=2 BENCH_RUNS=1 make bench
 bench:
