@@ -425,9 +425,9 @@ loop_run(struct pl_loop *lp)
 			log_warn("timerfd_settime");
 			return -1;
 		}
-		/* What lwIP sent this round leaves now, merged where it could. */
-		for (int i = 0; i < lp->lp_n_ports; i++)
-			ring_port_flush(&lp->lp_ports[i]);
+		/* What lwIP sent this round leaves now, merged where it could:
+		 * only the ports that have something to send are visited. */
+		ring_ports_flush();
 	}
 	return 0;
 }
