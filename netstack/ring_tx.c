@@ -15,9 +15,10 @@
  * header length, no larger than the first) is appended.  Anything else
  * sends the pending frame first, in order.  ring_ports_flush() sends it at
  * the end of every round of the event loop: the ports with a pending frame
- * are on a list, so a round costs the same however many NICs there are.  Only the pending frame's
- * headers are copied: the segments' payloads are sent from lwIP's pbufs
- * (a gathering sendmsg), each held by a reference until then.
+ * are on a list, so a round costs the same however many NICs there are.
+ * Only the pending frame's headers are copied: the segments' payloads are
+ * sent from lwIP's pbufs (a gathering sendmsg), each held by a reference
+ * until then.
  */
 #include <errno.h>
 #include <string.h>

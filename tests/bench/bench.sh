@@ -23,9 +23,9 @@
 # Usage: tests/bench/bench.sh   (as root; PL_NS_PREFIX names the namespaces)
 # Knobs: BENCH_RUNS (3: runs at points up to 10,000 and of the bulk rows),
 # BENCH_LARGE_RUNS (1: runs at points above 10,000), BENCH_SECONDS (5),
-# BENCH_IDLE_POINTS ("0 10000 100000"; "" for none), BENCH_IDLE_OPEN_SECONDS (180: the
-# most opening a point's idle connections may take; what is open then is
-# held and reported), BENCH_IDLE_BYTE (0: established and accepted by the
+# BENCH_IDLE_POINTS ("0 10000 100000"; "" for none),
+# BENCH_IDLE_OPEN_SECONDS (180: the most opening a point's idle
+# connections may take; what is open then is held and reported), BENCH_IDLE_BYTE (0: established and accepted by the
 # sink is enough; 1: a byte each way on every idle connection first),
 # BENCH_IDLE_PER_PROC (12500 sockets per client or sink process),
 # BENCH_LOSS ("1 5"; "" for none), BENCH_LOSS_RUNS (1), BENCH_LOSS_SECONDS

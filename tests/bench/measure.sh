@@ -29,7 +29,8 @@ BENCH_POINT=0
 measure_conns() {
 	local mode=$1 out
 	out=$(ip netns exec "${BENCH_CONS_NS:-$P-cons}" taskset -c $LOAD_CPU wrk -t1 -c"$WRK_CONNS" \
-		-d"${BENCH_SECONDS}s" --latency -H 'Connection: close' "http://$WEB/" 2>&1) || { echo "$out" >&2; return 1; }
+		-d"${BENCH_SECONDS}s" --latency -H 'Connection: close' "http://$WEB/" 2>&1) ||
+		{ echo "$out" >&2; return 1; }
 	python3 - "$mode" "$out" "$BENCH_POINT" <<-'PY'
 	import json, re, sys
 	mode, out = sys.argv[1], sys.argv[2]
