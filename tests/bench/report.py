@@ -240,6 +240,9 @@ for n, fig in vr.items():
     ref = vr.get("0", {}).get("conn_per_s", {}).get("median")
     if n and ref and cps is not None:
         notes.append(f"{cps / ref:.2f}x the untagged path")
+    cpu = fig.get("cpu_us_per_conn", {}).get("median")
+    if cpu is not None:
+        notes.append(f"privlinkd CPU {cpu:.1f} us a connection")
     p50, p99 = fig.get("p50_ms", {}).get("median"), fig.get("p99_ms", {}).get("median")
     if p50 is not None and p99 is not None:
         notes.append(f"p50 {p50:.2f} ms, p99 {p99:.2f} ms")

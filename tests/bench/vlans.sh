@@ -75,12 +75,26 @@ vlan_mode_up() {
 		echo "bench: vlan-$n: no answer from http://$WEB/ in VLAN $BENCH_VLAN_FIRST" >&2; return 1; }
 }
 
+# proxy_cpu_ticks: privlinkd's user and system time so far, in clock ticks.
+proxy_cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$PROXY_PID/stat"; }
+
 # vlan_measure MODE N: measure_conns, its lines renamed vlan_* with
-# "vlans": N, into RESULTS.
+# "vlans": N, into RESULTS; and privlinkd's CPU time per connection over
+# the run ("vlan_cpu_us_per_conn"): what privlinkd itself spends, which
+# the machine's other load disturbs far less than the rate does.
 vlan_measure() {
-	local out
+	local out t0 t1
+	t0=$(proxy_cpu_ticks)
 	out=$(measure_conns "$1") || return 1
+	t1=$(proxy_cpu_ticks)
 	printf '%s\n' "$out" | sed "s/\"metric\": \"/\"vlans\": $2, \"metric\": \"vlan_/" >>"$RESULTS"
+	printf '%s\n' "$out" | python3 -c '
+import json, sys
+n, ticks, hz, secs = int(sys.argv[1]), int(sys.argv[3]) - int(sys.argv[2]), int(sys.argv[4]), float(sys.argv[5])
+cps = next(r["value"] for r in map(json.loads, sys.stdin) if r["metric"] == "conn_per_s")
+print(json.dumps({"mode": sys.argv[6], "vlans": n, "metric": "vlan_cpu_us_per_conn",
+                  "value": round(ticks / hz * 1e6 / (cps * secs), 2), "cpu_ticks": ticks}))' \
+		"$2" "$t0" "$t1" "$(getconf CLK_TCK)" "$BENCH_SECONDS" "$1" >>"$RESULTS"
 }
 
 # vlan_rows VLANS...: conn/s (and latency) through the switch with each
