@@ -6,9 +6,8 @@
 #   make image    build/image/: vmlinuz, initrd, privlink.raw/.qcow2/.vhd
 #   make test     unit tests (plain, ASan+UBSan) and namespace integration tests
 #   make bench    privlinkd against HAProxy and the kernel path, idle scale
-#                 curve, bulk and loss rows (tests/bench/)
+#                 curve, bulk, loss and VLAN rows (tests/bench/)
 #   make bench-tenants  tenant B's figures while tenant A attacks
-#   make bench-vlans    conn/s with 1 and 200 VLANs configured on one trunk
 #
 # Sources of lwIP, mbedTLS, inih and cJSON come from Debian source packages pinned
 # in deps/deps.lock and unpacked under $(CACHE) by deps/fetch.sh.
@@ -332,12 +331,14 @@ run-ns:
 	tests/demo.sh
 
 # Not part of `make test`: figures, not pass/fail (tests/bench/bench.sh): the
-# scale curve (BENCH_IDLE_POINTS idle connections held), bulk and loss rows.
+# scale curve (BENCH_IDLE_POINTS idle connections held), bulk and loss rows,
+# the VLAN rows (conn/s with BENCH_VLANS VLANs configured, privlinkd -t on
+# 200 VLAN NICs and 1,000 endpoints).
 # Knobs from the environment, listed in bench.sh; a quick check of the
 # harness: BENCH_IDLE_POINTS="0 1000" BENCH_SECONDS=2 BENCH_RUNS=1 make bench
 bench:
 	@deps/packages.sh build bench
-	$(MAKE) -j$(JOBS) all
+	$(MAKE) -j$(JOBS) all test-tools
 	tests/bench/bench.sh
 
 # Tenant B's figures while tenant A attacks (tests/bench/tenants.sh).
@@ -346,15 +347,8 @@ bench-tenants:
 	$(MAKE) -j$(JOBS) all
 	tests/bench/tenants.sh
 
-# conn/s with 1 and with 200 VLAN NICs on one trunk, privlinkd -t of 1,000
-# endpoints (tests/bench/vlans.sh).
-bench-vlans:
-	@deps/packages.sh build bench
-	$(MAKE) -j$(JOBS) all test-tools
-	tests/bench/vlans.sh
-
 clean:
 	rm -rf $(BUILD)
 
-.PHONY: all test run run-ns bench bench-tenants bench-vlans clean unit-bins fuzz fuzz-long image
+.PHONY: all test run run-ns bench bench-tenants clean unit-bins fuzz fuzz-long image
 .DELETE_ON_ERROR:

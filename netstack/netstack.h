@@ -112,6 +112,9 @@ struct ring_port {
 	struct pbuf	*rp_tx_held[RING_TX_PIECES_MAX];
 	unsigned int	rp_tx_niov;
 	unsigned int	rp_tx_nheld;
+	/* On the list of ports with a pending frame (ring_ports_flush). */
+	struct ring_port *rp_tx_next;
+	int		rp_tx_listed;
 	/* The port's netif, NULL until its first address: its address is
 	 * rp_primary, but for the frame being handled, whose destination it
 	 * shows while lwIP takes it (ringif.c). */
@@ -174,6 +177,8 @@ void ring_link_get_stats(struct ring_link_stats *st);
 void ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t status);
 err_t ring_tx_output(struct netif *netif, struct pbuf *p);
 void ring_port_flush(struct ring_port *rp);
+void ring_ports_flush(void);
+void ring_tx_unlist(struct ring_port *rp);
 
 /* ARP on the port's own neighbour table (ns_arp.c). */
 int ns_arp_port_start(struct ring_port *rp);

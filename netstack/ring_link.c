@@ -44,6 +44,7 @@ struct ring_link {
 	unsigned int		rl_ports;	/* on it */
 	struct ring_port	*rl_untagged;
 	struct ring_port	**rl_vlans;	/* RING_VLAN_MAX + 1, NULL until a VLAN */
+	int			rl_promisc;	/* rl_fd holds PACKET_MR_PROMISC */
 };
 
 static struct ring_link *ring_links;
@@ -276,6 +277,35 @@ fail:
 	return rc;
 }
 
+/*
+ * A trunk's interface goes promiscuous with its first VLAN: a device with
+ * a VLAN filter passes only the VLAN ids the kernel registered with it,
+ * and only the kernel's 8021q module (VLAN interfaces, which privlinkd
+ * does not make) registers any.  A virtio NIC is such a device: QEMU's
+ * virtio-net (ctrl_vlan on by default) drops every tagged frame before
+ * the guest sees it unless the guest is promiscuous.  The cost: unicast
+ * frames for other MACs the hypervisor floods to the port reach the
+ * ports, which count them as not ours.  The membership lasts as long as
+ * the socket.
+ */
+static int
+ring_link_promisc(struct ring_link *rl, const char **what)
+{
+	struct packet_mreq mr;
+
+	if (rl->rl_promisc)
+		return 0;
+	memset(&mr, 0, sizeof(mr));
+	mr.mr_ifindex = rl->rl_ifindex;
+	mr.mr_type = PACKET_MR_PROMISC;
+	if (setsockopt(rl->rl_fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof(mr)) == -1) {
+		*what = "PACKET_MR_PROMISC for a VLAN trunk";
+		return -errno;
+	}
+	rl->rl_promisc = 1;
+	return 0;
+}
+
 int
 ring_link_join(struct ring_port *rp, const char **what)
 {
@@ -301,6 +331,8 @@ ring_link_join(struct ring_port *rp, const char **what)
 		rc = -EBUSY;
 		goto fail;
 	}
+	if (rp->rp_vlan != 0 && (rc = ring_link_promisc(rl, what)) != 0)
+		goto fail;
 	*slot = rp;
 	rl->rl_ports++;
 	rp->rp_link = rl;

@@ -13,10 +13,12 @@
  * held as the port's pending frame; the next segment of the same
  * connection that continues it (next sequence number, same ACK, window and
  * header length, no larger than the first) is appended.  Anything else
- * sends the pending frame first, in order.  ring_port_flush() sends it at
- * the end of every round of the event loop.  Only the pending frame's
- * headers are copied: the segments' payloads are sent from lwIP's pbufs
- * (a gathering sendmsg), each held by a reference until then.
+ * sends the pending frame first, in order.  ring_ports_flush() sends it at
+ * the end of every round of the event loop: the ports with a pending frame
+ * are on a list, so a round costs the same however many NICs there are.
+ * Only the pending frame's headers are copied: the segments' payloads are
+ * sent from lwIP's pbufs (a gathering sendmsg), each held by a reference
+ * until then.
  */
 #include <errno.h>
 #include <string.h>
@@ -154,6 +156,51 @@ ring_tx_single(struct ring_port *rp, uint8_t *f, size_t len, size_t flat)
 		return ERR_VAL;
 	}
 	return ring_tx_send(rp, &vh, f, flat);
+}
+
+/* The ports whose pending frame has not gone yet, each at most once:
+ * listed when a pending frame starts, taken off by ring_ports_flush() or
+ * when the port closes (ring_tx_unlist). */
+static struct ring_port *ring_tx_pending;
+
+static void
+ring_tx_list(struct ring_port *rp)
+{
+	if (rp->rp_tx_listed)
+		return;
+	rp->rp_tx_listed = 1;
+	rp->rp_tx_next = ring_tx_pending;
+	ring_tx_pending = rp;
+}
+
+/* Takes rp off the list, if it is there; its fields are not trusted (a
+ * port about to be opened may hold anything). */
+void
+ring_tx_unlist(struct ring_port *rp)
+{
+	struct ring_port **pp;
+
+	for (pp = &ring_tx_pending; *pp != NULL; pp = &(*pp)->rp_tx_next)
+		if (*pp == rp) {
+			*pp = rp->rp_tx_next;
+			rp->rp_tx_next = NULL;
+			rp->rp_tx_listed = 0;
+			return;
+		}
+}
+
+/* Sends every port's pending frame. */
+void
+ring_ports_flush(void)
+{
+	while (ring_tx_pending != NULL) {
+		struct ring_port *rp = ring_tx_pending;
+
+		ring_tx_pending = rp->rp_tx_next;
+		rp->rp_tx_next = NULL;
+		rp->rp_tx_listed = 0;
+		ring_port_flush(rp);
+	}
 }
 
 /* Sends the pending frame, as a GSO frame if it holds several segments. */
@@ -340,6 +387,7 @@ ring_tx_output(struct netif *netif, struct pbuf *p)
 		pbuf_copy_partial(p, rp->rp_txbuf, (u16_t)rp->rp_tx_flat, 0);
 		rp->rp_tx_len = len;
 		rp->rp_tx_segs = 1;
+		ring_tx_list(rp);
 		rp->rp_tx_mss = (uint16_t)plen;
 		rp->rp_tx_last = (uint16_t)plen;
 		return ERR_OK;

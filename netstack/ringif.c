@@ -47,6 +47,7 @@ ring_port_open(struct ring_port *rp, const char *ifname, uint16_t vlan, const ch
 {
 	int rc;
 
+	ring_tx_unlist(rp);	/* a port opened again without a close */
 	memset(rp, 0, sizeof(*rp));
 	rp->rp_txfd = -1;
 	if (vlan > RING_VLAN_MAX) {
@@ -78,6 +79,7 @@ ring_port_close(struct ring_port *rp)
 	ns_arp_port_close(rp);
 	if (rp->rp_txbuf != NULL && rp->rp_txfd != -1)
 		ring_port_flush(rp);	/* what lwIP sent last, resets included */
+	ring_tx_unlist(rp);
 	free(rp->rp_txbuf);
 	rp->rp_txbuf = NULL;
 	ring_link_leave(rp);

@@ -25,6 +25,9 @@
 #   vm_config_drive IMG [FILE...]    a config drive of that drop
 #   vm_fw_cfg DIR                    VM_FW_CFG: -fw_cfg arguments for DIR's
 #                                    *.ini (opt/privlink/NAME.ini)
+# VM_CONSUMER_TRUNK="NS NAME" (set before vm_start): the consumer NIC's tap
+# goes into NS as NAME, up, without an address, instead of ${P}-cons c0:
+# a VLAN trunk for a switch there (tests/lib/vlan_topo.sh).
 # A QEMU process can be in one namespace only: the taps are created in the
 # root namespace, QEMU opens them, and they are then moved.
 
@@ -137,8 +140,14 @@ vm_start() {
 		sed 's/^/#   /' "$VM_DIR/qemu.log" >&2
 		return 1
 	fi
-	vm_tap_into "$P-tc" "$P-cons" c0 10.0.0.7/24 &&
-		vm_tap_into "$P-tp" "$P-prov" p0 192.168.10.11/24 || return 1
+	if [ -n "${VM_CONSUMER_TRUNK:-}" ]; then
+		set -- $VM_CONSUMER_TRUNK
+		ip link set "$P-tc" netns "$1" && ip -n "$1" link set "$P-tc" name "$2" &&
+			ip -n "$1" link set "$2" up || return 1
+	else
+		vm_tap_into "$P-tc" "$P-cons" c0 10.0.0.7/24 || return 1
+	fi
+	vm_tap_into "$P-tp" "$P-prov" p0 192.168.10.11/24 || return 1
 	vm_monitor cont
 }
 

@@ -374,7 +374,8 @@ loop_run(struct pl_loop *lp)
 			log_warn("timerfd_settime");
 			return -1;
 		}
-		/* What lwIP sent this round leaves now, merged where it could. */
+		/* What lwIP sent this round leaves now, merged where it could:
+		 * only the NICs that have something to send are visited. */
 		nic_flush_all(lp);
 	}
 	return 0;

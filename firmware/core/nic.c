@@ -258,9 +258,8 @@ nic_input(struct pl_loop *lp)
 void
 nic_flush_all(struct pl_loop *lp)
 {
-	for (struct nic_rt *nr = lp->lp_nics; nr != NULL; nr = nr->nr_next)
-		if (nr->nr_open)
-			ring_port_flush(&nr->nr_port);
+	(void)lp;
+	ring_ports_flush();
 }
 
 /* The netif of addr on the NIC, added if it is new (or brought back if

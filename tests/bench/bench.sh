@@ -13,30 +13,35 @@
 #  3. Loss rows: 1 stream over a consumer link that drops BENCH_LOSS
 #     percent of frames each way (a bridge, iptables' statistic match),
 #     upload and download, BENCH_LOSS_MODES.
+#  4. VLAN rows (vlans.sh): privlinkd's conn/s with each count of
+#     BENCH_VLANS consumer VLANs configured on one trunk, through the
+#     tests' user-space 802.1Q switch, and on the untagged veth path; the
+#     time `privlinkd -t` takes for 200 VLAN NICs and 1,000 endpoints.
 # The modes take turns at each point, so their figures come from the
 # same minutes.  Each figure is the median of its runs.
 #
 # Usage: tests/bench/bench.sh   (as root; PL_NS_PREFIX names the namespaces)
 # Knobs: BENCH_RUNS (3: runs at points up to 10,000 and of the bulk rows),
 # BENCH_LARGE_RUNS (1: runs at points above 10,000), BENCH_SECONDS (5),
-# BENCH_IDLE_POINTS ("0 10000 100000"), BENCH_IDLE_OPEN_SECONDS (180: the
-# most opening a point's idle connections may take; what is open then is
-# held and reported), BENCH_IDLE_BYTE (0: established and accepted by the
+# BENCH_IDLE_POINTS ("0 10000 100000"; "" for none),
+# BENCH_IDLE_OPEN_SECONDS (180: the most opening a point's idle
+# connections may take; what is open then is held and reported), BENCH_IDLE_BYTE (0: established and accepted by the
 # sink is enough; 1: a byte each way on every idle connection first),
 # BENCH_IDLE_PER_PROC (12500 sockets per client or sink process),
 # BENCH_LOSS ("1 5"; "" for none), BENCH_LOSS_RUNS (1), BENCH_LOSS_SECONDS
 # (10), BENCH_LOSS_MODES ("privlinkd haproxy-splice"), WRK_CONNS (32),
 # BENCH_MODES ("privlinkd haproxy haproxy-splice kernel"),
-# BENCH_HAPROXY_MAXPIPES (64).
+# BENCH_HAPROXY_MAXPIPES (64), BENCH_VLANS ("1 200"; "" for none).
 # Quick check of the harness: BENCH_IDLE_POINTS="0 1000" BENCH_SECONDS=2
-# BENCH_RUNS=1 BENCH_LOSS_SECONDS=3.
+# BENCH_RUNS=1 BENCH_LOSS_SECONDS=3.  The VLAN rows alone:
+# BENCH_IDLE_POINTS= BENCH_LOSS= make bench.
 set -u
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" != 0 ]; then
 	echo "bench: needs root (network namespaces): run 'sudo make bench'" >&2
 	exit 1
 fi
-BENCH_IDLE_POINTS=${BENCH_IDLE_POINTS:-0 10000 100000}
+BENCH_IDLE_POINTS=${BENCH_IDLE_POINTS-0 10000 100000}
 max_point=0
 for n in $BENCH_IDLE_POINTS; do [ "$n" -gt "$max_point" ] && max_point=$n; done
 IDLE_PER_PROC=${BENCH_IDLE_PER_PROC:-12500}
@@ -44,6 +49,7 @@ IDLE_SINKS=$(( max_point > 0 ? (max_point + IDLE_PER_PROC - 1) / IDLE_PER_PROC :
 . tests/lib/topo.sh
 . tests/bench/modes.sh
 . tests/bench/measure.sh
+. tests/bench/vlans.sh
 trap bench_down EXIT
 BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_LARGE_RUNS=${BENCH_LARGE_RUNS:-1}
@@ -51,6 +57,7 @@ BENCH_MODES=${BENCH_MODES:-privlinkd haproxy haproxy-splice kernel}
 BENCH_LOSS=${BENCH_LOSS-1 5}
 BENCH_LOSS_RUNS=${BENCH_LOSS_RUNS:-1}
 BENCH_LOSS_MODES=${BENCH_LOSS_MODES:-privlinkd haproxy-splice}
+BENCH_VLANS=${BENCH_VLANS-1 200}
 RESULTS=build/bench-runs.jsonl
 : >"$RESULTS"
 bench_fd_limit || { echo "bench: cannot set the open files limit" >&2; exit 1; }
@@ -141,6 +148,12 @@ for mode in $BENCH_LOSS_MODES; do
 	proxy_check "$mode"
 	bench_down
 done
+if [ -n "$BENCH_VLANS" ]; then
+	note "VLAN rows: ${BENCH_VLANS// /, } VLAN(s) and the untagged path"
+	vlan_rows $BENCH_VLANS
+	note "privlinkd -t: $BENCH_VLAN_CHECK_NICS VLAN NICs, $BENCH_VLAN_CHECK_ENDPOINTS endpoints"
+	vlan_check_time >>"$RESULTS" || fail "privlinkd -t on the VLAN drop failed"
+fi
 note "done"
 
 strip -o build/privlinkd.stripped build/privlinkd || failed=1
@@ -153,7 +166,7 @@ python3 tests/bench/report.py "$RESULTS" build/bench.json \
 	wrk_conns="$WRK_CONNS" idle_points="$BENCH_IDLE_POINTS" idle_byte="$IDLE_BYTE" \
 	idle_open_seconds="$IDLE_OPEN_SECONDS" haproxy_idle_max="$HAPROXY_IDLE_MAX" \
 	haproxy_maxpipes="$HAPROXY_MAXPIPES" fd_limit="$(ulimit -Hn)" \
-	loss="$BENCH_LOSS" loss_runs="$BENCH_LOSS_RUNS" loss_seconds="$BENCH_LOSS_SECONDS" \
+	vlans="$BENCH_VLANS" loss="$BENCH_LOSS" loss_runs="$BENCH_LOSS_RUNS" loss_seconds="$BENCH_LOSS_SECONDS" \
 	minutes="$(( ($(date +%s) - started + 59) / 60 ))" || failed=1
 rm -f build/privlinkd.stripped
 exit $failed

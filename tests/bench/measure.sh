@@ -24,11 +24,13 @@ BENCH_POINT=0
 # has no proxy to send it): wrk, one thread, Connection: close, so every
 # request is a new TCP connection through the proxy.  wrk's latency is
 # from writing the request to the end of the response (its own connect
-# is not in it, the proxy's connect to the backend is).
+# is not in it, the proxy's connect to the backend is).  The client runs in
+# BENCH_CONS_NS (default ${P}-cons; vlans.sh: a VLAN's namespace).
 measure_conns() {
 	local mode=$1 out
-	out=$(in_cons taskset -c $LOAD_CPU wrk -t1 -c"$WRK_CONNS" -d"${BENCH_SECONDS}s" --latency \
-		-H 'Connection: close' "http://$WEB/" 2>&1) || { echo "$out" >&2; return 1; }
+	out=$(ip netns exec "${BENCH_CONS_NS:-$P-cons}" taskset -c $LOAD_CPU wrk -t1 -c"$WRK_CONNS" \
+		-d"${BENCH_SECONDS}s" --latency -H 'Connection: close' "http://$WEB/" 2>&1) ||
+		{ echo "$out" >&2; return 1; }
 	python3 - "$mode" "$out" "$BENCH_POINT" <<-'PY'
 	import json, re, sys
 	mode, out = sys.argv[1], sys.argv[2]

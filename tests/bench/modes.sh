@@ -216,6 +216,8 @@ bench_client_ips() {
 }
 
 bench_down() {
+	# vlans.sh's VLAN namespaces and switch first, as vlan_topo.sh asks.
+	if declare -F vlan_topo_down >/dev/null; then vlan_topo_down; fi
 	topo_down
 	loss_link_down
 	return 0

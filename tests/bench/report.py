@@ -6,7 +6,10 @@ Each figure is the median of its runs; ratios are privlinkd's figure
 divided by the other mode's (for latency and memory, lower is better).
 Rows: the scale curve (each figure at each count of idle connections held
 through the proxy), bulk at no idle connection, bulk over a lossy link,
-memory per idle connection and binary size.  build/bench.json keeps the
+memory per idle connection, binary size, and the VLAN rows (conn/s with
+1 and with 200 VLANs configured, through the tests' user-space switch, the
+untagged path beside them, and the time of privlinkd -t on 200 VLAN NICs
+and 1,000 endpoints) under "vlans".  build/bench.json keeps the
 keys of the earlier harness under "figures" (point 0; memory at 10,000
 idle or the nearest point), and adds "curve", "loss" and "idle"."""
 import datetime
@@ -27,11 +30,21 @@ UNIT = {"conn_per_s": "conn/s", "p50_ms": "ms", "p99_ms": "ms", "bulk_1_gbit": "
         "bulk_8_gbit": "Gbit/s", "idle_bytes_per_conn": "bytes"}
 
 runs, held, na, after, loss_counts = {}, {}, {}, {}, {}
+vlan_runs, vlan_check = {}, []
 bad, short = [], []
 with open(runs_path) as f:
     for line in f:
         r = json.loads(line)
         m, mode, point = r["metric"], r["mode"], r.get("point", 0)
+        if m == "vlan_check_seconds":
+            vlan_check.append(r)
+            continue
+        if m.startswith("vlan_"):
+            if "value" not in r:
+                bad.append(r)
+            else:
+                vlan_runs.setdefault((r["vlans"], m), []).append(r["value"])
+            continue
         if m == "idle_na":
             na[(mode, point)] = r["reason"]
             continue
@@ -113,6 +126,16 @@ for m in loss_metrics:
                                                                          "dropped_down", "retransmits", "error")}
                                                   for r in rs]
     doc["loss"][m] = fig
+# VLAN rows: by count of VLANs configured (0: the untagged veth path).
+doc["vlans"] = {"rows": {}, "check": {}}
+for n in sorted({n for (n, _) in vlan_runs}):
+    doc["vlans"]["rows"][str(n)] = {
+        m[len("vlan_"):]: {"median": round(statistics.median(v), 3), "runs": v}
+        for (k, m), v in sorted(vlan_runs.items()) if k == n}
+if vlan_check:
+    doc["vlans"]["check"] = {"nics": vlan_check[0]["nics"], "endpoints": vlan_check[0]["endpoints"],
+                             "median_seconds": round(statistics.median(r["value"] for r in vlan_check), 4),
+                             "runs": [r["value"] for r in vlan_check]}
 doc["binary"] = {"privlinkd_bytes": int(info["privlinkd_bytes"]),
                  "privlinkd_stripped_bytes": int(info["privlinkd_stripped_bytes"]),
                  "haproxy_bytes": int(info["haproxy_bytes"])}
@@ -188,9 +211,10 @@ for metric, label in (("conn_per_s", "conn/s"), ("p99_ms", "p99")):
         cells.append(f"{x / y:.2f}x" if x is not None and y else "-")
     if top:
         rows.append((f"{label} at {top:,} idle / at 0", "ratio", cells[0], cells[1], "", "", "", "", "", ""))
-rule("bulk, no idle connection")
-row("throughput, 1 stream", doc["figures"]["bulk_1_gbit"])
-row("throughput, 8 streams", doc["figures"]["bulk_8_gbit"])
+if len(doc["figures"]["bulk_1_gbit"]) > 2 or len(doc["figures"]["bulk_8_gbit"]) > 2:
+    rule("bulk, no idle connection")
+    row("throughput, 1 stream", doc["figures"]["bulk_1_gbit"])
+    row("throughput, 8 streams", doc["figures"]["bulk_8_gbit"])
 if loss_metrics:
     rule(f"bulk over a lossy consumer link, 1 stream, {info.get('loss_seconds', '?')} s")
 for m in loss_metrics:
@@ -203,6 +227,31 @@ for m in loss_metrics:
                          f"{pct(fr['dropped_down'], fr['seen_down'])} down"
                          + (" (FAILED)" if fr.get("error") else ""))
     row(f"{p} % loss, {'upload' if d == 'up' else 'download (-R)'}", fig, "; ".join(notes))
+vr = doc["vlans"]["rows"]
+if vr or vlan_check:
+    rule("VLANs: privlinkd's new connections/s (PROXY v2) through the user-space switch")
+for n, fig in vr.items():
+    n = int(n)
+    cps = fig.get("conn_per_s", {}).get("median")
+    lost = fig.get("switch", {}).get("runs")
+    what = ("untagged veth path (no switch)" if n == 0 else
+            f"{n} VLAN{'s' if n != 1 else ''} configured, load in one")
+    notes = [] if n == 0 else ["switch in the path" + (f", lost {sum(lost):,} frames" if lost else "")]
+    ref = vr.get("0", {}).get("conn_per_s", {}).get("median")
+    if n and ref and cps is not None:
+        notes.append(f"{cps / ref:.2f}x the untagged path")
+    cpu = fig.get("cpu_us_per_conn", {}).get("median")
+    if cpu is not None:
+        notes.append(f"privlinkd CPU {cpu:.1f} us a connection")
+    p50, p99 = fig.get("p50_ms", {}).get("median"), fig.get("p99_ms", {}).get("median")
+    if p50 is not None and p99 is not None:
+        notes.append(f"p50 {p50:.2f} ms, p99 {p99:.2f} ms")
+    rows.append((what, "conn/s", "-" if cps is None else num(cps), "-", "-", "-", "-", "-", "-", "; ".join(notes)))
+c = doc["vlans"]["check"]
+if c:
+    rows.append((f"privlinkd -t, {c['nics']} VLAN NICs, {c['endpoints']:,} endpoints", "s",
+                 f"{c['median_seconds']:.3f}", "-", "-", "-", "-", "-", "-",
+                 f"median of {len(c['runs'])}"))
 b = doc["binary"]
 rows.append(("binary size (stripped)", "KiB", f"{b['privlinkd_stripped_bytes'] / 1024:,.0f}",
              f"{b['haproxy_bytes'] / 1024:,.0f}", f"{b['privlinkd_stripped_bytes'] / b['haproxy_bytes']:.2f}x",

@@ -539,8 +539,7 @@ h_settle(void)
 	while (budget > 0) {
 		int got = 0;
 
-		for (int i = 0; i < H_NPORTS; i++)
-			ring_port_flush(H_PORT(i));
+		ring_ports_flush();	/* as the loop does at the end of a round */
 		for (int i = 0; i < H_NPORTS; i++) {
 			ssize_t n;
 
