@@ -103,7 +103,6 @@ ring_netif_make(struct ring_port *rp, uint32_t addr, uint8_t prefixlen, uint32_t
 		free(netif);
 		return -EINVAL;
 	}
-	ns_netif_index_add(netif);
 	netif_set_up(netif);
 	ns_netif_index_add(netif);
 	rp->rp_netif = netif;
@@ -254,7 +253,6 @@ ring_netif_drop(struct ring_port *rp)
 	ns_arp_forget_netif(rp, netif);
 	/* With no address, netif_remove() aborts nothing by address. */
 	ip4_addr_set_zero(ip_2_ip4(&netif->ip_addr));
-	ns_netif_index_remove(netif);
 	netif_remove(netif);
 	rp->rp_netif = NULL;
 	rp->rp_primary = 0;
