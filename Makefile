@@ -131,13 +131,13 @@ UNIT_INIH_test_cfg_set = 1
 UNIT_DEPS_test_drop_store = firmware/state/drop_store.c
 UNIT_DEPS_test_lb = firmware/proxy/lb.c
 UNIT_DEPS_test_text_label = config/text.c
-# test_ring_addr drives the netstack over lwIP built for the host (plain,
+# test_ns_addr drives the netstack over lwIP built for the host (plain,
 # or the instrumented objects of privlinkd-san).
-UNIT_DEPS_test_ring_addr = $(NETSTACK_SRCS)
-UNIT_OBJS_test_ring_addr = $(patsubst $(BUILD)/lwip/%,$(BUILD)/unit/lwip/%,$(LWIP_OBJS))
-UNIT_SAN_OBJS_test_ring_addr = $(SAN_LWIP_OBJS)
-$(BUILD)/unit/test_ring_addr: $(UNIT_OBJS_test_ring_addr) $(NETSTACK_SRCS)
-$(BUILD)/unit-san/test_ring_addr: $(UNIT_SAN_OBJS_test_ring_addr) $(NETSTACK_SRCS)
+UNIT_DEPS_test_ns_addr = $(NETSTACK_SRCS)
+UNIT_OBJS_test_ns_addr = $(patsubst $(BUILD)/lwip/%,$(BUILD)/unit/lwip/%,$(LWIP_OBJS))
+UNIT_SAN_OBJS_test_ns_addr = $(SAN_LWIP_OBJS)
+$(BUILD)/unit/test_ns_addr: $(UNIT_OBJS_test_ns_addr) $(NETSTACK_SRCS)
+$(BUILD)/unit-san/test_ns_addr: $(UNIT_SAN_OBJS_test_ns_addr) $(NETSTACK_SRCS)
 $(BUILD)/unit/lwip/%.o: $(LWIP_DIR)/src/%.c $(NETSTACK_HDRS) $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)
 	$(HOSTCC) -std=c11 -O1 -g -D_GNU_SOURCE -Inetstack/include -I$(LWIP_DIR)/src/include -c $< -o $@
@@ -149,7 +149,7 @@ UNIT_DEPS_test_mgmt_tls_curl = $(UNIT_DEPS_test_mgmt_tls)
 UNIT_DEPS_test_arp = netstack/ns_arp_cache.c netstack/ns_siphash.c
 UNIT_DEPS_test_pcb_hash = netstack/ns_pcb_hash.c netstack/ns_siphash.c netstack/ns_mem.c
 UNIT_DEPS_test_syncookie = netstack/ns_syncookie.c
-UNIT_DEPS_test_synrate = netstack/ring_synrate.c
+UNIT_DEPS_test_synrate = netstack/ns_synrate.c
 UNIT_DEPS_test_nat = firmware/proxy/nat_ports.c netstack/ns_rand.c
 # The state disk on a regular file; cfg_drop_name_ok from the config.
 STATE_DISK_SRCS = firmware/state/state_disk.c firmware/state/state_disk_fmt.c firmware/state/state_disk_dir.c
@@ -158,7 +158,7 @@ UNIT_INIH_test_state_disk = 1
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit $(TCP_WRAP)
 UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/proxy/ppv2.c firmware/proxy/lb.c \
 	firmware/state/drop_store.c \
-	netstack/ns_arp_cache.c netstack/ns_syncookie.c netstack/ring_synrate.c \
+	netstack/ns_arp_cache.c netstack/ns_syncookie.c netstack/ns_synrate.c \
 	netstack/ns_pcb_hash.c netstack/ns_siphash.c netstack/ns_mem.c \
 	firmware/mgmt/mgmt_tls.c firmware/mgmt/mgmt_tls_gen.c firmware/core/log.c netstack/ns_rand.c \
 	firmware/proxy/nat_ports.c $(STATE_DISK_SRCS) $(CACHE)/deps.mk

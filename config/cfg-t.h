@@ -40,7 +40,7 @@
 
 /* Limits of one appliance; raised when a real deployment needs more. */
 /* NICs, VLANs each one: each is a netif of lwIP's, which numbers at most
- * 255 (netstack.h's RING_MAX_NETIFS). */
+ * 255 (netstack.h's NS_MAX_NETIFS). */
 #define CFG_MAX_NICS		254
 /* 802.1Q VLAN ids: 0 is a priority tag, 4095 reserved. */
 #define CFG_VLAN_MAX		4094
@@ -75,7 +75,7 @@
 /* Addresses the appliance holds (each NIC's own, every endpoint's IP
  * whatever its state, frontend IPs, NAT IPs; one per NIC however often it
  * is named), on all NICs together: the network stack's address table
- * (netstack.h's RING_MAX_ADDRS). */
+ * (netstack.h's NS_MAX_ADDRS). */
 #define CFG_MAX_ADDRS		4096
 /* Every drop file of one directory is read; more is surely a mistake. */
 #define CFG_MAX_FILES		256

@@ -1,7 +1,7 @@
 /*
  * Types of the per-NIC neighbour cache (ns_arp_cache.c, ns_arp.c).
  *
- * Each packet NIC (struct ring_port) has a table of its own: what one NIC
+ * Each packet NIC (struct ns_port) has a table of its own: what one NIC
  * hears or sends can never evict another's entries.  lwIP's etharp table
  * was one for all NICs, so ARP from random senders on a consumer NIC
  * recycled the provider NIC's entries for the backends.

@@ -2,10 +2,10 @@
  * ARP for the packet NICs, on each NIC's own neighbour table
  * (ns_arp_cache.c) instead of lwIP's one table for all of them.
  *
- * Output (every ring netif's netif->output): the next hop (the destination
+ * Output (every NIC's netif->output): the next hop (the destination
  * on the NIC's subnet, else its gateway) is looked up in the NIC's table;
  * an unknown one gets an INCOMPLETE entry, a broadcast request and up to
- * NS_ARP_QUEUE_MAX packets held until it answers.  Input (ringif.c hands
+ * NS_ARP_QUEUE_MAX packets held until it answers.  Input (ns_port.c hands
  * over ARP whose target is an address of ours on that NIC): requests are
  * answered from that address; a sender on the NIC's subnet is learned.
  * A timer per NIC ages entries, asks again for INCOMPLETE ones and gives
@@ -48,7 +48,7 @@ static err_t
 ns_arp_send(struct netif *netif, uint16_t op, const uint8_t eth_dst[static 6],
     const uint8_t tha[static 6], uint32_t tip)
 {
-	struct ring_port *rp = netif->state;
+	struct ns_port *rp = netif->state;
 	uint32_t sip = ip4_addr_get_u32(netif_ip4_addr(netif));
 	struct pbuf *p;
 	uint8_t *a;
@@ -84,9 +84,9 @@ ns_arp_send(struct netif *netif, uint16_t op, const uint8_t eth_dst[static 6],
 }
 
 /* The netif that asks for e: the port's, from its primary address
- * between frames (ringif.c); NULL once the port has no address. */
+ * between frames (ns_port.c); NULL once the port has no address. */
 static struct netif *
-ns_arp_asker(struct ring_port *rp, const struct ns_arp_entry *e)
+ns_arp_asker(struct ns_port *rp, const struct ns_arp_entry *e)
 {
 	(void)e;
 	return rp->rp_netif != NULL && netif_is_up(rp->rp_netif) ? rp->rp_netif : NULL;
@@ -94,7 +94,7 @@ ns_arp_asker(struct ring_port *rp, const struct ns_arp_entry *e)
 
 /* Asks for e by broadcast, or unicast to its known MAC. */
 static void
-ns_arp_ask(struct ring_port *rp, struct ns_arp_entry *e, int unicast)
+ns_arp_ask(struct ns_port *rp, struct ns_arp_entry *e, int unicast)
 {
 	struct netif *netif = ns_arp_asker(rp, e);
 
@@ -107,7 +107,7 @@ ns_arp_ask(struct ring_port *rp, struct ns_arp_entry *e, int unicast)
 
 /* Drops the packets held on e, counted as unresolved. */
 static void
-ns_arp_release(struct ring_port *rp, struct ns_arp_entry *e)
+ns_arp_release(struct ns_port *rp, struct ns_arp_entry *e)
 {
 	for (int i = 0; i < e->ae_nq; i++)
 		pbuf_free(e->ae_q[i]);
@@ -117,7 +117,7 @@ ns_arp_release(struct ring_port *rp, struct ns_arp_entry *e)
 
 /* Empties e, whatever it holds, to make room for another (counted). */
 static void
-ns_arp_evict(struct ring_port *rp, struct ns_arp_entry *e)
+ns_arp_evict(struct ns_port *rp, struct ns_arp_entry *e)
 {
 	ns_arp_release(rp, e);
 	ns_arp_cache_clear(&rp->rp_arp, e);
@@ -128,7 +128,7 @@ ns_arp_evict(struct ring_port *rp, struct ns_arp_entry *e)
  * up address of the port (only its MAC and driver are read); with none,
  * they are dropped. */
 static void
-ns_arp_flush(struct ring_port *rp, struct ns_arp_entry *e)
+ns_arp_flush(struct ns_port *rp, struct ns_arp_entry *e)
 {
 	struct netif *netif = ns_arp_asker(rp, e);
 
@@ -149,7 +149,7 @@ ns_arp_flush(struct ring_port *rp, struct ns_arp_entry *e)
  * its sender will reuse (as lwIP's etharp_query does).  p stays the
  * caller's. */
 static err_t
-ns_arp_hold(struct ring_port *rp, struct ns_arp_entry *e, struct pbuf *p)
+ns_arp_hold(struct ns_port *rp, struct ns_arp_entry *e, struct pbuf *p)
 {
 	struct pbuf *q;
 	int copy = 0;
@@ -177,7 +177,7 @@ ns_arp_hold(struct ring_port *rp, struct ns_arp_entry *e, struct pbuf *p)
 /* In use and near its end: ask again, at most every other tick, by
  * unicast first (as lwIP does), so the entry never lapses under traffic. */
 static void
-ns_arp_refresh(struct ring_port *rp, struct ns_arp_entry *e)
+ns_arp_refresh(struct ns_port *rp, struct ns_arp_entry *e)
 {
 	uint32_t now = rp->rp_arp.at_now, age = now - e->ae_seen;
 
@@ -187,13 +187,13 @@ ns_arp_refresh(struct ring_port *rp, struct ns_arp_entry *e)
 }
 
 /*
- * netif->output of the ring netifs: sends IPv4 packet p (the caller's) to
+ * netif->output of the packet NICs' netifs: sends IPv4 packet p (the caller's) to
  * ipaddr through the NIC's neighbour table.
  */
 err_t
 ns_arp_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr)
 {
-	struct ring_port *rp = netif->state;
+	struct ns_port *rp = netif->state;
 	struct ns_arp_table *t = &rp->rp_arp;
 	const struct eth_addr *src = (const struct eth_addr *)netif->hwaddr;
 	struct ns_arp_entry *e;
@@ -244,7 +244,7 @@ ns_arp_output(struct netif *netif, struct pbuf *p, const ip4_addr_t *ipaddr)
 /* Whether an ARP sender may be learned on netif: a unicast host of the
  * NIC's subnet that is not an address of ours. */
 static int
-ns_arp_sender_ok(struct ring_port *rp, struct netif *netif, uint32_t sip,
+ns_arp_sender_ok(struct ns_port *rp, struct netif *netif, uint32_t sip,
     const uint8_t sha[static 6])
 {
 	ip4_addr_t a;
@@ -252,7 +252,7 @@ ns_arp_sender_ok(struct ring_port *rp, struct netif *netif, uint32_t sip,
 	ip4_addr_set_u32(&a, sip);
 	return sip != IPADDR_ANY && !ip4_addr_ismulticast(&a) &&
 	    ip4_addr_net_eq(&a, netif_ip4_addr(netif), netif_ip4_netmask(netif)) &&
-	    !ip4_addr_isbroadcast(&a, netif) && ring_port_find(rp, sip) == NULL &&
+	    !ip4_addr_isbroadcast(&a, netif) && ns_port_find(rp, sip) == NULL &&
 	    (sha[0] & 1) == 0 && memcmp(sha, ns_arp_zero_mac, 6) != 0;
 }
 
@@ -260,7 +260,7 @@ ns_arp_sender_ok(struct ring_port *rp, struct netif *netif, uint32_t sip,
  * (and sends what it held); a request makes a LEARNED one, as the sender
  * is about to talk to us; a reply we did not ask for makes none. */
 static void
-ns_arp_learn(struct ring_port *rp, struct netif *netif, uint32_t sip,
+ns_arp_learn(struct ns_port *rp, struct netif *netif, uint32_t sip,
     const uint8_t sha[static 6], int request)
 {
 	struct ns_arp_table *t = &rp->rp_arp;
@@ -293,7 +293,7 @@ ns_arp_learn(struct ring_port *rp, struct netif *netif, uint32_t sip,
  * ours on rp.  Requests are answered from it.
  */
 void
-ns_arp_input(struct ring_port *rp, struct netif *netif, const uint8_t *frame, size_t len)
+ns_arp_input(struct ns_port *rp, struct netif *netif, const uint8_t *frame, size_t len)
 {
 	const uint8_t *a = frame + ETH_HDR_LEN;
 	uint8_t sha[6];
@@ -317,7 +317,7 @@ ns_arp_input(struct ring_port *rp, struct netif *netif, const uint8_t *frame, si
 		/* Not learned.  An address of ours as the sender is someone
 		 * else's claim to it: not answered either. */
 		rp->rp_stats.rs_nbr_refused++;
-		if (ring_port_find(rp, sip) != NULL)
+		if (ns_port_find(rp, sip) != NULL)
 			return;
 	} else {
 		ns_arp_learn(rp, netif, sip, sha, op == ARP_OP_REQUEST);
@@ -333,7 +333,7 @@ ns_arp_input(struct ring_port *rp, struct netif *netif, const uint8_t *frame, si
 static void
 ns_arp_tmr(void *arg)
 {
-	struct ring_port *rp = arg;
+	struct ns_port *rp = arg;
 	struct ns_arp_table *t = &rp->rp_arp;
 	uint32_t now = ++t->at_now;
 
@@ -365,7 +365,7 @@ ns_arp_tmr(void *arg)
 /* Keys rp's table and starts its timer, once: called as the port's first
  * address is added.  0, or -1 when no random key can be drawn. */
 int
-ns_arp_port_start(struct ring_port *rp)
+ns_arp_port_start(struct ns_port *rp)
 {
 	uint8_t key[NS_ARP_KEY_LEN];
 
@@ -380,13 +380,13 @@ ns_arp_port_start(struct ring_port *rp)
 }
 
 /*
- * netif is about to be freed (ring_addr.c): no entry may keep it as the
+ * netif is about to be freed (ns_addr.c): no entry may keep it as the
  * address that asks, and what waits on such an entry (the resets of its
  * aborted connections) is dropped.  The entries stay: the neighbour is
  * the NIC's, not the address's.
  */
 void
-ns_arp_forget_netif(struct ring_port *rp, const struct netif *netif)
+ns_arp_forget_netif(struct ns_port *rp, const struct netif *netif)
 {
 	struct ns_arp_table *t = &rp->rp_arp;
 
@@ -403,7 +403,7 @@ ns_arp_forget_netif(struct ring_port *rp, const struct netif *netif)
 /* Drops the packets from addr (network byte order) waiting for a
  * neighbour: the address is going, and nothing may leave from it. */
 void
-ns_arp_forget_addr(struct ring_port *rp, uint32_t addr)
+ns_arp_forget_addr(struct ns_port *rp, uint32_t addr)
 {
 	struct ns_arp_table *t = &rp->rp_arp;
 
@@ -428,7 +428,7 @@ ns_arp_forget_addr(struct ring_port *rp, uint32_t addr)
 
 /* Stops rp's timer and drops what its table holds. */
 void
-ns_arp_port_close(struct ring_port *rp)
+ns_arp_port_close(struct ns_port *rp)
 {
 	struct ns_arp_table *t = &rp->rp_arp;
 

@@ -19,7 +19,7 @@
  *
  * The last eighth of the limit is a reserve only urgent allocations may
  * use (ns_mem_urgent): frames that carry no TCP payload (ACKs, resets and
- * FINs are what frees memory), marked so by the ring driver, the ARP
+ * FINs are what frees memory), marked so by the packet driver, the ARP
  * packets ns_arp.c sends, and lwIP's timers, whose allocation lwIP cannot
  * do without (ns_init.c).
  * Without it a full heap could not even take in the reset that would

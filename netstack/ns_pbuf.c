@@ -5,7 +5,7 @@
  * Why: every received segment is a pbuf of its own, and a pbuf costs its
  * header, the packet's IP and TCP headers and its heap block's rounding
  * whatever the payload: a peer sending one byte per segment into a queue
- * held 1.6 KB per byte (a pool pbuf each, before ringif.c sized them by
+ * held 1.6 KB per byte (a pool pbuf each, before ns_port.c sized them by
  * the packet), still about 150 after.  The windows that bound a queue
  * count bytes, so a queue must cost about its bytes: what fits in the
  * room at the end of the queue's last pbuf is copied there, and a small

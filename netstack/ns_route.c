@@ -16,7 +16,7 @@
  * Every ICMP message the appliance sends (echo replies and errors: it
  * sends no other) is rate-limited per port, as Linux limits ICMP
  * (net.ipv4.icmp_msgs_per_sec): a flood of junk must not turn the
- * appliance into a reflector.  ring_tx.c asks ns_icmp_allow() for each.
+ * appliance into a reflector.  ns_tx.c asks ns_icmp_allow() for each.
  */
 #include "lwip/ip.h"
 #include "lwip/netif.h"
@@ -55,7 +55,7 @@ ns_discard_netif(void)
 /* Takes a token of rp's bucket for one ICMP message: 0, or -1 (counted)
  * when the port is over its rate. */
 int
-ns_icmp_allow(struct ring_port *rp)
+ns_icmp_allow(struct ns_port *rp)
 {
 	uint32_t now = sys_now(), ms = now - rp->rp_icmp_ms;
 
@@ -80,7 +80,7 @@ struct netif *
 ns_ip4_route_src(const ip4_addr_t *src, const ip4_addr_t *dest)
 {
 	struct netif *in = ip_current_input_netif();
-	struct ring_port *rp;
+	struct ns_port *rp;
 
 	(void)src;
 	if (in == NULL || !netif_is_up(in) || in->output == ns_discard_output)

@@ -5,7 +5,7 @@
  * ACK to the listener that carries a valid cookie becomes the connection
  * the SYN would have made: a SYN_RCVD pcb set up as lwIP's
  * tcp_listen_input() does, and the segment is handed to lwIP again (the
- * ring driver re-inputs it), which completes the handshake on it and
+ * packet driver re-inputs it), which completes the handshake on it and
  * tells the application as for any other.
  *
  * So legitimate clients still connect while a flood fills the queue.
@@ -69,7 +69,7 @@ static int
 ns_cookie_neighbour_known(struct netif *netif)
 {
 	const ip4_addr_t *src = ip4_current_src_addr();
-	struct ring_port *rp = netif->state;
+	struct ns_port *rp = netif->state;
 	const struct ns_arp_entry *e;
 
 	if (!ip4_addr_net_eq(src, netif_ip4_addr(netif), netif_ip4_netmask(netif)))
@@ -214,7 +214,7 @@ ns_tcp_cookie_ack(struct tcp_pcb_listen *lpcb, const struct tcp_hdr *hdr)
 	}
 	/* Over the address's new-connection rate: dropped, as its SYN would
 	 * have been; the client sends the ACK again. */
-	if (!ring_syn_admit_cookie())
+	if (!ns_syn_admit_cookie())
 		return 1;
 	/* A new connection: never from the heap's reserve, though the ACK
 	 * carries no payload. */

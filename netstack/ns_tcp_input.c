@@ -84,7 +84,7 @@ ns_tcp_get_syn_stats(struct ns_syn_stats *st)
 	st->ss_half_open = ns_tcp_half_open();
 	st->ss_queue_full = ns_syn_queue_full;
 	st->ss_half_open_full = ns_syn_half_open_full;
-	st->ss_rate_limited = ring_syn_rate_dropped(NULL, 0);
+	st->ss_rate_limited = ns_syn_rate_dropped(NULL, 0);
 	ns_tcp_cookie_stats(st);
 }
 

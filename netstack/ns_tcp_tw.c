@@ -24,7 +24,7 @@
  * up to a minute (a SYN inside the window is reset: "refused").  Linux
  * lets such a SYN open a new connection.  So does this hook: the TIME_WAIT
  * pcb is dropped and the segment is handed to lwIP again, which now finds
- * the listener (the ring driver re-inputs the frame when told so).
+ * the listener (the packet driver re-inputs the frame when told so).
  */
 static int ns_reinput;
 

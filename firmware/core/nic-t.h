@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "cfg-t.h"
-#include "netstack.h"	/* struct ring_port: the netstack's port, held in place */
+#include "netstack.h"	/* struct ns_port: the netstack's port, held in place */
 
 /*
  * One [nic] of the running config, by name and settings: a reload that
@@ -21,7 +21,7 @@ struct nic_rt {
 	char			nr_name[CFG_NAME_MAX];
 	const struct cfg_nic	*nr_cfg;	/* in the running config */
 	struct cfg_nic		nr_set;		/* the settings it was made with */
-	struct ring_port	nr_port;
+	struct ns_port	nr_port;
 	int			nr_open;	/* nr_port open */
 	int			nr_mark;	/* nic.c: named by the config being applied */
 	struct nic_rt		*nr_next;

@@ -23,9 +23,9 @@
 
 /* cfg_finish_addresses() and the NIC count refuse a drop that would not
  * fit. */
-_Static_assert(CFG_MAX_ADDRS <= RING_MAX_ADDRS, "the appliance's addresses fit the table");
-_Static_assert(CFG_MAX_NICS <= RING_MAX_NETIFS, "a netif for each NIC");
-_Static_assert(CFG_VLAN_MAX == RING_VLAN_MAX, "the same VLAN ids");
+_Static_assert(CFG_MAX_ADDRS <= NS_MAX_ADDRS, "the appliance's addresses fit the table");
+_Static_assert(CFG_MAX_NICS <= NS_MAX_NETIFS, "a netif for each NIC");
+_Static_assert(CFG_VLAN_MAX == NS_VLAN_MAX, "the same VLAN ids");
 
 /* NICs a reload closed and let go of: freed only at the next round's
  * input, since the reload may come from the management API while a
@@ -145,7 +145,7 @@ nic_open(struct pl_loop *lp, struct nic_rt *nr)
 	const char *what = "";
 	int rc;
 
-	rc = ring_port_open(&nr->nr_port, n->nic_ifname, n->nic_vlan, &what);
+	rc = ns_port_open(&nr->nr_port, n->nic_ifname, n->nic_vlan, &what);
 	if (rc != 0) {
 		errno = -rc;
 		if (n->nic_vlan != 0)
@@ -153,7 +153,7 @@ nic_open(struct pl_loop *lp, struct nic_rt *nr)
 			    n->nic_vlan, what);
 		else
 			log_warn("nic %s: interface %s: %s", n->nic_name, n->nic_ifname, what);
-		ring_port_close(&nr->nr_port);
+		ns_port_close(&nr->nr_port);
 		return -1;
 	}
 	nr->nr_port.rp_untrusted = n->nic_role == CFG_ROLE_CONSUMER;
@@ -175,7 +175,7 @@ nic_open(struct pl_loop *lp, struct nic_rt *nr)
 int
 nic_close(struct pl_loop *lp, struct nic_rt *nr)
 {
-	struct ring_port *rp = &nr->nr_port;
+	struct ns_port *rp = &nr->nr_port;
 	unsigned int na;
 	uint32_t *addrs;
 	int reset = 0;
@@ -185,14 +185,14 @@ nic_close(struct pl_loop *lp, struct nic_rt *nr)
 		return 0;
 	if ((addrs = nic_addrs(nr, &na)) != NULL) {
 		for (unsigned int k = 0; k < na; k++) {
-			int rc = ring_port_del_addr(rp, addrs[k]);
+			int rc = ns_port_del_addr(rp, addrs[k]);
 
 			if (rc > 0)
 				reset += rc;
 		}
 		free(addrs);
 	}
-	ring_port_close(rp);	/* what could not be freed above goes with the port */
+	ns_port_close(rp);	/* what could not be freed above goes with the port */
 	nr->nr_open = 0;
 	return reset;
 }
@@ -203,7 +203,7 @@ nic_close_all(struct pl_loop *lp)
 {
 	while (lp->lp_nics != NULL) {
 		struct nic_rt *nr = lp->lp_nics;
-		const struct ring_stats *st = &nr->nr_port.rp_stats;
+		const struct ns_port_stats *st = &nr->nr_port.rp_stats;
 
 		if (nr->nr_open)
 			log_info("nic %s: rx %llu frames (%llu checksums trusted, %llu completed, "
@@ -219,7 +219,7 @@ nic_close_all(struct pl_loop *lp)
 			    (unsigned long long)st->rs_rx_truncated,
 			    (unsigned long long)st->rs_tx_frames,
 			    (unsigned long long)st->rs_tx_errors);
-		ring_port_close(&nr->nr_port);
+		ns_port_close(&nr->nr_port);
 		lp->lp_nics = nr->nr_next;
 		free(nr);
 	}
@@ -233,7 +233,7 @@ nic_close_all(struct pl_loop *lp)
 int
 nic_links_fd(void)
 {
-	return ring_links_fd();
+	return ns_links_fd();
 }
 
 /* Frames on every NIC that has some. */
@@ -245,7 +245,7 @@ nic_input(struct pl_loop *lp)
 
 	(void)lp;
 	nic_reap();
-	rc = ring_links_input(&ifname);
+	rc = ns_links_input(&ifname);
 	/* A socket error is reported and the loop goes on: the next
 	 * readiness event tries again. */
 	if (rc < 0) {
@@ -259,7 +259,7 @@ void
 nic_flush_all(struct pl_loop *lp)
 {
 	(void)lp;
-	ring_ports_flush();
+	ns_ports_flush();
 }
 
 /* The netif of addr on the NIC, added if it is new (or brought back if
@@ -276,18 +276,18 @@ nic_addr_get(struct nic_rt *nr, uint32_t addr)
 	if (nr == NULL || !nr->nr_open)
 		return NULL;
 	n = &nr->nr_set;
-	rc = ring_port_add_addr(&nr->nr_port, addr, n->nic_prefixlen, n->nic_gateway, &netif);
+	rc = ns_port_add_addr(&nr->nr_port, addr, n->nic_prefixlen, n->nic_gateway, &netif);
 	if (rc == -EEXIST)
-		return ring_port_find(&nr->nr_port, addr);
+		return ns_port_find(&nr->nr_port, addr);
 	if (rc == 0)
 		return netif;
 	ip4_addr_set_u32(&a, addr);
 	if (rc == -ENOSPC)
 		log_warnx("nic %s: add address %s: the appliance holds %d addresses already",
-		    n->nic_name, ip4addr_ntoa(&a), RING_MAX_ADDRS);
+		    n->nic_name, ip4addr_ntoa(&a), NS_MAX_ADDRS);
 	else if (rc == -EMFILE)
 		log_warnx("nic %s: add address %s: the appliance has %d networks already",
-		    n->nic_name, ip4addr_ntoa(&a), RING_MAX_NETIFS);
+		    n->nic_name, ip4addr_ntoa(&a), NS_MAX_NETIFS);
 	else
 		log_warnx("nic %s: add address %s: %s", n->nic_name, ip4addr_ntoa(&a),
 		    strerror(-rc));
@@ -297,7 +297,7 @@ nic_addr_get(struct nic_rt *nr, uint32_t addr)
 struct netif *
 nic_addr_find(struct nic_rt *nr, uint32_t addr)
 {
-	return nr != NULL && nr->nr_open ? ring_port_find(&nr->nr_port, addr) : NULL;
+	return nr != NULL && nr->nr_open ? ns_port_find(&nr->nr_port, addr) : NULL;
 }
 
 /*
@@ -313,7 +313,7 @@ nic_addr_put(struct nic_rt *nr, uint32_t addr)
 
 	if (nr == NULL)
 		return -ENOENT;
-	rc = ring_port_del_addr(&nr->nr_port, addr);
+	rc = ns_port_del_addr(&nr->nr_port, addr);
 	ip4_addr_set_u32(&ip, addr);
 	if (rc < 0 && rc != -ENOENT)
 		log_warnx("nic %s: address %s left down, not freed: %s", nr->nr_name,
@@ -331,12 +331,12 @@ nic_addrs(const struct nic_rt *nr, unsigned int *n)
 {
 	uint32_t *addrs;
 
-	*n = nr != NULL ? ring_port_addr_list(&nr->nr_port, NULL, 0) : 0;
+	*n = nr != NULL ? ns_port_addr_list(&nr->nr_port, NULL, 0) : 0;
 	if (nr == NULL || (addrs = calloc(*n + 1, sizeof(*addrs))) == NULL) {
 		*n = 0;
 		return NULL;
 	}
-	ring_port_addr_list(&nr->nr_port, addrs, *n);
+	ns_port_addr_list(&nr->nr_port, addrs, *n);
 	return addrs;
 }
 
@@ -347,29 +347,29 @@ nic_netif(const struct nic_rt *nr)
 	return nr != NULL ? nr->nr_port.rp_netif : NULL;
 }
 
-/* per_s is within RING_SYN_RATE_MAX: the config's range
+/* per_s is within NS_SYN_RATE_MAX: the config's range
  * (CFG_MAX_CONN_RATE) is the same. */
 void
 nic_set_syn_rate(struct netif *netif, uint32_t addr, uint32_t per_s)
 {
 	if (netif != NULL)
-		(void)ring_set_syn_rate(netif, addr, per_s, 0);
+		(void)ns_set_syn_rate(netif, addr, per_s, 0);
 }
 
 /* NULL: the SYNs dropped over their rate on every address. */
 uint64_t
 nic_syn_rate_dropped(const struct netif *netif, uint32_t addr)
 {
-	return ring_syn_rate_dropped(netif, addr);
+	return ns_syn_rate_dropped(netif, addr);
 }
 
 void
 nic_set_shed(struct netif *netif, uint32_t addr, int on)
 {
-	ring_set_shed(netif, addr, on);
+	ns_set_shed(netif, addr, on);
 }
 
-const struct ring_port *
+const struct ns_port *
 nic_port(const struct nic_rt *nr)
 {
 	return &nr->nr_port;

@@ -31,6 +31,6 @@ struct netif *nic_netif(const struct nic_rt *nr);
 void nic_set_syn_rate(struct netif *netif, uint32_t addr, uint32_t per_s);
 uint64_t nic_syn_rate_dropped(const struct netif *netif, uint32_t addr);
 void nic_set_shed(struct netif *netif, uint32_t addr, int on);
-const struct ring_port *nic_port(const struct nic_rt *nr);
+const struct ns_port *nic_port(const struct nic_rt *nr);
 
 #endif

@@ -212,7 +212,7 @@ reload_forget_addr(struct pl_loop *lp, const struct netif *netif, uint32_t addr)
 /*
  * Takes off the addresses old used and next does not.  Only what is
  * bound to such an address on its NIC is aborted, never a connection of
- * the same IP on another NIC (ring_addr.c); the listeners and
+ * the same IP on another NIC (ns_addr.c); the listeners and
  * connections of these addresses are gone already.  A NIC next does not
  * keep is closed whole.  The new config's netif pointers are set right
  * after.

@@ -38,7 +38,7 @@
  *   per endpoint.  Near memory_limit, an endpoint holding more than its
  *   share (half, all for a sole tenant) is shed: its windows are not
  *   reopened and its data segments are dropped at the NIC driver
- *   (ring_shed.c), so it drains and the others go on (SHARE_MEM_*).
+ *   (ns_shed.c), so it drains and the others go on (SHARE_MEM_*).
  *
  * Everything here is O(1) per connection or SYN: a list per endpoint by
  * last payload, counters, a ring of holds per second, and the tenant
@@ -291,7 +291,7 @@ share_conn_del(struct pl_loop *lp, struct relay_conn *rc, int hold)
 
 /*
  * Each endpoint's max_new_connections_per_s also goes to the netstack,
- * which drops a bare SYN over it before lwIP sees it (ring_synrate.c): a
+ * which drops a bare SYN over it before lwIP sees it (ns_synrate.c): a
  * flood then costs a token bucket's check, not lwIP's input.  Every address of every
  * port is set, so one a reload left without its endpoint (or whose
  * endpoint lost its rate) has no limit; an address keeps its bucket and

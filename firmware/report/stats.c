@@ -27,7 +27,7 @@ const enum relay_event stats_endings[] = {
 const size_t stats_n_endings = sizeof(stats_endings) / sizeof(stats_endings[0]);
 
 #define STATS_NIC(key, family, reason, help, field) \
-	{ key, family, reason, help, offsetof(struct ring_stats, field) }
+	{ key, family, reason, help, offsetof(struct ns_port_stats, field) }
 
 /* In the order of the JSON status; a family's members need not be
  * neighbours (metrics.c gathers them). */
@@ -62,7 +62,7 @@ const struct stats_nic_counter stats_nic_counters[] = {
 const size_t stats_n_nic_counters = sizeof(stats_nic_counters) / sizeof(stats_nic_counters[0]);
 
 uint64_t
-stats_nic_value(const struct ring_stats *st, const struct stats_nic_counter *nc)
+stats_nic_value(const struct ns_port_stats *st, const struct stats_nic_counter *nc)
 {
 	uint64_t v;
 

@@ -22,19 +22,19 @@ extern const size_t stats_n_refusals;
 extern const enum relay_event stats_endings[];
 extern const size_t stats_n_endings;
 
-/* One counter of struct ring_stats: its JSON key, and the Prometheus
+/* One counter of struct ns_port_stats: its JSON key, and the Prometheus
  * family (after "privlink_nic_") and reason label it is a sample of. */
 struct stats_nic_counter {
 	const char	*nc_key;
 	const char	*nc_family;
 	const char	*nc_reason;	/* NULL: the family has no reason label */
 	const char	*nc_help;	/* the family's, on its first counter */
-	size_t		nc_off;		/* in struct ring_stats */
+	size_t		nc_off;		/* in struct ns_port_stats */
 };
 extern const struct stats_nic_counter stats_nic_counters[];
 extern const size_t stats_n_nic_counters;
 
-uint64_t stats_nic_value(const struct ring_stats *st, const struct stats_nic_counter *nc);
+uint64_t stats_nic_value(const struct ns_port_stats *st, const struct stats_nic_counter *nc);
 uint64_t stats_refused(const struct ep_rt *er, const struct relay_ep_stats *es,
     enum relay_event ev);
 uint64_t stats_event(const struct pl_loop *lp, enum relay_event ev);

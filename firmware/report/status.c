@@ -83,9 +83,9 @@ status_reload(const struct pl_loop *lp, FILE *f)
 
 /* The NIC's own neighbour table (netstack/ns_arp.c). */
 static void
-status_neighbours(const struct ring_port *rp, FILE *f)
+status_neighbours(const struct ns_port *rp, FILE *f)
 {
-	const struct ring_stats *st = &rp->rp_stats;
+	const struct ns_port_stats *st = &rp->rp_stats;
 
 	fprintf(f, "\n     \"neighbours\": {\"entries\": %u, \"capacity\": %u, \"evictions\": %llu, "
 	    "\"refused\": %llu, \"unresolved\": %llu, \"requests_sent\": %llu, "
@@ -122,9 +122,9 @@ status_shares(FILE *f, const struct ep_rt *er, const struct relay_ep_stats *es)
 static void
 status_links(FILE *f)
 {
-	struct ring_link_stats ls;
+	struct ns_link_stats ls;
 
-	ring_link_get_stats(&ls);
+	ns_link_get_stats(&ls);
 	fprintf(f, "  \"links\": {\"rx_dropped_no_nic\": %llu, \"rx_dropped_truncated\": %llu, "
 	    "\"rx_dropped_malformed\": %llu},\n", (unsigned long long)ls.ls_rx_no_port,
 	    (unsigned long long)ls.ls_rx_truncated, (unsigned long long)ls.ls_rx_malformed);
@@ -139,8 +139,8 @@ status_nics(struct pl_loop *lp, FILE *f)
 	fputs("  \"nics\": [", f);
 	for (int i = 0; i < cfg->n_nics; i++) {
 		const struct cfg_nic *n = &cfg->nics[i];
-		const struct ring_port *rp = nic_port(n->nic_rt);
-		const struct ring_stats *st = &rp->rp_stats;
+		const struct ns_port *rp = nic_port(n->nic_rt);
+		const struct ns_port_stats *st = &rp->rp_stats;
 
 		fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
 		status_str(f, n->nic_name);

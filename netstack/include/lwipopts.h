@@ -39,7 +39,7 @@ void ns_mem_free(void *p);
 #define IP_FRAG				1
 #define LWIP_ARP			1
 #define LWIP_ETHERNET			1
-/* The ring netifs resolve through each NIC's own neighbour table
+/* The packet NICs' netifs resolve through each NIC's own neighbour table
  * (netstack/ns_arp.c), which also holds the first SYNs to a backend while
  * it resolves; lwIP's one table for all NICs stays unused (ethernet.c
  * needs LWIP_ARP; etharp.c's announcement on netif_set_up is kept). */
@@ -128,9 +128,9 @@ void ns_mem_free(void *p);
 #define MEMP_STATS			0
 #define SYS_STATS			0
 
-/* Checksums: on by default; the ring netifs switch off generating TCP
+/* Checksums: on by default; the packet NICs' netifs switch off generating TCP
  * checksums (the kernel completes them, NEEDS_CSUM) and, per frame,
- * checking those the kernel vouches for (netstack/ringif.c). */
+ * checking those the kernel vouches for (netstack/ns_port.c). */
 #define LWIP_CHECKSUM_CTRL_PER_NETIF	1
 #define CHECKSUM_GEN_IP			1
 #define CHECKSUM_GEN_TCP		1

@@ -24,7 +24,7 @@ struct tcp_pcb_listen;
 err_t ns_tcp_inpacket(struct tcp_pcb *pcb, const struct tcp_hdr *hdr, u16_t optlen,
     u16_t opt1len, const u8_t *opt2, struct pbuf *p);
 err_t ns_tcp_tw_syn(struct tcp_pcb *pcb);
-/* Asks the ring driver to hand the frame being input to lwIP again. */
+/* Asks the packet driver to hand the frame being input to lwIP again. */
 void ns_tcp_reinput(void);
 int ns_tcp_take_reinput(void);
 /* SYN cookies (ns_tcp_cookie.c): a SYN answered with one (ERR_ABRT: lwIP

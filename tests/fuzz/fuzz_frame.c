@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness for the receive path: any bytes as an Ethernet frame
- * (first input byte: the ring's status, bit 0 "checksum not ready", bit 1
+ * (first input byte: the socket's frame status, bit 0 "checksum not ready", bit 1
  * "checksum valid", which skip lwIP's TCP checksum check) through the
  * demultiplexer, the checksum completion and lwIP's input, with a
  * listening TCP port behind and one whose queue of half-open connections
@@ -18,7 +18,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static struct ring_port rp;
+static struct ns_port rp;
 static uint8_t frame[70000];
 
 static err_t
@@ -58,7 +58,7 @@ fuzz_setup(void)
 	rp.rp_txfd = -1;	/* transmit fails and is counted: fine here */
 	rp.rp_mtu = 1500;
 	memcpy(rp.rp_mac, "\x02\x00\x00\x00\x00\x05", 6);
-	if (ring_port_add_addr(&rp, inet_addr("10.0.0.5"), 24, 0, &netif) != 0)
+	if (ns_port_add_addr(&rp, inet_addr("10.0.0.5"), 24, 0, &netif) != 0)
 		abort();
 	pcb = tcp_new();
 	if (pcb == NULL || tcp_bind(pcb, &ip, 443) != ERR_OK)
@@ -84,7 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1 || size - 1 > sizeof(frame))
 		return 0;
 	memcpy(frame, data + 1, size - 1);
-	ring_port_frame(&rp, frame, (uint32_t)(size - 1),
+	ns_port_frame(&rp, frame, (uint32_t)(size - 1),
 	    ((data[0] & 1) ? TP_STATUS_CSUMNOTREADY : 0) |
 	    ((data[0] & 2) ? TP_STATUS_CSUM_VALID : 0));
 	ns_timers_run();

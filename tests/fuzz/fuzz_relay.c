@@ -1,6 +1,6 @@
 /*
  * libFuzzer harness for the relay: the appliance's whole data path (the
- * ring driver's receive and transmit, lwIP, firmware/proxy/relay.c, NAT, the
+ * packet driver's receive and transmit, lwIP, firmware/proxy/relay.c, NAT, the
  * PROXY v2 header) between a consumer and a backend the harness plays.
  *
  * Setup per input, from a fixed drop parsed by config/ as privlinkd does:
@@ -251,7 +251,7 @@ h_send(int port, const struct fw_seg *s, size_t len, const uint8_t *from, int di
 		for (size_t i = 0; i < len; i++)
 			h.txbuf[off + i] = h_pattern(first + (uint32_t)i, dir);
 	n = fw_tcp_finish(h.txbuf, s->optlen, len, csum);
-	ring_port_frame(H_PORT(port), h.txbuf, (uint32_t)n,
+	ns_port_frame(H_PORT(port), h.txbuf, (uint32_t)n,
 	    csum ? 0 : TP_STATUS_CSUM_VALID);
 }
 
@@ -488,7 +488,7 @@ h_to_backend(const struct fw_pkt *k)
 static void
 h_frame_out(int port, const uint8_t *buf, size_t len)
 {
-	struct ring_port *rp = H_PORT(port);
+	struct ns_port *rp = H_PORT(port);
 	struct fw_pkt k;
 	int ours = 0;
 
@@ -503,7 +503,7 @@ h_frame_out(int port, const uint8_t *buf, size_t len)
 	if (memcmp(k.smac, rp->rp_mac, 6) != 0)
 		h_fail("NIC %d: a frame from another MAC", port);
 	/* Nothing leaves a NIC but from an address of that NIC. */
-	ours = ring_port_find(rp, k.src) != NULL;
+	ours = ns_port_find(rp, k.src) != NULL;
 	if (!ours)
 		h_fail("NIC %d: a frame from %s, not an address of this NIC", port,
 		    inet_ntoa((struct in_addr){ .s_addr = k.src }));
@@ -515,7 +515,7 @@ h_frame_out(int port, const uint8_t *buf, size_t len)
 		if (k.dst != ip)
 			return;
 		n = fw_arp_reply(h.txbuf, mac, ip, rp->rp_mac, k.src);
-		ring_port_frame(rp, h.txbuf, (uint32_t)n, 0);
+		ns_port_frame(rp, h.txbuf, (uint32_t)n, 0);
 		return;
 	}
 	if (k.kind != FW_TCP)
@@ -539,7 +539,7 @@ h_settle(void)
 	while (budget > 0) {
 		int got = 0;
 
-		ring_ports_flush();	/* as the loop does at the end of a round */
+		ns_ports_flush();	/* as the loop does at the end of a round */
 		for (int i = 0; i < H_NPORTS; i++) {
 			ssize_t n;
 
@@ -875,7 +875,7 @@ static void
 h_setup_port(int i)
 {
 	struct nic_rt *nr = lp.lp_cfg->nics[i].nic_rt;
-	struct ring_port *rp = &nr->nr_port;
+	struct ns_port *rp = &nr->nr_port;
 	int sv[2], sndbuf = 8 * 1024 * 1024;
 
 	memset(rp, 0, sizeof(*rp));
@@ -892,7 +892,7 @@ h_setup_port(int i)
 		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	rp->rp_txfd = sv[0];
 	h.peer_fd[i] = sv[1];
-	if ((rp->rp_txbuf = malloc(RING_TX_GSO_MAX)) == NULL)
+	if ((rp->rp_txbuf = malloc(NS_TX_GSO_MAX)) == NULL)
 		h_fail("transmit buffer");
 	nr->nr_open = 1;
 	if (nic_addr_get(nr, lp.lp_cfg->nics[i].nic_addr) == NULL)

@@ -3,16 +3,8 @@
 # endpoint and edit one while a paced upload on an untouched NIC runs
 # across them and arrives intact; the removed or edited NIC's connections
 # are reset and counted, and its addresses stop answering at once.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo cons2 ppv2 drop
 
-topo_up on || { not_ok "topology up"; exit 1; }
-topo_add_consumer2 || { not_ok "second consumer network up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
 # nic1 IF ADDR EP_IP: the second consumer network's NIC and one Approved
 # endpoint of service raw on it.
@@ -23,7 +15,6 @@ nic1() {
 }
 nic1 pe1 10.0.0.5/24 10.0.0.6 >"$DROP/50-consumer1.ini"
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
-LOG=$TOPO_DIR/privlinkd.log
 applied() { grep -c "reload: configuration applied" "$LOG"; }
 wait_applied() {
 	local i

@@ -5,15 +5,8 @@
 # endpoints (one to a service's own backend, one through a named pool)
 # run across the reloads and arrive intact, and the live endpoints'
 # counters continue by name.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-trap topo_down EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo ppv2 drop
 
-topo_up on || { not_ok "topology up"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
-mkdir -p "$DROP"
 cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
 # The live objects come last in the drop.
 cat >"$DROP/50-live.ini" <<'INI'

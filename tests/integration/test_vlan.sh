@@ -17,22 +17,14 @@
 # with its VLAN; 10 MB each way on two VLANs at once from the same client
 # address and port arrive intact, and with the offloads off (full-size
 # tagged frames).  privlinkd runs under ASan and UBSan.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-. "$(dirname "$0")/../lib/vlan_topo.sh"
-PRIVLINKD=${PRIVLINKD_SAN:-$ROOT/build/privlinkd-san}
-cleanup() { vlan_topo_down; topo_down; }
-trap cleanup EXIT
+. "$(dirname "$0")/../lib/prelude.sh" san topo ppv2 drop vlan_topo.sh
+at_exit vlan_topo_down
 FIRST=100 LAST=299 NOVLAN=300 PENDING=301
 NBYTES=65536
 LIB=$ROOT/tests/lib
 
-topo_up on || { not_ok "topology up"; exit 1; }
 vlan_topo_up $((PENDING - FIRST + 1)) $FIRST || { not_ok "VLANs $FIRST-$PENDING up on the trunk tr0"; exit 1; }
 ok "VLANs $FIRST-$PENDING up on the trunk tr0, 10.0.0.7 in each"
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
 python3 "$LIB/vlan_drop.py" "$DROP" $FIRST $((PENDING - FIRST + 1)) --skip $NOVLAN \
 	--extra $FIRST:10.0.0.6 --pending $PENDING --appliance "$ROOT/config/examples/demo/00-appliance.ini" ||
 	{ not_ok "the drop is written"; exit 1; }
@@ -40,7 +32,6 @@ out=$("$PRIVLINKD" -t -c "$DROP" 2>&1)
 check_eq "privlinkd -t: 201 consumer NICs on one trunk are valid" "$(tail -n 1 <<<"$out")" "configuration OK"
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
 ok "privlinkd starts with 201 VLAN NICs on tr0"
-LOG=$TOPO_DIR/privlinkd.log
 st() { privlinkd_status | python3 -c '
 import json, sys
 s = json.load(sys.stdin)

@@ -8,12 +8,8 @@
 # with the same message while the running 1,000 serve on; 4,096 pass
 # privlinkd -t and a reload, and the new endpoints serve.  254 NICs pass
 # privlinkd -t, 255 are refused.
-set -u
-. "$(dirname "$0")/../lib/tap.sh"
-. "$(dirname "$0")/../lib/topo.sh"
-. "$(dirname "$0")/../lib/vlan_topo.sh"
-cleanup() { vlan_topo_down; topo_down; }
-trap cleanup EXIT
+. "$(dirname "$0")/../lib/prelude.sh" topo ppv2 drop vlan_topo.sh
+at_exit vlan_topo_down
 FIRST=100 LAST=299 NV=200
 FIVE=10.0.0.10,10.0.0.11,10.0.0.12,10.0.0.13,10.0.0.14
 NBYTES=16384
@@ -21,10 +17,7 @@ LIB=$ROOT/tests/lib
 APPL_INI=$ROOT/config/examples/demo/00-appliance.ini
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
-topo_up on || { not_ok "topology up"; exit 1; }
 vlan_topo_up $NV $FIRST || { not_ok "VLANs $FIRST-$LAST up on the trunk tr0"; exit 1; }
-start_ppv2_backend || { not_ok "PROXY v2 backend starts"; exit 1; }
-DROP=$TOPO_DIR/drop
 python3 "$LIB/vlan_drop.py" "$DROP" $FIRST $NV --ips $FIVE --appliance "$APPL_INI" ||
 	{ not_ok "the drop is written"; exit 1; }
 check_eq "the drop holds 200 VLAN NICs and 1,000 endpoints" \

@@ -10,7 +10,7 @@
  * dropped.
  *
  * All links' receiving sockets are in one epoll set of the netstack's own
- * (ring_links_fd): the loop waits for that one descriptor.
+ * (ns_links_fd): the loop waits for that one descriptor.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,14 +27,14 @@
 #include "netstack.h"
 #include "prot/ether.h"
 #include "prot/tpacket.h"
-#include "ring_link.h"
+#include "ns_link.h"
 
 #define ETH_P_ALL_BE		0x0300	/* htons(ETH_P_ALL) */
 /* Links ready at once, taken in one epoll_wait. */
-#define RING_LINKS_EVENTS	16
+#define NS_LINKS_EVENTS	16
 
-struct ring_link {
-	struct ring_link	*rl_next;
+struct ns_link {
+	struct ns_link	*rl_next;
 	char			rl_ifname[16];
 	int			rl_ifindex;
 	int			rl_fd;		/* receives */
@@ -42,24 +42,24 @@ struct ring_link {
 	uint8_t			rl_mac[6];
 	uint16_t		rl_mtu;
 	unsigned int		rl_ports;	/* on it */
-	struct ring_port	*rl_untagged;
-	struct ring_port	**rl_vlans;	/* RING_VLAN_MAX + 1, NULL until a VLAN */
+	struct ns_port	*rl_untagged;
+	struct ns_port	**rl_vlans;	/* NS_VLAN_MAX + 1, NULL until a VLAN */
 	int			rl_promisc;	/* rl_fd holds PACKET_MR_PROMISC */
 };
 
-static struct ring_link *ring_links;
+static struct ns_link *ns_links;
 /* Links whose last port left: their sockets are closed, their memory
  * freed once no frame of theirs is being handled (a reload the
  * management API applies may close a port from inside a frame). */
-static struct ring_link *ring_links_dead;
-static int ring_links_epfd = -1;
+static struct ns_link *ns_links_dead;
+static int ns_links_epfd = -1;
 /* One set of receive buffers for every link: the loop takes one link's
  * frames at a time. */
-static uint8_t *ring_rxbuf;
-static struct ring_link_stats ring_link_st;
+static uint8_t *ns_rxbuf;
+static struct ns_link_stats ns_link_st;
 
 static int
-ring_sysctl_ipv6_off(const char *ifname)
+ns_sysctl_ipv6_off(const char *ifname)
 {
 	char path[96];
 	int fd;
@@ -80,7 +80,7 @@ ring_sysctl_ipv6_off(const char *ifname)
 }
 
 static int
-ring_if_query(struct ring_link *rl, const char **what)
+ns_if_query(struct ns_link *rl, const char **what)
 {
 	struct ifreq ifr;
 
@@ -121,7 +121,7 @@ ring_if_query(struct ring_link *rl, const char **what)
  * instead of cutting it in software.
  */
 static int
-ring_link_tx_open(struct ring_link *rl, const char **what)
+ns_link_tx_open(struct ns_link *rl, const char **what)
 {
 	struct sockaddr_ll sll;
 	int one = 1, sndbuf = 4 * 1024 * 1024;
@@ -151,11 +151,11 @@ ring_link_tx_open(struct ring_link *rl, const char **what)
 }
 
 static void
-ring_link_shut(struct ring_link *rl)
+ns_link_shut(struct ns_link *rl)
 {
 	if (rl->rl_fd != -1) {
-		if (ring_links_epfd != -1)
-			(void)epoll_ctl(ring_links_epfd, EPOLL_CTL_DEL, rl->rl_fd, NULL);
+		if (ns_links_epfd != -1)
+			(void)epoll_ctl(ns_links_epfd, EPOLL_CTL_DEL, rl->rl_fd, NULL);
 		close(rl->rl_fd);
 	}
 	if (rl->rl_txfd != -1)
@@ -164,34 +164,34 @@ ring_link_shut(struct ring_link *rl)
 }
 
 static void
-ring_link_free(struct ring_link *rl)
+ns_link_free(struct ns_link *rl)
 {
-	ring_link_shut(rl);
+	ns_link_shut(rl);
 	free(rl->rl_vlans);
 	free(rl);
 }
 
 static void
-ring_links_reap(void)
+ns_links_reap(void)
 {
-	while (ring_links_dead != NULL) {
-		struct ring_link *rl = ring_links_dead;
+	while (ns_links_dead != NULL) {
+		struct ns_link *rl = ns_links_dead;
 
-		ring_links_dead = rl->rl_next;
-		ring_link_free(rl);
+		ns_links_dead = rl->rl_next;
+		ns_link_free(rl);
 	}
 }
 
 static int
-ring_links_setup(const char **what)
+ns_links_setup(const char **what)
 {
-	if (ring_links_epfd == -1 &&
-	    (ring_links_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
+	if (ns_links_epfd == -1 &&
+	    (ns_links_epfd = epoll_create1(EPOLL_CLOEXEC)) == -1) {
 		*what = "epoll_create1 for the links";
 		return -errno;
 	}
-	if (ring_rxbuf == NULL &&
-	    (ring_rxbuf = malloc((size_t)RING_RX_BATCH * RING_RX_FRAME_MAX)) == NULL) {
+	if (ns_rxbuf == NULL &&
+	    (ns_rxbuf = malloc((size_t)NS_RX_BATCH * NS_RX_FRAME_MAX)) == NULL) {
 		*what = "receive buffers";
 		return -ENOMEM;
 	}
@@ -199,14 +199,14 @@ ring_links_setup(const char **what)
 }
 
 static int
-ring_link_open(const char *ifname, struct ring_link **out, const char **what)
+ns_link_open(const char *ifname, struct ns_link **out, const char **what)
 {
-	struct ring_link *rl;
+	struct ns_link *rl;
 	struct sockaddr_ll sll;
 	struct epoll_event ev;
-	int one = 1, rcvbuf = RING_RX_QUEUE_BYTES, rc;
+	int one = 1, rcvbuf = NS_RX_QUEUE_BYTES, rc;
 
-	if ((rc = ring_links_setup(what)) != 0)
+	if ((rc = ns_links_setup(what)) != 0)
 		return rc;
 	if ((rl = calloc(1, sizeof(*rl))) == NULL) {
 		*what = "link";
@@ -226,9 +226,9 @@ ring_link_open(const char *ifname, struct ring_link **out, const char **what)
 		*what = "socket(AF_PACKET)";
 		goto fail_errno;
 	}
-	if ((rc = ring_if_query(rl, what)) != 0)
+	if ((rc = ns_if_query(rl, what)) != 0)
 		goto fail;
-	if ((rc = ring_sysctl_ipv6_off(ifname)) != 0) {
+	if ((rc = ns_sysctl_ipv6_off(ifname)) != 0) {
 		*what = "disable IPv6 on the interface";
 		goto fail;
 	}
@@ -256,24 +256,24 @@ ring_link_open(const char *ifname, struct ring_link **out, const char **what)
 		*what = "bind to the interface";
 		goto fail_errno;
 	}
-	if ((rc = ring_link_tx_open(rl, what)) != 0)
+	if ((rc = ns_link_tx_open(rl, what)) != 0)
 		goto fail;
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN;
 	ev.data.ptr = rl;
-	if (epoll_ctl(ring_links_epfd, EPOLL_CTL_ADD, rl->rl_fd, &ev) == -1) {
+	if (epoll_ctl(ns_links_epfd, EPOLL_CTL_ADD, rl->rl_fd, &ev) == -1) {
 		*what = "epoll_ctl for the link";
 		goto fail_errno;
 	}
-	rl->rl_next = ring_links;
-	ring_links = rl;
+	rl->rl_next = ns_links;
+	ns_links = rl;
 	*out = rl;
 	return 0;
 
 fail_errno:
 	rc = -errno;
 fail:
-	ring_link_free(rl);
+	ns_link_free(rl);
 	return rc;
 }
 
@@ -289,7 +289,7 @@ fail:
  * the socket.
  */
 static int
-ring_link_promisc(struct ring_link *rl, const char **what)
+ns_link_promisc(struct ns_link *rl, const char **what)
 {
 	struct packet_mreq mr;
 
@@ -307,19 +307,19 @@ ring_link_promisc(struct ring_link *rl, const char **what)
 }
 
 int
-ring_link_join(struct ring_port *rp, const char **what)
+ns_link_join(struct ns_port *rp, const char **what)
 {
-	struct ring_link *rl;
-	struct ring_port **slot;
+	struct ns_link *rl;
+	struct ns_port **slot;
 	int rc;
 
-	for (rl = ring_links; rl != NULL; rl = rl->rl_next)
+	for (rl = ns_links; rl != NULL; rl = rl->rl_next)
 		if (strcmp(rl->rl_ifname, rp->rp_ifname) == 0)
 			break;
-	if (rl == NULL && (rc = ring_link_open(rp->rp_ifname, &rl, what)) != 0)
+	if (rl == NULL && (rc = ns_link_open(rp->rp_ifname, &rl, what)) != 0)
 		return rc;
 	if (rp->rp_vlan != 0 && rl->rl_vlans == NULL &&
-	    (rl->rl_vlans = calloc(RING_VLAN_MAX + 1, sizeof(*rl->rl_vlans))) == NULL) {
+	    (rl->rl_vlans = calloc(NS_VLAN_MAX + 1, sizeof(*rl->rl_vlans))) == NULL) {
 		*what = "VLAN table";
 		rc = -ENOMEM;
 		goto fail;
@@ -331,7 +331,7 @@ ring_link_join(struct ring_port *rp, const char **what)
 		rc = -EBUSY;
 		goto fail;
 	}
-	if (rp->rp_vlan != 0 && (rc = ring_link_promisc(rl, what)) != 0)
+	if (rp->rp_vlan != 0 && (rc = ns_link_promisc(rl, what)) != 0)
 		goto fail;
 	*slot = rp;
 	rl->rl_ports++;
@@ -344,20 +344,20 @@ ring_link_join(struct ring_port *rp, const char **what)
 
 fail:
 	if (rl->rl_ports == 0) {
-		struct ring_link **pp;
+		struct ns_link **pp;
 
-		for (pp = &ring_links; *pp != rl; pp = &(*pp)->rl_next)
+		for (pp = &ns_links; *pp != rl; pp = &(*pp)->rl_next)
 			;
 		*pp = rl->rl_next;
-		ring_link_free(rl);
+		ns_link_free(rl);
 	}
 	return rc;
 }
 
 void
-ring_link_leave(struct ring_port *rp)
+ns_link_leave(struct ns_port *rp)
 {
-	struct ring_link *rl = rp->rp_link, **pp;
+	struct ns_link *rl = rp->rp_link, **pp;
 
 	if (rl == NULL)
 		return;
@@ -368,27 +368,27 @@ ring_link_leave(struct ring_port *rp)
 	rp->rp_link = NULL;
 	if (--rl->rl_ports != 0)
 		return;
-	for (pp = &ring_links; *pp != rl; pp = &(*pp)->rl_next)
+	for (pp = &ns_links; *pp != rl; pp = &(*pp)->rl_next)
 		;
 	*pp = rl->rl_next;
-	ring_link_shut(rl);
-	rl->rl_next = ring_links_dead;
-	ring_links_dead = rl;
+	ns_link_shut(rl);
+	rl->rl_next = ns_links_dead;
+	ns_links_dead = rl;
 }
 
 /* One received frame: its VLAN and status from the PACKET_AUXDATA
  * message, or its VLAN from the frame. */
 static void
-ring_link_frame(struct ring_link *rl, const struct mmsghdr *m, uint8_t *frame)
+ns_link_frame(struct ns_link *rl, const struct mmsghdr *m, uint8_t *frame)
 {
 	const struct tpacket_auxdata *aux = NULL;
-	struct ring_port *rp;
+	struct ns_port *rp;
 	struct cmsghdr *c;
 	uint32_t len = m->msg_len;
 	unsigned int vid = 0;
 
 	if (m->msg_hdr.msg_flags & MSG_TRUNC) {
-		ring_link_st.ls_rx_truncated++;
+		ns_link_st.ls_rx_truncated++;
 		if (rl->rl_untagged != NULL)
 			rl->rl_untagged->rp_stats.rs_rx_truncated++;
 		return;
@@ -399,13 +399,13 @@ ring_link_frame(struct ring_link *rl, const struct mmsghdr *m, uint8_t *frame)
 			aux = (const struct tpacket_auxdata *)CMSG_DATA(c);
 	if (aux == NULL) {
 		/* the kernel always sends it once asked: count, never guess */
-		ring_link_st.ls_rx_malformed++;
+		ns_link_st.ls_rx_malformed++;
 		return;
 	}
 	if (aux->tp_status & TP_STATUS_VLAN_VALID) {
 		/* An 802.1ad outer tag is not a VLAN of ours. */
 		if ((aux->tp_status & TP_STATUS_VLAN_TPID_VALID) && aux->tp_vlan_tpid != ETH_TYPE_VLAN) {
-			ring_link_st.ls_rx_malformed++;
+			ns_link_st.ls_rx_malformed++;
 			return;
 		}
 		vid = aux->tp_vlan_tci & VLAN_VID_MASK;
@@ -417,92 +417,92 @@ ring_link_frame(struct ring_link *rl, const struct mmsghdr *m, uint8_t *frame)
 		frame += VLAN_TAG_LEN;
 		len -= VLAN_TAG_LEN;
 	}
-	if (vid > RING_VLAN_MAX) {
-		ring_link_st.ls_rx_malformed++;
+	if (vid > NS_VLAN_MAX) {
+		ns_link_st.ls_rx_malformed++;
 		return;
 	}
 	rp = vid == 0 ? rl->rl_untagged : rl->rl_vlans != NULL ? rl->rl_vlans[vid] : NULL;
 	if (rp == NULL) {
 		/* Counted on the link's untagged NIC too, if it has one. */
-		ring_link_st.ls_rx_no_port++;
+		ns_link_st.ls_rx_no_port++;
 		if (rl->rl_untagged != NULL)
 			rl->rl_untagged->rp_stats.rs_rx_vlan++;
 		return;
 	}
-	ring_port_frame(rp, frame, len, aux->tp_status);
+	ns_port_frame(rp, frame, len, aux->tp_status);
 }
 
-/* Takes the frames rl's socket holds, in batches, RING_RX_BUDGET at most:
+/* Takes the frames rl's socket holds, in batches, NS_RX_BUDGET at most:
  * the number of frames, or a negative errno when the socket fails. */
 static int
-ring_link_input(struct ring_link *rl)
+ns_link_input(struct ns_link *rl)
 {
-	struct mmsghdr msgs[RING_RX_BATCH];
-	struct iovec iov[RING_RX_BATCH];
+	struct mmsghdr msgs[NS_RX_BATCH];
+	struct iovec iov[NS_RX_BATCH];
 	union {
 		struct cmsghdr	align;
 		uint8_t		buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-	} ctl[RING_RX_BATCH];
+	} ctl[NS_RX_BATCH];
 	int frames = 0;
 
-	while (frames < RING_RX_BUDGET) {
+	while (frames < NS_RX_BUDGET) {
 		int n;
 
-		for (int i = 0; i < RING_RX_BATCH; i++) {
-			iov[i].iov_base = ring_rxbuf + (size_t)i * RING_RX_FRAME_MAX;
-			iov[i].iov_len = RING_RX_FRAME_MAX;
+		for (int i = 0; i < NS_RX_BATCH; i++) {
+			iov[i].iov_base = ns_rxbuf + (size_t)i * NS_RX_FRAME_MAX;
+			iov[i].iov_len = NS_RX_FRAME_MAX;
 			memset(&msgs[i], 0, sizeof(msgs[i]));
 			msgs[i].msg_hdr.msg_iov = &iov[i];
 			msgs[i].msg_hdr.msg_iovlen = 1;
 			msgs[i].msg_hdr.msg_control = ctl[i].buf;
 			msgs[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
 		}
-		n = recvmmsg(rl->rl_fd, msgs, RING_RX_BATCH, MSG_DONTWAIT, NULL);
+		n = recvmmsg(rl->rl_fd, msgs, NS_RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				break;
 			return -errno;
 		}
 		for (int i = 0; i < n; i++) {
-			ring_link_frame(rl, &msgs[i], iov[i].iov_base);
+			ns_link_frame(rl, &msgs[i], iov[i].iov_base);
 			/* A frame's handling may have closed the link's
 			 * last port (a reload from the management API). */
 			if (rl->rl_fd == -1)
 				return frames + i + 1;
 		}
 		frames += n;
-		if (n < RING_RX_BATCH)
+		if (n < NS_RX_BATCH)
 			break;
 	}
 	return frames;
 }
 
 int
-ring_links_fd(void)
+ns_links_fd(void)
 {
 	const char *what;
 
-	return ring_links_setup(&what) == 0 ? ring_links_epfd : -1;
+	return ns_links_setup(&what) == 0 ? ns_links_epfd : -1;
 }
 
 /* What the links hold, for every link that is readable. */
 int
-ring_links_input(const char **ifname)
+ns_links_input(const char **ifname)
 {
-	struct epoll_event ev[RING_LINKS_EVENTS];
+	struct epoll_event ev[NS_LINKS_EVENTS];
 	int n, frames = 0;
 
-	ring_links_reap();
-	n = epoll_wait(ring_links_epfd, ev, RING_LINKS_EVENTS, 0);
+	ns_links_reap();
+	n = epoll_wait(ns_links_epfd, ev, NS_LINKS_EVENTS, 0);
 	if (n == -1)
 		return errno == EINTR ? 0 : -errno;
 	for (int i = 0; i < n; i++) {
-		struct ring_link *rl = ev[i].data.ptr;
+		struct ns_link *rl = ev[i].data.ptr;
 		int rc;
 
 		if (rl->rl_fd == -1)
 			continue;	/* shut by an earlier link's frame */
-		if ((rc = ring_link_input(rl)) < 0) {
+		if ((rc = ns_link_input(rl)) < 0) {
 			*ifname = rl->rl_ifname;
 			return rc;
 		}
@@ -512,7 +512,7 @@ ring_links_input(const char **ifname)
 }
 
 void
-ring_link_get_stats(struct ring_link_stats *st)
+ns_link_get_stats(struct ns_link_stats *st)
 {
-	*st = ring_link_st;
+	*st = ns_link_st;
 }

@@ -1,13 +1,13 @@
 /*
- * The packet NIC driver: a port's lwIP netif on its link (ring_link.c).
+ * The packet NIC driver: a port's lwIP netif on its link (ns_link.c).
  *
- * Receive: ring_port_frame() takes a frame of the port's network, finds
- * the address it names in the table (ring_addr.c), copies the frame into
- * a pbuf and gives it to lwIP.  Transmit is ring_tx.c's.
+ * Receive: ns_port_frame() takes a frame of the port's network, finds
+ * the address it names in the table (ns_addr.c), copies the frame into
+ * a pbuf and gives it to lwIP.  Transmit is ns_tx.c's.
  *
  * Checksums: a TCP segment the kernel vouches for is not verified again
- * (ring_rx_trusted); everything else is, by lwIP.  TCP checksums of what
- * lwIP sends are left to the kernel (ring_netif_init, ring_tx.c).
+ * (ns_rx_trusted); everything else is, by lwIP.  TCP checksums of what
+ * lwIP sends are left to the kernel (ns_netif_init, ns_tx.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,8 +32,8 @@
 #include "netstack_hooks.h"
 #include "prot/ether.h"
 #include "prot/tpacket.h"
-#include "ring_addr.h"
-#include "ring_link.h"
+#include "ns_addr.h"
+#include "ns_link.h"
 
 
 /*
@@ -43,14 +43,14 @@
  * then closed.
  */
 int
-ring_port_open(struct ring_port *rp, const char *ifname, uint16_t vlan, const char **what)
+ns_port_open(struct ns_port *rp, const char *ifname, uint16_t vlan, const char **what)
 {
 	int rc;
 
-	ring_tx_unlist(rp);	/* a port opened again without a close */
+	ns_tx_unlist(rp);	/* a port opened again without a close */
 	memset(rp, 0, sizeof(*rp));
 	rp->rp_txfd = -1;
-	if (vlan > RING_VLAN_MAX) {
+	if (vlan > NS_VLAN_MAX) {
 		*what = "VLAN id out of range 1..4094";
 		return -EINVAL;
 	}
@@ -60,36 +60,36 @@ ring_port_open(struct ring_port *rp, const char *ifname, uint16_t vlan, const ch
 	}
 	strcpy(rp->rp_ifname, ifname);
 	rp->rp_vlan = vlan;
-	if ((rc = ring_link_join(rp, what)) != 0)
+	if ((rc = ns_link_join(rp, what)) != 0)
 		return rc;
-	if ((rp->rp_txbuf = malloc(RING_TX_GSO_MAX)) == NULL) {
+	if ((rp->rp_txbuf = malloc(NS_TX_GSO_MAX)) == NULL) {
 		*what = "transmit buffer";
-		ring_port_close(rp);
+		ns_port_close(rp);
 		return -ENOMEM;
 	}
 	return 0;
 }
 
 void
-ring_port_close(struct ring_port *rp)
+ns_port_close(struct ns_port *rp)
 {
-	ring_port_del_all(rp);
+	ns_port_del_all(rp);
 	/* After the addresses: the resets of the connections their removal
 	 * aborted may wait in the table; its timer, and what it holds. */
 	ns_arp_port_close(rp);
 	if (rp->rp_txbuf != NULL && rp->rp_txfd != -1)
-		ring_port_flush(rp);	/* what lwIP sent last, resets included */
-	ring_tx_unlist(rp);
+		ns_port_flush(rp);	/* what lwIP sent last, resets included */
+	ns_tx_unlist(rp);
 	free(rp->rp_txbuf);
 	rp->rp_txbuf = NULL;
-	ring_link_leave(rp);
+	ns_link_leave(rp);
 	rp->rp_txfd = -1;
 }
 
 err_t
-ring_netif_init(struct netif *netif)
+ns_netif_init(struct netif *netif)
 {
-	struct ring_port *rp = netif->state;
+	struct ns_port *rp = netif->state;
 
 	/* Resolve through the NIC's own neighbour table (ns_arp.c). */
 	if (ns_arp_port_start(rp) != 0)
@@ -97,13 +97,13 @@ ring_netif_init(struct netif *netif)
 	netif->name[0] = 'r';
 	netif->name[1] = 'p';
 	netif->output = ns_arp_output;
-	netif->linkoutput = ring_tx_output;
+	netif->linkoutput = ns_tx_output;
 	netif->mtu = rp->rp_mtu;
 	netif->hwaddr_len = ETH_HWADDR_LEN;
 	memcpy(netif->hwaddr, rp->rp_mac, ETH_HWADDR_LEN);
 	netif->flags = NETIF_FLAG_BROADCAST | NETIF_FLAG_ETHARP | NETIF_FLAG_ETHERNET |
 	    NETIF_FLAG_LINK_UP;
-	/* ring_tx.c asks the kernel for every TCP checksum (NEEDS_CSUM, as
+	/* ns_tx.c asks the kernel for every TCP checksum (NEEDS_CSUM, as
 	 * a NIC's offload): lwIP summing each segment was an eighth of the
 	 * bulk profile.  IP, UDP and ICMP checksums stay lwIP's. */
 	NETIF_SET_CHECKSUM_CTRL(netif, NETIF_CHECKSUM_ENABLE_ALL & ~NETIF_CHECKSUM_GEN_TCP);
@@ -121,7 +121,7 @@ ring_netif_init(struct netif *netif)
  * wire included, is verified by lwIP and dropped if bad.
  */
 static int
-ring_rx_trusted(const uint8_t *ip, size_t ip_len, uint32_t status)
+ns_rx_trusted(const uint8_t *ip, size_t ip_len, uint32_t status)
 {
 	if ((status & (TP_STATUS_CSUMNOTREADY | TP_STATUS_CSUM_VALID)) == 0)
 		return 0;
@@ -137,7 +137,7 @@ ring_rx_trusted(const uint8_t *ip, size_t ip_len, uint32_t status)
  * of them would take the reserve meant for the segments that end them.
  */
 static int
-ring_rx_urgent(const uint8_t *ip, size_t ip_len)
+ns_rx_urgent(const uint8_t *ip, size_t ip_len)
 {
 	size_t ihl = (size_t)(ip[0] & 0x0f) * 4, doff;
 
@@ -157,7 +157,7 @@ ring_rx_urgent(const uint8_t *ip, size_t ip_len)
  * port has lost its netif (a reload took its last address while lwIP
  * handled its frame). */
 static void
-ring_netif_show(struct ring_port *rp, uint32_t addr)
+ns_netif_show(struct ns_port *rp, uint32_t addr)
 {
 	if (rp->rp_netif != NULL)
 		ip4_addr_set_u32(ip_2_ip4(&rp->rp_netif->ip_addr), addr);
@@ -173,11 +173,11 @@ ring_netif_show(struct ring_port *rp, uint32_t addr)
  * (ns_arp.c), never lwIP's, which all NICs would share.
  */
 void
-ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t status)
+ns_port_frame(struct ns_port *rp, uint8_t *frame, uint32_t len, uint32_t status)
 {
 	uint32_t dst;
 	struct netif *netif = rp->rp_netif;
-	struct ring_addr *ra;
+	struct ns_addr *ra;
 	struct pbuf *p;
 	uint16_t type;
 	size_t ip_len, tot_len;
@@ -195,19 +195,19 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 			return;
 		}
 		memcpy(&dst, frame + ETH_HDR_LEN + ARP_OFF_TPA, 4);
-		if ((ra = ring_addr_find(rp, dst)) == NULL || ra->ra_down) {
+		if ((ra = ns_addr_find(rp, dst)) == NULL || ra->ra_down) {
 			rp->rp_stats.rs_rx_not_ours++;
 			return;
 		}
 		rp->rp_stats.rs_rx_frames++;
 		rp->rp_stats.rs_rx_bytes += len;
 		/* Answered from the address asked for. */
-		ring_addr_current = ra;
-		ring_netif_show(rp, dst);
+		ns_addr_current = ra;
+		ns_netif_show(rp, dst);
 		ns_arp_input(rp, netif, frame, len);
-		ring_addr_current = NULL;
-		ring_netif_show(rp, rp->rp_primary);
-		ring_netif_reap();
+		ns_addr_current = NULL;
+		ns_netif_show(rp, rp->rp_primary);
+		ns_netif_reap();
 		return;
 	}
 	if (type != ETH_TYPE_IPV4) {
@@ -221,7 +221,7 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		return;
 	}
 	memcpy(&dst, frame + ETH_HDR_LEN + 16, 4);
-	if ((ra = ring_addr_find(rp, dst)) == NULL || ra->ra_down) {
+	if ((ra = ns_addr_find(rp, dst)) == NULL || ra->ra_down) {
 		rp->rp_stats.rs_rx_not_ours++;
 		return;
 	}
@@ -240,7 +240,7 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		rp->rp_stats.rs_rx_fragments++;
 		return;
 	}
-	trusted = ring_rx_trusted(frame + ETH_HDR_LEN, ip_len, status);
+	trusted = ns_rx_trusted(frame + ETH_HDR_LEN, ip_len, status);
 	if (trusted) {
 		rp->rp_stats.rs_rx_csum_trusted++;
 	} else if (status & TP_STATUS_CSUMNOTREADY) {
@@ -255,16 +255,16 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		rp->rp_stats.rs_rx_superframes++;
 	rp->rp_stats.rs_rx_frames++;
 	rp->rp_stats.rs_rx_bytes += len;
-	if (!ring_syn_admit(ra, frame + ETH_HDR_LEN, ip_len))
+	if (!ns_syn_admit(ra, frame + ETH_HDR_LEN, ip_len))
 		return;		/* over the address's SYN rate, counted */
-	if (!ring_shed_admit(rp, ra, frame + ETH_HDR_LEN, ip_len))
+	if (!ns_shed_admit(rp, ra, frame + ETH_HDR_LEN, ip_len))
 		return;		/* its tenant is over its memory share, counted */
-	urgent = ns_mem_urgent(ring_rx_urgent(frame + ETH_HDR_LEN, ip_len));
+	urgent = ns_mem_urgent(ns_rx_urgent(frame + ETH_HDR_LEN, ip_len));
 	/* lwIP takes what is addressed to its netif's address: the netif
 	 * shows the frame's own while lwIP handles it, so what lwIP answers
 	 * from the destination (resets, ICMP) comes from it too. */
-	ring_netif_show(rp, dst);
-	ring_addr_current = ra;
+	ns_netif_show(rp, dst);
+	ns_addr_current = ra;
 	/* A second pass when a SYN freed a TIME_WAIT pcb (ns_tcp_tw.c) or
 	 * an ACK's SYN cookie made a connection (ns_tcp_cookie.c). */
 	do {
@@ -303,9 +303,9 @@ ring_port_frame(struct ring_port *rp, uint8_t *frame, uint32_t len, uint32_t sta
 		if (rp->rp_netif != netif)
 			break;
 	} while (ns_tcp_take_reinput());
-	ring_addr_current = NULL;
-	ring_netif_show(rp, rp->rp_primary);
-	ring_netif_reap();
+	ns_addr_current = NULL;
+	ns_netif_show(rp, rp->rp_primary);
+	ns_netif_reap();
 	ns_tcp_sack_after_input();
 	ns_tcp_park_after_input();
 	ns_mem_urgent(urgent);

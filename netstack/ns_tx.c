@@ -13,7 +13,7 @@
  * held as the port's pending frame; the next segment of the same
  * connection that continues it (next sequence number, same ACK, window and
  * header length, no larger than the first) is appended.  Anything else
- * sends the pending frame first, in order.  ring_ports_flush() sends it at
+ * sends the pending frame first, in order.  ns_ports_flush() sends it at
  * the end of every round of the event loop: the ports with a pending frame
  * are on a list, so a round costs the same however many NICs there are.
  * Only the pending frame's headers are copied: the segments' payloads are
@@ -35,9 +35,9 @@
 
 /* Ethernet, IPv4 without options (segments with them are not merged) and
  * the longest TCP header. */
-#define RING_TX_HDRS_MAX	(ETH_HDR_LEN + IP4_HDR_LEN + TCP_HDR_LEN + TCP_OPT_MAX)
+#define NS_TX_HDRS_MAX	(ETH_HDR_LEN + IP4_HDR_LEN + TCP_HDR_LEN + TCP_OPT_MAX)
 /* Segments with less payload are sent as they are. */
-#define RING_TX_MERGE_MIN	512
+#define NS_TX_MERGE_MIN	512
 
 static uint16_t
 rd16(const uint8_t *p)
@@ -63,10 +63,10 @@ wr16(uint8_t *p, uint16_t v)
  * 802.1Q tag after the MAC addresses here, and the header's offsets
  * move with it: everything before works on untagged frames. */
 static err_t
-ring_tx_send(struct ring_port *rp, const struct virtio_net_hdr *vh, const uint8_t *frame,
+ns_tx_send(struct ns_port *rp, const struct virtio_net_hdr *vh, const uint8_t *frame,
     size_t len)
 {
-	struct iovec iov[4 + RING_TX_PIECES_MAX];
+	struct iovec iov[4 + NS_TX_PIECES_MAX];
 	struct virtio_net_hdr tagged;
 	uint8_t tag[VLAN_TAG_LEN];
 	struct msghdr msg;
@@ -115,13 +115,13 @@ ring_tx_send(struct ring_port *rp, const struct virtio_net_hdr *vh, const uint8_
 /*
  * For an IPv4 TCP frame (len bytes): the pseudo-header sum in its checksum
  * field and NEEDS_CSUM in vh, so the kernel completes the checksum as a
- * NIC would (CHECKSUM_PARTIAL; lwIP leaves it 0: ringif.c).  0, or 0
+ * NIC would (CHECKSUM_PARTIAL; lwIP leaves it 0: ns_port.c).  0, or 0
  * untouched for a frame that is not TCP; -1 for a TCP frame whose
  * checksum cannot be left to the kernel (a fragment, which lwIP never
  * makes of a segment: its MSS fits the MTU).
  */
 static int
-ring_tx_csum_partial(uint8_t *f, size_t len, struct virtio_net_hdr *vh)
+ns_tx_csum_partial(uint8_t *f, size_t len, struct virtio_net_hdr *vh)
 {
 	uint8_t *ip = f + ETH_HDR_LEN;
 	size_t ihl, l4len;
@@ -146,41 +146,41 @@ ring_tx_csum_partial(uint8_t *f, size_t len, struct virtio_net_hdr *vh)
  * in all, the first flat of them at f, the rest the port's pending
  * pieces. */
 static err_t
-ring_tx_single(struct ring_port *rp, uint8_t *f, size_t len, size_t flat)
+ns_tx_single(struct ns_port *rp, uint8_t *f, size_t len, size_t flat)
 {
 	struct virtio_net_hdr vh;
 
 	memset(&vh, 0, sizeof(vh));
-	if (ring_tx_csum_partial(f, len, &vh) != 0) {
+	if (ns_tx_csum_partial(f, len, &vh) != 0) {
 		rp->rp_stats.rs_tx_errors++;
 		return ERR_VAL;
 	}
-	return ring_tx_send(rp, &vh, f, flat);
+	return ns_tx_send(rp, &vh, f, flat);
 }
 
 /* The ports whose pending frame has not gone yet, each at most once:
- * listed when a pending frame starts, taken off by ring_ports_flush() or
- * when the port closes (ring_tx_unlist). */
-static struct ring_port *ring_tx_pending;
+ * listed when a pending frame starts, taken off by ns_ports_flush() or
+ * when the port closes (ns_tx_unlist). */
+static struct ns_port *ns_tx_pending;
 
 static void
-ring_tx_list(struct ring_port *rp)
+ns_tx_list(struct ns_port *rp)
 {
 	if (rp->rp_tx_listed)
 		return;
 	rp->rp_tx_listed = 1;
-	rp->rp_tx_next = ring_tx_pending;
-	ring_tx_pending = rp;
+	rp->rp_tx_next = ns_tx_pending;
+	ns_tx_pending = rp;
 }
 
 /* Takes rp off the list, if it is there; its fields are not trusted (a
  * port about to be opened may hold anything). */
 void
-ring_tx_unlist(struct ring_port *rp)
+ns_tx_unlist(struct ns_port *rp)
 {
-	struct ring_port **pp;
+	struct ns_port **pp;
 
-	for (pp = &ring_tx_pending; *pp != NULL; pp = &(*pp)->rp_tx_next)
+	for (pp = &ns_tx_pending; *pp != NULL; pp = &(*pp)->rp_tx_next)
 		if (*pp == rp) {
 			*pp = rp->rp_tx_next;
 			rp->rp_tx_next = NULL;
@@ -191,21 +191,21 @@ ring_tx_unlist(struct ring_port *rp)
 
 /* Sends every port's pending frame. */
 void
-ring_ports_flush(void)
+ns_ports_flush(void)
 {
-	while (ring_tx_pending != NULL) {
-		struct ring_port *rp = ring_tx_pending;
+	while (ns_tx_pending != NULL) {
+		struct ns_port *rp = ns_tx_pending;
 
-		ring_tx_pending = rp->rp_tx_next;
+		ns_tx_pending = rp->rp_tx_next;
 		rp->rp_tx_next = NULL;
 		rp->rp_tx_listed = 0;
-		ring_port_flush(rp);
+		ns_port_flush(rp);
 	}
 }
 
 /* Sends the pending frame, as a GSO frame if it holds several segments. */
 void
-ring_port_flush(struct ring_port *rp)
+ns_port_flush(struct ns_port *rp)
 {
 	struct virtio_net_hdr vh;
 	uint8_t *f, *ip, *th;
@@ -223,14 +223,14 @@ ring_port_flush(struct ring_port *rp)
 		wr16(ip + IP4_OFF_CSUM, (uint16_t)~ns_csum_fold(ns_csum_add(0, ip, IP4_HDR_LEN)));
 		/* The kernel completes the TCP checksum of each segment (the
 		 * frame is a mergeable TCP one: this cannot fail). */
-		ring_tx_csum_partial(f, rp->rp_tx_len, &vh);
+		ns_tx_csum_partial(f, rp->rp_tx_len, &vh);
 		vh.gso_type = VIRTIO_NET_HDR_GSO_TCPV4;
 		vh.hdr_len = (uint16_t)(ETH_HDR_LEN + IP4_HDR_LEN + (th[12] >> 4) * 4);
 		vh.gso_size = rp->rp_tx_mss;
 		rp->rp_stats.rs_tx_gso_frames++;
-		ring_tx_send(rp, &vh, f, rp->rp_tx_flat);
+		ns_tx_send(rp, &vh, f, rp->rp_tx_flat);
 	} else {
-		ring_tx_single(rp, f, rp->rp_tx_len, rp->rp_tx_flat);
+		ns_tx_single(rp, f, rp->rp_tx_len, rp->rp_tx_flat);
 	}
 	for (unsigned int i = 0; i < rp->rp_tx_nheld; i++)
 		pbuf_free(rp->rp_tx_held[i]);
@@ -249,13 +249,13 @@ ring_port_flush(struct ring_port *rp)
  * PBUF_ROM: memory of their creator's).  0, or -1 (nothing added).
  */
 static int
-ring_tx_add_pieces(struct ring_port *rp, struct pbuf *p, size_t off)
+ns_tx_add_pieces(struct ns_port *rp, struct pbuf *p, size_t off)
 {
 	unsigned int n = rp->rp_tx_niov;
 	struct pbuf *q;
 	size_t o = off;
 
-	if (rp->rp_tx_nheld == RING_TX_PIECES_MAX)
+	if (rp->rp_tx_nheld == NS_TX_PIECES_MAX)
 		return -1;
 	for (q = p; q != NULL; q = q->next) {
 		if (PBUF_NEEDS_COPY(q) || q->type_internal == (u8_t)PBUF_ROM)
@@ -264,7 +264,7 @@ ring_tx_add_pieces(struct ring_port *rp, struct pbuf *p, size_t off)
 			o -= q->len;
 			continue;
 		}
-		if (n == RING_TX_PIECES_MAX)
+		if (n == NS_TX_PIECES_MAX)
 			return -1;
 		n++;
 		o = 0;
@@ -287,7 +287,7 @@ ring_tx_add_pieces(struct ring_port *rp, struct pbuf *p, size_t off)
 /* The payload length of frame if it is a TCP data segment that may be
  * merged, else 0. */
 static size_t
-ring_tx_mergeable(const uint8_t *f, size_t len)
+ns_tx_mergeable(const uint8_t *f, size_t len)
 {
 	const uint8_t *ip = f + ETH_HDR_LEN, *th = ip + IP4_HDR_LEN;
 	size_t thl;
@@ -303,14 +303,14 @@ ring_tx_mergeable(const uint8_t *f, size_t len)
 	    (th[13] & TCP_FLAG_ACK) == 0 || (th[13] & 0xc0) != 0)	/* no ECN */
 		return 0;
 	/* Small segments (interactive traffic, window probes) gain nothing. */
-	if (len - ETH_HDR_LEN - IP4_HDR_LEN - thl < RING_TX_MERGE_MIN)
+	if (len - ETH_HDR_LEN - IP4_HDR_LEN - thl < NS_TX_MERGE_MIN)
 		return 0;
 	return len - ETH_HDR_LEN - IP4_HDR_LEN - thl;
 }
 
 /* Whether segment f (payload plen) continues the pending frame. */
 static int
-ring_tx_continues(const struct ring_port *rp, const uint8_t *f, size_t len, size_t plen)
+ns_tx_continues(const struct ns_port *rp, const uint8_t *f, size_t len, size_t plen)
 {
 	const uint8_t *p = rp->rp_txbuf;
 	const uint8_t *pip = p + ETH_HDR_LEN, *pth = pip + IP4_HDR_LEN;
@@ -319,7 +319,7 @@ ring_tx_continues(const struct ring_port *rp, const uint8_t *f, size_t len, size
 	size_t pending_payload = rp->rp_tx_len - hdrs;
 
 	return rp->rp_tx_len > 0 &&
-	    rp->rp_tx_len + plen <= RING_TX_GSO_MAX &&
+	    rp->rp_tx_len + plen <= NS_TX_GSO_MAX &&
 	    plen <= rp->rp_tx_mss && rp->rp_tx_last == rp->rp_tx_mss &&
 	    memcmp(f, p, 12) == 0 &&			/* MAC addresses */
 	    memcmp(ip + 12, pip + 12, 8) == 0 &&	/* IP addresses */
@@ -336,9 +336,9 @@ ring_tx_continues(const struct ring_port *rp, const uint8_t *f, size_t len, size
  * frame it continues: as pieces, or copied while the frame has none (its
  * bytes stay in order).  1, or 0 when it cannot. */
 static int
-ring_tx_join(struct ring_port *rp, struct pbuf *p, size_t len, size_t plen)
+ns_tx_join(struct ns_port *rp, struct pbuf *p, size_t len, size_t plen)
 {
-	if (ring_tx_add_pieces(rp, p, len - plen) == 0)
+	if (ns_tx_add_pieces(rp, p, len - plen) == 0)
 		return 1;
 	if (rp->rp_tx_niov != 0)
 		return 0;
@@ -351,27 +351,27 @@ ring_tx_join(struct ring_port *rp, struct pbuf *p, size_t len, size_t plen)
  * lwIP's linkoutput: one frame out, maybe merged with the next ones; lwIP
  * keeps the pbuf.  Only the headers are looked at in a copy: a data
  * segment's payload is sent from the pbuf itself, held until the pending
- * frame goes (ring_tx_add_pieces), else copied into the pending frame.
+ * frame goes (ns_tx_add_pieces), else copied into the pending frame.
  */
 err_t
-ring_tx_output(struct netif *netif, struct pbuf *p)
+ns_tx_output(struct netif *netif, struct pbuf *p)
 {
-	struct ring_port *rp = netif->state;
-	uint8_t hdr[RING_TX_HDRS_MAX], flat[RING_TX_FRAME_MAX];
+	struct ns_port *rp = netif->state;
+	uint8_t hdr[NS_TX_HDRS_MAX], flat[NS_TX_FRAME_MAX];
 	size_t len = p->tot_len, plen;
 
 	if (len > sizeof(flat)) {
 		rp->rp_stats.rs_tx_errors++;
 		return ERR_BUF;
 	}
-	/* ring_tx_mergeable() and ring_tx_continues() read no further than
+	/* ns_tx_mergeable() and ns_tx_continues() read no further than
 	 * a maximal TCP header: past it only when the frame is longer. */
 	pbuf_copy_partial(p, hdr, (u16_t)(len < sizeof(hdr) ? len : sizeof(hdr)), 0);
 	if (len >= ETH_HDR_LEN + IP4_HDR_LEN && hdr[12] == 0x08 && hdr[13] == 0x00 &&
 	    hdr[ETH_HDR_LEN + 9] == IP_PROTO_ICMP && ns_icmp_allow(rp) != 0)
 		return ERR_OK;		/* over the rate: not sent, counted */
-	plen = rp->rp_txbuf != NULL ? ring_tx_mergeable(hdr, len) : 0;
-	if (plen > 0 && ring_tx_continues(rp, hdr, len, plen) && ring_tx_join(rp, p, len, plen)) {
+	plen = rp->rp_txbuf != NULL ? ns_tx_mergeable(hdr, len) : 0;
+	if (plen > 0 && ns_tx_continues(rp, hdr, len, plen) && ns_tx_join(rp, p, len, plen)) {
 		rp->rp_tx_len += plen;
 		rp->rp_tx_segs++;
 		rp->rp_tx_last = (uint16_t)plen;
@@ -379,19 +379,19 @@ ring_tx_output(struct netif *netif, struct pbuf *p)
 		rp->rp_txbuf[ETH_HDR_LEN + IP4_HDR_LEN + 13] |= hdr[ETH_HDR_LEN + IP4_HDR_LEN + 13];
 		return ERR_OK;
 	}
-	ring_port_flush(rp);
+	ns_port_flush(rp);
 	if (plen > 0) {
 		/* The headers copied (the merge rewrites them), the payload
 		 * in place if it can be. */
-		rp->rp_tx_flat = ring_tx_add_pieces(rp, p, len - plen) == 0 ? len - plen : len;
+		rp->rp_tx_flat = ns_tx_add_pieces(rp, p, len - plen) == 0 ? len - plen : len;
 		pbuf_copy_partial(p, rp->rp_txbuf, (u16_t)rp->rp_tx_flat, 0);
 		rp->rp_tx_len = len;
 		rp->rp_tx_segs = 1;
-		ring_tx_list(rp);
+		ns_tx_list(rp);
 		rp->rp_tx_mss = (uint16_t)plen;
 		rp->rp_tx_last = (uint16_t)plen;
 		return ERR_OK;
 	}
 	pbuf_copy_partial(p, flat, (u16_t)len, 0);
-	return ring_tx_single(rp, flat, len, len);
+	return ns_tx_single(rp, flat, len, len);
 }

@@ -1,9 +1,9 @@
 /*
- * The netstack's address table (netstack/ring_addr.c, ringif.c):
+ * The netstack's address table (netstack/ns_addr.c, ns_port.c):
  * removing an address aborts only what is bound to it on its port, never
  * a connection of the same IP on another port; a listener still bound
  * keeps it; adds and removes go on without end; the table holds
- * RING_MAX_ADDRS addresses and refuses the next; past lwIP's 255 netifs
+ * NS_MAX_ADDRS addresses and refuses the next; past lwIP's 255 netifs
  * (one per port) an add fails instead of looping for ever; a removed
  * address leaves nothing of it in its NIC's neighbour table; a netif is
  * found by its number without walking lwIP's list.
@@ -22,11 +22,11 @@
 #include "unit.h"
 
 /* Ports enough for one netif more than lwIP numbers. */
-#define PORTS		(RING_MAX_NETIFS + 3)
+#define PORTS		(NS_MAX_NETIFS + 3)
 /* Add/remove rounds, as reloads moving endpoints make them. */
 #define ROUNDS		1000
 
-static struct ring_port ports[PORTS];
+static struct ns_port ports[PORTS];
 
 /* A hang (lwIP's netif_add() looking for a free number) is a failure. */
 static void
@@ -41,7 +41,7 @@ hung(int sig)
 }
 
 static void
-port_init(struct ring_port *rp, int i)
+port_init(struct ns_port *rp, int i)
 {
 	memset(rp, 0, sizeof(*rp));
 	rp->rp_txfd = -1;	/* never opened: transmit is counted, not sent */
@@ -102,17 +102,17 @@ in_list(struct tcp_pcb *list, const struct tcp_pcb *pcb)
 static void
 test_same_ip_elsewhere(void)
 {
-	struct ring_port *a = &ports[0], *b = &ports[1];
+	struct ns_port *a = &ports[0], *b = &ports[1];
 	uint32_t own = inet_addr("10.0.0.5"), shared = inet_addr("10.0.0.25");
 	struct netif *na, *nb, *x;
 	struct tcp_pcb *pa, *pb, *lpcb;
 	ip_addr_t lip;
 	int rc;
 
-	CHECK(ring_port_add_addr(a, own, 24, 0, NULL) == 0 &&
-	    ring_port_add_addr(a, shared, 24, 0, &na) == 0 &&
-	    ring_port_add_addr(b, own, 24, 0, NULL) == 0 &&
-	    ring_port_add_addr(b, shared, 24, 0, &nb) == 0,
+	CHECK(ns_port_add_addr(a, own, 24, 0, NULL) == 0 &&
+	    ns_port_add_addr(a, shared, 24, 0, &na) == 0 &&
+	    ns_port_add_addr(b, own, 24, 0, NULL) == 0 &&
+	    ns_port_add_addr(b, shared, 24, 0, &nb) == 0,
 	    "two ports, each with 10.0.0.5 and 10.0.0.25");
 	pa = connecting(na, shared, err_a);
 	pb = connecting(nb, shared, err_b);
@@ -126,39 +126,39 @@ test_same_ip_elsewhere(void)
 	ip4_addr_set_u32(ip_2_ip4(&lip), shared);
 	CHECK(tcp_bind(lpcb, &lip, 443) == ERR_OK &&
 	    (lpcb = tcp_listen(lpcb)) != NULL, "a listener on port A's 10.0.0.25");
-	rc = ring_port_del_addr(a, shared);
-	CHECK(rc == -EBUSY && ring_port_find(a, shared) == na &&
+	rc = ns_port_del_addr(a, shared);
+	CHECK(rc == -EBUSY && ns_port_find(a, shared) == na &&
 	    aborted_a == 0 && in_list(tcp_active_pcbs, pa),
 	    "while a listener is bound, the address is left going, not freed (%d)", rc);
 	tcp_close(lpcb);
 
-	rc = ring_port_del_addr(a, shared);
+	rc = ns_port_del_addr(a, shared);
 	CHECK(rc == 1 && aborted_a == 1, "removing port A's 10.0.0.25 aborts its connection "
 	    "(%d, %d aborted)", rc, aborted_a);
 	CHECK(aborted_b == 0 && in_list(tcp_active_pcbs, pb) &&
 	    ip4_addr_get_u32(ip_2_ip4(&pb->local_ip)) == shared,
 	    "port B's connection from the same IP lives on");
-	CHECK(ring_port_find(a, shared) == NULL && a->rp_n_addrs == 1 && ring_port_find(a, own) == na &&
-	    ring_port_find(b, shared) == nb && netif_is_up(nb) &&
+	CHECK(ns_port_find(a, shared) == NULL && a->rp_n_addrs == 1 && ns_port_find(a, own) == na &&
+	    ns_port_find(b, shared) == nb && netif_is_up(nb) &&
 	    netif_get_by_index(pb->netif_idx) == nb,
 	    "port A's address is gone, its own stays; port B's is up and still its "
 	    "connection's netif");
-	CHECK(ring_port_del_addr(a, shared) == -ENOENT, "an address not held: -ENOENT");
+	CHECK(ns_port_del_addr(a, shared) == -ENOENT, "an address not held: -ENOENT");
 
 	/* Add and remove again and again, as reloads moving an endpoint do. */
 	rc = 0;
 	for (int i = 0; i < ROUNDS && rc == 0; i++) {
 		uint32_t addr = htonl(ntohl(inet_addr("10.0.1.0")) + (uint32_t)(i % 200) + 1);
 
-		rc = ring_port_add_addr(a, addr, 16, 0, &x);
+		rc = ns_port_add_addr(a, addr, 16, 0, &x);
 		if (rc == 0 && netif_get_by_index(pb->netif_idx) != nb)
 			rc = -1000;
 		if (rc == 0)
-			rc = ring_port_del_addr(a, addr);
+			rc = ns_port_del_addr(a, addr);
 	}
-	CHECK(rc == 0 && a->rp_n_addrs == 1 && ring_netif_count() == 2 && ring_addr_count() == 3,
+	CHECK(rc == 0 && a->rp_n_addrs == 1 && ns_netif_count() == 2 && ns_addr_count() == 3,
 	    "%d adds and removes: one netif per port, 3 addresses left (%d, %d, %u)",
-	    ROUNDS, rc, ring_netif_count(), ring_addr_count());
+	    ROUNDS, rc, ns_netif_count(), ns_addr_count());
 	CHECK(aborted_b == 0 && in_list(tcp_active_pcbs, pb) &&
 	    netif_get_by_index(pb->netif_idx) == nb,
 	    "port B's connection kept its netif while the numbers wrapped");
@@ -176,7 +176,7 @@ test_same_ip_elsewhere(void)
 static void
 test_arp_forgets(void)
 {
-	static struct ring_port rp;
+	static struct ns_port rp;
 	uint32_t own = inet_addr("10.9.0.5"), ep = inet_addr("10.9.0.25"), peer = inet_addr("10.9.0.7");
 	struct netif *na;
 	struct tcp_pcb *pcb;
@@ -185,8 +185,8 @@ test_arp_forgets(void)
 	int rc;
 
 	port_init(&rp, 9);
-	CHECK(ring_port_add_addr(&rp, own, 24, 0, NULL) == 0 &&
-	    ring_port_add_addr(&rp, ep, 24, 0, &na) == 0, "a port with two addresses");
+	CHECK(ns_port_add_addr(&rp, own, 24, 0, NULL) == 0 &&
+	    ns_port_add_addr(&rp, ep, 24, 0, &na) == 0, "a port with two addresses");
 	pcb = tcp_new();
 	tcp_bind_netif(pcb, na);
 	ip4_addr_set_u32(ip_2_ip4(&dst), peer);
@@ -194,7 +194,7 @@ test_arp_forgets(void)
 	CHECK(tcp_bind(pcb, &src, 0) == ERR_OK &&
 	    tcp_connect(pcb, &dst, 443, NULL) == ERR_OK,
 	    "a SYN to an unresolved neighbour waits in the NIC's table");
-	rc = ring_port_del_addr(&rp, ep);
+	rc = ns_port_del_addr(&rp, ep);
 	CHECK(rc == 1, "removing its address aborts that connection (%d)", rc);
 	/* The neighbour's ARP reply, to the address still there. */
 	memcpy(f, rp.rp_mac, 6);
@@ -206,11 +206,11 @@ test_arp_forgets(void)
 	memcpy(f + 28, &peer, 4);
 	memcpy(f + 32, rp.rp_mac, 6);
 	memcpy(f + 38, &own, 4);
-	ring_port_frame(&rp, f, sizeof(f), 0);
+	ns_port_frame(&rp, f, sizeof(f), 0);
 	CHECK(rp.rp_stats.rs_tx_frames == 0,
 	    "the freed address's waiting packets were dropped, not sent (%llu sent)",
 	    (unsigned long long)rp.rp_stats.rs_tx_frames);
-	ring_port_close(&rp);
+	ns_port_close(&rp);
 }
 
 static void
@@ -220,39 +220,39 @@ test_limits(void)
 	unsigned int added = 0;
 	int rc = 0, p;
 
-	/* The table: RING_MAX_ADDRS in all, whatever the port. */
-	while (ring_addr_count() < RING_MAX_ADDRS) {
-		rc = ring_port_add_addr(&ports[2], htonl(first + added), 16, 0, NULL);
+	/* The table: NS_MAX_ADDRS in all, whatever the port. */
+	while (ns_addr_count() < NS_MAX_ADDRS) {
+		rc = ns_port_add_addr(&ports[2], htonl(first + added), 16, 0, NULL);
 		if (rc != 0)
 			break;
 		added++;
 	}
-	CHECK(rc == 0 && ring_addr_count() == RING_MAX_ADDRS && ports[2].rp_n_addrs == added,
-	    "%d addresses in all, %u on one port (%d)", RING_MAX_ADDRS, added, rc);
-	rc = ring_port_add_addr(&ports[3], inet_addr("10.2.0.1"), 16, 0, NULL);
+	CHECK(rc == 0 && ns_addr_count() == NS_MAX_ADDRS && ports[2].rp_n_addrs == added,
+	    "%d addresses in all, %u on one port (%d)", NS_MAX_ADDRS, added, rc);
+	rc = ns_port_add_addr(&ports[3], inet_addr("10.2.0.1"), 16, 0, NULL);
 	CHECK(rc == -ENOSPC && ports[3].rp_netif == NULL,
 	    "the next address is refused with -ENOSPC, its port left without a netif (%d)", rc);
-	CHECK(ring_port_find(&ports[2], htonl(first + added / 2)) == ports[2].rp_netif &&
-	    ring_port_find(&ports[3], htonl(first + added / 2)) == NULL,
+	CHECK(ns_port_find(&ports[2], htonl(first + added / 2)) == ports[2].rp_netif &&
+	    ns_port_find(&ports[3], htonl(first + added / 2)) == NULL,
 	    "an address is found on its port, and only there");
 	/* Room for the netifs below. */
-	for (unsigned int i = 0; i < RING_MAX_NETIFS && rc != -1; i++)
-		if (ring_port_del_addr(&ports[2], htonl(first + i)) != 0)
+	for (unsigned int i = 0; i < NS_MAX_NETIFS && rc != -1; i++)
+		if (ns_port_del_addr(&ports[2], htonl(first + i)) != 0)
 			rc = -1;
 	CHECK(rc != -1, "addresses removed");
 	/* lwIP's netifs: one per port with an address. */
-	for (p = 3; p < PORTS && ring_netif_count() < RING_MAX_NETIFS; p++)
-		if ((rc = ring_port_add_addr(&ports[p], inet_addr("10.3.0.1"), 16, 0, NULL)) != 0)
+	for (p = 3; p < PORTS && ns_netif_count() < NS_MAX_NETIFS; p++)
+		if ((rc = ns_port_add_addr(&ports[p], inet_addr("10.3.0.1"), 16, 0, NULL)) != 0)
 			break;
-	CHECK(rc == 0 && ring_netif_count() == RING_MAX_NETIFS,
-	    "%d netifs in all (%d)", RING_MAX_NETIFS, rc);
-	rc = ring_port_add_addr(&ports[p], inet_addr("10.3.0.1"), 16, 0, NULL);
+	CHECK(rc == 0 && ns_netif_count() == NS_MAX_NETIFS,
+	    "%d netifs in all (%d)", NS_MAX_NETIFS, rc);
+	rc = ns_port_add_addr(&ports[p], inet_addr("10.3.0.1"), 16, 0, NULL);
 	CHECK(rc == -EMFILE, "past lwIP's %d netifs a new port's address fails with -EMFILE, "
-	    "and returns (%d)", RING_MAX_NETIFS, rc);
-	rc = ring_port_add_addr(&ports[3], inet_addr("10.3.0.2"), 16, 0, NULL);
+	    "and returns (%d)", NS_MAX_NETIFS, rc);
+	rc = ns_port_add_addr(&ports[3], inet_addr("10.3.0.2"), 16, 0, NULL);
 	CHECK(rc == 0, "a port with a netif still takes addresses (%d)", rc);
-	rc = ring_port_del_addr(&ports[4], inet_addr("10.3.0.1"));
-	CHECK(rc == 0 && ports[4].rp_netif == NULL && ring_port_add_addr(&ports[p],
+	rc = ns_port_del_addr(&ports[4], inet_addr("10.3.0.1"));
+	CHECK(rc == 0 && ports[4].rp_netif == NULL && ns_port_add_addr(&ports[p],
 	    inet_addr("10.3.0.1"), 16, 0, NULL) == 0,
 	    "a port's last address removed, its netif goes, and another port's fits");
 }
@@ -284,11 +284,11 @@ test_netif_index(void)
 	    with, found);
 	gone = ports[3].rp_netif;
 	idx = netif_get_index(gone);
-	ring_port_del_addr(&ports[3], inet_addr("10.3.0.1"));
-	ring_port_del_addr(&ports[3], inet_addr("10.3.0.2"));
+	ns_port_del_addr(&ports[3], inet_addr("10.3.0.1"));
+	ns_port_del_addr(&ports[3], inet_addr("10.3.0.2"));
 	CHECK(ports[3].rp_netif == NULL && netif_get_by_index(idx) == NULL,
 	    "a port's netif that went is not found by its number");
-	CHECK(ring_port_add_addr(&ports[3], inet_addr("10.3.0.1"), 16, 0, NULL) == 0 &&
+	CHECK(ns_port_add_addr(&ports[3], inet_addr("10.3.0.1"), 16, 0, NULL) == 0 &&
 	    netif_get_by_index(netif_get_index(ports[3].rp_netif)) == ports[3].rp_netif,
 	    "a new netif is found by its number");
 }
@@ -310,6 +310,6 @@ main(void)
 	test_limits();
 	test_netif_index();
 	for (int i = 0; i < PORTS; i++)
-		ring_port_close(&ports[i]);
+		ns_port_close(&ports[i]);
 	return UNIT_DONE();
 }

@@ -5,7 +5,7 @@
  * drawn at start: a consumer choosing destination addresses cannot aim
  * them at one bucket.
  *
- * Each port is one lwIP netif (ring_port_add_addr makes it with the
+ * Each port is one lwIP netif (ns_port_add_addr makes it with the
  * first address); lwIP knows only that netif.  What is bound to an
  * address is told by the pcb's netif binding (netif_idx: everything
  * privlinkd opens is bound, and accepted connections inherit their
@@ -27,22 +27,22 @@
 #include "netstack.h"
 #include "ns_netif_index.h"
 #include "ns_siphash.h"
-#include "ring_addr.h"
+#include "ns_addr.h"
 
 /* Buckets: a power of two, twice the addresses at most. */
-#define RING_ADDR_BUCKETS	(2 * RING_MAX_ADDRS)
+#define NS_ADDR_BUCKETS	(2 * NS_MAX_ADDRS)
 
-static struct ring_addr *ring_addr_table[RING_ADDR_BUCKETS];
-static uint64_t ring_addr_key[2];
-static int ring_addr_keyed;
-static unsigned int ring_addr_n;
+static struct ns_addr *ns_addr_table[NS_ADDR_BUCKETS];
+static uint64_t ns_addr_key[2];
+static int ns_addr_keyed;
+static unsigned int ns_addr_n;
 
-struct ring_addr *ring_addr_current;
+struct ns_addr *ns_addr_current;
 
-_Static_assert((RING_ADDR_BUCKETS & (RING_ADDR_BUCKETS - 1)) == 0, "a power of two");
+_Static_assert((NS_ADDR_BUCKETS & (NS_ADDR_BUCKETS - 1)) == 0, "a power of two");
 
 static unsigned int
-ring_addr_bucket(const struct ring_port *rp, uint32_t addr)
+ns_addr_bucket(const struct ns_port *rp, uint32_t addr)
 {
 	struct {
 		uintptr_t	port;
@@ -51,31 +51,31 @@ ring_addr_bucket(const struct ring_port *rp, uint32_t addr)
 
 	in.port = (uintptr_t)rp;
 	in.addr = addr;
-	return (unsigned int)ns_siphash(ring_addr_key, &in, sizeof(in)) & (RING_ADDR_BUCKETS - 1);
+	return (unsigned int)ns_siphash(ns_addr_key, &in, sizeof(in)) & (NS_ADDR_BUCKETS - 1);
 }
 
-struct ring_addr *
-ring_addr_find(const struct ring_port *rp, uint32_t addr)
+struct ns_addr *
+ns_addr_find(const struct ns_port *rp, uint32_t addr)
 {
-	struct ring_addr *ra;
+	struct ns_addr *ra;
 
-	if (ring_addr_n == 0)
+	if (ns_addr_n == 0)
 		return NULL;
-	for (ra = ring_addr_table[ring_addr_bucket(rp, addr)]; ra != NULL; ra = ra->ra_hnext)
+	for (ra = ns_addr_table[ns_addr_bucket(rp, addr)]; ra != NULL; ra = ra->ra_hnext)
 		if (ra->ra_port == rp && ra->ra_addr == addr)
 			return ra;
 	return NULL;
 }
 
 unsigned int
-ring_addr_count(void)
+ns_addr_count(void)
 {
-	return ring_addr_n;
+	return ns_addr_n;
 }
 
 /* How many lwIP netifs there are, on every port. */
 int
-ring_netif_count(void)
+ns_netif_count(void)
 {
 	struct netif *netif;
 	int n = 0;
@@ -86,12 +86,12 @@ ring_netif_count(void)
 }
 
 static int
-ring_netif_make(struct ring_port *rp, uint32_t addr, uint8_t prefixlen, uint32_t gateway)
+ns_netif_make(struct ns_port *rp, uint32_t addr, uint8_t prefixlen, uint32_t gateway)
 {
 	ip4_addr_t ip, mask, gw;
 	struct netif *netif;
 
-	if (ring_netif_count() >= RING_MAX_NETIFS)
+	if (ns_netif_count() >= NS_MAX_NETIFS)
 		return -EMFILE;
 	netif = calloc(1, sizeof(*netif));
 	if (netif == NULL)
@@ -99,7 +99,7 @@ ring_netif_make(struct ring_port *rp, uint32_t addr, uint8_t prefixlen, uint32_t
 	ip4_addr_set_u32(&ip, addr);
 	ip4_addr_set_u32(&mask, prefixlen == 0 ? 0 : lwip_htonl(0xffffffffu << (32 - prefixlen)));
 	ip4_addr_set_u32(&gw, gateway);
-	if (netif_add(netif, &ip, &mask, &gw, rp, ring_netif_init, ethernet_input) == NULL) {
+	if (netif_add(netif, &ip, &mask, &gw, rp, ns_netif_init, ethernet_input) == NULL) {
 		free(netif);
 		return -EINVAL;
 	}
@@ -116,22 +116,22 @@ ring_netif_make(struct ring_port *rp, uint32_t addr, uint8_t prefixlen, uint32_t
  * prefix and gateway (the NIC's own: the loop adds it first).
  */
 int
-ring_port_add_addr(struct ring_port *rp, uint32_t addr, uint8_t prefixlen,
+ns_port_add_addr(struct ns_port *rp, uint32_t addr, uint8_t prefixlen,
     uint32_t gateway, struct netif **out)
 {
-	struct ring_addr *ra;
+	struct ns_addr *ra;
 	unsigned int b;
 	int rc;
 
-	if (!ring_addr_keyed) {
+	if (!ns_addr_keyed) {
 		uint8_t key[16];
 
 		if (ns_rand_bytes(key, sizeof(key)) != 0)
 			return -EIO;
-		ns_siphash_key(ring_addr_key, key);
-		ring_addr_keyed = 1;
+		ns_siphash_key(ns_addr_key, key);
+		ns_addr_keyed = 1;
 	}
-	if ((ra = ring_addr_find(rp, addr)) != NULL) {
+	if ((ra = ns_addr_find(rp, addr)) != NULL) {
 		if (!ra->ra_down)
 			return -EEXIST;
 		ra->ra_down = 0;	/* a reload brings it back */
@@ -139,60 +139,60 @@ ring_port_add_addr(struct ring_port *rp, uint32_t addr, uint8_t prefixlen,
 			*out = rp->rp_netif;
 		return 0;
 	}
-	if (ring_addr_n >= RING_MAX_ADDRS)
+	if (ns_addr_n >= NS_MAX_ADDRS)
 		return -ENOSPC;
 	if ((ra = calloc(1, sizeof(*ra))) == NULL)
 		return -ENOMEM;
-	if (rp->rp_netif == NULL && (rc = ring_netif_make(rp, addr, prefixlen, gateway)) != 0) {
+	if (rp->rp_netif == NULL && (rc = ns_netif_make(rp, addr, prefixlen, gateway)) != 0) {
 		free(ra);
 		return rc;
 	}
 	ra->ra_port = rp;
 	ra->ra_addr = addr;
-	b = ring_addr_bucket(rp, addr);
-	ra->ra_hnext = ring_addr_table[b];
-	ring_addr_table[b] = ra;
+	b = ns_addr_bucket(rp, addr);
+	ra->ra_hnext = ns_addr_table[b];
+	ns_addr_table[b] = ra;
 	ra->ra_pnext = rp->rp_addrs;
 	rp->rp_addrs = ra;
 	rp->rp_n_addrs++;
-	ring_addr_n++;
+	ns_addr_n++;
 	if (out != NULL)
 		*out = rp->rp_netif;
 	return 0;
 }
 
 /* The port's netif if it holds addr.  The address may be going (its
- * frames dropped): ring_port_del_addr leaves it so only while a listener
+ * frames dropped): ns_port_del_addr leaves it so only while a listener
  * is still bound to it. */
 struct netif *
-ring_port_find(struct ring_port *rp, uint32_t addr)
+ns_port_find(struct ns_port *rp, uint32_t addr)
 {
-	return ring_addr_find(rp, addr) != NULL ? rp->rp_netif : NULL;
+	return ns_addr_find(rp, addr) != NULL ? rp->rp_netif : NULL;
 }
 
 unsigned int
-ring_port_addr_list(const struct ring_port *rp, uint32_t *addrs, unsigned int max)
+ns_port_addr_list(const struct ns_port *rp, uint32_t *addrs, unsigned int max)
 {
 	unsigned int n = 0;
 
-	for (const struct ring_addr *ra = rp->rp_addrs; ra != NULL; ra = ra->ra_pnext, n++)
+	for (const struct ns_addr *ra = rp->rp_addrs; ra != NULL; ra = ra->ra_pnext, n++)
 		if (n < max)
 			addrs[n] = ra->ra_addr;
 	return n;
 }
 
 static int
-ring_pcb_is(const struct tcp_pcb *pcb, u8_t idx, uint32_t addr)
+ns_pcb_is(const struct tcp_pcb *pcb, u8_t idx, uint32_t addr)
 {
 	return pcb->netif_idx == idx && ip4_addr_get_u32(ip_2_ip4(&pcb->local_ip)) == addr;
 }
 
 /* The first pcb of list bound to netif number idx and addr, or NULL. */
 static struct tcp_pcb *
-ring_pcb_on(struct tcp_pcb *list, u8_t idx, uint32_t addr)
+ns_pcb_on(struct tcp_pcb *list, u8_t idx, uint32_t addr)
 {
 	for (struct tcp_pcb *pcb = list; pcb != NULL; pcb = pcb->next)
-		if (ring_pcb_is(pcb, idx, addr))
+		if (ns_pcb_is(pcb, idx, addr))
 			return pcb;
 	return NULL;
 }
@@ -203,7 +203,7 @@ ring_pcb_on(struct tcp_pcb *list, u8_t idx, uint32_t addr)
  * must close it; freeing it here would leave that dangling.
  */
 static int
-ring_addr_held(u8_t idx, uint32_t addr)
+ns_addr_held(u8_t idx, uint32_t addr)
 {
 	for (struct tcp_pcb_listen *l = tcp_listen_pcbs.listen_pcbs; l != NULL; l = l->next)
 		if (l->netif_idx == idx && ip4_addr_get_u32(ip_2_ip4(&l->local_ip)) == addr)
@@ -215,36 +215,36 @@ ring_addr_held(u8_t idx, uint32_t addr)
 }
 
 static void
-ring_addr_unlink(struct ring_addr *ra)
+ns_addr_unlink(struct ns_addr *ra)
 {
-	struct ring_port *rp = ra->ra_port;
-	struct ring_addr **pp;
+	struct ns_port *rp = ra->ra_port;
+	struct ns_addr **pp;
 
-	for (pp = &ring_addr_table[ring_addr_bucket(rp, ra->ra_addr)]; *pp != ra; pp = &(*pp)->ra_hnext)
+	for (pp = &ns_addr_table[ns_addr_bucket(rp, ra->ra_addr)]; *pp != ra; pp = &(*pp)->ra_hnext)
 		;
 	*pp = ra->ra_hnext;
 	for (pp = &rp->rp_addrs; *pp != ra; pp = &(*pp)->ra_pnext)
 		;
 	*pp = ra->ra_pnext;
 	rp->rp_n_addrs--;
-	ring_addr_n--;
+	ns_addr_n--;
 	free(ra);
 }
 
 /* Netifs removed while lwIP handled a frame on them: freed after it. */
-static struct netif *ring_netifs_removed[RING_MAX_NETIFS];
-static unsigned int ring_n_removed;
+static struct netif *ns_netifs_removed[NS_MAX_NETIFS];
+static unsigned int ns_n_removed;
 
 void
-ring_netif_reap(void)
+ns_netif_reap(void)
 {
-	while (ring_n_removed > 0)
-		free(ring_netifs_removed[--ring_n_removed]);
+	while (ns_n_removed > 0)
+		free(ns_netifs_removed[--ns_n_removed]);
 }
 
 /* The port's last address went: its netif goes, with nothing on it. */
 static void
-ring_netif_drop(struct ring_port *rp)
+ns_netif_drop(struct ns_port *rp)
 {
 	struct netif *netif = rp->rp_netif;
 
@@ -258,8 +258,8 @@ ring_netif_drop(struct ring_port *rp)
 	rp->rp_primary = 0;
 	/* A frame being handled (a reload from the management API took the
 	 * port away under it) still reads its netif when lwIP returns. */
-	if (ring_addr_current != NULL && ring_n_removed < RING_MAX_NETIFS)
-		ring_netifs_removed[ring_n_removed++] = netif;
+	if (ns_addr_current != NULL && ns_n_removed < NS_MAX_NETIFS)
+		ns_netifs_removed[ns_n_removed++] = netif;
 	else
 		free(netif);
 }
@@ -274,9 +274,9 @@ ring_netif_drop(struct ring_port *rp)
  * that is closed).
  */
 int
-ring_port_del_addr(struct ring_port *rp, uint32_t addr)
+ns_port_del_addr(struct ns_port *rp, uint32_t addr)
 {
-	struct ring_addr *ra = ring_addr_find(rp, addr);
+	struct ns_addr *ra = ns_addr_find(rp, addr);
 	struct tcp_pcb *pcb;
 	int aborted = 0;
 	u8_t idx;
@@ -285,24 +285,24 @@ ring_port_del_addr(struct ring_port *rp, uint32_t addr)
 		return -ENOENT;
 	ra->ra_down = 1;	/* no more frames in */
 	idx = netif_get_index(rp->rp_netif);
-	if (ring_addr_held(idx, addr))
+	if (ns_addr_held(idx, addr))
 		return -EBUSY;
 	ns_tcp_unpark_addr(idx, addr);
 	/* An aborted connection's error callback may abort others (the
 	 * relay's other half): each search starts again from the head. */
-	while ((pcb = ring_pcb_on(tcp_active_pcbs, idx, addr)) != NULL ||
-	    (pcb = ring_pcb_on(tcp_bound_pcbs, idx, addr)) != NULL) {
+	while ((pcb = ns_pcb_on(tcp_active_pcbs, idx, addr)) != NULL ||
+	    (pcb = ns_pcb_on(tcp_bound_pcbs, idx, addr)) != NULL) {
 		tcp_abort(pcb);
 		aborted++;
 	}
 	/* Freed without a word or a callback (tcp_abandon of TIME_WAIT). */
-	while ((pcb = ring_pcb_on(tcp_tw_pcbs, idx, addr)) != NULL)
+	while ((pcb = ns_pcb_on(tcp_tw_pcbs, idx, addr)) != NULL)
 		tcp_abort(pcb);
 	/* What the resets above left waiting for a neighbour. */
 	ns_arp_forget_addr(rp, addr);
-	ring_addr_unlink(ra);
+	ns_addr_unlink(ra);
 	if (rp->rp_addrs == NULL)
-		ring_netif_drop(rp);
+		ns_netif_drop(rp);
 	else if (rp->rp_primary == addr) {
 		rp->rp_primary = rp->rp_addrs->ra_addr;
 		ip4_addr_set_u32(ip_2_ip4(&rp->rp_netif->ip_addr), rp->rp_primary);
@@ -313,20 +313,20 @@ ring_port_del_addr(struct ring_port *rp, uint32_t addr)
 /* Every address of the port, whatever is bound to it (the port is
  * closing: its owners have closed what they hold, or are gone). */
 void
-ring_port_del_all(struct ring_port *rp)
+ns_port_del_all(struct ns_port *rp)
 {
 	while (rp->rp_addrs != NULL) {
-		struct ring_addr *ra = rp->rp_addrs;
+		struct ns_addr *ra = rp->rp_addrs;
 		u8_t idx = netif_get_index(rp->rp_netif);
 		struct tcp_pcb *pcb;
 
 		ns_tcp_unpark_addr(idx, ra->ra_addr);
-		while ((pcb = ring_pcb_on(tcp_active_pcbs, idx, ra->ra_addr)) != NULL ||
-		    (pcb = ring_pcb_on(tcp_bound_pcbs, idx, ra->ra_addr)) != NULL ||
-		    (pcb = ring_pcb_on(tcp_tw_pcbs, idx, ra->ra_addr)) != NULL)
+		while ((pcb = ns_pcb_on(tcp_active_pcbs, idx, ra->ra_addr)) != NULL ||
+		    (pcb = ns_pcb_on(tcp_bound_pcbs, idx, ra->ra_addr)) != NULL ||
+		    (pcb = ns_pcb_on(tcp_tw_pcbs, idx, ra->ra_addr)) != NULL)
 			tcp_abort(pcb);
-		ring_addr_unlink(ra);
+		ns_addr_unlink(ra);
 	}
 	if (rp->rp_netif != NULL)
-		ring_netif_drop(rp);
+		ns_netif_drop(rp);
 }

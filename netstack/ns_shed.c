@@ -5,7 +5,7 @@
  * allocates anything for them.  Segments without payload (ACKs, resets,
  * FINs) go on, so the tenant's connections still drain what they hold;
  * the dropped data is sent again by its sender once the tenant is below
- * its share.  Kept in the address's entry (ring_addr.c).
+ * its share.  Kept in the address's entry (ns_addr.c).
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -14,19 +14,19 @@
 
 #include "netstack.h"
 #include "prot/ip4.h"
-#include "ring_addr.h"
+#include "ns_addr.h"
 
 void
-ring_set_shed(struct netif *netif, uint32_t addr, int on)
+ns_set_shed(struct netif *netif, uint32_t addr, int on)
 {
-	struct ring_addr *ra;
+	struct ns_addr *ra;
 
-	if (netif != NULL && (ra = ring_addr_find(netif->state, addr)) != NULL)
+	if (netif != NULL && (ra = ns_addr_find(netif->state, addr)) != NULL)
 		ra->ra_shed = on;
 }
 
 int
-ring_shed_admit(struct ring_port *rp, const struct ring_addr *ra, const uint8_t *ip,
+ns_shed_admit(struct ns_port *rp, const struct ns_addr *ra, const uint8_t *ip,
     size_t ip_len)
 {
 	size_t ihl, doff;
