@@ -71,7 +71,6 @@ cycle_drop() {
 cycle_ip() { echo "10.0.0.$((20 + $1 % CYCLE_IPS))"; }
 cycle_drop "$(cycle_ip 0)"
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
-applied() { grep -c "reload: configuration applied" "$LOG"; }
 # One reload by SIGHUP: counted only once applied after the drop changed
 # (the inotify reload of the change may come first; either reads it).
 reload() {

@@ -41,7 +41,6 @@ print(h.hexdigest())
 PY
 }
 field() { python3 -c 'import json,sys; s=json.loads(sys.argv[1]); print(eval(sys.argv[2]))' "$(privlinkd_status)" "$1"; }
-applied() { grep -c "reload: configuration applied" "$LOG"; }
 refused() { grep -c "keeping the running configuration" "$LOG"; }
 wait_count() {	# wait_count FUNC N: until FUNC prints more than N (10 s)
 	local i

@@ -7,12 +7,6 @@
 cp "$ROOT"/config/examples/demo/*.ini "$DROP/"
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
 client() { in_cons python3 "$ROOT/tests/lib/ppv2_client.py" "$@" 2>&1; }
-applied() { grep -c "reload: configuration applied" "$LOG"; }
-wait_applied() {
-	local i
-	for i in $(seq 50); do [ "$(applied)" -gt "$1" ] && return 0; sleep 0.1; done
-	return 1
-}
 
 check "before: the Rejected endpoint's address 10.0.0.9 answers ping" in_cons ping -c 1 -W 2 -q 10.0.0.9
 # The upload stops halfway until the gate file appears, after the reload.

@@ -7,12 +7,6 @@
 # link id, and privlinkd (sanitized) neither crashes nor reports.
 . "$(dirname "$0")/../lib/prelude.sh" san topo-off ppv2
 
-applied() { grep -c "reload: configuration applied" "$LOG"; }
-wait_applied() {
-	local i
-	for i in $(seq 100); do [ "$(applied)" -gt "$1" ] && return 0; sleep 0.1; done
-	return 1
-}
 
 # halfopen WHAT SEED CHANGE: a privlinkd on a copy of the demo drop, a
 # half-open connection to raw-pe, the drop change (a shell command on

@@ -15,12 +15,6 @@ nic1() {
 }
 nic1 pe1 10.0.0.5/24 10.0.0.6 >"$DROP/50-consumer1.ini"
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
-applied() { grep -c "reload: configuration applied" "$LOG"; }
-wait_applied() {
-	local i
-	for i in $(seq 50); do [ "$(applied)" -gt "$1" ] && return 0; sleep 0.1; done
-	return 1
-}
 reload_to() {
 	local n
 	n=$(applied)

@@ -48,12 +48,6 @@ churn early 10.0.0.30 >"$DROP/15-churn.ini"
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
 LOG=$TOPO_DIR/privlinkd.log
 client() { in_cons python3 "$ROOT/tests/lib/ppv2_client.py" "$@" 2>&1; }
-applied() { grep -c "reload: configuration applied" "$LOG"; }
-wait_applied() {
-	local i
-	for i in $(seq 50); do [ "$(applied)" -gt "$1" ] && return 0; sleep 0.1; done
-	return 1
-}
 # live_ok: the live endpoints still hold their one upload, accepted once,
 # and the live pool's backend still counts it.
 live_ok() {

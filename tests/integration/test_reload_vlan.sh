@@ -21,12 +21,6 @@ vlan_nic 10 1010 >"$DROP/50-v10.ini"
 vlan_nic 11 1011 >"$DROP/51-v11.ini"
 printf '[approval raw-pe]\nstate = Approved\n' >"$DROP/45-raw.ini"
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
-applied() { grep -c "reload: configuration applied" "$LOG"; }
-wait_applied() {
-	local i
-	for i in $(seq 50); do [ "$(applied)" -gt "$1" ] && return 0; sleep 0.1; done
-	return 1
-}
 nic_resets() { privlinkd_status | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_reload"]["nic_resets"])'; }
 client() { local ns=$1; shift; ip netns exec "$ns" python3 "$ROOT/tests/lib/ppv2_client.py" "$@" 2>&1; }
 # answers NS IP: does IP answer ARP (the namespace forgets what it learnt

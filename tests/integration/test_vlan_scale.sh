@@ -126,7 +126,6 @@ check_eq "after the refusal, a sample of the 1,000 still serves" \
 
 # The drop of 4,096 addresses is applied: the running 1,000 kept, 2,895
 # more endpoints, the last of VLAN 100's and of VLAN 299's among them.
-applied() { grep -c "reload: configuration applied" "$LOG"; }
 a0=$(applied)
 cp "$MAX/30-endpoints.ini" "$DROP/.30-endpoints.ini.new"
 mv "$DROP/.30-endpoints.ini.new" "$DROP/30-endpoints.ini"

@@ -101,6 +101,15 @@ start_privlinkd() {
 	return 1
 }
 
+# applied: how many reloads privlinkd's log says were applied;
+# wait_applied N: until more than N are (10 s at most).
+applied() { grep -c "reload: configuration applied" "$TOPO_DIR/privlinkd.log"; }
+wait_applied() {
+	local i
+	for i in $(seq 100); do [ "$(applied)" -gt "$1" ] && return 0; sleep 0.1; done
+	return 1
+}
+
 # stop_privlinkd: SIGTERM and wait; returns privlinkd's exit status.  A
 # privlinkd that has not stopped 20 s later (its loop stuck) is killed:
 # the status is then 137.
