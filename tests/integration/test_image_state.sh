@@ -63,6 +63,12 @@ vm_console_if_failed() {
 	fi
 	vm_failed_before=$tap_failed
 }
+# retry N CMD...: CMD until it succeeds, N tries 1 s apart.
+retry() {
+	local n=$1 i; shift
+	for i in $(seq "$n"); do "$@" && return 0; [ "$i" -lt "$n" ] && sleep 1; done
+	return 1
+}
 # boot_ready WHAT BOOT ARGS...: boots, waits for the ready line, trusts the
 # certificate by the fingerprint on the console.
 boot_ready() {
@@ -73,8 +79,10 @@ boot_ready() {
 		not_ok "[$what] boots to the ready line"
 	fi
 	fp=$(fingerprint)
-	# (not through check: mgmt_trust sets MGMT_CACERT for mgmt_curl)
-	if mgmt_trust "$fp"; then
+	# (not through check: mgmt_trust sets MGMT_CACERT for mgmt_curl.)
+	# A few tries: the first connection after a boot under TCG on a busy
+	# machine may not be answered in time (seen once after the power cut).
+	if retry 10 mgmt_trust "$fp"; then
 		ok "[$what] the certificate served is the one whose fingerprint the console shows"
 	else
 		not_ok "[$what] the certificate served is the one whose fingerprint the console shows"
@@ -158,7 +166,7 @@ vm_console_if_failed
 
 # --- 3: after the power cut.
 boot_ready "after the cut" kernel "${CFG_DRIVE[@]}" "${STATE_DRIVE[@]}"
-st=$(pe_state)
+for _ in $(seq 30); do st=$(pe_state); [ -n "$st" ] && break; sleep 1; done
 k=$(printf '%s' "$st" | sed -n "s/.*'put \([0-9]*\)'.*/\1/p")
 check "[after the cut] pending-pe is at PUT ${k:-?}: the last one answered ($acked) or the one under way ($((sent + 1)))" \
 	bash -c "[ -n '$k' ] && [ '$k' -ge $acked ] && [ '$k' -le $((sent + 1)) ]"

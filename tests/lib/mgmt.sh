@@ -31,7 +31,7 @@ mgmt_setup() {
 # an SSH host key), trusts it from then on (MGMT_CACERT).  1 if not.
 mgmt_trust() {
 	local fp=$1 cert=$TOPO_DIR/management-server.pem
-	in_prov sh -c "openssl s_client -connect $MGMT_ADDR:443 -cert '$MGMT_PKI/client.pem' \
+	in_prov sh -c "timeout 20 openssl s_client -connect $MGMT_ADDR:443 -cert '$MGMT_PKI/client.pem' \
 		-key '$MGMT_PKI/client.key' </dev/null 2>/dev/null | openssl x509" >"$cert" || return 1
 	[ "$(openssl x509 -in "$cert" -noout -fingerprint -sha256 | sed 's/.*=//')" = "$fp" ] || return 1
 	MGMT_CACERT=$cert
