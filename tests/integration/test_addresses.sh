@@ -1,13 +1,14 @@
 #!/bin/bash
 # Addresses a reload takes away are freed: an endpoint moved to another IP
-# on every reload, far more often than a NIC holds addresses (64) and than
-# lwIP can number interfaces (255), keeps listening; the NIC's address
-# count stays what the drop names; and freeing an address aborts nothing
-# of another NIC with the same IP (overlapping consumer networks) nor of an
-# endpoint that stays.  The daemon runs under AddressSanitizer and
-# LeakSanitizer (build/privlinkd-san): every freed netif must stay freed.
+# on every reload, 270 times over 200 IPs, keeps listening; the NIC's
+# address count stays what the drop names; and freeing an address aborts
+# nothing of another NIC with the same IP (overlapping consumer networks)
+# nor of an endpoint that stays.  The daemon runs under AddressSanitizer and
+# LeakSanitizer (build/privlinkd-san): every freed address entry must stay
+# freed.
 . "$(dirname "$0")/../lib/prelude.sh" san topo cons2 ppv2 drop
-# Past 255 lwIP netifs added in all, so netif numbers wrap and are reused.
+# More moves than lwIP could number netifs (255), as when each address
+# was a netif of its own.
 CYCLES=270
 # The cycled endpoint's IPs: 10.0.0.20 and up, so some come back later.
 CYCLE_IPS=200
