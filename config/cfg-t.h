@@ -77,6 +77,14 @@
  * is named), on all NICs together: the network stack's address table
  * (netstack.h's NS_MAX_ADDRS). */
 #define CFG_MAX_ADDRS		4096
+/* DNS (firmware/dns/): names a service declares, zones a NIC's responder
+ * is authoritative for.  A name is at most 253 characters (RFC 1035's
+ * 255 wire bytes). */
+#define CFG_FQDN_MAX		254
+#define CFG_MAX_FQDNS		8
+#define CFG_MAX_DNS_ZONES	8
+#define CFG_DNS_TTL_DEFAULT_S	10
+#define CFG_DNS_TTL_MAX_S	86400
 /* Every drop file of one directory is read; more is surely a mistake. */
 #define CFG_MAX_FILES		256
 
@@ -151,6 +159,10 @@ struct cfg_nic {
 	uint8_t		nic_prefixlen;
 	uint32_t	nic_gateway;			/* gateway =, 0 if unset */
 	enum cfg_role	nic_role;			/* role = */
+	uint32_t	nic_dns_addr;			/* dns = A.B.C.D, 0: no responder */
+	char		nic_dns_zones[CFG_MAX_DNS_ZONES][CFG_FQDN_MAX];	/* dns_zone = Z, Z...: lower case, no final dot */
+	int		nic_n_dns_zones;		/* 0: the parent zones of its names */
+	uint32_t	nic_dns_ttl_s;			/* dns_ttl = DURATION, default 10 s */
 	struct cfg_where nic_where;
 	struct nic_rt	*nic_rt;			/* the loop's (nic.c) */
 };
@@ -224,6 +236,8 @@ struct cfg_service {
 	int		svc_n_auto;
 	char		svc_alias_prefix[CFG_NAME_MAX];	/* alias_prefix =, default the name */
 	char		svc_alias[CFG_ALIAS_MAX];	/* derived */
+	char		svc_fqdns[CFG_MAX_FQDNS][CFG_FQDN_MAX];	/* fqdn = N, N...: lower case, no final dot */
+	int		svc_n_fqdns;
 	int		svc_tenants;			/* derived: Approved endpoints, frontend */
 	struct cfg_where svc_where;
 	struct svc_rt	*svc_rt;			/* the loop's (rt.c) */
