@@ -123,7 +123,7 @@ test-tools: $(TEST_TOOLS)
 # (UNIT_INIH_X = 1) is compiled apart, without our -Werror; mbedTLS comes
 # from the host build of privlinkd-san's (not instrumented) objects.
 UNIT_TESTS = $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/test_*.c))
-UNIT_DEPS_test_ppv2 = firmware/proxy/ppv2.c
+UNIT_DEPS_test_ppv2 = firmware/proxy/ppv2.c firmware/proxy/crc32c.c
 UNIT_DEPS_test_cfg = $(CONFIG_SRCS)
 UNIT_INIH_test_cfg = 1
 UNIT_DEPS_test_cfg_set = $(CONFIG_SRCS)
@@ -156,7 +156,8 @@ STATE_DISK_SRCS = firmware/state/state_disk.c firmware/state/state_disk_fmt.c fi
 UNIT_DEPS_test_state_disk = $(STATE_DISK_SRCS) firmware/state/drop_store.c firmware/core/log.c $(CONFIG_SRCS)
 UNIT_INIH_test_state_disk = 1
 HOST_CFLAGS = -std=c11 -O1 -g $(WARN) $(CPPFLAGS_COMMON) $(INIH_DEFS) -Itests/unit $(TCP_WRAP)
-UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/proxy/ppv2.c firmware/proxy/lb.c \
+UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/proxy/ppv2.c firmware/proxy/crc32c.c \
+	firmware/proxy/lb.c \
 	firmware/state/drop_store.c \
 	netstack/ns_arp_cache.c netstack/ns_syncookie.c netstack/ns_synrate.c \
 	netstack/ns_pcb_hash.c netstack/ns_siphash.c netstack/ns_mem.c \

@@ -34,12 +34,13 @@ enum { NIC_K_INTERFACE = 0, NIC_K_ADDRESS, NIC_K_GATEWAY, NIC_K_ROLE, NIC_K_MAC,
 enum { SVC_K_FRONTEND_PORT = 0, SVC_K_BACKEND, SVC_K_NAT_IP, SVC_K_PROXY_PROTOCOL,
     SVC_K_NAT_PORT_RANGE, SVC_K_OWNER, SVC_K_VISIBILITY, SVC_K_AUTO_APPROVAL,
     SVC_K_ALIAS_PREFIX, SVC_K_RULE, SVC_K_DISTRIBUTION, SVC_K_IDLE_TIMEOUT, SVC_K_IDLE_RESET,
-    SVC_K_KEEPALIVE, SVC_K_FRONTEND_IP, SVC_K_FRONTEND_PROXY_PROTOCOL, SVC_K_MAX };
+    SVC_K_KEEPALIVE, SVC_K_FRONTEND_IP, SVC_K_FRONTEND_PROXY_PROTOCOL,
+    SVC_K_PP_TLV, SVC_K_PP_UNIQUE_ID, SVC_K_PP_CRC32C, SVC_K_MAX };
 enum { POOL_K_BACKEND = 0, POOL_K_PROBE, POOL_K_PROBE_PORT, POOL_K_PROBE_PATH,
     POOL_K_PROBE_HOST, POOL_K_PROBE_INTERVAL, POOL_K_PROBE_TIMEOUT, POOL_K_PROBE_RISE,
-    POOL_K_PROBE_FALL, POOL_K_PROBE_EXPECT, POOL_K_RESET_ON_DOWN, POOL_K_MAX };
+    POOL_K_PROBE_FALL, POOL_K_PROBE_EXPECT, POOL_K_RESET_ON_DOWN, POOL_K_PROBE_PP, POOL_K_MAX };
 enum { EP_K_NIC = 0, EP_K_IP, EP_K_SERVICE, EP_K_LINK_ID, EP_K_SUBSCRIPTION,
-    EP_K_MAX_CONNECTIONS, EP_K_MAX_NEW_PER_S, EP_K_MAX };
+    EP_K_MAX_CONNECTIONS, EP_K_MAX_NEW_PER_S, EP_K_ENDPOINT_ID, EP_K_PSC_ID, EP_K_MAX };
 enum { APL_K_SECRET = 0, APL_K_REGION, APL_K_ALIAS_SUFFIX, APL_K_MEMORY_LIMIT, APL_K_WATCHDOG,
     APL_K_DEBUG_COMMANDS, APL_K_MAX_CONNECTIONS, APL_K_MAX };
 enum { APR_K_STATE = 0, APR_K_MESSAGE, APR_K_MAX };
@@ -99,6 +100,9 @@ void cfg_pool_defaults(struct cfg_pool *pool);
 void cfg_finish_rules(struct cfg_parse *cp);
 int cfg_mgmt_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line);
 void cfg_finish_management(struct cfg_parse *cp);
+int cfg_ppv2_svc_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line);
+int cfg_ppv2_ep_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line);
+void cfg_ppv2_endpoint_ids(struct cfg_endpoint *e);
 const char *cfg_ntoa(uint32_t addr, char buf[static 16]);
 int cfg_alias(const struct cfg_appliance *ap, const struct cfg_service *svc,
     char out[static CFG_ALIAS_MAX]);

@@ -140,6 +140,18 @@ enum cfg_probe {
 	CFG_PROBE_HTTPS,	/* the same over TLS (certificate not verified) */
 };
 
+/* The private-link TLV a service's PROXY v2 headers carry
+ * (proxy_protocol_tlv =); Azure's is the default, as before the key. */
+enum cfg_pp_tlv {
+	CFG_PP_TLV_AZURE = 0,	/* 0xEE: the endpoint's link id */
+	CFG_PP_TLV_AWS,		/* 0xEA: the endpoint id, vpce-... */
+	CFG_PP_TLV_GCP,		/* 0xE0: the PSC connection id */
+	CFG_PP_TLV_NONE,	/* addresses only */
+};
+/* [endpoint] endpoint_id = : AWS's ids are "vpce-" and 17 hex digits;
+ * privlink takes 1 to 64 of A-Z a-z 0-9 - (the TLV's bound in ppv2.h). */
+#define CFG_ENDPOINT_ID_MAX	65
+
 /* Which fields of a connection choose its backend (Azure's names:
  * Default, SourceIP, SourceIPProtocol). */
 enum cfg_distribution {
@@ -194,6 +206,7 @@ struct cfg_pool {
 	uint16_t	pool_expect_min;		/* probe_expect = MIN-MAX */
 	uint16_t	pool_expect_max;
 	int		pool_reset_on_down;		/* reset_on_down = */
+	int		pool_probe_pp;			/* probe_proxy_protocol = (LOCAL first) */
 	struct cfg_where pool_where;
 };
 
@@ -228,6 +241,9 @@ struct cfg_service {
 	uint16_t	svc_port_min;			/* nat_port_range = MIN-MAX */
 	uint16_t	svc_port_max;
 	int		svc_proxy_protocol;		/* proxy_protocol = on|off */
+	enum cfg_pp_tlv	svc_pp_tlv;			/* proxy_protocol_tlv = */
+	int		svc_pp_unique_id;		/* proxy_protocol_unique_id = */
+	int		svc_pp_crc32c;			/* proxy_protocol_crc32c = */
 	char		svc_owner[CFG_NAME_MAX];	/* owner = SUB */
 	enum cfg_visibility svc_visibility;		/* visibility = */
 	char		svc_visible[CFG_MAX_SUBS][CFG_NAME_MAX];
@@ -251,6 +267,9 @@ struct cfg_endpoint {
 	int		ep_service;			/* service = (index), -1 if Disconnected */
 	char		ep_service_name[CFG_NAME_MAX];	/* the service's name */
 	uint32_t	ep_link_id;			/* link_id = */
+	char		ep_endpoint_id[CFG_ENDPOINT_ID_MAX];	/* endpoint_id =, default vpce-%017x of link_id */
+	uint64_t	ep_psc_id;			/* psc_connection_id =, default link_id */
+	int		ep_has_psc_id;			/* psc_connection_id = given */
 	char		ep_subscription[CFG_NAME_MAX];	/* subscription =, "" the owner's */
 	int		ep_auto_approved;
 	uint32_t	ep_max_connections;		/* max_connections = N; 0: a share */

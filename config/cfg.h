@@ -44,6 +44,7 @@ int cfg_parse_keepalive(const char *s, int *on, uint32_t *idle_ms, uint32_t *int
     uint32_t *count);
 const char *cfg_probe_name(enum cfg_probe probe);
 const char *cfg_distribution_name(enum cfg_distribution dist);
+const char *cfg_pp_tlv_name(enum cfg_pp_tlv t);
 int cfg_valid_name(const char *s);
 int cfg_valid_alias(const char *s);
 uint32_t cfg_netmask(uint8_t len);

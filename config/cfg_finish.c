@@ -212,6 +212,7 @@ cfg_finish_endpoints(struct cfg_parse *cp)
 		int *lines = cp->cp_ep_lines[i];
 		const struct cfg_nic *nic;
 
+		cfg_ppv2_endpoint_ids(e);
 		if (lines[EP_K_SERVICE]) {
 			e->ep_service = cfg_find_service_or_alias(cfg, cp->cp_ep_service[i]);
 			if (e->ep_service == -1 && cfg_was_deleted(cp, e, cp->cp_ep_service[i])) {

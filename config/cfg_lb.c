@@ -127,6 +127,10 @@ cfg_pool_key(struct cfg_parse *cp, int slot, const char *key, const char *value,
 		if (cfg_parse_bool(value, &pool->pool_reset_on_down) != 0)
 			BAD("expected on or off, not");
 		break;
+	case POOL_K_PROBE_PP:
+		if (cfg_parse_bool(value, &pool->pool_probe_pp) != 0)
+			BAD("expected on or off, not");
+		break;
 	}
 	return 0;
 }
@@ -210,6 +214,9 @@ cfg_finish_pools(struct cfg_parse *cp)
 			else
 				pool->pool_probe_timeout_ms = pool->pool_probe_interval_ms;
 		}
+		if (pool->pool_probe == CFG_PROBE_NONE && lines[POOL_K_PROBE_PP])
+			cfg_error(cp, file, lines[POOL_K_PROBE_PP], "[pool %s] probe_proxy_protocol: "
+			    "the pool has no probe", pool->pool_name);
 		if (!http) {
 			static const int http_only[] = { POOL_K_PROBE_PATH, POOL_K_PROBE_HOST,
 			    POOL_K_PROBE_EXPECT };

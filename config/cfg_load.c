@@ -35,6 +35,8 @@
  *                       tcp_keepalive = off | IDLE, INTERVAL, COUNT
  *                       frontend_ip = A.B.C.D           optional, on a provider NIC
  *                       frontend_proxy_protocol = on | off  optional, default off
+ *                       proxy_protocol_tlv, proxy_protocol_unique_id,
+ *                       proxy_protocol_crc32c: see cfg_ppv2.c
  *   [pool NAME]         backends and probe: see cfg_lb.c
  *   [endpoint NAME]     nic = NIC                       required, a consumer NIC
  *                       ip = A.B.C.D                    required, in the NIC's subnet
@@ -44,6 +46,7 @@
  *                       max_connections = N             optional, 1..1048576, default half
  *                                                       the appliance's
  *                       max_new_connections_per_s = off | N  optional, 1..1000000, default off
+ *                       endpoint_id, psc_connection_id: see cfg_ppv2.c
  *   [approval ENDPOINT] state = Approved|Pending|Rejected  required
  *                       message = text                  optional
  *
@@ -98,6 +101,9 @@ static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
 	[SVC_K_KEEPALIVE] = { "tcp_keepalive", 0, 0 },
 	[SVC_K_FRONTEND_IP] = { "frontend_ip", 0, 0 },
 	[SVC_K_FRONTEND_PROXY_PROTOCOL] = { "frontend_proxy_protocol", 0, 0 },
+	[SVC_K_PP_TLV] = { "proxy_protocol_tlv", 0, 0 },		/* cfg_ppv2.c */
+	[SVC_K_PP_UNIQUE_ID] = { "proxy_protocol_unique_id", 0, 0 },
+	[SVC_K_PP_CRC32C] = { "proxy_protocol_crc32c", 0, 0 },
 };
 static const struct cfg_key cfg_pool_keys[POOL_K_MAX] = {
 	[POOL_K_BACKEND] = { "backend", 1, 1 },
@@ -111,6 +117,7 @@ static const struct cfg_key cfg_pool_keys[POOL_K_MAX] = {
 	[POOL_K_PROBE_FALL] = { "probe_fall", 0, 0 },
 	[POOL_K_PROBE_EXPECT] = { "probe_expect", 0, 0 },
 	[POOL_K_RESET_ON_DOWN] = { "reset_on_down", 0, 0 },
+	[POOL_K_PROBE_PP] = { "probe_proxy_protocol", 0, 0 },
 };
 static const struct cfg_key cfg_ep_keys[EP_K_MAX] = {
 	[EP_K_NIC] = { "nic", 1, 0 },
@@ -120,6 +127,8 @@ static const struct cfg_key cfg_ep_keys[EP_K_MAX] = {
 	[EP_K_SUBSCRIPTION] = { "subscription", 0, 0 },
 	[EP_K_MAX_CONNECTIONS] = { "max_connections", 0, 0 },
 	[EP_K_MAX_NEW_PER_S] = { "max_new_connections_per_s", 0, 0 },
+	[EP_K_ENDPOINT_ID] = { "endpoint_id", 0, 0 },			/* cfg_ppv2.c */
+	[EP_K_PSC_ID] = { "psc_connection_id", 0, 0 },
 };
 static const struct cfg_key cfg_apl_keys[APL_K_MAX] = {
 	[APL_K_SECRET] = { "secret", 1, 0 },
@@ -523,6 +532,10 @@ cfg_svc_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 		if (cfg_parse_bool(value, &s->svc_frontend_proxy_protocol) != 0)
 			BAD("expected on or off, not");
 		break;
+	case SVC_K_PP_TLV:
+	case SVC_K_PP_UNIQUE_ID:
+	case SVC_K_PP_CRC32C:
+		return cfg_ppv2_svc_key(cp, slot, key, value, line);
 	}
 	return 0;
 }
@@ -567,6 +580,9 @@ cfg_ep_key(struct cfg_parse *cp, int slot, const char *key, const char *value, i
 		else if (cfg_parse_count(value, 1, CFG_MAX_CONN_RATE, &e->ep_max_new_per_s) != 0)
 			BAD("expected off or a number from 1 to 1000000");
 		break;
+	case EP_K_ENDPOINT_ID:
+	case EP_K_PSC_ID:
+		return cfg_ppv2_ep_key(cp, slot, key, value, line);
 	}
 	return 0;
 }

@@ -274,6 +274,11 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 		log_warnx("random source: no seed for the flow hash");
 		return -1;
 	}
+	/* With the counter, ids unique across restarts (ppv2_unique_id). */
+	if (ns_rand_bytes(&lp->lp_pp_uid_boot, sizeof(lp->lp_pp_uid_boot)) != 0) {
+		log_warnx("random source: no boot random for PROXY v2 unique ids");
+		return -1;
+	}
 	if (health_start(lp) != 0)
 		return -1;
 	return mgmt_start(lp);

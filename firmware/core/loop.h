@@ -38,6 +38,8 @@ struct pl_loop {
 	struct relay_conn	*lp_conns;			/* live, linked */
 	struct relay_stats	lp_relay_stats;
 	uint64_t		lp_lb_seed;			/* keys the flow hash */
+	uint64_t		lp_pp_uid_boot;	/* PROXY v2 unique ids: this boot's random */
+	uint64_t		lp_pp_uid_next;	/* and the next connection's number */
 	const char		*lp_status_path;		/* -s FILE */
 	time_t			lp_started;
 	struct mgmt		*lp_mgmt;			/* the management API, NULL: none */

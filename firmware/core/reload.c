@@ -8,7 +8,9 @@
  * other endpoint and frontend of the old config stops listening and its
  * live connections are reset; every Approved endpoint and frontend of the
  * new one that was not kept starts listening.  A service is unchanged when
- * its rules, NAT IPs and PROXY setting are: pools may change under live
+ * its rules, NAT IPs and PROXY setting (proxy_protocol and its dialect:
+ * TLV, unique id, CRC32c) are, an endpoint when its ids (link id,
+ * endpoint_id, psc_connection_id) are too: pools may change under live
  * connections (weights, backends, probes), and backends keep their health
  * by pool name and address.  Addresses no longer used stop answering.
  *
@@ -77,6 +79,10 @@ reload_same_service(const struct pl_config *a, const struct cfg_service *x,
 	return strcmp(x->svc_name, y->svc_name) == 0 &&
 	    reload_same_rules(a, x, b, y) &&
 	    x->svc_proxy_protocol == y->svc_proxy_protocol &&
+	    /* The dialect is part of the PROXY setting: after a reload the
+	     * backend sees only connections headed as the drop now says. */
+	    x->svc_pp_tlv == y->svc_pp_tlv && x->svc_pp_unique_id == y->svc_pp_unique_id &&
+	    x->svc_pp_crc32c == y->svc_pp_crc32c &&
 	    x->svc_n_nat_ips == y->svc_n_nat_ips &&
 	    memcmp(x->svc_nat_ips, y->svc_nat_ips, sizeof(x->svc_nat_ips)) == 0 &&
 	    reload_same_nat_nics(a, x, b, y) &&
@@ -95,6 +101,7 @@ reload_kept(const struct pl_config *a, int e, const struct pl_config *b)
 	y = &b->endpoints[i];
 	if (y->ep_state == CFG_APPROVAL_APPROVED && nic_of(a, x->ep_nic) == nic_of(b, y->ep_nic) &&
 	    x->ep_ip == y->ep_ip && x->ep_link_id == y->ep_link_id &&
+	    strcmp(x->ep_endpoint_id, y->ep_endpoint_id) == 0 && x->ep_psc_id == y->ep_psc_id &&
 	    reload_same_service(a, &a->services[x->ep_service], b, &b->services[y->ep_service]))
 		return i;
 	return -1;

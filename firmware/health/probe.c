@@ -6,6 +6,12 @@
  * pool's range.  A probe that does not finish within probe_timeout fails.
  * The next probe starts probe_interval after one finishes.  Each result
  * goes to the backend's state (health.c, health_result).
+ *
+ * With probe_proxy_protocol, the first bytes on the connection are a
+ * PROXY v2 LOCAL header (the probe is the appliance's own, no consumer's),
+ * before the request or the TLS handshake; a TCP probe then passes once
+ * the backend has acknowledged the header, so a backend that takes it
+ * and a backend that resets at once are told apart.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -24,6 +30,7 @@
 #include "log.h"
 #include "loop.h"
 #include "nic.h"
+#include "ppv2.h"
 #include "probe.h"
 #include "tls_lwip.h"
 
@@ -41,6 +48,7 @@ struct probe {
 	int			pr_tls_on;
 	int			pr_handshaken;
 	int			pr_sent;
+	int			pr_local_sent;	/* TCP probe: LOCAL header in flight */
 	char			pr_resp[PROBE_RESP_MAX];
 	size_t			pr_resp_len;
 };
@@ -239,6 +247,15 @@ probe_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		}
 		return pr == NULL ? ERR_OK : probe_done(pr, pcb, 0, "receive error");
 	}
+	if (pr->pr_local_sent) {
+		/* A TCP probe reads nothing; it waits for the ack. */
+		if (p == NULL)
+			return probe_done(pr, pcb, 0, "closed before acknowledging the PROXY v2 "
+			    "LOCAL header");
+		tcp_recved(pcb, p->tot_len);
+		pbuf_free(p);
+		return ERR_OK;
+	}
 	if (pr->pr_tls_on) {
 		tls_lwip_feed(&pr->pr_tls, p);
 		return probe_tls_step(pr, pcb);
@@ -260,6 +277,8 @@ probe_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	struct probe *pr = arg;
 
 	(void)len;
+	if (pr != NULL && pr->pr_local_sent && pcb->unacked == NULL)
+		return probe_done(pr, pcb, 1, "TCP handshake completed, PROXY v2 LOCAL acknowledged");
 	if (pr == NULL || !pr->pr_tls_on)
 		return ERR_OK;
 	return probe_tls_step(pr, pcb);
@@ -279,6 +298,18 @@ probe_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	if (err != ERR_OK)
 		return probe_done(pr, pcb, 0, "connect error %d", (int)err);
 	pool = probe_pool(pr);
+	if (pool->pool_probe_pp) {
+		uint8_t local[PPV2_HDR_LEN];
+
+		n = ppv2_write_local(local, sizeof(local));
+		if (n == 0 || tcp_write(pcb, local, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
+			return probe_done(pr, pcb, 0, "cannot send the PROXY v2 LOCAL header");
+		if (pool->pool_probe == CFG_PROBE_TCP) {
+			pr->pr_local_sent = 1;
+			tcp_output(pcb);
+			return ERR_OK;
+		}
+	}
 	switch (pool->pool_probe) {
 	case CFG_PROBE_HTTP:
 		n = probe_request(pr, req, sizeof(req));
@@ -324,7 +355,7 @@ probe_run(void *arg)
 
 	pr->pr_resp_len = 0;
 	memset(pr->pr_resp, 0, sizeof(pr->pr_resp));
-	pr->pr_handshaken = pr->pr_sent = 0;
+	pr->pr_handshaken = pr->pr_sent = pr->pr_local_sent = 0;
 	ns_timeout(probe_pool(pr)->pool_probe_timeout_ms, probe_timeout, pr);
 	if (src == NULL) {
 		probe_done(pr, NULL, 0, "no provider address to probe from");

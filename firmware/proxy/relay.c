@@ -512,6 +512,55 @@ relay_poll_cb(void *arg, struct tcp_pcb *pcb)
 	return ERR_OK;
 }
 
+_Static_assert(CFG_ENDPOINT_ID_MAX - 1 <= PPV2_VPCE_ID_MAX, "an endpoint id fits the AWS TLV");
+
+/*
+ * The PROXY v2 header of rc in its service's dialect: the vendor TLV from
+ * the private endpoint ep (a provider-side frontend connection, ep NULL,
+ * has none), then the unique id and the CRC32c when the service asks.
+ * Returns its length, 0 if it does not fit room.
+ */
+static size_t
+relay_ppv2_header(struct relay_conn *rc, const struct cfg_endpoint *ep,
+    const struct cfg_service *svc, uint8_t *hdr, size_t room)
+{
+	struct tcp_pcb *front = rc->rc_front.re_pcb;
+	char uid[PPV2_UID_LEN];
+	struct ppv2_tcp4 pp;
+
+	memset(&pp, 0, sizeof(pp));
+	pp.pp_src_addr = ip_2_ip4(&front->remote_ip)->addr;
+	pp.pp_dst_addr = ip_2_ip4(&front->local_ip)->addr;
+	pp.pp_src_port = front->remote_port;
+	pp.pp_dst_port = front->local_port;
+	pp.pp_vendor = PPV2_VENDOR_NONE;
+	if (ep != NULL) {
+		switch (svc->svc_pp_tlv) {
+		case CFG_PP_TLV_AZURE:
+			pp.pp_vendor = PPV2_VENDOR_AZURE;
+			break;
+		case CFG_PP_TLV_AWS:
+			pp.pp_vendor = PPV2_VENDOR_AWS;
+			break;
+		case CFG_PP_TLV_GCP:
+			pp.pp_vendor = PPV2_VENDOR_GCP;
+			break;
+		case CFG_PP_TLV_NONE:
+			break;
+		}
+		pp.pp_link_id = ep->ep_link_id;
+		pp.pp_vpce_id = ep->ep_endpoint_id;
+		pp.pp_psc_id = ep->ep_psc_id;
+	}
+	if (svc->svc_pp_unique_id) {
+		ppv2_unique_id(uid, rc->rc_loop->lp_pp_uid_boot, rc->rc_loop->lp_pp_uid_next++);
+		pp.pp_unique_id = (const uint8_t *)uid;
+		pp.pp_unique_id_len = sizeof(uid);
+	}
+	pp.pp_crc32c = svc->svc_pp_crc32c;
+	return ppv2_write_tcp4(hdr, room, &pp);
+}
+
 static err_t
 relay_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 {
@@ -532,20 +581,9 @@ relay_connected_cb(void *arg, struct tcp_pcb *pcb, err_t err)
 	rc->rc_last_ms = sys_now();
 
 	if (ep != NULL ? svc->svc_proxy_protocol : svc->svc_frontend_proxy_protocol) {
-		struct tcp_pcb *front = rc->rc_front.re_pcb;
-		struct ppv2_tcp4 pp;
 		uint8_t hdr[PPV2_MAX_LEN];
-		size_t n;
+		size_t n = relay_ppv2_header(rc, ep, svc, hdr, sizeof(hdr));
 
-		memset(&pp, 0, sizeof(pp));
-		pp.pp_src_addr = ip_2_ip4(&front->remote_ip)->addr;
-		pp.pp_dst_addr = ip_2_ip4(&front->local_ip)->addr;
-		pp.pp_src_port = front->remote_port;
-		pp.pp_dst_port = front->local_port;
-		/* Only a private endpoint has a link id. */
-		pp.pp_has_link_id = ep != NULL;
-		pp.pp_link_id = ep != NULL ? ep->ep_link_id : 0;
-		n = ppv2_write_tcp4(hdr, sizeof(hdr), &pp);
 		/* A fresh send buffer always has room for the header. */
 		if (n == 0 || tcp_write(pcb, hdr, (u16_t)n, TCP_WRITE_FLAG_COPY) != ERR_OK)
 			return relay_end(rc, pcb, RELAY_EV_NO_MEMORY);

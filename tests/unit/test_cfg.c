@@ -1087,6 +1087,102 @@ test_shares(void)
 	free(cfg);
 }
 
+/* PROXY v2 dialects (cfg_ppv2.c) and probe_proxy_protocol. */
+static void
+test_ppv2_keys(void)
+{
+	static struct pl_config cfg;
+	char *msgs = NULL;
+	int n;
+
+	clear_dir();
+	put("00-appliance.ini", appliance);
+	put("10-nics.ini", nics);
+	put("20-services.ini", services);
+	put("30-endpoints.ini", endpoints);
+	n = load(&cfg, &msgs);
+	CHECK(n == 0 && cfg.services[0].svc_pp_tlv == CFG_PP_TLV_AZURE &&
+	    !cfg.services[0].svc_pp_unique_id && !cfg.services[0].svc_pp_crc32c,
+	    "defaults: proxy_protocol_tlv azure, no unique id, no CRC32c");
+	CHECK(strcmp(cfg.endpoints[0].ep_endpoint_id, "vpce-000000000fffffffe") == 0,
+	    "endpoint_id defaults to vpce- and 17 hex digits of the link id (%s)",
+	    cfg.endpoints[0].ep_endpoint_id);
+	CHECK(cfg.endpoints[0].ep_psc_id == 0xfffffffeu && !cfg.endpoints[0].ep_has_psc_id,
+	    "psc_connection_id defaults to the link id zero-extended");
+	free(msgs);
+
+	clear_dir();
+	put("00-appliance.ini", appliance);
+	put("10-nics.ini", nics);
+	put("20-services.ini", "[service web]\nfrontend_port = 443\nbackend = 192.168.20.11:8443\n"
+	    "nat_ip = 192.168.10.202\nproxy_protocol = on\nproxy_protocol_tlv = AWS\n"
+	    "proxy_protocol_unique_id = on\nproxy_protocol_crc32c = on\n"
+	    "[service db]\nfrontend_port = 5432\nbackend = 192.168.20.12:5432\n"
+	    "nat_ip = 192.168.10.203\nproxy_protocol_tlv = gcp\n"
+	    "[service x]\nfrontend_port = 1\nbackend = 192.168.20.13:1\n"
+	    "nat_ip = 192.168.10.204\nproxy_protocol_tlv = none\n"
+	    "[pool p]\nbackend = 192.168.10.50:80\nprobe = tcp\nprobe_proxy_protocol = on\n");
+	put("30-endpoints.ini", "[endpoint web-pe]\nnic = consumer0\nip = 10.0.0.6\nservice = web\n"
+	    "link_id = 1\nendpoint_id = vpce-0123456789abcdef0\n"
+	    "psc_connection_id = 0xFEDCBA9876543210\n"
+	    "[endpoint db-pe]\nnic = consumer0\nip = 10.0.0.7\nservice = db\nlink_id = 2\n"
+	    "psc_connection_id = 18446744073709551615\n");
+	n = load(&cfg, &msgs);
+	CHECK(n == 0, "the dialect keys load (got %d: %s)", n, msgs);
+	CHECK(cfg.services[0].svc_pp_tlv == CFG_PP_TLV_AWS && cfg.services[0].svc_pp_unique_id &&
+	    cfg.services[0].svc_pp_crc32c && cfg.services[1].svc_pp_tlv == CFG_PP_TLV_GCP &&
+	    cfg.services[2].svc_pp_tlv == CFG_PP_TLV_NONE,
+	    "aws (any case), gcp, none; unique id and CRC32c on");
+	CHECK(strcmp(cfg.endpoints[0].ep_endpoint_id, "vpce-0123456789abcdef0") == 0 &&
+	    cfg.endpoints[0].ep_psc_id == 0xfedcba9876543210ULL &&
+	    cfg.endpoints[1].ep_psc_id == UINT64_MAX,
+	    "endpoint_id and psc_connection_id as given (hex and the largest decimal)");
+	CHECK(strcmp(cfg.endpoints[1].ep_endpoint_id, "vpce-00000000000000002") == 0,
+	    "an endpoint without endpoint_id gets the derived one");
+	CHECK(cfg.pools[0].pool_probe_pp == 1 && cfg.pools[1].pool_probe_pp == 0,
+	    "probe_proxy_protocol on in [pool p], off by default");
+	free(msgs);
+
+	clear_dir();
+	put("00-appliance.ini", appliance);
+	put("10-nics.ini", nics);
+	put("20-services.ini", "[service web]\n"			/* 1 */
+	    "frontend_port = 443\nbackend = 192.168.20.11:8443\nnat_ip = 192.168.10.202\n"
+	    "proxy_protocol_tlv = oracle\n"				/* 5 */
+	    "proxy_protocol_unique_id = maybe\n"			/* 6 */
+	    "proxy_protocol_crc32c = 1x\n"				/* 7 */
+	    "[pool p]\nbackend = 192.168.10.50:80\n"			/* 8, 9 */
+	    "probe_proxy_protocol = yes please\n"			/* 10 */
+	    "[pool q]\nbackend = 192.168.10.51:80\n"			/* 11, 12 */
+	    "probe_proxy_protocol = on\n");				/* 13 */
+	put("30-endpoints.ini", "[endpoint a]\nnic = consumer0\nip = 10.0.0.6\nservice = web\n"
+	    "link_id = 1\n"
+	    "endpoint_id = vpce_bad!\n"				/* 6 */
+	    "psc_connection_id = 18446744073709551616\n"		/* 7 */
+	    "[endpoint b]\nnic = consumer0\nip = 10.0.0.7\nservice = web\nlink_id = 2\n"
+	    "endpoint_id = vpce-0123456789abcdef0123456789abcdef0123456789abcdef0123456789ab\n"
+	    "psc_connection_id = 0x10000000000000000\n");		/* 14 */
+	n = load(&cfg, &msgs);
+	CHECK(has_error(msgs, "20-services.ini", 5, "proxy_protocol_tlv: expected azure, aws, gcp "
+	    "or none, not 'oracle'"), "an unknown dialect is refused with file:line");
+	CHECK(has_error(msgs, "20-services.ini", 6, "proxy_protocol_unique_id: expected on or off") &&
+	    has_error(msgs, "20-services.ini", 7, "proxy_protocol_crc32c: expected on or off"),
+	    "unique id and CRC32c take on or off only");
+	CHECK(has_error(msgs, "20-services.ini", 10, "probe_proxy_protocol: expected on or off") &&
+	    has_error(msgs, "20-services.ini", 13, "probe_proxy_protocol: the pool has no probe"),
+	    "probe_proxy_protocol: on or off, and only with a probe");
+	CHECK(has_error(msgs, "30-endpoints.ini", 6, "endpoint_id: bad endpoint id") &&
+	    has_error(msgs, "30-endpoints.ini", 13, "endpoint_id: bad endpoint id"),
+	    "endpoint_id: other characters and 65 characters are refused");
+	CHECK(has_error(msgs, "30-endpoints.ini", 7, "psc_connection_id: bad PSC") &&
+	    has_error(msgs, "30-endpoints.ini", 14, "psc_connection_id: bad PSC"),
+	    "psc_connection_id: 2^64 in decimal and 17 hex digits are refused, not wrapped");
+	if (n != 9)
+		printf("# %s", msgs);
+	CHECK(n == 9, "nine errors, one per bad line (got %d)", n);
+	free(msgs);
+}
+
 int
 main(void)
 {
@@ -1109,6 +1205,7 @@ main(void)
 	test_addresses();
 	test_shares();
 	test_example();
+	test_ppv2_keys();
 	clear_dir();
 	rmdir(tmpdir);
 	return UNIT_DONE();
