@@ -82,17 +82,19 @@ ppv2_put_vendor(uint8_t *p, const struct ppv2_tcp4 *conn, size_t len)
 
 /*
  * Command PROXY, TCP over IPv4: source = consumer, destination = private
- * endpoint, then the TLVs conn asks for in this order: the vendor's, the
- * unique id, the CRC32c.  The CRC32c (section 2.2.5) covers the whole
+ * endpoint, then the TLVs conn asks for in this order: the CRC32c, the
+ * vendor's, the unique id.  The CRC32c (section 2.2.5) covers the whole
  * header, computed with its own value field zero, and is stored in
- * network order.  An AWS id longer than PPV2_VPCE_ID_MAX or a unique id
+ * network order.  It comes first as in HAProxy's own headers; receivers
+ * take any order, but Wireshark 4.0's dissector stops short of the last
+ * 16 bytes of the TLVs, and the checksum first is what it sees.  An AWS id longer than PPV2_VPCE_ID_MAX or a unique id
  * outside 1..PPV2_UNIQUE_ID_MAX writes nothing (returns 0).
  */
 size_t
 ppv2_write_tcp4(uint8_t *buf, size_t room, const struct ppv2_tcp4 *conn)
 {
 	size_t body = PPV2_ADDR_TCP4_LEN, off, vlen = ppv2_vendor_len(conn);
-	uint8_t *p, *crc;
+	uint8_t *p, *crc = NULL;
 	uint32_t c;
 
 	if (conn->pp_vendor == PPV2_VENDOR_AWS && (vlen < 2 || vlen > 1 + PPV2_VPCE_ID_MAX))
@@ -122,16 +124,18 @@ ppv2_write_tcp4(uint8_t *buf, size_t room, const struct ppv2_tcp4 *conn)
 	p[11] = (uint8_t)conn->pp_dst_port;
 	p += PPV2_ADDR_TCP4_LEN;
 
+	if (conn->pp_crc32c) {
+		/* Zero now, the checksum once the rest is written. */
+		crc = ppv2_put_tlv_hdr(p, PPV2_TYPE_CRC32C, PPV2_CRC32C_LEN);
+		memset(crc, 0, PPV2_CRC32C_LEN);
+		p = crc + PPV2_CRC32C_LEN;
+	}
 	p = ppv2_put_vendor(p, conn, vlen);
 	if (conn->pp_unique_id != NULL) {
 		p = ppv2_put_tlv_hdr(p, PPV2_TYPE_UNIQUE_ID, conn->pp_unique_id_len);
 		memcpy(p, conn->pp_unique_id, conn->pp_unique_id_len);
-		p += conn->pp_unique_id_len;
 	}
 	if (conn->pp_crc32c) {
-		crc = ppv2_put_tlv_hdr(p, PPV2_TYPE_CRC32C, PPV2_CRC32C_LEN);
-		memset(crc, 0, PPV2_CRC32C_LEN);
-		/* Last TLV: everything it covers is written. */
 		c = crc32c(buf, PPV2_HDR_LEN + body);
 		crc[0] = (uint8_t)(c >> 24);
 		crc[1] = (uint8_t)(c >> 16);

@@ -4,8 +4,11 @@
 Usage: ppv2_backend.py ADDR PORT LOGFILE
 
 For every connection: parse the PROXY v2 header strictly (HAProxy's
-proxy-protocol.txt, section 2.2), then serve the mode named by the
-client's first line:
+proxy-protocol.txt, section 2.2), with the TLVs it knows checked: Azure
+0xEE (link_id), AWS 0xEA subtype 0x01 (aws_vpce_id), GCP 0xE0
+(gcp_psc_id), PP2_TYPE_UNIQUE_ID 0x05 (unique_id) and PP2_TYPE_CRC32C
+0x03 (crc32c: "ok" once this script recomputed it; a mismatch is an
+error), then serve the mode named by the client's first line:
   SINK              read to EOF, reply "sha256 HEX NBYTES", close
   SOURCE N SEED     send N bytes of data(SEED), half-close, then read
                     what the client still sends until it closes
@@ -22,6 +25,51 @@ import threading
 
 SIG = b"\r\n\r\n\x00\r\nQUIT\n"
 log_lock = threading.Lock()
+
+
+def crc32c(data):
+    """CRC32c (Castagnoli, RFC 3720 B.4), bit by bit: this script's own,
+    apart from privlinkd's table-driven C one."""
+    c = 0xFFFFFFFF
+    for b in data:
+        c ^= b
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+    return c ^ 0xFFFFFFFF
+
+
+def check_tlv(out, t, value, raw, off):
+    """Checks the value of a TLV of type t this backend knows and records
+    it in out; raw is the whole header, off the TLV's offset in it."""
+    tl = len(value)
+    if t == 0xEE:
+        if tl != 5 or value[0] != 0x01:
+            raise ValueError("bad Azure TLV %s" % value.hex())
+        out["link_id"] = int.from_bytes(value[1:5], "little")
+    elif t == 0xEA:
+        if tl < 2 or value[0] != 0x01:
+            raise ValueError("bad AWS TLV %s" % value.hex())
+        vpce = value[1:].decode("ascii")
+        if not vpce.isprintable():
+            raise ValueError("AWS endpoint id not printable %r" % vpce)
+        out["aws_vpce_id"] = vpce
+    elif t == 0xE0:
+        if tl != 8:
+            raise ValueError("GCP TLV of %d bytes, want 8" % tl)
+        out["gcp_psc_id"] = int.from_bytes(value, "big")
+    elif t == 0x05:
+        if not 1 <= tl <= 128:
+            raise ValueError("unique id of %d bytes, want 1..128" % tl)
+        out["unique_id"] = value.decode("ascii", "replace")
+    elif t == 0x03:
+        if tl != 4:
+            raise ValueError("CRC32c TLV of %d bytes, want 4" % tl)
+        zeroed = raw[:off + 3] + b"\0\0\0\0" + raw[off + 7:]
+        want = crc32c(zeroed)
+        got = int.from_bytes(value, "big")
+        if got != want:
+            raise ValueError("CRC32c 0x%08x, computed 0x%08x" % (got, want))
+        out["crc32c"] = "ok"
 
 
 def data(n, seed):
@@ -69,10 +117,9 @@ def parse_header(sock):
                 raise ValueError("TLV 0x%02x overruns the header" % t)
             value = body[off + 3:off + 3 + tl]
             tlvs.append({"type": t, "value": value.hex()})
-            if t == 0xEE:
-                if tl != 5 or value[0] != 0x01:
-                    raise ValueError("bad Azure TLV %s" % value.hex())
-                out["link_id"] = int.from_bytes(value[1:5], "little")
+            if t in [x["type"] for x in tlvs[:-1]]:
+                raise ValueError("TLV 0x%02x given twice" % t)
+            check_tlv(out, t, value, hdr + body, 16 + off)
             off += 3 + tl
         out["tlvs"] = tlvs
     return out

@@ -63,18 +63,18 @@ static const uint8_t want_gcp[] = {
 	0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08,	/* network order */
 };
 
-/* Azure, a unique id and the CRC32c, in that order. */
+/* The CRC32c, Azure and a unique id, in that order. */
 static const uint8_t want_uid_crc[] = {
 	0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a,
 	0x21, 0x11,
-	0x00, 0x3e,		/* 12 + 8 + 35 + 7 = 62 */
+	0x00, 0x3e,		/* 12 + 7 + 8 + 35 = 62 */
 	10, 0, 0, 7, 10, 0, 0, 5, 0x9c, 0x7b, 0x01, 0xbb,
+	0x03, 0x00, 0x04,	/* PP2_TYPE_CRC32C, length 4 */
+	0x81, 0x07, 0x26, 0x3f,	/* crcmod over the header with these 4 zero */
 	0xee, 0x00, 0x05, 0x01, 0x04, 0x03, 0x02, 0x01,
 	0x05, 0x00, 0x20,	/* PP2_TYPE_UNIQUE_ID, length 32 */
 	'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'b', 'c', 'd', 'e', 'f',
 	'0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '0', '1',
-	0x03, 0x00, 0x04,	/* PP2_TYPE_CRC32C, length 4 */
-	0xc7, 0x31, 0x38, 0xcd,	/* crcmod over the header with these 4 zero */
 };
 
 /* No vendor TLV, the CRC32c only. */
@@ -215,12 +215,12 @@ unique_ids_and_crc(void)
 	memset(buf, 0xaa, sizeof(buf));
 	n = ppv2_write_tcp4(buf, sizeof(buf), &c);
 	CHECK(n == sizeof(want_uid_crc) && memcmp(buf, want_uid_crc, n) == 0,
-	    "Azure + unique id + CRC32c: the layout and crcmod's checksum, byte for byte");
+	    "CRC32c + Azure + unique id: the layout and crcmod's checksum, byte for byte");
 	if (n == sizeof(want_uid_crc))
 		hexdiff(buf, want_uid_crc, n);
 	CHECK(buf[n] == 0xaa, "nothing written past the header");
-	memset(buf + n - 4, 0, 4);
-	CHECK(crc32c(buf, n) == 0xc73138cdu, "the checksum covers the whole header, its field zero");
+	memset(buf + 31, 0, 4);
+	CHECK(crc32c(buf, n) == 0x8107263fu, "the checksum covers the whole header, its field zero");
 	CHECK(ppv2_write_tcp4(buf, sizeof(want_uid_crc) - 1, &c) == 0,
 	    "with the CRC: one byte short writes nothing");
 
