@@ -15,6 +15,9 @@ test_pkgs="$test_pkgs qemu-system-x86 ovmf"
 test_pkgs="$test_pkgs prometheus python3-prometheus-client"
 # iptables (with br_netfilter) for the lossy consumer link of test_loss.
 test_pkgs="$test_pkgs iptables"
+# test_proxy_dialects: HAProxy (accept-proxy checks PROXY v2's CRC32c) and
+# tshark (its PROXY v2 dissector) as independent receivers.
+test_pkgs="$test_pkgs haproxy tshark"
 # make bench: the load generators, HAProxy to compare with, perf for profiles,
 # iptables and ethtool for the lossy link.
 bench_pkgs="iproute2 nginx-light python3 curl procps util-linux binutils haproxy iperf3 wrk linux-perf"
