@@ -61,7 +61,8 @@ pool() {	# pool NAME BACKEND PROBE ON|OFF
 		"$1" "$2" "$3" "$4"
 }
 {
-	svc aws 9000 proxy_protocol_tlv=aws proxy_protocol_unique_id=on proxy_protocol_crc32c=on
+	svc aws 9000 proxy_protocol_tlv=aws proxy_protocol_unique_id=on proxy_protocol_crc32c=on \
+		frontend_ip=192.168.10.50 frontend_proxy_protocol=on
 	svc gcp 9000 proxy_protocol_tlv=gcp proxy_protocol_crc32c=on
 	svc none 9000 proxy_protocol_tlv=none
 	svc azure 9000 proxy_protocol_unique_id=on
@@ -139,6 +140,15 @@ check_eq "none: no TLV at all, header length 12" \
 rec=$(conn 10.0.0.13 40306)
 check_eq "azure (the default): TLV 0xEE link id, then the unique id" \
 	"$(json "$rec" 'r.get("link_id"), [t["type"] for t in r.get("tlvs", [])]')" "(16909060, [238, 5])"
+
+# The provider-side frontend of service aws: the same dialect, but no
+# endpoint, so no vendor TLV.
+out=$(in_prov python3 "$ROOT/tests/lib/ppv2_client.py" sink 192.168.10.50 443 1000 1 40320 2>&1)
+check "a provider-side client through the frontend 192.168.10.50:443" json_ok "$out"
+rec=$(for _ in $(seq 100); do grep -m 1 '"sport": 40320,' "$PPV2_LOG" && break; sleep 0.1; done)
+check_eq "frontend: CRC32c (checked) and unique id, no vendor TLV" \
+	"$(json "${rec:-{\}}" '[t["type"] for t in r.get("tlvs", [])], r.get("crc32c"), len(r.get("unique_id", "")), r.get("src")')" \
+	"([3, 5], 'ok', 32, '192.168.10.11')"
 
 # tshark's dissector (Wireshark 4.0) knows CRC32C and AWS by name, not the
 # unique id or GCP (0xE0, "Unknown type"); it also stops short of the
