@@ -115,6 +115,20 @@ static const char endpoints[] =
 	"service = web\n"
 	"link_id = 0xfffffffe\n";
 
+/* A fresh drop of the appliance and NICs above, and with_objects: the
+ * service and endpoint too. */
+static void
+put_base(int with_objects)
+{
+	clear_dir();
+	put("00-appliance.ini", appliance);
+	put("10-nics.ini", nics);
+	if (with_objects) {
+		put("20-services.ini", services);
+		put("30-endpoints.ini", endpoints);
+	}
+}
+
 static void
 test_good(void)
 {
@@ -122,11 +136,7 @@ test_good(void)
 	char *msgs = NULL;
 	int n;
 
-	clear_dir();
-	put("00-appliance.ini", appliance);
-	put("10-nics.ini", nics);
-	put("20-services.ini", services);
-	put("30-endpoints.ini", endpoints);
+	put_base(1);
 	put("40-approve.ini", "[approval web-pe]\nstate = approved\nmessage = ok for now\n");
 	put("50-reject.ini", "; a later drop wins\n[approval web-pe]\nstate = Rejected\nmessage = contract ended\n");
 	put("README", "not a drop: ignored\n");
@@ -163,11 +173,7 @@ test_good(void)
 	    "the endpoint remembers where it was declared");
 	free(msgs);
 
-	clear_dir();
-	put("00-appliance.ini", appliance);
-	put("10-nics.ini", nics);
-	put("20-services.ini", services);
-	put("30-endpoints.ini", endpoints);
+	put_base(1);
 	n = load(&cfg, &msgs);
 	CHECK(n == 0 && cfg.endpoints[0].ep_state == CFG_APPROVAL_PENDING &&
 	    cfg.endpoints[0].ep_approval_where.w_line == 0,
@@ -1095,11 +1101,7 @@ test_ppv2_keys(void)
 	char *msgs = NULL;
 	int n;
 
-	clear_dir();
-	put("00-appliance.ini", appliance);
-	put("10-nics.ini", nics);
-	put("20-services.ini", services);
-	put("30-endpoints.ini", endpoints);
+	put_base(1);
 	n = load(&cfg, &msgs);
 	CHECK(n == 0 && cfg.services[0].svc_pp_tlv == CFG_PP_TLV_AZURE &&
 	    !cfg.services[0].svc_pp_unique_id && !cfg.services[0].svc_pp_crc32c,
@@ -1111,9 +1113,7 @@ test_ppv2_keys(void)
 	    "psc_connection_id defaults to the link id zero-extended");
 	free(msgs);
 
-	clear_dir();
-	put("00-appliance.ini", appliance);
-	put("10-nics.ini", nics);
+	put_base(0);
 	put("20-services.ini", "[service web]\nfrontend_port = 443\nbackend = 192.168.20.11:8443\n"
 	    "nat_ip = 192.168.10.202\nproxy_protocol = on\nproxy_protocol_tlv = AWS\n"
 	    "proxy_protocol_unique_id = on\nproxy_protocol_crc32c = on\n"
@@ -1143,9 +1143,7 @@ test_ppv2_keys(void)
 	    "probe_proxy_protocol on in [pool p], off by default");
 	free(msgs);
 
-	clear_dir();
-	put("00-appliance.ini", appliance);
-	put("10-nics.ini", nics);
+	put_base(0);
 	put("20-services.ini", "[service web]\n"			/* 1 */
 	    "frontend_port = 443\nbackend = 192.168.20.11:8443\nnat_ip = 192.168.10.202\n"
 	    "proxy_protocol_tlv = oracle\n"				/* 5 */
