@@ -192,10 +192,14 @@ status_services(struct pl_loop *lp, FILE *f)
 		fputs(",\n     ", f);
 		status_rules(cfg, s, f);
 		fprintf(f, ", \"distribution\": \"%s\", \"idle_timeout_ms\": %u, \"idle_reset\": %s,\n"
-		    "     \"proxy_protocol\": %s, \"live_connections\": %u, "
+		    "     \"proxy_protocol\": %s, \"proxy_protocol_tlv\": \"%s\", "
+		    "\"proxy_protocol_unique_id\": %s, \"proxy_protocol_crc32c\": %s,\n"
+		    "     \"live_connections\": %u, "
 		    "\"refused_no_healthy_backend\": %llu,\n     \"frontend\": ",
 		    cfg_distribution_name(s->svc_distribution), s->svc_idle_timeout_ms,
 		    s->svc_idle_reset ? "true" : "false", s->svc_proxy_protocol ? "true" : "false",
+		    cfg_pp_tlv_name(s->svc_pp_tlv), s->svc_pp_unique_id ? "true" : "false",
+		    s->svc_pp_crc32c ? "true" : "false",
 		    stats_service_live(lp, i), (unsigned long long)s->svc_rt->sr_no_backend);
 		if (s->svc_frontend_nic == -1) {
 			fputs("null", f);
@@ -245,10 +249,11 @@ status_pools(struct pl_loop *lp, FILE *f)
 		fprintf(f, "%s\n    {\"name\": ", p ? "," : "");
 		status_str(f, pool->pool_name);
 		fprintf(f, ", \"probe\": \"%s\", \"probe_interval_ms\": %u, \"probe_timeout_ms\": %u, "
-		    "\"rise\": %u, \"fall\": %u, \"reset_on_down\": %s, \"backends\": [",
+		    "\"rise\": %u, \"fall\": %u, \"reset_on_down\": %s, \"probe_proxy_protocol\": %s, "
+		    "\"backends\": [",
 		    cfg_probe_name(pool->pool_probe), pool->pool_probe_interval_ms,
 		    pool->pool_probe_timeout_ms, pool->pool_probe_rise, pool->pool_probe_fall,
-		    pool->pool_reset_on_down ? "true" : "false");
+		    pool->pool_reset_on_down ? "true" : "false", pool->pool_probe_pp ? "true" : "false");
 		for (int b = 0; b < pool->pool_n_backends; b++) {
 			const struct cfg_backend *be = &pool->pool_backends[b];
 			const struct backend_health *bh = &be->be_rt->br_health;
@@ -291,9 +296,12 @@ status_endpoints(struct pl_loop *lp, FILE *f)
 		status_str(f, e->ep_service_name);
 		fputs(", \"subscription\": ", f);
 		status_str(f, e->ep_subscription);
-		fprintf(f, ", \"link_id\": %u,\n     \"state\": \"%s\", \"auto_approved\": %s, "
-		    "\"message\": ", e->ep_link_id, cfg_approval_name(e->ep_state),
-		    e->ep_auto_approved ? "true" : "false");
+		fprintf(f, ", \"link_id\": %u, \"endpoint_id\": ", e->ep_link_id);
+		status_str(f, e->ep_endpoint_id);
+		/* 64-bit: a string, as JSON numbers past 2^53 lose digits. */
+		fprintf(f, ", \"psc_connection_id\": \"0x%016llx\",\n     \"state\": \"%s\", "
+		    "\"auto_approved\": %s, \"message\": ", (unsigned long long)e->ep_psc_id,
+		    cfg_approval_name(e->ep_state), e->ep_auto_approved ? "true" : "false");
 		status_str(f, e->ep_message);
 		fprintf(f, ", \"listening\": %s, \"live_connections\": %u, \"accepted\": %llu, "
 		    "\"cut\": %llu,\n     \"max_connections\": %u, \"max_new_connections_per_s\": %u, "

@@ -88,6 +88,15 @@ pool() {	# pool NAME BACKEND PROBE ON|OFF
 check "privlinkd -t accepts the dialect drop" "$PRIVLINKD" -t -c "$DROP"
 start_privlinkd "$DROP" || prelude_fail "privlinkd starts with the dialect drop"
 ok "privlinkd ready with five services in four dialects"
+check "the status shows each service's dialect, each endpoint's ids, each pool's probe_proxy_protocol" wait_status '(
+svc["aws"]["proxy_protocol_tlv"] == "aws" and svc["aws"]["proxy_protocol_unique_id"] and
+svc["aws"]["proxy_protocol_crc32c"] and svc["azure"]["proxy_protocol_tlv"] == "azure" and
+not svc["azure"]["proxy_protocol_crc32c"] and svc["none"]["proxy_protocol_tlv"] == "none" and
+ep["aws-pe"]["endpoint_id"] == "'$AWS_ID'" and ep["aws2-pe"]["endpoint_id"] == "vpce-00000000000000abc" and
+ep["gcp-pe"]["psc_connection_id"] == "0x1122334455667788" and ep["gcp2-pe"]["psc_connection_id"] == "0x0000000000000007" and
+{p["name"]: p["probe_proxy_protocol"] for p in s["pools"]} == {"ngx_on": True, "ngx_off": False,
+"hap_on": True, "hap_off": False, "tcp_local": True, "service:aws": False, "service:gcp": False,
+"service:none": False, "service:azure": False, "service:hap": False})'
 
 # The backend side on tshark's capture, for its dissector's view.
 in_prov tshark -i p0 -f "tcp port 9000" -w "$TOPO_DIR/backend.pcapng" >"$TOPO_DIR/tshark.out" 2>&1 &
