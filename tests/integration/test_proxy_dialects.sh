@@ -40,7 +40,35 @@ start_haproxy() {
 	return 1
 }
 
+# start_nginx_tls: a second nginx, TLS with proxy_protocol on
+# 192.168.10.11:9443, for the HTTPS probe.
+start_nginx_tls() {
+	local d=$TOPO_DIR/nginx-tls i
+	mkdir -p "$d/logs"
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=backend \
+		-keyout "$d/key.pem" -out "$d/cert.pem" 2>/dev/null || return 1
+	{ nginx_head "$d"; cat <<-NGINX
+	    access_log off;
+	    server {
+	        listen 192.168.10.11:9443 ssl proxy_protocol;
+	        ssl_certificate $d/cert.pem;
+	        ssl_certificate_key $d/key.pem;
+	        location / { return 200 "tls \$proxy_protocol_addr\n"; }
+	    }
+	}
+	NGINX
+	} >"$d/nginx.conf"
+	in_prov nginx -p "$d" -c "$d/nginx.conf" || return 1
+	at_exit "kill -QUIT \$(cat '$d/nginx.pid') 2>/dev/null"
+	for i in $(seq 50); do
+		in_prov bash -c 'exec 3<>/dev/tcp/192.168.10.11/9443' 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 start_haproxy || prelude_fail "HAProxy with accept-proxy starts"
+start_nginx_tls || prelude_fail "nginx with ssl proxy_protocol starts"
 
 cp "$ROOT/config/examples/demo/00-appliance.ini" "$ROOT/config/examples/demo/10-nics.ini" "$DROP/"
 svc() {	# svc NAME PORT KEY=VALUE...: a one-backend service with PROXY v2
@@ -83,6 +111,8 @@ pool() {	# pool NAME BACKEND PROBE ON|OFF
 	pool hap_on 192.168.10.11:$HAP_PORT http on
 	pool hap_off 192.168.10.11:$HAP_PORT http off
 	pool tcp_local 192.168.10.11:9000 tcp on
+	pool tls_on 192.168.10.11:9443 https on
+	pool tls_off 192.168.10.11:9443 https off
 } >"$DROP/40-pools.ini"
 
 check "privlinkd -t accepts the dialect drop" "$PRIVLINKD" -t -c "$DROP"
@@ -95,7 +125,8 @@ not svc["azure"]["proxy_protocol_crc32c"] and svc["none"]["proxy_protocol_tlv"] 
 ep["aws-pe"]["endpoint_id"] == "'$AWS_ID'" and ep["aws2-pe"]["endpoint_id"] == "vpce-00000000000000abc" and
 ep["gcp-pe"]["psc_connection_id"] == "0x1122334455667788" and ep["gcp2-pe"]["psc_connection_id"] == "0x0000000000000007" and
 {p["name"]: p["probe_proxy_protocol"] for p in s["pools"]} == {"ngx_on": True, "ngx_off": False,
-"hap_on": True, "hap_off": False, "tcp_local": True, "service:aws": False, "service:gcp": False,
+"hap_on": True, "hap_off": False, "tcp_local": True, "tls_on": True, "tls_off": False,
+"service:aws": False, "service:gcp": False,
 "service:none": False, "service:azure": False, "service:hap": False})'
 
 # The backend side on tshark's capture, for its dissector's view.
@@ -221,6 +252,10 @@ wait_probe hap_on up; s=$(probe_of hap_on)
 check "HAProxy accept-proxy: the HTTP probe with a LOCAL header is up ($s)" test "$s" = "up|HTTP 200"
 wait_probe hap_off down; s=$(probe_of hap_off)
 check "HAProxy accept-proxy: the HTTP probe without it is down ($s)" test "${s%%|*}" = down
+wait_probe tls_on up; s=$(probe_of tls_on)
+check_eq "nginx ssl proxy_protocol: the HTTPS probe sends LOCAL before its TLS handshake: up" "$s" "up|HTTP 200"
+wait_probe tls_off down; s=$(probe_of tls_off)
+check "nginx ssl proxy_protocol: the HTTPS probe without it is down ($s)" test "${s%%|*}" = down
 wait_probe tcp_local up; s=$(probe_of tcp_local)
 check_eq "the TCP probe passes once its LOCAL header is acknowledged" "$s" \
 	"up|TCP handshake completed, PROXY v2 LOCAL acknowledged"
