@@ -277,7 +277,7 @@ probe_sent(void *arg, struct tcp_pcb *pcb, u16_t len)
 	struct probe *pr = arg;
 
 	(void)len;
-	if (pr != NULL && pr->pr_local_sent && pcb->unacked == NULL)
+	if (pr != NULL && pr->pr_local_sent && pcb->unsent == NULL && pcb->unacked == NULL)
 		return probe_done(pr, pcb, 1, "TCP handshake completed, PROXY v2 LOCAL acknowledged");
 	if (pr == NULL || !pr->pr_tls_on)
 		return ERR_OK;

@@ -31,7 +31,9 @@ ppv2_vendor_len(const struct ppv2_tcp4 *conn)
 	case PPV2_VENDOR_AZURE:
 		return PPV2_AZURE_LINKID_LEN;
 	case PPV2_VENDOR_AWS:
-		return 1 + strnlen(conn->pp_vpce_id, PPV2_VPCE_ID_MAX + 1);
+		/* No id: 1, which ppv2_write_tcp4 refuses. */
+		return 1 + (conn->pp_vpce_id == NULL ? 0 :
+		    strnlen(conn->pp_vpce_id, PPV2_VPCE_ID_MAX + 1));
 	case PPV2_VENDOR_GCP:
 		return PPV2_GCP_PSC_ID_LEN;
 	case PPV2_VENDOR_NONE:

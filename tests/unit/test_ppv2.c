@@ -148,6 +148,8 @@ dialects(void)
 	CHECK(ppv2_write_tcp4(buf, sizeof(buf), &c) == 0, "AWS: a 65-character id is refused");
 	c.pp_vpce_id = "";
 	CHECK(ppv2_write_tcp4(buf, sizeof(buf), &c) == 0, "AWS: an empty id is refused");
+	c.pp_vpce_id = NULL;
+	CHECK(ppv2_write_tcp4(buf, sizeof(buf), &c) == 0, "AWS: no id at all is refused");
 
 	base(&c);
 	c.pp_vendor = PPV2_VENDOR_GCP;
