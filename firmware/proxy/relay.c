@@ -517,7 +517,8 @@ _Static_assert(CFG_ENDPOINT_ID_MAX - 1 <= PPV2_VPCE_ID_MAX, "an endpoint id fits
 /*
  * The PROXY v2 header of rc in its service's dialect: the vendor TLV from
  * the private endpoint ep (a provider-side frontend connection, ep NULL,
- * has none), then the unique id and the CRC32c when the service asks.
+ * has none), the unique id and the CRC32c when the service asks for them
+ * (ppv2_write_tcp4 puts them in order).
  * Returns its length, 0 if it does not fit room.
  */
 static size_t
