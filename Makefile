@@ -134,6 +134,13 @@ UNIT_DEPS_test_text_label = config/text.c
 # The DNS responder's pure part (firmware/dns/): no stack, no config loader.
 DNS_SRCS = $(wildcard firmware/dns/*.c)
 UNIT_DEPS_test_dns_answer = $(DNS_SRCS)
+# dns_answer: the same on the host for tests/tools/dns_check.py (dnspython).
+$(BUILD)/tools/dns_answer: tests/tools/dns_answer.c $(DNS_SRCS) $(CONFIG_SRCS) $(OWN_HDRS) \
+		$(BUILD)/unit/ini.o $(BUILD)/san/libmbedtls.a
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/tools/dns_answer.c $(DNS_SRCS) $(CONFIG_SRCS) \
+		$(BUILD)/unit/ini.o $(BUILD)/san/libmbedtls.a
+test-tools: $(BUILD)/tools/dns_answer
 # test_ns_addr drives the netstack over lwIP built for the host (plain,
 # or the instrumented objects of privlinkd-san).
 UNIT_DEPS_test_ns_addr = $(NETSTACK_SRCS)

@@ -15,6 +15,9 @@ test_pkgs="$test_pkgs qemu-system-x86 ovmf"
 test_pkgs="$test_pkgs prometheus python3-prometheus-client"
 # iptables (with br_netfilter) for the lossy consumer link of test_loss.
 test_pkgs="$test_pkgs iptables"
+# test_dns_zone: the exported zones in real authoritative servers' checkers
+# (nsd-checkzone, kzonecheck), the responder's messages in dnspython.
+test_pkgs="$test_pkgs nsd knot python3-dnspython"
 # make bench: the load generators, HAProxy to compare with, perf for profiles,
 # iptables and ethtool for the lossy link.
 bench_pkgs="iproute2 nginx-light python3 curl procps util-linux binutils haproxy iperf3 wrk linux-perf"
