@@ -379,6 +379,19 @@ test_truncation(const struct dns_view *v, const struct dns_view *huge)
 	CHECK(n == ql - 44 && res.dr_truncated, "the client's payload 600 bounds it: TC");
 	n = dns_answer(v, q, ql, r, 20, DNS_UDP, &res);
 	CHECK(n == 0 && res.dr_rcode == -1, "no room even for the question: nothing");
+	ql = query(q, 9, 0, "nope.contoso.example", 1, 1, 0, 0, 0);
+	{
+		size_t room, bad = 0;
+
+		for (room = 0; room < 60; room++) {
+			memset(r, 0xee, 100);
+			n = dns_answer(v, q, ql, r, room, DNS_UDP, &res);
+			if (n > room || r[room] != 0xee || (n != 0) != (room >= ql))
+				bad++;
+		}
+		CHECK(bad == 0 && n == ql && (r[2] & DNS_F_TC), "NXDOMAIN in rooms of 0..59 bytes "
+		    "(too small for its SOA): nothing, or TC; nothing written past the room");
+	}
 
 	ql = query(q, 9, 0, "many.contoso.example", 1, 1, 0, 0, 0);
 	n = ask(huge, q, ql, DNS_TCP, &res);
