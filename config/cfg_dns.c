@@ -219,66 +219,67 @@ cfg_dns_names(struct cfg_parse *cp, int nic)
 }
 
 /*
- * A NIC's responder: dns = is a free host address of a consumer NIC's
+ * NIC i's responder: dns = is a free host address of a consumer NIC's
  * subnet (the responder holds it alone, as an endpoint holds its IP), and
- * the names it would answer are unambiguous and inside its zones.
+ * the names it would answer are unambiguous and inside its zones.  A bad
+ * dns = is cleared, so no address is counted for it.
  */
+static void
+cfg_dns_nic(struct cfg_parse *cp, int i)
+{
+	struct pl_config *cfg = cp->cp_cfg;
+	struct cfg_nic *n = &cfg->nics[i];
+	const int *lines = cp->cp_nic_lines[i];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	if (!lines[NIC_K_DNS_TTL])
+		n->nic_dns_ttl_s = CFG_DNS_TTL_DEFAULT_S;
+	if (!lines[NIC_K_DNS]) {
+		n->nic_dns_addr = 0;
+		if (lines[NIC_K_DNS_ZONE])
+			cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS_ZONE], "[nic %s] dns_zone: "
+			    "needs dns = (the responder's address) too", n->nic_name);
+		if (lines[NIC_K_DNS_TTL])
+			cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS_TTL], "[nic %s] dns_ttl: "
+			    "needs dns = (the responder's address) too", n->nic_name);
+		return;
+	}
+	if (n->nic_role != CFG_ROLE_CONSUMER) {
+		cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS], "[nic %s] dns: the NIC has "
+		    "role %s; the responder serves consumer NICs only '%s'", n->nic_name,
+		    cfg_role_name(n->nic_role), cfg_ntoa(n->nic_dns_addr, a));
+		n->nic_dns_addr = 0;
+		return;
+	}
+	if (!lines[NIC_K_ADDRESS]) {
+		n->nic_dns_addr = 0;
+		return;
+	}
+	if (!cfg_in_subnet(n->nic_dns_addr, n->nic_addr, n->nic_prefixlen) ||
+	    !cfg_is_host(n->nic_dns_addr, n->nic_prefixlen) || n->nic_dns_addr == n->nic_addr) {
+		cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS], "[nic %s] dns: not a free "
+		    "host address of %s/%u (not the NIC's own, network or broadcast) '%s'",
+		    n->nic_name, cfg_ntoa(n->nic_addr, a), n->nic_prefixlen,
+		    cfg_ntoa(n->nic_dns_addr, b));
+		n->nic_dns_addr = 0;
+		return;
+	}
+	for (int e = 0; e < cfg->n_endpoints; e++) {
+		const struct cfg_endpoint *ep = &cfg->endpoints[e];
+
+		if (ep->ep_nic == i && ep->ep_ip == n->nic_dns_addr && cp->cp_ep_lines[e][EP_K_IP]) {
+			cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS], "[nic %s] dns: already "
+			    "the ip of [endpoint %s] at %s:%d '%s'", n->nic_name, ep->ep_name,
+			    ep->ep_where.w_file, ep->ep_where.w_line, cfg_ntoa(n->nic_dns_addr, a));
+			break;
+		}
+	}
+	cfg_dns_names(cp, i);
+}
+
 void
 cfg_finish_dns(struct cfg_parse *cp)
 {
-	struct pl_config *cfg = cp->cp_cfg;
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-
-	for (int i = 0; i < cfg->n_nics; i++) {
-		struct cfg_nic *n = &cfg->nics[i];
-		const char *file = n->nic_where.w_file;
-		int *lines = cp->cp_nic_lines[i];
-		uint32_t m = cfg_netmask(n->nic_prefixlen);
-
-		if (!lines[NIC_K_DNS_TTL])
-			n->nic_dns_ttl_s = CFG_DNS_TTL_DEFAULT_S;
-		if (!lines[NIC_K_DNS]) {
-			n->nic_dns_addr = 0;
-			if (lines[NIC_K_DNS_ZONE])
-				cfg_error(cp, file, lines[NIC_K_DNS_ZONE], "[nic %s] dns_zone: needs "
-				    "dns = (the responder's address) too", n->nic_name);
-			if (lines[NIC_K_DNS_TTL])
-				cfg_error(cp, file, lines[NIC_K_DNS_TTL], "[nic %s] dns_ttl: needs "
-				    "dns = (the responder's address) too", n->nic_name);
-			continue;
-		}
-		if (n->nic_role != CFG_ROLE_CONSUMER) {
-			cfg_error(cp, file, lines[NIC_K_DNS], "[nic %s] dns: the NIC has role %s; "
-			    "the responder serves consumer NICs only '%s'", n->nic_name,
-			    cfg_role_name(n->nic_role), cfg_ntoa(n->nic_dns_addr, a));
-			n->nic_dns_addr = 0;
-			continue;
-		}
-		if (!lines[NIC_K_ADDRESS]) {
-			n->nic_dns_addr = 0;
-			continue;
-		}
-		if (!cfg_in_subnet(n->nic_dns_addr, n->nic_addr, n->nic_prefixlen) ||
-		    (n->nic_prefixlen < 31 && ((n->nic_dns_addr & ~m) == 0 ||
-		    (n->nic_dns_addr & ~m) == ~m)) || n->nic_dns_addr == n->nic_addr) {
-			cfg_error(cp, file, lines[NIC_K_DNS], "[nic %s] dns: not a free host address "
-			    "of %s/%u (not the NIC's own, network or broadcast) '%s'", n->nic_name,
-			    cfg_ntoa(n->nic_addr, a), n->nic_prefixlen, cfg_ntoa(n->nic_dns_addr, b));
-			n->nic_dns_addr = 0;
-			continue;
-		}
-		for (int e = 0; e < cfg->n_endpoints; e++) {
-			const struct cfg_endpoint *ep = &cfg->endpoints[e];
-
-			if (ep->ep_nic == i && ep->ep_ip == n->nic_dns_addr &&
-			    cp->cp_ep_lines[e][EP_K_IP]) {
-				cfg_error(cp, file, lines[NIC_K_DNS], "[nic %s] dns: already the ip of "
-				    "[endpoint %s] at %s:%d '%s'", n->nic_name, ep->ep_name,
-				    ep->ep_where.w_file, ep->ep_where.w_line,
-				    cfg_ntoa(n->nic_dns_addr, a));
-				break;
-			}
-		}
-		cfg_dns_names(cp, i);
-	}
+	for (int i = 0; i < cp->cp_cfg->n_nics; i++)
+		cfg_dns_nic(cp, i);
 }

@@ -16,21 +16,11 @@
 
 #include "dns.h"
 #include "dns_priv.h"
+#include "../unit/dns_test_cfg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct dns_view *fuzz_view;
-
-static void
-fuzz_ep(struct pl_config *cfg, int svc, const char *ip, enum cfg_approval state)
-{
-	struct cfg_endpoint *e = &cfg->endpoints[cfg->n_endpoints++];
-
-	e->ep_service = svc;
-	e->ep_nic = 0;
-	e->ep_state = state;
-	inet_pton(AF_INET, ip, &e->ep_ip);
-}
 
 static void
 fuzz_init(void)
@@ -46,20 +36,17 @@ fuzz_init(void)
 	inet_pton(AF_INET, "10.0.0.53", &cfg->nics[0].nic_dns_addr);
 	snprintf(cfg->nics[0].nic_dns_zones[0], CFG_FQDN_MAX, "contoso.example");
 	cfg->nics[0].nic_n_dns_zones = 1;
-	for (int s = 0; s < 4; s++) {
-		snprintf(cfg->services[s].svc_fqdns[0], CFG_FQDN_MAX, "%s", names[s]);
-		cfg->services[s].svc_n_fqdns = 1;
-	}
-	cfg->n_services = 4;
-	fuzz_ep(cfg, 0, "10.0.0.10", CFG_APPROVAL_APPROVED);
-	fuzz_ep(cfg, 0, "10.0.0.11", CFG_APPROVAL_PENDING);
-	fuzz_ep(cfg, 1, "10.0.0.20", CFG_APPROVAL_APPROVED);
-	fuzz_ep(cfg, 2, "10.0.0.30", CFG_APPROVAL_APPROVED);
+	for (int s = 0; s < 4; s++)
+		dns_test_svc(cfg, "s", names[s], NULL);
+	dns_test_ep(cfg, 0, 0, "10.0.0.10", CFG_APPROVAL_APPROVED);
+	dns_test_ep(cfg, 0, 0, "10.0.0.11", CFG_APPROVAL_PENDING);
+	dns_test_ep(cfg, 1, 0, "10.0.0.20", CFG_APPROVAL_APPROVED);
+	dns_test_ep(cfg, 2, 0, "10.0.0.30", CFG_APPROVAL_APPROVED);
 	for (int i = 0; i < 40; i++) {
 		char ip[24];
 
 		snprintf(ip, sizeof(ip), "10.0.1.%d", i + 1);
-		fuzz_ep(cfg, 3, ip, CFG_APPROVAL_APPROVED);
+		dns_test_ep(cfg, 3, 0, ip, CFG_APPROVAL_APPROVED);
 	}
 	fuzz_view = dns_view_from_cfg(cfg, 0, 1);
 	free(cfg);
