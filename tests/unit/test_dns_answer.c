@@ -382,6 +382,11 @@ test_truncation(const struct dns_view *v, const struct dns_view *huge)
 	CHECK(n <= DNS_TCP_MAX && n > DNS_TCP_MAX - 16 && get16(r + 6) == (n - ql) / 16 &&
 	    !(r[2] & DNS_F_TC), "4096 addresses over TCP: as many as fit in 65535 bytes (%u)",
 	    get16(r + 6));
+	ql = query(q, 9, 0, "many.contoso.example", 1, 1, 4096, 0, 0);
+	n = ask(huge, q, ql, DNS_TCP, &res);
+	CHECK(n <= DNS_TCP_MAX && get16(r + 10) == 1 && r[n - 11 + 2] == 41 &&
+	    get16(r + 6) == (n - ql) / 16, "the same with EDNS: room kept for the OPT (%u "
+	    "addresses, %zu bytes)", get16(r + 6), n);
 }
 
 /* Question names (with type and class) that are not names. */
