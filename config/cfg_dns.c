@@ -20,6 +20,9 @@
 /* The label the responder's own NS record has in each of its zones
  * ("ns.ZONE", firmware/dns/dns_view.c): no service may take it. */
 #define CFG_DNS_NS_LABEL	"ns"
+/* A zone's SOA names hostmaster.ZONE (firmware/dns/dns_priv.h), which must
+ * be a name too: a zone is at most 253 - 11 characters. */
+#define CFG_DNS_ZONE_MAX	(CFG_FQDN_MAX - 1 - 11)
 
 /* s[0..len) as a name into out (lower case, no final dot): 0, or -1. */
 static int
@@ -109,6 +112,12 @@ cfg_dns_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *val
 			BAD("expected 1 to 8 distinct DNS names (labels of a-z 0-9 -, at least two, "
 			    "no wildcard) separated by commas, not");
 		}
+		for (int z = 0; z < n->nic_n_dns_zones; z++)
+			if (strlen(n->nic_dns_zones[z]) > CFG_DNS_ZONE_MAX) {
+				n->nic_n_dns_zones = 0;
+				BAD("a zone is at most 242 characters (its SOA's hostmaster.ZONE "
+				    "is a name too)");
+			}
 		break;
 	case NIC_K_DNS_TTL:
 		if (strcmp(value, "0") == 0)
@@ -155,6 +164,14 @@ cfg_dns_svc_on(const struct pl_config *cfg, int svc, int nic)
 	return 0;
 }
 
+/* The zone of fqdn on a NIC without dns_zone =: its parent (of
+ * *.x.example, x.example), as firmware/dns/dns_view.c derives it. */
+static const char *
+cfg_dns_parent(const char *fqdn)
+{
+	return fqdn[0] == '*' ? fqdn + 2 : strchr(fqdn, '.') + 1;
+}
+
 /* Is fqdn the responder's own NS name in a zone of NIC n? */
 static int
 cfg_dns_is_ns(const struct pl_config *cfg, int nic, const char *fqdn)
@@ -192,7 +209,12 @@ cfg_dns_names(struct cfg_parse *cp, int nic)
 			for (int z = 0; z < n->nic_n_dns_zones && !in; z++)
 				in = cfg_dns_in_zone(name[0] == '*' ? name + 2 : name,
 				    n->nic_dns_zones[z]);
-			if (!in)
+			if (n->nic_n_dns_zones == 0 && strlen(cfg_dns_parent(name)) > CFG_DNS_ZONE_MAX)
+				cfg_error(cp, svc->svc_where.w_file, line, "[service %s] fqdn: its "
+				    "parent, the zone of [nic %s], passes 242 characters (its SOA's "
+				    "hostmaster.ZONE is a name too): name the zone with dns_zone = '%s'",
+				    svc->svc_name, n->nic_name, name);
+			else if (!in)
 				cfg_error(cp, svc->svc_where.w_file, line, "[service %s] fqdn: outside "
 				    "every dns_zone of [nic %s], where the service has an endpoint: "
 				    "it could never be answered '%s'", svc->svc_name, n->nic_name, name);
