@@ -19,6 +19,10 @@
  *                       address = A.B.C.D/LEN           required
  *                       gateway = A.B.C.D               optional, in the subnet
  *                       role = consumer | provider      required
+ *                       dns = A.B.C.D                   optional, consumer NICs: the DNS
+ *                                                       responder's address (cfg_dns.c)
+ *                       dns_zone = ZONE, ...            optional, 1 to 8, with dns
+ *                       dns_ttl = DURATION              optional, 0..24h, default 10s
  *   [service NAME]      rule = PORT -> POOL[:PORT]      repeatable (see cfg_lb.c), or:
  *                       frontend_port = 1..65535        with backend =, one backend
  *                       backend = A.B.C.D:PORT
@@ -37,6 +41,7 @@
  *                       frontend_proxy_protocol = on | off  optional, default off
  *                       proxy_protocol_tlv, proxy_protocol_unique_id,
  *                       proxy_protocol_crc32c: see cfg_ppv2.c
+ *                       fqdn = NAME, ...                optional, 1 to 8 DNS names
  *   [pool NAME]         backends and probe: see cfg_lb.c
  *   [endpoint NAME]     nic = NIC                       required, a consumer NIC
  *                       ip = A.B.C.D                    required, in the NIC's subnet
@@ -83,6 +88,9 @@ static const struct cfg_key cfg_nic_keys[NIC_K_MAX] = {
 	[NIC_K_ROLE] = { "role", 1, 0 },
 	[NIC_K_MAC] = { "mac", 0, 0 },
 	[NIC_K_VLAN] = { "vlan", 0, 0 },
+	[NIC_K_DNS] = { "dns", 0, 0 },
+	[NIC_K_DNS_ZONE] = { "dns_zone", 0, 0 },
+	[NIC_K_DNS_TTL] = { "dns_ttl", 0, 0 },
 };
 static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
 	[SVC_K_FRONTEND_PORT] = { "frontend_port", 0, 0 },
@@ -104,6 +112,7 @@ static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
 	[SVC_K_PP_TLV] = { "proxy_protocol_tlv", 0, 0 },		/* cfg_ppv2.c */
 	[SVC_K_PP_UNIQUE_ID] = { "proxy_protocol_unique_id", 0, 0 },
 	[SVC_K_PP_CRC32C] = { "proxy_protocol_crc32c", 0, 0 },
+	[SVC_K_FQDN] = { "fqdn", 0, 0 },
 };
 static const struct cfg_key cfg_pool_keys[POOL_K_MAX] = {
 	[POOL_K_BACKEND] = { "backend", 1, 1 },
@@ -445,6 +454,10 @@ cfg_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 		else
 			BAD("role must be consumer, provider or management, not");
 		break;
+	case NIC_K_DNS:
+	case NIC_K_DNS_ZONE:
+	case NIC_K_DNS_TTL:
+		return cfg_dns_nic_key(cp, slot, key, value, line);
 	}
 	return 0;
 }
@@ -536,6 +549,8 @@ cfg_svc_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 	case SVC_K_PP_UNIQUE_ID:
 	case SVC_K_PP_CRC32C:
 		return cfg_ppv2_svc_key(cp, slot, key, value, line);
+	case SVC_K_FQDN:
+		return cfg_dns_svc_key(cp, key, value, line);
 	}
 	return 0;
 }

@@ -18,6 +18,9 @@ test_pkgs="$test_pkgs iptables"
 # test_proxy_dialects: HAProxy (accept-proxy checks PROXY v2's CRC32c) and
 # tshark (its PROXY v2 dissector) as independent receivers.
 test_pkgs="$test_pkgs haproxy tshark"
+# test_dns_zone: the exported zones in real authoritative servers' checkers
+# (nsd-checkzone, kzonecheck), the responder's messages in dnspython.
+test_pkgs="$test_pkgs nsd knot-dnssecutils python3-dnspython"
 # make bench: the load generators, HAProxy to compare with, perf for profiles,
 # iptables and ethtool for the lossy link.
 bench_pkgs="iproute2 nginx-light python3 curl procps util-linux binutils haproxy iperf3 wrk linux-perf"
