@@ -19,12 +19,23 @@ dns_rate_init(struct dns_rate *ra, uint32_t per_s, uint32_t burst)
 	uint8_t k[16];
 
 	memset(ra->ra_tab, 0, sizeof(ra->ra_tab));
-	ra->ra_per_s = per_s;
-	ra->ra_burst = burst < per_s ? per_s : burst;
+	dns_rate_set(ra, per_s, burst);
 	if (ns_rand_bytes(k, sizeof(k)) != 0)
 		return -1;
 	ns_siphash_key(ra->ra_key, k);
 	return 0;
+}
+
+/* A reload's limit: the sources keep their buckets, cut to the new
+ * burst. */
+void
+dns_rate_set(struct dns_rate *ra, uint32_t per_s, uint32_t burst)
+{
+	ra->ra_per_s = per_s;
+	ra->ra_burst = burst < per_s ? per_s : burst;
+	for (int i = 0; i < DNS_RATE_SOURCES; i++)
+		if (ra->ra_tab[i].re_tokens > ra->ra_burst)
+			ra->ra_tab[i].re_tokens = ra->ra_burst;
 }
 
 /* The entry of addr, or the one it takes: a free one, else the one of

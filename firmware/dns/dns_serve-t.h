@@ -27,16 +27,16 @@
 #define DNS_TCP_POLL_TICKS	4
 
 /* Per-source rate limit over UDP (TCP needs a handshake: no spoofing):
- * a token bucket per source address, DNS_RATE_PER_S queries a second
- * with bursts of DNS_RATE_BURST, in a table of DNS_RATE_SOURCES per NIC
+ * a token bucket per source address, [nic] dns_rate = queries a second
+ * (default 100, CFG_DNS_RATE_DEFAULT) with bursts of DNS_RATE_BURST_FACTOR
+ * times that, in a table of DNS_RATE_SOURCES per NIC
  * (DNS_RATE_WAYS entries a bucket; a new source takes the place of the
  * one seen least recently).  A bounded table means a flood of spoofed
  * sources can push a real one out: it comes back with a full bucket,
  * so that costs it nothing.  Over the limit every DNS_RATE_SLIP-th
  * query is answered empty with TC set (RRL's "slip"): a real client
  * behind a spoofed flood retries over TCP. */
-#define DNS_RATE_PER_S		100
-#define DNS_RATE_BURST		200
+#define DNS_RATE_BURST_FACTOR	2
 #define DNS_RATE_SOURCES	4096
 #define DNS_RATE_WAYS		4
 #define DNS_RATE_SLIP		2

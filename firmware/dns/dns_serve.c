@@ -152,9 +152,10 @@ dns_serve_stop(struct nic_rt *nr)
 	free(srv);
 }
 
-/* Starts the responder of NIC nr on addr.  0, or -1 (logged). */
+/* Starts the responder of NIC nr on addr, rate queries a second per
+ * source (0: no limit).  0, or -1 (logged). */
 static int
-dns_serve_start(struct nic_rt *nr, uint32_t addr)
+dns_serve_start(struct nic_rt *nr, uint32_t addr, uint32_t rate)
 {
 	struct dns_srv *srv;
 	ip4_addr_t a;
@@ -169,7 +170,7 @@ dns_serve_start(struct nic_rt *nr, uint32_t addr)
 	srv->ds_addr = addr;
 	srv->ds_stats = &nr->nr_dns_stats;
 	nr->nr_dns = srv;
-	if (dns_rate_init(&srv->ds_rate, DNS_RATE_PER_S, DNS_RATE_BURST) != 0) {
+	if (dns_rate_init(&srv->ds_rate, rate, DNS_RATE_BURST_FACTOR * rate) != 0) {
 		log_warnx("nic %s: dns %s: no random key for the rate table", nr->nr_name,
 		    ip4addr_ntoa(&a));
 		goto bad;
@@ -255,12 +256,13 @@ dns_serve_apply(struct pl_loop *lp, uint32_t serial)
 
 		if (n->nic_dns_addr == 0 || nr == NULL || !nr->nr_open)
 			continue;
-		if (nr->nr_dns == NULL && dns_serve_start(nr, n->nic_dns_addr) != 0) {
+		if (nr->nr_dns == NULL && dns_serve_start(nr, n->nic_dns_addr, n->nic_dns_rate) != 0) {
 			log_warnx("nic %s: dns responder not running", n->nic_name);
 			continue;
 		}
 		if ((v = dns_view_from_cfg(cfg, i, serial)) == NULL)
 			log_warn("nic %s: dns: names not loaded, not answering", n->nic_name);
+		dns_rate_set(&nr->nr_dns->ds_rate, n->nic_dns_rate, DNS_RATE_BURST_FACTOR * n->nic_dns_rate);
 		if (nr->nr_dns->ds_view != NULL)
 			dns_view_free(nr->nr_dns->ds_view);
 		nr->nr_dns->ds_view = v;
