@@ -30,11 +30,11 @@ enum cfg_kind {
 /* Key slots, per kind; the slot is the bit in cp_seen and the index of
  * the key's line. */
 enum { NIC_K_INTERFACE = 0, NIC_K_ADDRESS, NIC_K_GATEWAY, NIC_K_ROLE, NIC_K_MAC, NIC_K_VLAN,
-    NIC_K_MAX };
+    NIC_K_DNS, NIC_K_DNS_ZONE, NIC_K_DNS_TTL, NIC_K_MAX };
 enum { SVC_K_FRONTEND_PORT = 0, SVC_K_BACKEND, SVC_K_NAT_IP, SVC_K_PROXY_PROTOCOL,
     SVC_K_NAT_PORT_RANGE, SVC_K_OWNER, SVC_K_VISIBILITY, SVC_K_AUTO_APPROVAL,
     SVC_K_ALIAS_PREFIX, SVC_K_RULE, SVC_K_DISTRIBUTION, SVC_K_IDLE_TIMEOUT, SVC_K_IDLE_RESET,
-    SVC_K_KEEPALIVE, SVC_K_FRONTEND_IP, SVC_K_FRONTEND_PROXY_PROTOCOL, SVC_K_MAX };
+    SVC_K_KEEPALIVE, SVC_K_FRONTEND_IP, SVC_K_FRONTEND_PROXY_PROTOCOL, SVC_K_FQDN, SVC_K_MAX };
 enum { POOL_K_BACKEND = 0, POOL_K_PROBE, POOL_K_PROBE_PORT, POOL_K_PROBE_PATH,
     POOL_K_PROBE_HOST, POOL_K_PROBE_INTERVAL, POOL_K_PROBE_TIMEOUT, POOL_K_PROBE_RISE,
     POOL_K_PROBE_FALL, POOL_K_PROBE_EXPECT, POOL_K_RESET_ON_DOWN, POOL_K_MAX };
@@ -99,6 +99,10 @@ void cfg_pool_defaults(struct cfg_pool *pool);
 void cfg_finish_rules(struct cfg_parse *cp);
 int cfg_mgmt_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line);
 void cfg_finish_management(struct cfg_parse *cp);
+/* DNS names and the responder's keys (cfg_dns.c). */
+int cfg_dns_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *value, int line);
+int cfg_dns_svc_key(struct cfg_parse *cp, const char *key, const char *value, int line);
+void cfg_finish_dns(struct cfg_parse *cp);
 const char *cfg_ntoa(uint32_t addr, char buf[static 16]);
 int cfg_alias(const struct cfg_appliance *ap, const struct cfg_service *svc,
     char out[static CFG_ALIAS_MAX]);

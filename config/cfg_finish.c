@@ -422,6 +422,12 @@ cfg_finish_addresses(struct cfg_parse *cp)
 			cfg_count_addr(cp, ac, s->svc_frontend_nic, s->svc_frontend_ip,
 			    s->svc_where.w_file, cp->cp_svc_lines[i][SVC_K_FRONTEND_IP], what);
 	}
+	for (int n = 0; n < cfg->n_nics; n++)
+		if (cfg->nics[n].nic_dns_addr != 0) {
+			snprintf(what, sizeof(what), "[nic %s] dns", cfg->nics[n].nic_name);
+			cfg_count_addr(cp, ac, n, cfg->nics[n].nic_dns_addr,
+			    cfg->nics[n].nic_where.w_file, cp->cp_nic_lines[n][NIC_K_DNS], what);
+		}
 	if (cfg->management.mg_enabled && cfg->management.mg_nic != -1)
 		cfg_count_addr(cp, ac, cfg->management.mg_nic, cfg->management.mg_addr,
 		    cfg->management.mg_where.w_file, cp->cp_mgmt_lines[MGMT_K_ADDRESS] ?
@@ -441,6 +447,7 @@ cfg_finish(struct cfg_parse *cp)
 	cfg_finish_endpoints(cp);
 	cfg_finish_approvals(cp);
 	cfg_finish_management(cp);
+	cfg_finish_dns(cp);
 	cfg_finish_addresses(cp);
 	cfg_finish_shares(cp);
 }

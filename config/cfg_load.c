@@ -19,6 +19,10 @@
  *                       address = A.B.C.D/LEN           required
  *                       gateway = A.B.C.D               optional, in the subnet
  *                       role = consumer | provider      required
+ *                       dns = A.B.C.D                   optional, consumer NICs: the DNS
+ *                                                       responder's address (cfg_dns.c)
+ *                       dns_zone = ZONE, ...            optional, 1 to 8, with dns
+ *                       dns_ttl = DURATION              optional, 0..24h, default 10s
  *   [service NAME]      rule = PORT -> POOL[:PORT]      repeatable (see cfg_lb.c), or:
  *                       frontend_port = 1..65535        with backend =, one backend
  *                       backend = A.B.C.D:PORT
@@ -35,6 +39,7 @@
  *                       tcp_keepalive = off | IDLE, INTERVAL, COUNT
  *                       frontend_ip = A.B.C.D           optional, on a provider NIC
  *                       frontend_proxy_protocol = on | off  optional, default off
+ *                       fqdn = NAME, ...                optional, 1 to 8 DNS names
  *   [pool NAME]         backends and probe: see cfg_lb.c
  *   [endpoint NAME]     nic = NIC                       required, a consumer NIC
  *                       ip = A.B.C.D                    required, in the NIC's subnet
@@ -80,6 +85,9 @@ static const struct cfg_key cfg_nic_keys[NIC_K_MAX] = {
 	[NIC_K_ROLE] = { "role", 1, 0 },
 	[NIC_K_MAC] = { "mac", 0, 0 },
 	[NIC_K_VLAN] = { "vlan", 0, 0 },
+	[NIC_K_DNS] = { "dns", 0, 0 },
+	[NIC_K_DNS_ZONE] = { "dns_zone", 0, 0 },
+	[NIC_K_DNS_TTL] = { "dns_ttl", 0, 0 },
 };
 static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
 	[SVC_K_FRONTEND_PORT] = { "frontend_port", 0, 0 },
@@ -98,6 +106,7 @@ static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
 	[SVC_K_KEEPALIVE] = { "tcp_keepalive", 0, 0 },
 	[SVC_K_FRONTEND_IP] = { "frontend_ip", 0, 0 },
 	[SVC_K_FRONTEND_PROXY_PROTOCOL] = { "frontend_proxy_protocol", 0, 0 },
+	[SVC_K_FQDN] = { "fqdn", 0, 0 },
 };
 static const struct cfg_key cfg_pool_keys[POOL_K_MAX] = {
 	[POOL_K_BACKEND] = { "backend", 1, 1 },
@@ -436,6 +445,10 @@ cfg_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 		else
 			BAD("role must be consumer, provider or management, not");
 		break;
+	case NIC_K_DNS:
+	case NIC_K_DNS_ZONE:
+	case NIC_K_DNS_TTL:
+		return cfg_dns_nic_key(cp, slot, key, value, line);
 	}
 	return 0;
 }
@@ -523,6 +536,8 @@ cfg_svc_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 		if (cfg_parse_bool(value, &s->svc_frontend_proxy_protocol) != 0)
 			BAD("expected on or off, not");
 		break;
+	case SVC_K_FQDN:
+		return cfg_dns_svc_key(cp, key, value, line);
 	}
 	return 0;
 }

@@ -8,6 +8,9 @@
  *                             exit 0 if valid, 1 with
  *                             file:line errors, 2 if valid with nothing
  *                             to serve (no endpoint)
+ *   privlinkd -t -z OUT -c DIR  the same, and write each consumer NIC's
+ *                             DNS zones (firmware/dns/dns_export.c) as
+ *                             OUT/NIC.ZONE.zone master files
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,6 +18,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "dns_export.h"
 #include "log.h"
 #include "mgmt_tls.h"
 #include "pid1.h"
@@ -23,10 +27,12 @@
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: privlinkd [-d] [-t] [-s FILE] -c DIR\n"
+	fprintf(stderr, "usage: privlinkd [-d] [-t [-z OUTDIR]] [-s FILE] -c DIR\n"
 	    "  -c DIR  read the INI drops (*.ini) of DIR, in lexical order\n"
 	    "  -s FILE on SIGUSR1, write the JSON status to FILE\n"
 	    "  -t      check the configuration and exit (0 ok, 1 errors, 2 nothing to serve)\n"
+	    "  -z OUTDIR  with -t: write the DNS zones of each NIC with dns = as\n"
+	    "          OUTDIR/NIC.ZONE.zone (RFC 1035 master files)\n"
 	    "  -d      debug logging\n");
 	exit(1);
 }
@@ -36,12 +42,12 @@ main(int argc, char *argv[])
 {
 	struct pl_config *cfg;
 	uint8_t digest[32];
-	const char *dir = NULL, *status = NULL;
+	const char *dir = NULL, *status = NULL, *zones = NULL;
 	int ch, check = 0, debug = 0, rc;
 
 	if (getpid() == 1)
 		pid1_main();	/* the image's /init: does not return */
-	while ((ch = getopt(argc, argv, "c:ds:t")) != -1) {
+	while ((ch = getopt(argc, argv, "c:ds:tz:")) != -1) {
 		switch (ch) {
 		case 'c':
 			dir = optarg;
@@ -55,11 +61,14 @@ main(int argc, char *argv[])
 		case 't':
 			check = 1;
 			break;
+		case 'z':
+			zones = optarg;
+			break;
 		default:
 			usage();
 		}
 	}
-	if (dir == NULL || optind != argc)
+	if (dir == NULL || optind != argc || (zones != NULL && !check))
 		usage();
 	log_init(debug);
 
@@ -78,6 +87,10 @@ main(int argc, char *argv[])
 	for (int i = 0; i < cfg->n_services; i++)
 		printf("service %s: alias %s\n", cfg->services[i].svc_name,
 		    cfg->services[i].svc_alias);
+	if (zones != NULL && dns_export(cfg, zones, stdout, stderr) != 0) {
+		free(cfg);
+		return 1;
+	}
 	printf("configuration OK\n");
 	rc = cfg->n_endpoints == 0 ? 2 : 0;
 	free(cfg);
