@@ -118,6 +118,12 @@ cfg_dns_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *val
 			BAD("expected whole seconds from 0 to 24h (e.g. 10s, 5m), not");
 		n->nic_dns_ttl_s = ms / 1000;
 		break;
+	case NIC_K_DNS_RATE:
+		if (strcmp(value, "off") == 0)
+			n->nic_dns_rate = 0;
+		else if (cfg_parse_count(value, 1, CFG_DNS_RATE_MAX, &n->nic_dns_rate) != 0)
+			BAD("expected off or queries a second per source from 1 to 1000000, not");
+		break;
 	}
 	return 0;
 }
@@ -237,6 +243,8 @@ cfg_finish_dns(struct cfg_parse *cp)
 
 		if (!lines[NIC_K_DNS_TTL])
 			n->nic_dns_ttl_s = CFG_DNS_TTL_DEFAULT_S;
+		if (!lines[NIC_K_DNS_RATE])
+			n->nic_dns_rate = CFG_DNS_RATE_DEFAULT;
 		if (!lines[NIC_K_DNS]) {
 			n->nic_dns_addr = 0;
 			if (lines[NIC_K_DNS_ZONE])
@@ -244,6 +252,9 @@ cfg_finish_dns(struct cfg_parse *cp)
 				    "dns = (the responder's address) too", n->nic_name);
 			if (lines[NIC_K_DNS_TTL])
 				cfg_error(cp, file, lines[NIC_K_DNS_TTL], "[nic %s] dns_ttl: needs "
+				    "dns = (the responder's address) too", n->nic_name);
+			if (lines[NIC_K_DNS_RATE])
+				cfg_error(cp, file, lines[NIC_K_DNS_RATE], "[nic %s] dns_rate: needs "
 				    "dns = (the responder's address) too", n->nic_name);
 			continue;
 		}

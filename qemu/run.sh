@@ -26,9 +26,6 @@ vm_net_up || exit 1
 MGMT=$TOPO_DIR/management
 mkdir -p "$MGMT"
 mgmt_setup "$MGMT" && demo_partner "$MGMT" || exit 1
-# The names: the VM's NICs (by MAC) and the example services, with dns =
-# and fqdn = (they take the place of the drop's own files).
-demo_dns_drop "$ROOT/qemu/drops/10-nics.ini" "$ROOT/config/examples/demo/20-services.ini" "$MGMT" || exit 1
 say "config drive: the example drop (config/examples/demo, NICs by MAC from qemu/drops) with a DNS responder on consumer0 ($DEMO_DNS) and the name $DEMO_FQDN for the web service, the management API on $MGMT_ADDR with a test client CA, and a Pending endpoint partner-pe, on a FAT disk labelled PRIVLINK (the image has no drop of its own)"
 vm_config_drive "$TOPO_DIR/config-drive.img" "$MGMT"/*.ini "$MGMT"/*.pem || exit 1
 MTOOLS_SKIP_CHECK=1 mdir -b -i "$TOPO_DIR/config-drive.img" :: | indent

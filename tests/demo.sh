@@ -22,9 +22,8 @@ start_nginx || { echo "demo: nginx did not start" >&2; exit 1; }
 DEMO=$TOPO_DIR/drop
 mkdir -p "$DEMO"
 cp "$ROOT"/config/examples/demo/*.ini "$DEMO/"
-demo_dns_drop "$ROOT/config/examples/demo/10-nics.ini" "$ROOT/config/examples/demo/20-services.ini" "$DEMO"
-say "the example drop with names: a DNS responder on consumer0 ($DEMO_DNS) and the web service's name $DEMO_FQDN"
-grep -E '^\[|^dns|^fqdn' "$DEMO/10-nics.ini" "$DEMO/20-services.ini" | sed 's/^/   /'
+say "the example drop's names: a DNS responder on consumer0 ($DEMO_DNS) and the web service's name $DEMO_FQDN"
+grep -hE '^\[|^dns|^fqdn' "$DEMO/10-nics.ini" "$DEMO/20-services.ini" | sed 's/^/   /'
 say "the example drop plus a [management] section: the HTTPS API on $MGMT_ADDR (provider NIC), clients with certificates of a test CA"
 mgmt_setup "$DEMO" || exit 1
 demo_partner "$DEMO"

@@ -315,6 +315,7 @@ dns_answer(const struct dns_view *v, const uint8_t *q, size_t qlen, uint8_t *res
 			*res = r;
 		return o.o_len;
 	case DNS_PARSE_OK:
+		rcode = -1;	/* to be looked up, unless an error below */
 		break;
 	}
 	if (t == DNS_TCP) {

@@ -1,19 +1,14 @@
 # The demo's names (make run, make run-ns): the consumer resolves the web
 # service's name from the appliance's DNS responder and curls it by name.
 #
-# demo_dns_drop NICS SERVICES DIR: writes DIR/10-nics.ini and
-#   DIR/20-services.ini, copies of NICS and SERVICES with the responder
-#   on consumer0 (dns = $DEMO_DNS) and the web service's name (fqdn =).
+# The example drop (config/examples/demo) has the responder on consumer0
+# (dns = $DEMO_DNS) and the web service's name (fqdn = $DEMO_FQDN); so has
+# the VM's qemu/drops/10-nics.ini.
 # demo_dns_resolve: dig and getent from the consumer namespace (its
 #   resolv.conf names the responder while it runs), then curl by name from
 #   source port 40125; sets named= to what the backend answered.
 DEMO_DNS=10.0.0.53
 DEMO_FQDN=web.contoso.example
-
-demo_dns_drop() {
-	sed "/^\[nic consumer0\]/a dns = $DEMO_DNS" "$1" >"$3/10-nics.ini" &&
-		sed "/^\[service web\]/a fqdn = $DEMO_FQDN" "$2" >"$3/20-services.ini"
-}
 
 demo_dns_resolve() {
 	local rc=/etc/netns/$P-cons
