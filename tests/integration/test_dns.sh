@@ -187,6 +187,15 @@ check "meanwhile every query of another source is answered ($other)" \
 check "status: the responder's counters (queries, answers, drops, TCP)" \
 	wait_status 'any(n.get("dns", {}).get("rate_dropped", 0) >= 1000 and n["dns"]["rate_slipped"] >= 1000 and n["dns"]["noerror"] >= 300 and n["dns"]["nxdomain"] >= 3 and n["dns"]["refused"] >= 1 and n["dns"]["tcp_accepted"] >= 20 and n["dns"]["tcp_refused"] >= 1 and n["dns"]["truncated"] >= 1 and n["dns"]["queries_tcp"] >= 8 for n in s["nics"] if n["name"] == "consumer-a")'
 
+# The same counters in /metrics (FILE.prom, written with the status):
+# check_metrics.py compares them with the status and checks the format.
+rm -f "$STATUS_JSON" "$STATUS_JSON.prom"
+kill -USR1 "$PRIVLINKD_PID"
+for _ in $(seq 50); do [ -s "$STATUS_JSON" ] && [ -s "$STATUS_JSON.prom" ] && break; sleep 0.1; done
+check "metrics: the privlink_dns_* families agree with the status (check_metrics.py)" \
+	/usr/bin/python3 "$ROOT/tests/lib/check_metrics.py" "$STATUS_JSON.prom" --status "$STATUS_JSON" \
+	--expect 'privlink_dns_tcp_connections_total{nic="consumer-a",result="refused"}=8'
+
 # A reload that removes dns = stops the responder and frees its address.
 n=$(applied)
 sed -i '0,/^dns = /{/^dns = /d}' "$DROP/10-nics.ini"
