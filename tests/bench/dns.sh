@@ -11,7 +11,8 @@
 # Both run on PROXY_CPU, dnsperf on LOAD_CPU.  The queries: the name's A
 # record (NOERROR, one answer).
 # dns_rows: one record per run into RESULTS ({"mode", "metric": "dns_qps",
-# "value", "lost"}).  Knobs: BENCH_DNS_SECONDS (10), BENCH_DNS_CLIENTS
+# "value", "lost", "cpu_pct": the server's CPU time over the run, percent of
+# one CPU: near 100 the server is the limit, below it dnsperf is}).  Knobs: BENCH_DNS_SECONDS (10), BENCH_DNS_CLIENTS
 # (dnsperf -c, 4), BENCH_DNS_OUTSTANDING (dnsperf -q, 200).
 BENCH_DNS_SECONDS=${BENCH_DNS_SECONDS:-10}
 BENCH_DNS_CLIENTS=${BENCH_DNS_CLIENTS:-4}
@@ -105,20 +106,36 @@ dns_bench_nsd_up() {
 	return 1
 }
 
+# The CPU ticks (utime + stime) of every process of the appliance
+# namespace: the server alone (NSD's work is in its child).  The fields
+# are counted after the command name, which may hold spaces ("nsd: server 1").
+dns_cpu_ticks() {
+	local pid t=0 n
+	for pid in $(ip netns pids "$P-appl"); do
+		n=$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | awk '{ print $12 + $13 }')
+		t=$((t + ${n:-0}))
+	done
+	echo "$t"
+}
+
 # dns_measure MODE: one dnsperf run; its record.
 dns_measure() {
-	local q=$TOPO_DIR/dns-queries out
+	local q=$TOPO_DIR/dns-queries out t0 t1
 	printf '%s A\n' "$DNS_BENCH_NAME" >"$q"
+	t0=$(dns_cpu_ticks)
 	out=$(in_cons taskset -c $LOAD_CPU dnsperf -s "$DNS_BENCH_ADDR" -d "$q" -l "$BENCH_DNS_SECONDS" \
 		-c "$BENCH_DNS_CLIENTS" -q "$BENCH_DNS_OUTSTANDING" 2>&1) || { echo "$out" >&2; return 1; }
+	t1=$(dns_cpu_ticks)
 	printf '%s\n' "$out" | python3 -c '
 import json, re, sys
 t = sys.stdin.read()
 qps = float(re.search(r"Queries per second:\s+([0-9.]+)", t).group(1))
 lost = int(re.search(r"Queries lost:\s+([0-9]+)", t).group(1))
 noerr = re.search(r"NOERROR\s+([0-9]+)", t)
+cpu = 100.0 * (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[4]) / float(sys.argv[5])
 print(json.dumps({"mode": sys.argv[1], "metric": "dns_qps", "value": round(qps, 1), "lost": lost,
-                  "noerror": int(noerr.group(1)) if noerr else 0}))' "$1"
+                  "noerror": int(noerr.group(1)) if noerr else 0, "cpu_pct": round(cpu, 1)}))' \
+		"$1" "$t0" "$t1" "$(getconf CLK_TCK)" "$BENCH_DNS_SECONDS"
 }
 
 dns_rows() {

@@ -143,7 +143,8 @@ if vlan_check:
                              "runs": [r["value"] for r in vlan_check]}
 # DNS: queries a second answered, by server.
 doc["dns"] = {mode: {"median": round(statistics.median(r["value"] for r in rs), 1),
-                     "runs": [r["value"] for r in rs], "lost": [r["lost"] for r in rs]}
+                     "runs": [r["value"] for r in rs], "lost": [r["lost"] for r in rs],
+                     "cpu_pct": [r.get("cpu_pct") for r in rs]}
               for mode, rs in sorted(dns_runs.items())}
 doc["binary"] = {"privlinkd_bytes": int(info["privlinkd_bytes"]),
                  "privlinkd_stripped_bytes": int(info["privlinkd_stripped_bytes"]),
@@ -267,6 +268,10 @@ if d:
          f"{info.get('dns_outstanding', '?')} outstanding, {info.get('dns_seconds', '?')} s)")
     p, n = d.get("privlinkd", {}).get("median"), d.get("nsd", {}).get("median")
     notes = [f"NSD (server-count 1) {num(n)}, privlinkd {p / n:.2f}x" if p is not None and n else "no NSD figure"]
+    for mode, v in sorted(d.items()):
+        c = [x for x in v.get("cpu_pct", []) if x is not None]
+        if c:
+            notes.append(f"{'NSD' if mode == 'nsd' else mode} CPU {statistics.median(c):.0f} %")
     lost = sum(sum(v.get("lost", [])) for v in d.values())
     notes.append(f"{lost:,} queries lost" if lost else "none lost")
     rows.append(("A of a name, one answer; rate limit off", "queries/s", "-" if p is None else num(p),
