@@ -131,6 +131,16 @@ UNIT_INIH_test_cfg_set = 1
 UNIT_DEPS_test_drop_store = firmware/state/drop_store.c
 UNIT_DEPS_test_lb = firmware/proxy/lb.c
 UNIT_DEPS_test_text_label = config/text.c
+# The DNS responder's pure part (firmware/dns/): no stack, no config loader.
+DNS_SRCS = $(wildcard firmware/dns/*.c)
+UNIT_DEPS_test_dns_answer = $(DNS_SRCS)
+# dns_answer: the same on the host for tests/tools/dns_check.py (dnspython).
+$(BUILD)/tools/dns_answer: tests/tools/dns_answer.c $(DNS_SRCS) $(CONFIG_SRCS) $(OWN_HDRS) \
+		$(BUILD)/unit/ini.o $(BUILD)/san/libmbedtls.a
+	@mkdir -p $(dir $@)
+	$(HOSTCC) $(HOST_CFLAGS) -o $@ tests/tools/dns_answer.c $(DNS_SRCS) $(CONFIG_SRCS) \
+		$(BUILD)/unit/ini.o $(BUILD)/san/libmbedtls.a
+test-tools: $(BUILD)/tools/dns_answer
 # test_ns_addr drives the netstack over lwIP built for the host (plain,
 # or the instrumented objects of privlinkd-san).
 UNIT_DEPS_test_ns_addr = $(NETSTACK_SRCS)
@@ -161,7 +171,7 @@ UNIT_SRC_DEPS = tests/unit/unit.h $(OWN_HDRS) $(CONFIG_SRCS) firmware/proxy/ppv2
 	netstack/ns_arp_cache.c netstack/ns_syncookie.c netstack/ns_synrate.c \
 	netstack/ns_pcb_hash.c netstack/ns_siphash.c netstack/ns_mem.c \
 	firmware/mgmt/mgmt_tls.c firmware/mgmt/mgmt_tls_gen.c firmware/core/log.c netstack/ns_rand.c \
-	firmware/proxy/nat_ports.c $(STATE_DISK_SRCS) $(CACHE)/deps.mk
+	firmware/proxy/nat_ports.c $(STATE_DISK_SRCS) $(DNS_SRCS) $(CACHE)/deps.mk
 
 $(BUILD)/unit/ini.o: $(LIBINIH_DIR)/ini.c $(CACHE)/deps.mk
 	@mkdir -p $(dir $@)

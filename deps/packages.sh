@@ -17,6 +17,9 @@ test_pkgs="$test_pkgs prometheus python3-prometheus-client"
 test_pkgs="$test_pkgs iptables"
 # test_dns: real DNS clients against the responder (dig, kdig, drill).
 test_pkgs="$test_pkgs bind9-dnsutils knot-dnsutils ldnsutils"
+# test_dns_zone: the exported zones in real authoritative servers' checkers
+# (nsd-checkzone, kzonecheck), the responder's messages in dnspython.
+test_pkgs="$test_pkgs nsd knot python3-dnspython"
 # make bench: the load generators, HAProxy to compare with, perf for profiles,
 # iptables and ethtool for the lossy link.
 bench_pkgs="iproute2 nginx-light python3 curl procps util-linux binutils haproxy iperf3 wrk linux-perf"
@@ -55,9 +58,9 @@ apt-get install -y -qq --no-install-recommends $missing >&2
 if [ -d /run/systemd/system ] || pidof nginx >/dev/null 2>&1; then
 	systemctl disable --now nginx >/dev/null 2>&1 || pkill -x nginx || true
 fi
-# The system haproxy and nsd only (nsd would hold port 53), by their init
-# scripts' pid files: others' stay.
-for d in haproxy nsd; do
+# The system haproxy, nsd and knot only (the DNS servers would hold port
+# 53), by their init scripts' pid files: others' stay.
+for d in haproxy nsd knot; do
 	if [ -d /run/systemd/system ]; then
 		systemctl disable --now "$d" >/dev/null 2>&1 || true
 	elif [ -x "/etc/init.d/$d" ]; then
