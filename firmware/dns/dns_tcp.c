@@ -18,6 +18,7 @@
 #include "lwip/tcp.h"
 
 #include "log.h"
+#include "netstack.h"
 #include "nic-t.h"
 #include "dns_serve.h"
 
@@ -37,17 +38,8 @@ dns_tcp_free(struct dns_tcp *dt, int abort)
 			break;
 		}
 	srv->ds_n_conns--;
-	if (pcb != NULL) {
-		tcp_arg(pcb, NULL);
-		tcp_recv(pcb, NULL);
-		tcp_sent(pcb, NULL);
-		tcp_err(pcb, NULL);
-		tcp_poll(pcb, NULL, 0);
-		if (abort || tcp_close(pcb) != ERR_OK) {
-			tcp_abort(pcb);
-			ret = ERR_ABRT;
-		}
-	}
+	if (pcb != NULL && ns_tcp_release(pcb, abort))
+		ret = ERR_ABRT;
 	if (dt->dt_in != NULL)
 		pbuf_free(dt->dt_in);
 	free(dt->dt_out);
