@@ -242,7 +242,12 @@ $(BUILD)/fuzz/fuzz_state: tests/fuzz/fuzz_state.c firmware/state/state_disk_fmt.
 		tests/fuzz/fuzz_state.c firmware/state/state_disk_fmt.c $(CONFIG_SRCS) $(BUILD)/fuzz/ini.o \
 		$(BUILD)/fuzz/libmbedtls.a
 
-FUZZERS = fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie fuzz_state
+# The DNS responder's query reader and answers, from a fixed view.
+$(BUILD)/fuzz/fuzz_dns: tests/fuzz/fuzz_dns.c $(DNS_SRCS) $(OWN_HDRS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) -std=c11 $(FUZZ_FLAGS) $(WARN) $(CPPFLAGS_COMMON) -o $@ tests/fuzz/fuzz_dns.c $(DNS_SRCS)
+
+FUZZERS = fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie fuzz_state fuzz_dns
 fuzz: $(addprefix $(BUILD)/fuzz/,$(FUZZERS))
 
 # Not part of `make test`: each harness for 10 million executions from its

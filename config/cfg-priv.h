@@ -104,6 +104,7 @@ int cfg_dns_nic_key(struct cfg_parse *cp, int slot, const char *key, const char 
 int cfg_dns_svc_key(struct cfg_parse *cp, const char *key, const char *value, int line);
 void cfg_finish_dns(struct cfg_parse *cp);
 const char *cfg_ntoa(uint32_t addr, char buf[static 16]);
+int cfg_is_host(uint32_t addr, uint8_t len);
 int cfg_alias(const struct cfg_appliance *ap, const struct cfg_service *svc,
     char out[static CFG_ALIAS_MAX]);
 

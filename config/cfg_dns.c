@@ -20,6 +20,9 @@
 /* The label the responder's own NS record has in each of its zones
  * ("ns.ZONE", firmware/dns/dns_view.c): no service may take it. */
 #define CFG_DNS_NS_LABEL	"ns"
+/* A zone's SOA names hostmaster.ZONE (firmware/dns/dns_priv.h), which must
+ * be a name too: a zone is at most 253 - 11 characters. */
+#define CFG_DNS_ZONE_MAX	(CFG_FQDN_MAX - 1 - 11)
 
 /* s[0..len) as a name into out (lower case, no final dot): 0, or -1. */
 static int
@@ -109,6 +112,12 @@ cfg_dns_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *val
 			BAD("expected 1 to 8 distinct DNS names (labels of a-z 0-9 -, at least two, "
 			    "no wildcard) separated by commas, not");
 		}
+		for (int z = 0; z < n->nic_n_dns_zones; z++)
+			if (strlen(n->nic_dns_zones[z]) > CFG_DNS_ZONE_MAX) {
+				n->nic_n_dns_zones = 0;
+				BAD("a zone is at most 242 characters (its SOA's hostmaster.ZONE "
+				    "is a name too)");
+			}
 		break;
 	case NIC_K_DNS_TTL:
 		if (strcmp(value, "0") == 0)
@@ -161,6 +170,14 @@ cfg_dns_svc_on(const struct pl_config *cfg, int svc, int nic)
 	return 0;
 }
 
+/* The zone of fqdn on a NIC without dns_zone =: its parent (of
+ * *.x.example, x.example), as firmware/dns/dns_view.c derives it. */
+static const char *
+cfg_dns_parent(const char *fqdn)
+{
+	return fqdn[0] == '*' ? fqdn + 2 : strchr(fqdn, '.') + 1;
+}
+
 /* Is fqdn the responder's own NS name in a zone of NIC n? */
 static int
 cfg_dns_is_ns(const struct pl_config *cfg, int nic, const char *fqdn)
@@ -198,7 +215,12 @@ cfg_dns_names(struct cfg_parse *cp, int nic)
 			for (int z = 0; z < n->nic_n_dns_zones && !in; z++)
 				in = cfg_dns_in_zone(name[0] == '*' ? name + 2 : name,
 				    n->nic_dns_zones[z]);
-			if (!in)
+			if (n->nic_n_dns_zones == 0 && strlen(cfg_dns_parent(name)) > CFG_DNS_ZONE_MAX)
+				cfg_error(cp, svc->svc_where.w_file, line, "[service %s] fqdn: its "
+				    "parent, the zone of [nic %s], passes 242 characters (its SOA's "
+				    "hostmaster.ZONE is a name too): name the zone with dns_zone = '%s'",
+				    svc->svc_name, n->nic_name, name);
+			else if (!in)
 				cfg_error(cp, svc->svc_where.w_file, line, "[service %s] fqdn: outside "
 				    "every dns_zone of [nic %s], where the service has an endpoint: "
 				    "it could never be answered '%s'", svc->svc_name, n->nic_name, name);
@@ -225,71 +247,72 @@ cfg_dns_names(struct cfg_parse *cp, int nic)
 }
 
 /*
- * A NIC's responder: dns = is a free host address of a consumer NIC's
+ * NIC i's responder: dns = is a free host address of a consumer NIC's
  * subnet (the responder holds it alone, as an endpoint holds its IP), and
- * the names it would answer are unambiguous and inside its zones.
+ * the names it would answer are unambiguous and inside its zones.  A bad
+ * dns = is cleared, so no address is counted for it.
  */
+static void
+cfg_dns_nic(struct cfg_parse *cp, int i)
+{
+	struct pl_config *cfg = cp->cp_cfg;
+	struct cfg_nic *n = &cfg->nics[i];
+	const int *lines = cp->cp_nic_lines[i];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	if (!lines[NIC_K_DNS_TTL])
+		n->nic_dns_ttl_s = CFG_DNS_TTL_DEFAULT_S;
+	if (!lines[NIC_K_DNS_RATE])
+		n->nic_dns_rate = CFG_DNS_RATE_DEFAULT;
+	if (!lines[NIC_K_DNS]) {
+		n->nic_dns_addr = 0;
+		if (lines[NIC_K_DNS_ZONE])
+			cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS_ZONE], "[nic %s] dns_zone: "
+			    "needs dns = (the responder's address) too", n->nic_name);
+		if (lines[NIC_K_DNS_TTL])
+			cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS_TTL], "[nic %s] dns_ttl: "
+			    "needs dns = (the responder's address) too", n->nic_name);
+		if (lines[NIC_K_DNS_RATE])
+			cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS_RATE], "[nic %s] dns_rate: "
+			    "needs dns = (the responder's address) too", n->nic_name);
+		return;
+	}
+	if (n->nic_role != CFG_ROLE_CONSUMER) {
+		cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS], "[nic %s] dns: the NIC has "
+		    "role %s; the responder serves consumer NICs only '%s'", n->nic_name,
+		    cfg_role_name(n->nic_role), cfg_ntoa(n->nic_dns_addr, a));
+		n->nic_dns_addr = 0;
+		return;
+	}
+	if (!lines[NIC_K_ADDRESS]) {
+		n->nic_dns_addr = 0;
+		return;
+	}
+	if (!cfg_in_subnet(n->nic_dns_addr, n->nic_addr, n->nic_prefixlen) ||
+	    !cfg_is_host(n->nic_dns_addr, n->nic_prefixlen) || n->nic_dns_addr == n->nic_addr) {
+		cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS], "[nic %s] dns: not a free "
+		    "host address of %s/%u (not the NIC's own, network or broadcast) '%s'",
+		    n->nic_name, cfg_ntoa(n->nic_addr, a), n->nic_prefixlen,
+		    cfg_ntoa(n->nic_dns_addr, b));
+		n->nic_dns_addr = 0;
+		return;
+	}
+	for (int e = 0; e < cfg->n_endpoints; e++) {
+		const struct cfg_endpoint *ep = &cfg->endpoints[e];
+
+		if (ep->ep_nic == i && ep->ep_ip == n->nic_dns_addr && cp->cp_ep_lines[e][EP_K_IP]) {
+			cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS], "[nic %s] dns: already "
+			    "the ip of [endpoint %s] at %s:%d '%s'", n->nic_name, ep->ep_name,
+			    ep->ep_where.w_file, ep->ep_where.w_line, cfg_ntoa(n->nic_dns_addr, a));
+			break;
+		}
+	}
+	cfg_dns_names(cp, i);
+}
+
 void
 cfg_finish_dns(struct cfg_parse *cp)
 {
-	struct pl_config *cfg = cp->cp_cfg;
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-
-	for (int i = 0; i < cfg->n_nics; i++) {
-		struct cfg_nic *n = &cfg->nics[i];
-		const char *file = n->nic_where.w_file;
-		int *lines = cp->cp_nic_lines[i];
-		uint32_t m = cfg_netmask(n->nic_prefixlen);
-
-		if (!lines[NIC_K_DNS_TTL])
-			n->nic_dns_ttl_s = CFG_DNS_TTL_DEFAULT_S;
-		if (!lines[NIC_K_DNS_RATE])
-			n->nic_dns_rate = CFG_DNS_RATE_DEFAULT;
-		if (!lines[NIC_K_DNS]) {
-			n->nic_dns_addr = 0;
-			if (lines[NIC_K_DNS_ZONE])
-				cfg_error(cp, file, lines[NIC_K_DNS_ZONE], "[nic %s] dns_zone: needs "
-				    "dns = (the responder's address) too", n->nic_name);
-			if (lines[NIC_K_DNS_TTL])
-				cfg_error(cp, file, lines[NIC_K_DNS_TTL], "[nic %s] dns_ttl: needs "
-				    "dns = (the responder's address) too", n->nic_name);
-			if (lines[NIC_K_DNS_RATE])
-				cfg_error(cp, file, lines[NIC_K_DNS_RATE], "[nic %s] dns_rate: needs "
-				    "dns = (the responder's address) too", n->nic_name);
-			continue;
-		}
-		if (n->nic_role != CFG_ROLE_CONSUMER) {
-			cfg_error(cp, file, lines[NIC_K_DNS], "[nic %s] dns: the NIC has role %s; "
-			    "the responder serves consumer NICs only '%s'", n->nic_name,
-			    cfg_role_name(n->nic_role), cfg_ntoa(n->nic_dns_addr, a));
-			n->nic_dns_addr = 0;
-			continue;
-		}
-		if (!lines[NIC_K_ADDRESS]) {
-			n->nic_dns_addr = 0;
-			continue;
-		}
-		if (!cfg_in_subnet(n->nic_dns_addr, n->nic_addr, n->nic_prefixlen) ||
-		    (n->nic_prefixlen < 31 && ((n->nic_dns_addr & ~m) == 0 ||
-		    (n->nic_dns_addr & ~m) == ~m)) || n->nic_dns_addr == n->nic_addr) {
-			cfg_error(cp, file, lines[NIC_K_DNS], "[nic %s] dns: not a free host address "
-			    "of %s/%u (not the NIC's own, network or broadcast) '%s'", n->nic_name,
-			    cfg_ntoa(n->nic_addr, a), n->nic_prefixlen, cfg_ntoa(n->nic_dns_addr, b));
-			n->nic_dns_addr = 0;
-			continue;
-		}
-		for (int e = 0; e < cfg->n_endpoints; e++) {
-			const struct cfg_endpoint *ep = &cfg->endpoints[e];
-
-			if (ep->ep_nic == i && ep->ep_ip == n->nic_dns_addr &&
-			    cp->cp_ep_lines[e][EP_K_IP]) {
-				cfg_error(cp, file, lines[NIC_K_DNS], "[nic %s] dns: already the ip of "
-				    "[endpoint %s] at %s:%d '%s'", n->nic_name, ep->ep_name,
-				    ep->ep_where.w_file, ep->ep_where.w_line,
-				    cfg_ntoa(n->nic_dns_addr, a));
-				break;
-			}
-		}
-		cfg_dns_names(cp, i);
-	}
+	for (int i = 0; i < cp->cp_cfg->n_nics; i++)
+		cfg_dns_nic(cp, i);
 }

@@ -12,7 +12,7 @@
 #include "cfg.h"
 
 /* The network and broadcast addresses of a /1../30 are nobody's. */
-static int
+int
 cfg_is_host(uint32_t addr, uint8_t len)
 {
 	uint32_t m = cfg_netmask(len);

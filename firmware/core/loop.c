@@ -275,7 +275,7 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 		log_warnx("random source: no seed for the flow hash");
 		return -1;
 	}
-	dns_serve_apply(lp, 1);		/* generation 1 (reload_started) */
+	dns_serve_apply(lp);
 	if (health_start(lp) != 0)
 		return -1;
 	return mgmt_start(lp);

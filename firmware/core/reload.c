@@ -451,7 +451,7 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	if (health_start(lp) != 0)
 		log_warnx("reload: health probes not running");
 	lp->lp_generation++;
-	dns_serve_apply(lp, (uint32_t)lp->lp_generation);	/* SOA serial: the generation */
+	dns_serve_apply(lp);
 	memcpy(lp->lp_digest, digest, sizeof(lp->lp_digest));
 	reload_count(lp, 1);
 	mgmt_reload_finish(lp);

@@ -71,10 +71,12 @@ dns_put32(struct dns_out *o, uint32_t v)
 	dns_put(o, b, 4);
 }
 
+/* Sets 2 bytes written before; nothing once something did not fit (the
+ * offsets of a record that did not fit mean nothing). */
 static void
 dns_set16(struct dns_out *o, size_t at, uint16_t v)
 {
-	if (at + 2 <= o->o_len) {
+	if (!o->o_over && o->o_len >= 2 && at <= o->o_len - 2) {
 		o->o_buf[at] = (uint8_t)(v >> 8);
 		o->o_buf[at + 1] = (uint8_t)v;
 	}

@@ -130,6 +130,7 @@ struct dns_srv {
 	struct dns_tcp		*ds_conns;
 	int			ds_n_conns;
 	struct dns_view		*ds_view;
+	uint32_t		ds_serial;	/* its SOA serial (dns_serve_apply) */
 	struct dns_stats	*ds_stats;	/* the NIC's (nr_dns_stats) */
 	struct dns_rate		ds_rate;
 	uint8_t			ds_query[DNS_QUERY_MAX];

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lwip/ip4_addr.h"
 #include "lwip/pbuf.h"
@@ -240,18 +241,22 @@ dns_serve_uses(const struct pl_config *next, const struct nic_rt *nr, uint32_t a
 /*
  * After the running config's NICs are open (start, each reload): every
  * NIC with dns = has its responder, answering from a view of the running
- * config with SOA serial serial (the config's generation).  A view that cannot be made
+ * config.  Its SOA serial is the time the view is built, one more than the
+ * last at least: it grows with every reload, across restarts too (a
+ * secondary fed by `privlinkd -t -z` sees the same clock).  A view that cannot be made
  * leaves the responder silent rather than answering from the last one,
  * which may name endpoints no longer Approved.
  */
 void
-dns_serve_apply(struct pl_loop *lp, uint32_t serial)
+dns_serve_apply(struct pl_loop *lp)
 {
 	const struct pl_config *cfg = lp->lp_cfg;
+	uint32_t now = (uint32_t)time(NULL);
 
 	for (int i = 0; i < cfg->n_nics; i++) {
 		const struct cfg_nic *n = &cfg->nics[i];
 		struct nic_rt *nr = n->nic_rt;
+		struct dns_srv *srv;
 		struct dns_view *v;
 
 		if (n->nic_dns_addr == 0 || nr == NULL || !nr->nr_open)
@@ -260,12 +265,14 @@ dns_serve_apply(struct pl_loop *lp, uint32_t serial)
 			log_warnx("nic %s: dns responder not running", n->nic_name);
 			continue;
 		}
-		if ((v = dns_view_from_cfg(cfg, i, serial)) == NULL)
+		srv = nr->nr_dns;
+		srv->ds_serial = now > srv->ds_serial ? now : srv->ds_serial + 1;
+		if ((v = dns_view_from_cfg(cfg, i, srv->ds_serial)) == NULL)
 			log_warn("nic %s: dns: names not loaded, not answering", n->nic_name);
-		dns_rate_set(&nr->nr_dns->ds_rate, n->nic_dns_rate, DNS_RATE_BURST_FACTOR * n->nic_dns_rate);
-		if (nr->nr_dns->ds_view != NULL)
-			dns_view_free(nr->nr_dns->ds_view);
-		nr->nr_dns->ds_view = v;
+		dns_rate_set(&srv->ds_rate, n->nic_dns_rate, DNS_RATE_BURST_FACTOR * n->nic_dns_rate);
+		if (srv->ds_view != NULL)
+			dns_view_free(srv->ds_view);
+		srv->ds_view = v;
 	}
 }
 

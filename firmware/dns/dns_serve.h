@@ -15,7 +15,7 @@ struct pl_config;
 struct pl_loop;
 
 void dns_serve_prepare(struct pl_loop *lp, const struct pl_config *next);
-void dns_serve_apply(struct pl_loop *lp, uint32_t serial);
+void dns_serve_apply(struct pl_loop *lp);
 void dns_serve_stop_all(struct pl_loop *lp);
 void dns_serve_stop(struct nic_rt *nr);
 int dns_serve_uses(const struct pl_config *next, const struct nic_rt *nr, uint32_t addr);

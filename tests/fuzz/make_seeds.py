@@ -407,12 +407,83 @@ def json_seeds():
     }
 
 
+# --- fuzz_dns: queries ---------------------------------------------------------
+
+
+def dns_name(text):
+    out = b""
+    for label in text.split(".") if text else []:
+        out += bytes([len(label)]) + label.encode()
+    return out + b"\0"
+
+
+def dns_query(name, qtype=1, qclass=1, flags=0x0100, qd=1, an=0, ns=0, ar=0, extra=b"",
+              qname=None):
+    head = struct.pack("!HHHHHH", 0x1234, flags, qd, an, ns, ar)
+    return head + (qname if qname is not None else dns_name(name)) + \
+        struct.pack("!HH", qtype, qclass) + extra
+
+
+def dns_opt(payload=1232, version=0, do=True, options=b""):
+    return b"\0" + struct.pack("!HHBBHH", 41, payload, 0, version, 0x8000 if do else 0,
+                               len(options)) + options
+
+
+def dns_seeds():
+    """Queries of every kind the responder tells apart (firmware/dns/dns_answer.c),
+    for the harness's view: contoso.example with web, *.apps, a.b and big."""
+    opt = dns_opt()
+    unknown = dns_opt(4096, options=struct.pack("!HH", 65001, 3) + b"abc")
+    return {
+        "a": dns_query("web.contoso.example"),
+        "a-case": dns_query("WeB.CoNtOsO.eXaMpLe"),
+        "a-edns": dns_query("web.contoso.example", ar=1, extra=opt),
+        "a-edns-unknown-option": dns_query("web.contoso.example", ar=1, extra=unknown),
+        "aaaa": dns_query("web.contoso.example", 28),
+        "any": dns_query("web.contoso.example", 255),
+        "any-apex": dns_query("contoso.example", 255),
+        "soa": dns_query("contoso.example", 6),
+        "ns": dns_query("contoso.example", 2, ar=1, extra=opt),
+        "ns-name": dns_query("ns.contoso.example"),
+        "nxdomain": dns_query("nope.contoso.example"),
+        "ent": dns_query("b.contoso.example"),
+        "wildcard": dns_query("x.y.apps.contoso.example"),
+        "refused": dns_query("www.example.org"),
+        "class-ch": dns_query("version.bind", 16, 3),
+        "axfr": dns_query("contoso.example", 252),
+        "big-udp": dns_query("big.contoso.example"),
+        "big-edns": dns_query("big.contoso.example", ar=1, extra=dns_opt(4096)),
+        "badvers": dns_query("web.contoso.example", ar=1, extra=dns_opt(version=1)),
+        "two-opts": dns_query("web.contoso.example", ar=2, extra=opt + opt),
+        "opt-small-payload": dns_query("web.contoso.example", ar=1, extra=dns_opt(100)),
+        "opt-bad-option": dns_query("web.contoso.example", ar=1,
+                                    extra=dns_opt(options=struct.pack("!HH", 10, 9) + b"x")),
+        "notimp": dns_query("web.contoso.example", flags=0x1000),
+        "response": dns_query("web.contoso.example", flags=0x8000),
+        "qdcount-2": dns_query("web.contoso.example", qd=2),
+        "truncated": dns_query("web.contoso.example")[:20],
+        "trailing": dns_query("web.contoso.example") + b"\x55",
+        # an additional record whose name points back at the question
+        "ar-pointer": dns_query("web.contoso.example", ar=1,
+                                extra=b"\xc0\x0c" + struct.pack("!HHIH", 16, 1, 0, 1) + b"\0"),
+        # a label, then a pointer back to it: x.x.x... until a bound
+        "pointer-loop": dns_query("web.contoso.example", ar=1,
+                                  extra=b"\x01x\xc0\x25" + struct.pack("!HHIH", 16, 1, 0, 0)),
+        "pointer-self": dns_query("", qname=b"\x03www\xc0\x0c"),
+        "pointer-forward": dns_query("", qname=b"\xc0\x20"),
+        "label-0x40": dns_query("", qname=b"\x41xxx\0"),
+        "long-name": dns_query("", qname=b"\x01x" * 128 + b"\0"),
+        "header-only": struct.pack("!HHHHHH", 1, 0x0100, 0, 0, 0, 0),
+    }
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     for harness, seeds in (("fuzz_cfg", cfg_seeds()), ("fuzz_frame", frame_seeds()),
                            ("fuzz_relay", relay_seeds()), ("fuzz_syncookie", syncookie_seeds()),
                            ("fuzz_state", state_seeds()),
-                           ("fuzz_http", http_seeds()), ("fuzz_json", json_seeds())):
+                           ("fuzz_http", http_seeds()), ("fuzz_json", json_seeds()),
+                           ("fuzz_dns", dns_seeds())):
         d = os.path.join(out, harness)
         os.makedirs(d, exist_ok=True)
         for name, data in sorted(seeds.items()):

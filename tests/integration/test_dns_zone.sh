@@ -15,7 +15,8 @@ DROP=$WORK/drop OUT=$WORK/zones
 mkdir -p "$DROP" "$OUT"
 cp config/examples/demo/*.ini "$DROP/"
 # A second consumer network with the same subnet (overlapping) and zone
-# given explicitly; a service with 40 endpoints; a wildcard name.
+# given explicitly; a service with 40 endpoints; a wildcard name (in mixed
+# case with a final dot: stored in lower case without it).
 {
 	printf '[nic consumer1]\ninterface = pe1\naddress = 10.0.0.5/24\nrole = consumer\n'
 	printf 'dns = 10.0.0.53\ndns_zone = contoso.example\ndns_ttl = 1m\n\n'
@@ -24,7 +25,7 @@ cp config/examples/demo/*.ini "$DROP/"
 	printf '[service big]\nfrontend_port = 80\nbackend = 192.168.10.11:8080\n'
 	printf 'nat_ip = 192.168.10.201\nfqdn = big.contoso.example\n\n'
 	printf '[service apps]\nfrontend_port = 81\nbackend = 192.168.10.11:8081\n'
-	printf 'nat_ip = 192.168.10.201\nfqdn = *.apps.contoso.example\n\n'
+	printf 'nat_ip = 192.168.10.201\nfqdn = *.APPS.Contoso.example.\n\n'
 	printf '[endpoint apps-pe]\nnic = consumer0\nip = 10.0.0.7\nservice = apps\nlink_id = 7\n\n'
 	printf '[approval apps-pe]\nstate = Approved\n\n'
 	for i in $(seq 1 40); do

@@ -6,7 +6,8 @@
 # cookies keep their properties for any key, connection and clock, the
 # management API's HTTP parser gives one verdict however a request is
 # split and its JSON decoders keep their promises, the state disk's
-# parsers take any disk's bytes and write back what they read, and no
+# parsers take any disk's bytes and write back what they read, the DNS
+# responder answers any message within its size promises, and no
 # input may hang (-timeout).  FUZZ_SECONDS sets the time per harness
 # (default 20).  A crashing input is kept under $FUZZ_ARTIFACTS.
 . "$(dirname "$0")/../lib/prelude.sh"
@@ -15,7 +16,7 @@ keep=${FUZZ_ARTIFACTS:-${TMPDIR:-/tmp}/privlink-fuzz-artifacts}
 work=$(mktemp -d)
 at_exit 'rm -rf "$work"'
 
-for h in fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie fuzz_http fuzz_json fuzz_state; do
+for h in fuzz_cfg fuzz_frame fuzz_relay fuzz_syncookie fuzz_http fuzz_json fuzz_state fuzz_dns; do
 	seeds="$ROOT/tests/fuzz/corpus/$h"
 	n=$(find "$seeds" -type f 2>/dev/null | wc -l)
 	check "$h: a checked-in corpus ($n seeds)" test "$n" -gt 0

@@ -9,6 +9,7 @@
 
 #include "dns.h"
 #include "dns_priv.h"
+#include "dns_test_cfg.h"
 #include "unit.h"
 
 static struct pl_config *cfg;
@@ -16,24 +17,13 @@ static struct pl_config *cfg;
 static void
 add_ep(int svc, int nic, const char *ip, enum cfg_approval state)
 {
-	struct cfg_endpoint *e = &cfg->endpoints[cfg->n_endpoints++];
-
-	e->ep_service = svc;
-	e->ep_nic = nic;
-	e->ep_state = state;
-	inet_pton(AF_INET, ip, &e->ep_ip);
+	dns_test_ep(cfg, svc, nic, ip, state);
 }
 
 static int
 add_svc(const char *name, const char *fqdn1, const char *fqdn2)
 {
-	struct cfg_service *s = &cfg->services[cfg->n_services];
-
-	snprintf(s->svc_name, sizeof(s->svc_name), "%s", name);
-	snprintf(s->svc_fqdns[s->svc_n_fqdns++], CFG_FQDN_MAX, "%s", fqdn1);
-	if (fqdn2 != NULL)
-		snprintf(s->svc_fqdns[s->svc_n_fqdns++], CFG_FQDN_MAX, "%s", fqdn2);
-	return cfg->n_services++;
+	return dns_test_svc(cfg, name, fqdn1, fqdn2);
 }
 
 /* NIC 0: contoso.example (explicit); NIC 1: the same names, its own
@@ -150,6 +140,18 @@ ask(const struct dns_view *v, const uint8_t *q, size_t qlen, enum dns_transport 
 	return n;
 }
 
+/* A plain query (id 1, no flags, no EDNS) for name, asked; its length
+ * in *ql. */
+static size_t
+ask_name(const struct dns_view *v, const char *name, uint16_t type, uint16_t class,
+    enum dns_transport t, struct dns_result *res, size_t *ql)
+{
+	static uint8_t q[512];
+
+	*ql = query(q, 1, 0, name, type, class, 0, 0, 0);
+	return ask(v, q, *ql, t, res);
+}
+
 static void
 test_a(const struct dns_view *v)
 {
@@ -218,53 +220,43 @@ test_negative(const struct dns_view *v)
 	    "authority only");
 	check_soa("NXDOMAIN", ql, n, 12 + 5);
 
-	ql = query(q, 1, 0, "web.contoso.example", 28, 1, 0, 0, 0);
-	n = ask(v, q, ql, DNS_UDP, &res);
+	n = ask_name(v, "web.contoso.example", 28, 1, DNS_UDP, &res, &ql);
 	CHECK(r[3] == 0 && get16(r + 6) == 0 && get16(r + 8) == 1, "AAAA: NOERROR, no answer, "
 	    "SOA (NODATA)");
 	check_soa("NODATA", ql, n, 12 + 4);
 
-	ql = query(q, 1, 0, "b.contoso.example", 1, 1, 0, 0, 0);
-	n = ask(v, q, ql, DNS_UDP, NULL);
+	n = ask_name(v, "b.contoso.example", 1, 1, DNS_UDP, NULL, &ql);
 	CHECK(r[3] == 0 && get16(r + 6) == 0 && get16(r + 8) == 1, "empty non-terminal "
 	    "b.contoso.example: NODATA, not NXDOMAIN");
 
-	ql = query(q, 1, 0, "pend.contoso.example", 1, 1, 0, 0, 0);
-	n = ask(v, q, ql, DNS_UDP, NULL);
+	n = ask_name(v, "pend.contoso.example", 1, 1, DNS_UDP, NULL, &ql);
 	CHECK((r[3] & 0x0f) == DNS_R_NXDOMAIN, "a name whose only endpoint is Pending: NXDOMAIN");
 
 	ql = query(q, 1, DNS_F_RD, "www.example.org", 1, 1, 0, 0, 0);
 	n = ask(v, q, ql, DNS_UDP, &res);
 	CHECK(n == ql && (r[3] & 0x0f) == DNS_R_REFUSED && !(r[2] & DNS_F_AA) &&
 	    res.dr_rcode == DNS_R_REFUSED, "outside every zone: REFUSED, no AA, question only");
-	ql = query(q, 1, 0, "example", 1, 1, 0, 0, 0);
-	ask(v, q, ql, DNS_UDP, NULL);
+	ask_name(v, "example", 1, 1, DNS_UDP, NULL, &ql);
 	CHECK((r[3] & 0x0f) == DNS_R_REFUSED, "the zone's parent: REFUSED");
-	ql = query(q, 1, 0, "xcontoso.example", 1, 1, 0, 0, 0);
-	ask(v, q, ql, DNS_UDP, NULL);
+	ask_name(v, "xcontoso.example", 1, 1, DNS_UDP, NULL, &ql);
 	CHECK((r[3] & 0x0f) == DNS_R_REFUSED, "a name ending like the zone, not in it: REFUSED");
-	ql = query(q, 1, 0, "web.contoso.example", 1, 3, 0, 0, 0);
-	ask(v, q, ql, DNS_UDP, NULL);
+	ask_name(v, "web.contoso.example", 1, 3, DNS_UDP, NULL, &ql);
 	CHECK((r[3] & 0x0f) == DNS_R_REFUSED, "class CH: REFUSED");
-	ql = query(q, 1, 0, "contoso.example", 252, 1, 0, 0, 0);
-	ask(v, q, ql, DNS_TCP, NULL);
+	ask_name(v, "contoso.example", 252, 1, DNS_TCP, NULL, &ql);
 	CHECK((r[3] & 0x0f) == DNS_R_REFUSED, "AXFR: REFUSED");
 }
 
 static void
 test_apex(const struct dns_view *v)
 {
-	uint8_t q[512];
 	size_t ql, n;
 
-	ql = query(q, 1, 0, "Contoso.Example", 6, 1, 0, 0, 0);
-	n = ask(v, q, ql, DNS_UDP, NULL);
+	n = ask_name(v, "Contoso.Example", 6, 1, DNS_UDP, NULL, &ql);
 	CHECK(r[3] == 0 && get16(r + 6) == 1 && get16(r + 8) == 0 && r[2] & DNS_F_AA,
 	    "apex SOA: one answer");
 	check_soa("apex SOA", ql, n, 12);
 
-	ql = query(q, 1, 0, "contoso.example", 2, 1, 0, 0, 0);
-	n = ask(v, q, ql, DNS_UDP, NULL);
+	n = ask_name(v, "contoso.example", 2, 1, DNS_UDP, NULL, &ql);
 	CHECK(get16(r + 6) == 1 && get16(r + 10) == 1, "apex NS: one answer, one additional");
 	CHECK(memcmp(r + ql, "\xc0\x0c\x00\x02\x00\x01\x00\x00\x00\x0a\x00\x05\x02ns\xc0\x0c", 17)
 	    == 0, "apex NS: ns.ZONE, compressed to the question");
@@ -272,37 +264,29 @@ test_apex(const struct dns_view *v)
 	    get16(r + ql + 19) == 1 && memcmp(r + ql + 29, "\x0a\x00\x00\x35", 4) == 0,
 	    "apex NS: its A in additional, owner pointing at the NS RDATA");
 
-	ql = query(q, 1, 0, "contoso.example", 255, 1, 0, 0, 0);
-	ask(v, q, ql, DNS_UDP, NULL);
+	ask_name(v, "contoso.example", 255, 1, DNS_UDP, NULL, &ql);
 	CHECK(get16(r + 6) == 1 && get16(r + ql + 2) == 6, "ANY at the apex: the SOA only");
-	ql = query(q, 1, 0, "web.contoso.example", 255, 1, 0, 0, 0);
-	n = ask(v, q, ql, DNS_UDP, NULL);
+	n = ask_name(v, "web.contoso.example", 255, 1, DNS_UDP, NULL, &ql);
 	CHECK(get16(r + 6) == 2 && n == ql + 32 && get16(r + ql + 2) == 1,
 	    "ANY of a name: its A RRset only (RFC 8482)");
-	ql = query(q, 1, 0, "web.contoso.example", 2, 1, 0, 0, 0);
-	ask(v, q, ql, DNS_UDP, NULL);
+	ask_name(v, "web.contoso.example", 2, 1, DNS_UDP, NULL, &ql);
 	CHECK(get16(r + 6) == 0 && get16(r + 8) == 1, "NS below the apex: NODATA");
 }
 
 static void
 test_wildcard(const struct dns_view *v)
 {
-	uint8_t q[512];
 	size_t ql, n;
 
-	ql = query(q, 1, 0, "Foo.apps.contoso.example", 1, 1, 0, 0, 0);
-	n = ask(v, q, ql, DNS_UDP, NULL);
+	n = ask_name(v, "Foo.apps.contoso.example", 1, 1, DNS_UDP, NULL, &ql);
 	CHECK(n == ql + 16 && r[ql] == 0xc0 && r[ql + 1] == 12 &&
 	    memcmp(r + ql + 12, "\x0a\x00\x00\x14", 4) == 0,
 	    "wildcard: foo.apps answered with the name asked");
-	ql = query(q, 1, 0, "a.b.apps.contoso.example", 1, 1, 0, 0, 0);
-	n = ask(v, q, ql, DNS_UDP, NULL);
+	n = ask_name(v, "a.b.apps.contoso.example", 1, 1, DNS_UDP, NULL, &ql);
 	CHECK(n == ql + 16, "wildcard: two labels below");
-	ql = query(q, 1, 0, "apps.contoso.example", 1, 1, 0, 0, 0);
-	ask(v, q, ql, DNS_UDP, NULL);
+	ask_name(v, "apps.contoso.example", 1, 1, DNS_UDP, NULL, &ql);
 	CHECK(r[3] == 0 && get16(r + 6) == 0 && get16(r + 8) == 1, "wildcard's base: NODATA");
-	ql = query(q, 1, 0, "foo.apps.contoso.example", 28, 1, 0, 0, 0);
-	ask(v, q, ql, DNS_UDP, NULL);
+	ask_name(v, "foo.apps.contoso.example", 28, 1, DNS_UDP, NULL, &ql);
 	CHECK(r[3] == 0 && get16(r + 6) == 0 && get16(r + 8) == 1, "wildcard AAAA: NODATA");
 }
 
@@ -379,13 +363,45 @@ test_truncation(const struct dns_view *v, const struct dns_view *huge)
 	CHECK(n == ql - 44 && res.dr_truncated, "the client's payload 600 bounds it: TC");
 	n = dns_answer(v, q, ql, r, 20, DNS_UDP, &res);
 	CHECK(n == 0 && res.dr_rcode == -1, "no room even for the question: nothing");
+	ql = query(q, 9, 0, "nope.contoso.example", 1, 1, 0, 0, 0);
+	{
+		size_t room, bad = 0;
+
+		for (room = 0; room < 60; room++) {
+			memset(r, 0xee, 100);
+			n = dns_answer(v, q, ql, r, room, DNS_UDP, &res);
+			if (n > room || r[room] != 0xee || (n != 0) != (room >= ql))
+				bad++;
+		}
+		CHECK(bad == 0 && n == ql && (r[2] & DNS_F_TC), "NXDOMAIN in rooms of 0..59 bytes "
+		    "(too small for its SOA): nothing, or TC; nothing written past the room");
+	}
 
 	ql = query(q, 9, 0, "many.contoso.example", 1, 1, 0, 0, 0);
 	n = ask(huge, q, ql, DNS_TCP, &res);
 	CHECK(n <= DNS_TCP_MAX && n > DNS_TCP_MAX - 16 && get16(r + 6) == (n - ql) / 16 &&
 	    !(r[2] & DNS_F_TC), "4096 addresses over TCP: as many as fit in 65535 bytes (%u)",
 	    get16(r + 6));
+	ql = query(q, 9, 0, "many.contoso.example", 1, 1, 4096, 0, 0);
+	n = ask(huge, q, ql, DNS_TCP, &res);
+	CHECK(n <= DNS_TCP_MAX && get16(r + 10) == 1 && r[n - 11 + 2] == 41 &&
+	    get16(r + 6) == (n - ql) / 16, "the same with EDNS: room kept for the OPT (%u "
+	    "addresses, %zu bytes)", get16(r + 6), n);
 }
+
+/* Question names (with type and class) that are not names. */
+static const struct {
+	const char	*bn_what;
+	const char	*bn_bytes;
+	size_t		bn_len;
+} bad_names[] = {
+	{ "question pointing into itself", "\x03www\xc0\x0c\x00\x01\x00\x01", 10 },
+	{ "question pointing into the header", "\xc0\x02\x00\x01\x00\x01", 6 },
+	{ "pointer forwards", "\xc0\x20\x00\x01\x00\x01", 6 },
+	{ "label type 0x40", "\x41xxx\x00\x00\x01\x00\x01", 10 },
+	{ "label type 0x80", "\x81xxx\x00\x00\x01\x00\x01", 10 },
+	{ "a pointer's second byte missing", "\xc0", 1 },
+};
 
 static void
 test_malformed(const struct dns_view *v)
@@ -419,19 +435,12 @@ test_malformed(const struct dns_view *v)
 	n = ask(v, q, ql + 1, DNS_UDP, &res);
 	CHECK(n == 12 && r[3] == DNS_R_FORMERR, "a byte after the last record: FORMERR");
 
-	/* pointers */
-	memcpy(q + 12, "\x03www\xc0\x0c\x00\x01\x00\x01", 10);
-	n = ask(v, q, 22, DNS_UDP, NULL);
-	CHECK(n == 12 && r[3] == DNS_R_FORMERR, "question pointing into itself: FORMERR");
-	memcpy(q + 12, "\xc0\x02\x00\x01\x00\x01", 6);
-	n = ask(v, q, 18, DNS_UDP, NULL);
-	CHECK(n == 12 && r[3] == DNS_R_FORMERR, "question pointing into the header: FORMERR");
-	memcpy(q + 12, "\xc0\x20\x00\x01\x00\x01", 6);
-	n = ask(v, q, 18, DNS_UDP, NULL);
-	CHECK(n == 12 && r[3] == DNS_R_FORMERR, "pointer forwards: FORMERR");
-	memcpy(q + 12, "\x41xxx\x00\x00\x01\x00\x01", 10);
-	n = ask(v, q, 22, DNS_UDP, NULL);
-	CHECK(n == 12 && r[3] == DNS_R_FORMERR, "label type 0x40: FORMERR");
+	/* broken question names, after a good header */
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		memcpy(q + 12, bad_names[i].bn_bytes, bad_names[i].bn_len);
+		n = ask(v, q, 12 + bad_names[i].bn_len, DNS_UDP, NULL);
+		CHECK(n == 12 && r[3] == DNS_R_FORMERR, "%s: FORMERR", bad_names[i].bn_what);
+	}
 
 	/* an additional record named by a pointer back at the question: fine;
 	 * one whose name loops (a label, then a pointer back to it) is not */
@@ -455,8 +464,7 @@ test_malformed(const struct dns_view *v)
 	memcpy(q + 12 + 256, "\x00\x00\x01\x00\x01", 5);
 	n = ask(v, q, 12 + 261, DNS_UDP, NULL);
 	CHECK(n == 12 && r[3] == DNS_R_FORMERR, "a 257-byte name: FORMERR");
-	ql = query(q, 1, 0, "web.contoso.example", 41, 1, 0, 0, 0);
-	n = ask(v, q, ql, DNS_UDP, NULL);
+	n = ask_name(v, "web.contoso.example", 41, 1, DNS_UDP, NULL, &ql);
 	CHECK((r[3] & 0x0f) == DNS_R_FORMERR, "QTYPE OPT: FORMERR");
 }
 
@@ -464,7 +472,6 @@ static void
 test_zones(void)
 {
 	struct dns_view *v0 = dns_view_from_cfg(cfg, 0, 777), *v1 = dns_view_from_cfg(cfg, 1, 5);
-	uint8_t q[512];
 	char *text = NULL;
 	size_t len = 0, ql, n;
 	FILE *f;
@@ -474,15 +481,12 @@ test_zones(void)
 	CHECK(dns_view_n_zones(v1) == 2 && strcmp(dns_view_zone_name(v1, 0), "contoso.example") == 0 &&
 	    strcmp(dns_view_zone_name(v1, 1), "b.contoso.example") == 0,
 	    "derived zones: the parents of the names with an endpoint on the NIC");
-	ql = query(q, 1, 0, "web.contoso.example", 1, 1, 0, 0, 0);
-	n = ask(v1, q, ql, DNS_UDP, NULL);
+	n = ask_name(v1, "web.contoso.example", 1, 1, DNS_UDP, NULL, &ql);
 	CHECK(n == ql + 16 && memcmp(r + ql + 12, "\x0a\x00\x00\x63", 4) == 0,
 	    "the same name on another NIC: that NIC's own endpoint");
-	ql = query(q, 1, 0, "a.b.contoso.example", 1, 1, 0, 0, 0);
-	n = ask(v1, q, ql, DNS_UDP, NULL);
+	n = ask_name(v1, "a.b.contoso.example", 1, 1, DNS_UDP, NULL, &ql);
 	CHECK(n == ql + 16, "a name in the longer zone");
-	ql = query(q, 1, 0, "b.contoso.example", 6, 1, 0, 0, 0);
-	n = ask(v1, q, ql, DNS_UDP, NULL);
+	n = ask_name(v1, "b.contoso.example", 6, 1, DNS_UDP, NULL, &ql);
 	CHECK(get16(r + 6) == 1 && get16(r + ql + 2) == 6, "the longer zone's apex has its SOA");
 
 	f = open_memstream(&text, &len);
