@@ -196,9 +196,18 @@ check "metrics: the privlink_dns_* families agree with the status (check_metrics
 	/usr/bin/python3 "$ROOT/tests/lib/check_metrics.py" "$STATUS_JSON.prom" --status "$STATUS_JSON" \
 	--expect 'privlink_dns_tcp_connections_total{nic="consumer-a",result="refused"}=8'
 
+# dns_rate = off on consumer-a, by a reload: the same source is answered
+# in full at once, with no restart.
+n=$(applied)
+sed -i '0,/^dns = /s//dns_rate = off\ndns = /' "$DROP/10-nics.ini"
+check "dns_rate = off is applied" wait_applied "$n"
+flood=$(in_cons python3 "$CLIENT" flood $DNS 10.0.0.7 web.contoso.example 1000 1)
+check "dns_rate = off: all 1,000 queries of the source in 1 s answered in full ($flood)" \
+	json_true "$flood" 'r["full"] == 1000'
+
 # A reload that removes dns = stops the responder and frees its address.
 n=$(applied)
-sed -i '0,/^dns = /{/^dns = /d}' "$DROP/10-nics.ini"
+sed -i '/^dns_rate = off$/d; 0,/^dns = /{/^dns = /d}' "$DROP/10-nics.ini"
 check "dns = removed from consumer-a is applied" wait_applied "$n"
 check "network A: no answer any more" sh -c '! ip netns exec '"$P-cons"' dig @'"$DNS"' +time=1 +tries=1 web.contoso.example A'
 check "network A: the address no longer answers ping" sh -c '! ip netns exec '"$P-cons"' ping -c 1 -W 1 -q '"$DNS"
