@@ -47,19 +47,29 @@ dns_tcp_free(struct dns_tcp *dt, int abort)
 	return ret;
 }
 
-/* Writes n bytes, or nothing when lwIP has no room for them all.  1
- * written, 0 no room, -1 lwIP refused. */
+/* Writes n bytes (an answer and its length: up to 65,537, past one
+ * tcp_write's 16 bits), or nothing when lwIP has no room for them all.
+ * 1 written, 0 no room, -1 lwIP refused (or took only part: the stream
+ * is broken). */
 static int
 dns_tcp_write(struct tcp_pcb *pcb, const uint8_t *buf, uint32_t n)
 {
-	err_t err;
+	uint32_t done = 0;
 
-	if (tcp_sndbuf(pcb) < n || tcp_sndqueuelen(pcb) + 2 + n / TCP_MSS >= TCP_SND_QUEUELEN)
+	if (tcp_sndbuf(pcb) < n || tcp_sndqueuelen(pcb) + 4 + n / TCP_MSS >= TCP_SND_QUEUELEN)
 		return 0;
-	err = tcp_write(pcb, buf, (u16_t)n, TCP_WRITE_FLAG_COPY);
-	if (err == ERR_MEM)
-		return 0;
-	return err == ERR_OK ? 1 : -1;
+	while (done < n) {
+		u16_t part = (u16_t)(n - done > 0x8000 ? 0x8000 : n - done);
+		err_t err = tcp_write(pcb, buf + done, part,
+		    TCP_WRITE_FLAG_COPY | (done + part < n ? TCP_WRITE_FLAG_MORE : 0));
+
+		if (err == ERR_MEM && done == 0)
+			return 0;
+		if (err != ERR_OK)
+			return -1;
+		done += part;
+	}
+	return 1;
 }
 
 /*
