@@ -128,9 +128,7 @@ cfg_dns_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *val
 		n->nic_dns_ttl_s = ms / 1000;
 		break;
 	case NIC_K_DNS_RATE:
-		if (strcmp(value, "off") == 0)
-			n->nic_dns_rate = 0;
-		else if (cfg_parse_count(value, 1, CFG_DNS_RATE_MAX, &n->nic_dns_rate) != 0)
+		if (cfg_parse_rate(value, CFG_DNS_RATE_MAX, &n->nic_dns_rate) != 0)
 			BAD("expected off or queries a second per source from 1 to 1000000, not");
 		break;
 	}

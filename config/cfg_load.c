@@ -581,9 +581,7 @@ cfg_ep_key(struct cfg_parse *cp, int slot, const char *key, const char *value, i
 			BAD("expected a number from 1 to 1048576");
 		break;
 	case EP_K_MAX_NEW_PER_S:
-		if (strcasecmp(value, "off") == 0)
-			e->ep_max_new_per_s = 0;
-		else if (cfg_parse_count(value, 1, CFG_MAX_CONN_RATE, &e->ep_max_new_per_s) != 0)
+		if (cfg_parse_rate(value, CFG_MAX_CONN_RATE, &e->ep_max_new_per_s) != 0)
 			BAD("expected off or a number from 1 to 1000000");
 		break;
 	}

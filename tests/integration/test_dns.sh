@@ -1,38 +1,22 @@
 #!/bin/bash
-# The DNS responder on the network (README, DNS names): real clients
+# The DNS responder on the network (README, The DNS responder on the
+# network, and Names (DNS)): real clients
 # (dig, kdig, drill, getent through the consumer namespace's resolv.conf,
 # curl by name) against privlinkd's responder in two overlapping consumer
 # networks; approval through a drop applies at once; TC then TCP for a
 # large answer; pipelined TCP; the per-source rate limit under a flood
 # while another source is still answered; hostile bits (a query by the
 # provider NIC, garbage over UDP and TCP).  With "san" as its argument
-# (make test runs it so too) the daemon is the ASan/UBSan build.
-words="topo cons2 nginx drop"
+# (test_dns_san.sh) the daemon is the ASan/UBSan build.
+words="topo cons2 nginx drop dns_drop.sh"
 [ "${1:-}" = san ] && words="$words san"
-. "$(dirname "$0")/../lib/prelude.sh" $words
 DNS=10.0.0.53
+. "$(dirname "$0")/../lib/prelude.sh" $words
 DIG="dig @$DNS +time=2 +tries=1"
 CLIENT="$ROOT/tests/lib/dns_client.py"
 
 cp "$ROOT/config/examples/demo/00-appliance.ini" "$DROP/"
-cat >"$DROP/10-nics.ini" <<INI
-[nic consumer-a]
-interface = pe0
-address = 10.0.0.5/24
-role = consumer
-dns = $DNS
-
-[nic consumer-b]
-interface = pe1
-address = 10.0.0.5/24
-role = consumer
-dns = $DNS
-
-[nic provider0]
-interface = pv0
-address = 192.168.10.201/24
-role = provider
-INI
+dns_nics_ini 24 consumer-a=pe0 consumer-b=pe1 >"$DROP/10-nics.ini"
 {
 	cat <<-'INI'
 	[service web]

@@ -4,22 +4,11 @@
 # 40 KB answer; dig gets all 2,500 over TCP, and 12 such queries pipelined
 # on one connection (480 KB, past the 256 KiB send buffer: answers wait
 # for room, no query is read meanwhile) come back whole and in order.
-. "$(dirname "$0")/../lib/prelude.sh" topo drop
 DNS=10.0.0.53
+. "$(dirname "$0")/../lib/prelude.sh" topo drop dns_drop.sh
 
 cp "$ROOT/config/examples/demo/00-appliance.ini" "$DROP/"
-cat >"$DROP/10-nics.ini" <<INI
-[nic consumer-a]
-interface = pe0
-address = 10.0.0.5/16
-role = consumer
-dns = $DNS
-
-[nic provider0]
-interface = pv0
-address = 192.168.10.201/24
-role = provider
-INI
+dns_nics_ini 16 consumer-a=pe0 >"$DROP/10-nics.ini"
 {
 	printf '[service many]\nfrontend_port = 443\nbackend = 192.168.10.11:8443\n'
 	printf 'nat_ip = 192.168.10.201\nfqdn = many.contoso.example\n'
