@@ -132,8 +132,13 @@ UNIT_DEPS_test_drop_store = firmware/state/drop_store.c
 UNIT_DEPS_test_lb = firmware/proxy/lb.c
 UNIT_DEPS_test_text_label = config/text.c
 # The DNS responder's pure part (firmware/dns/): no stack, no config loader.
-DNS_SRCS = $(wildcard firmware/dns/*.c)
+# Its network side (the sockets, TCP, the rate limit, the counters' names)
+# lives beside it but needs the netstack and the loop.
+DNS_NET_SRCS = firmware/dns/dns_serve.c firmware/dns/dns_tcp.c firmware/dns/dns_rate.c \
+	firmware/dns/dns_counters.c
+DNS_SRCS = $(filter-out $(DNS_NET_SRCS),$(wildcard firmware/dns/*.c))
 UNIT_DEPS_test_dns_answer = $(DNS_SRCS)
+UNIT_DEPS_test_dns_rate = firmware/dns/dns_rate.c netstack/ns_siphash.c
 # dns_answer: the same on the host for tests/tools/dns_check.py (dnspython).
 $(BUILD)/tools/dns_answer: tests/tools/dns_answer.c $(DNS_SRCS) $(CONFIG_SRCS) $(OWN_HDRS) \
 		$(BUILD)/unit/ini.o $(BUILD)/san/libmbedtls.a

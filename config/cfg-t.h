@@ -85,6 +85,10 @@
 #define CFG_MAX_DNS_ZONES	8
 #define CFG_DNS_TTL_DEFAULT_S	10
 #define CFG_DNS_TTL_MAX_S	86400
+/* dns_rate =: queries a second each source may ask the responder over UDP
+ * (bursts of twice that), firmware/dns/dns_serve-t.h. */
+#define CFG_DNS_RATE_DEFAULT	100
+#define CFG_DNS_RATE_MAX	1000000
 /* Every drop file of one directory is read; more is surely a mistake. */
 #define CFG_MAX_FILES		256
 
@@ -175,6 +179,7 @@ struct cfg_nic {
 	char		nic_dns_zones[CFG_MAX_DNS_ZONES][CFG_FQDN_MAX];	/* dns_zone = Z, Z...: lower case, no final dot */
 	int		nic_n_dns_zones;		/* 0: the parent zones of its names */
 	uint32_t	nic_dns_ttl_s;			/* dns_ttl = DURATION, default 10 s */
+	uint32_t	nic_dns_rate;			/* dns_rate = N | off: per source per s, 0: off */
 	struct cfg_where nic_where;
 	struct nic_rt	*nic_rt;			/* the loop's (nic.c) */
 };

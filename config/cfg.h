@@ -38,6 +38,7 @@ int cfg_parse_bool(const char *s, int *v);
 int cfg_parse_duration_ms(const char *s, uint32_t min_ms, uint32_t max_ms, uint32_t *ms);
 int cfg_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *bytes);
 int cfg_parse_count(const char *s, uint32_t min, uint32_t max, uint32_t *v);
+int cfg_parse_rate(const char *s, uint32_t max, uint32_t *v);
 int cfg_parse_backend(const char *s, struct cfg_backend *be);
 int cfg_parse_rule(const char *s, uint16_t *front, char pool[static CFG_NAME_MAX], uint16_t *back);
 int cfg_parse_keepalive(const char *s, int *on, uint32_t *idle_ms, uint32_t *intvl_ms,

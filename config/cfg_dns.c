@@ -127,6 +127,10 @@ cfg_dns_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *val
 			BAD("expected whole seconds from 0 to 24h (e.g. 10s, 5m), not");
 		n->nic_dns_ttl_s = ms / 1000;
 		break;
+	case NIC_K_DNS_RATE:
+		if (cfg_parse_rate(value, CFG_DNS_RATE_MAX, &n->nic_dns_rate) != 0)
+			BAD("expected off or queries a second per source from 1 to 1000000, not");
+		break;
 	}
 	return 0;
 }
@@ -256,6 +260,8 @@ cfg_dns_nic(struct cfg_parse *cp, int i)
 
 	if (!lines[NIC_K_DNS_TTL])
 		n->nic_dns_ttl_s = CFG_DNS_TTL_DEFAULT_S;
+	if (!lines[NIC_K_DNS_RATE])
+		n->nic_dns_rate = CFG_DNS_RATE_DEFAULT;
 	if (!lines[NIC_K_DNS]) {
 		n->nic_dns_addr = 0;
 		if (lines[NIC_K_DNS_ZONE])
@@ -263,6 +269,9 @@ cfg_dns_nic(struct cfg_parse *cp, int i)
 			    "needs dns = (the responder's address) too", n->nic_name);
 		if (lines[NIC_K_DNS_TTL])
 			cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS_TTL], "[nic %s] dns_ttl: "
+			    "needs dns = (the responder's address) too", n->nic_name);
+		if (lines[NIC_K_DNS_RATE])
+			cfg_error(cp, n->nic_where.w_file, lines[NIC_K_DNS_RATE], "[nic %s] dns_rate: "
 			    "needs dns = (the responder's address) too", n->nic_name);
 		return;
 	}

@@ -23,6 +23,8 @@
  *                                                       responder's address (cfg_dns.c)
  *                       dns_zone = ZONE, ...            optional, 1 to 8, with dns
  *                       dns_ttl = DURATION              optional, 0..24h, default 10s
+ *                       dns_rate = off | N              optional, 1..1000000 queries/s per
+ *                                                       source, default 100
  *   [service NAME]      rule = PORT -> POOL[:PORT]      repeatable (see cfg_lb.c), or:
  *                       frontend_port = 1..65535        with backend =, one backend
  *                       backend = A.B.C.D:PORT
@@ -91,6 +93,7 @@ static const struct cfg_key cfg_nic_keys[NIC_K_MAX] = {
 	[NIC_K_DNS] = { "dns", 0, 0 },
 	[NIC_K_DNS_ZONE] = { "dns_zone", 0, 0 },
 	[NIC_K_DNS_TTL] = { "dns_ttl", 0, 0 },
+	[NIC_K_DNS_RATE] = { "dns_rate", 0, 0 },
 };
 static const struct cfg_key cfg_svc_keys[SVC_K_MAX] = {
 	[SVC_K_FRONTEND_PORT] = { "frontend_port", 0, 0 },
@@ -457,6 +460,7 @@ cfg_nic_key(struct cfg_parse *cp, int slot, const char *key, const char *value, 
 	case NIC_K_DNS:
 	case NIC_K_DNS_ZONE:
 	case NIC_K_DNS_TTL:
+	case NIC_K_DNS_RATE:
 		return cfg_dns_nic_key(cp, slot, key, value, line);
 	}
 	return 0;
@@ -590,9 +594,7 @@ cfg_ep_key(struct cfg_parse *cp, int slot, const char *key, const char *value, i
 			BAD("expected a number from 1 to 1048576");
 		break;
 	case EP_K_MAX_NEW_PER_S:
-		if (strcasecmp(value, "off") == 0)
-			e->ep_max_new_per_s = 0;
-		else if (cfg_parse_count(value, 1, CFG_MAX_CONN_RATE, &e->ep_max_new_per_s) != 0)
+		if (cfg_parse_rate(value, CFG_MAX_CONN_RATE, &e->ep_max_new_per_s) != 0)
 			BAD("expected off or a number from 1 to 1000000");
 		break;
 	case EP_K_ENDPOINT_ID:

@@ -108,6 +108,17 @@ cfg_parse_count(const char *s, uint32_t min, uint32_t max, uint32_t *v)
 	return 0;
 }
 
+/* A rate: "off" (any case; *v 0) or a count in [1, max]. */
+int
+cfg_parse_rate(const char *s, uint32_t max, uint32_t *v)
+{
+	if (strcasecmp(s, "off") == 0) {
+		*v = 0;
+		return 0;
+	}
+	return cfg_parse_count(s, 1, max, v);
+}
+
 /* "A.B.C.D[:PORT] [weight=N] [drain]" */
 int
 cfg_parse_backend(const char *s, struct cfg_backend *be)

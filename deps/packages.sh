@@ -18,6 +18,8 @@ test_pkgs="$test_pkgs iptables"
 # test_proxy_dialects: HAProxy (accept-proxy checks PROXY v2's CRC32c) and
 # tshark (its PROXY v2 dissector) as independent receivers.
 test_pkgs="$test_pkgs haproxy tshark"
+# test_dns: real DNS clients against the responder (dig, kdig, drill).
+test_pkgs="$test_pkgs bind9-dnsutils knot-dnsutils ldnsutils"
 # test_dns_zone: the exported zones in real authoritative servers' checkers
 # (nsd-checkzone, kzonecheck), the responder's messages in dnspython.
 test_pkgs="$test_pkgs nsd knot-dnssecutils python3-dnspython"
@@ -25,6 +27,8 @@ test_pkgs="$test_pkgs nsd knot-dnssecutils python3-dnspython"
 # iptables and ethtool for the lossy link.
 bench_pkgs="iproute2 nginx-light python3 curl procps util-linux binutils haproxy iperf3 wrk linux-perf"
 bench_pkgs="$bench_pkgs iptables ethtool"
+# the DNS row: dnsperf, and NSD to compare the responder with.
+bench_pkgs="$bench_pkgs dnsperf nsd"
 
 want=""
 for group in "$@"; do
@@ -57,9 +61,12 @@ apt-get install -y -qq --no-install-recommends $missing >&2
 if [ -d /run/systemd/system ] || pidof nginx >/dev/null 2>&1; then
 	systemctl disable --now nginx >/dev/null 2>&1 || pkill -x nginx || true
 fi
-# The system haproxy only, by its init script's pid file: others' stay.
-if [ -d /run/systemd/system ]; then
-	systemctl disable --now haproxy >/dev/null 2>&1 || true
-elif [ -x /etc/init.d/haproxy ]; then
-	/etc/init.d/haproxy stop >/dev/null 2>&1 || true
-fi
+# The system haproxy, nsd and knot only (the DNS servers would hold port
+# 53), by their init scripts' pid files: others' stay.
+for d in haproxy nsd knot; do
+	if [ -d /run/systemd/system ]; then
+		systemctl disable --now "$d" >/dev/null 2>&1 || true
+	elif [ -x "/etc/init.d/$d" ]; then
+		"/etc/init.d/$d" stop >/dev/null 2>&1 || true
+	fi
+done

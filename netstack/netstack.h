@@ -196,6 +196,9 @@ void ns_arp_input(struct ns_port *rp, struct netif *netif, const uint8_t *frame,
 struct tcp_pcb;
 typedef int (*ns_syn_gate_fn)(struct tcp_pcb *listener);
 void ns_tcp_set_syn_gate(ns_syn_gate_fn gate);
+/* A connection's owner lets go of its pcb (ns_tcp_release.c). */
+void ns_tcp_detach(struct tcp_pcb *pcb);
+int ns_tcp_release(struct tcp_pcb *pcb, int abort);
 /* Told of each keepalive probe a connection receives from its peer. */
 typedef void (*ns_keepalive_fn)(struct tcp_pcb *pcb);
 void ns_tcp_set_keepalive_seen(ns_keepalive_fn seen);

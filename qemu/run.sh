@@ -17,7 +17,8 @@ PL_NS_PREFIX=${PL_NS_PREFIX:-plvm}
 P=$PL_NS_PREFIX
 . "$ROOT/qemu/lib.sh"
 . "$ROOT/tests/lib/mgmt.sh"
-trap 'vm_down; topo_down' EXIT
+. "$ROOT/tests/lib/demo_dns.sh"
+trap 'vm_down; rm -rf "/etc/netns/$P-cons"; topo_down' EXIT
 say() { printf '\n== %s\n' "$*"; }
 indent() { sed 's/^/   /; s/\r$//'; }
 
@@ -25,7 +26,7 @@ vm_net_up || exit 1
 MGMT=$TOPO_DIR/management
 mkdir -p "$MGMT"
 mgmt_setup "$MGMT" && demo_partner "$MGMT" || exit 1
-say "config drive: the example drop (config/examples/demo, NICs by MAC from qemu/drops), the management API on $MGMT_ADDR with a test client CA, and a Pending endpoint partner-pe, on a FAT disk labelled PRIVLINK (the image has no drop of its own)"
+say "config drive: the example drop (config/examples/demo, NICs by MAC from qemu/drops) with a DNS responder on consumer0 ($DEMO_DNS) and the name $DEMO_FQDN for the web service, the management API on $MGMT_ADDR with a test client CA, and a Pending endpoint partner-pe, on a FAT disk labelled PRIVLINK (the image has no drop of its own)"
 vm_config_drive "$TOPO_DIR/config-drive.img" "$MGMT"/*.ini "$MGMT"/*.pem || exit 1
 MTOOLS_SKIP_CHECK=1 mdir -b -i "$TOPO_DIR/config-drive.img" :: | indent
 
@@ -57,6 +58,8 @@ say "nginx's access log: TCP peer (the NAT IP), its port, then the PROXY v2 sour
 for _ in $(seq 20); do [ -s "$NGINX_LOG" ] && break; sleep 0.1; done
 indent < "$NGINX_LOG"
 
+demo_dns_resolve
+
 say "consumer: curl http://10.0.0.8:443/ (endpoint pending-pe is Pending: refused, nothing reaches a backend)"
 in_cons curl -sS --max-time 10 http://10.0.0.8:443/ 2>&1 | indent
 
@@ -80,9 +83,10 @@ vm_powerdown 60
 rc=$?
 sed -n '/power button pressed/,$p' "$VM_DIR/serial.log" | indent
 
-if [ "$body" = "10.0.0.7:40123" ] && [ "$approved" = "10.0.0.7:40124" ] && [ $rc = 0 ]; then
-	say "run OK: through the appliance VM, the backend saw the consumer 10.0.0.7:40123 via the NAT IP 192.168.10.201"
+if [ "$body" = "10.0.0.7:40123" ] && [ "$named" = "10.0.0.7:40125" ] &&
+    [ "$approved" = "10.0.0.7:40124" ] && [ $rc = 0 ]; then
+	say "run OK: through the appliance VM, the backend saw the consumer 10.0.0.7:40123 via the NAT IP 192.168.10.201, and 10.0.0.7:40125 by the name $DEMO_FQDN"
 else
-	say "run FAILED: body '$body', after the approval '$approved', power-off status $rc"
+	say "run FAILED: body '$body', by name '$named', after the approval '$approved', power-off status $rc"
 	exit 1
 fi

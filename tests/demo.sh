@@ -11,7 +11,8 @@ fi
 PL_NS_PREFIX=${PL_NS_PREFIX:-pldemo}
 P=$PL_NS_PREFIX
 . "$ROOT/tests/lib/mgmt.sh"
-trap topo_down EXIT
+. "$ROOT/tests/lib/demo_dns.sh"
+trap 'rm -rf "/etc/netns/$P-cons"; topo_down' EXIT
 say() { printf '\n== %s\n' "$*"; }
 
 say "network namespaces: consumer $P-cons (client 10.0.0.7), appliance $P-appl, provider $P-prov (nginx 192.168.10.11:8443)"
@@ -21,6 +22,8 @@ start_nginx || { echo "demo: nginx did not start" >&2; exit 1; }
 DEMO=$TOPO_DIR/drop
 mkdir -p "$DEMO"
 cp "$ROOT"/config/examples/demo/*.ini "$DEMO/"
+say "the example drop's names: a DNS responder on consumer0 ($DEMO_DNS) and the web service's name $DEMO_FQDN"
+grep -hE '^\[|^dns|^fqdn' "$DEMO/10-nics.ini" "$DEMO/20-services.ini" | sed 's/^/   /'
 say "the example drop plus a [management] section: the HTTPS API on $MGMT_ADDR (provider NIC), clients with certificates of a test CA"
 mgmt_setup "$DEMO" || exit 1
 demo_partner "$DEMO"
@@ -45,6 +48,8 @@ say "nginx's access log: TCP peer (the NAT IP), its port, then the PROXY v2 sour
 for _ in $(seq 20); do [ -s "$NGINX_LOG" ] && break; sleep 0.1; done	# written after the reply
 sed 's/^/   /' "$NGINX_LOG"
 
+demo_dns_resolve
+
 say "consumer: curl http://10.0.0.8:443/ (endpoint pending-pe is Pending: refused, nothing reaches a backend)"
 in_cons curl -sS --max-time 5 http://10.0.0.8:443/ 2>&1 | sed 's/^/   /'
 
@@ -58,9 +63,10 @@ stop_privlinkd
 rc=$?
 sed -n '/shutting down/,$p' "$TOPO_DIR/privlinkd.log" | sed 's/^/   /'
 
-if [ "$body" = "10.0.0.7:40123" ] && [ "$approved" = "10.0.0.7:40124" ] && [ $rc = 0 ]; then
-	say "demo OK: the backend saw the consumer 10.0.0.7:40123 through the NAT IP 192.168.10.201"
+if [ "$body" = "10.0.0.7:40123" ] && [ "$named" = "10.0.0.7:40125" ] &&
+    [ "$approved" = "10.0.0.7:40124" ] && [ $rc = 0 ]; then
+	say "demo OK: the backend saw the consumer 10.0.0.7:40123 through the NAT IP 192.168.10.201, and 10.0.0.7:40125 by the name $DEMO_FQDN"
 else
-	say "demo FAILED: body '$body', after the approval '$approved', privlinkd exit status $rc"
+	say "demo FAILED: body '$body', by name '$named', after the approval '$approved', privlinkd exit status $rc"
 	exit 1
 fi

@@ -20,6 +20,7 @@
 #include "lwip/timeouts.h"
 
 #include "console.h"
+#include "dns_serve.h"
 #include "log.h"
 #include "loop.h"
 #include "mgmt.h"
@@ -279,6 +280,7 @@ loop_setup(struct pl_loop *lp, struct pl_config *cfg, const char *confdir,
 		log_warnx("random source: no boot random for PROXY v2 unique ids");
 		return -1;
 	}
+	dns_serve_apply(lp);
 	if (health_start(lp) != 0)
 		return -1;
 	return mgmt_start(lp);
@@ -414,6 +416,7 @@ loop_teardown(struct pl_loop *lp)
 			relay_unlisten_frontend(sr);
 		relay_cut_all(lp);
 	}
+	dns_serve_stop_all(lp);
 	nat_teardown(lp);
 	nic_close_all(lp);
 	rt_free_all(lp);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "cfg-t.h"
+#include "dns_serve-t.h"
 #include "netstack.h"	/* struct ns_port: the netstack's port, held in place */
 
 /*
@@ -24,6 +25,8 @@ struct nic_rt {
 	struct ns_port	nr_port;
 	int			nr_open;	/* nr_port open */
 	int			nr_mark;	/* nic.c: named by the config being applied */
+	struct dns_srv		*nr_dns;	/* its DNS responder (dns_serve.c), NULL: none */
+	struct dns_stats	nr_dns_stats;	/* the responder's, kept while the NIC is */
 	struct nic_rt		*nr_next;
 };
 

@@ -30,6 +30,7 @@
 
 #include "cfg.h"
 #include "cfg_set.h"
+#include "dns_serve.h"
 #include "health.h"
 #include "log.h"
 #include "mgmt.h"
@@ -160,7 +161,7 @@ reload_log_changes(const struct pl_config *a, const struct pl_config *b)
 static int
 reload_addr_used(const struct pl_config *next, const struct nic_rt *nr, uint32_t a)
 {
-	if (nr->nr_set.nic_addr == a)
+	if (nr->nr_set.nic_addr == a || dns_serve_uses(next, nr, a))
 		return 1;
 	for (int e = 0; e < next->n_endpoints; e++)
 		if (nic_of(next, next->endpoints[e].ep_nic) == nr && next->endpoints[e].ep_ip == a)
@@ -402,6 +403,7 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	relay_carry(lp);
 
 	mgmt_reload_prepare(lp, next);
+	dns_serve_prepare(lp, next);
 	reload_drop_addresses(lp, old, next);
 	if (next->appliance.ap_memory_limit != old->appliance.ap_memory_limit)
 		loop_memory_limit(next);
@@ -456,6 +458,7 @@ reload_apply(struct pl_loop *lp, struct pl_config *next, const uint8_t digest[st
 	if (health_start(lp) != 0)
 		log_warnx("reload: health probes not running");
 	lp->lp_generation++;
+	dns_serve_apply(lp);
 	memcpy(lp->lp_digest, digest, sizeof(lp->lp_digest));
 	reload_count(lp, 1);
 	mgmt_reload_finish(lp);

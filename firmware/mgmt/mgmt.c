@@ -138,16 +138,8 @@ mgmt_conn_free(struct mgmt_conn *c, int abort)
 	struct tcp_pcb *pcb = c->c_tls.tl_pcb;
 
 	if (pcb != NULL) {
-		tcp_arg(pcb, NULL);
-		tcp_recv(pcb, NULL);
-		tcp_sent(pcb, NULL);
-		tcp_err(pcb, NULL);
-		tcp_poll(pcb, NULL, 0);
-		if (abort || tcp_close(pcb) != ERR_OK) {
-			tcp_abort(pcb);
-			if (pcb == mgmt_cb_pcb)
-				mgmt_cb_aborted = 1;
-		}
+		if (ns_tcp_release(pcb, abort) && pcb == mgmt_cb_pcb)
+			mgmt_cb_aborted = 1;
 		c->c_tls.tl_pcb = NULL;
 	}
 	tls_lwip_free(&c->c_tls);

@@ -122,17 +122,6 @@ relay_peer(struct relay_end *end)
 	return end == &rc->rc_front ? &rc->rc_back : &rc->rc_front;
 }
 
-/* Detaches our callbacks so lwIP never calls back into a freed conn. */
-static void
-relay_detach(struct tcp_pcb *pcb)
-{
-	tcp_arg(pcb, NULL);
-	tcp_recv(pcb, NULL);
-	tcp_sent(pcb, NULL);
-	tcp_err(pcb, NULL);
-	tcp_poll(pcb, NULL, 0);
-}
-
 /* The chain of end's queue new data is appended to: the last one. */
 static struct pbuf *
 relay_queue_tail(const struct relay_end *end)
@@ -252,7 +241,7 @@ relay_end(struct relay_conn *rc, struct tcp_pcb *self, enum relay_event why)
 	for (int i = 0; i < 2; i++) {
 		if (pcbs[i] == NULL)
 			continue;
-		relay_detach(pcbs[i]);
+		ns_tcp_detach(pcbs[i]);
 		/* A close that fails (no memory for the FIN) resets rather
 		 * than leak the pcb. */
 		if (why == RELAY_EV_CLOSED && tcp_close(pcbs[i]) == ERR_OK)
@@ -392,7 +381,7 @@ relay_recv_cb(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		 * what it sent may still wait here for the other side.  Let it
 		 * go now; its window need not open again. */
 		if (relay_peer(end)->re_shut) {
-			relay_detach(pcb);
+			ns_tcp_detach(pcb);
 			end->re_pcb = NULL;
 		}
 	} else {
@@ -464,7 +453,7 @@ relay_idle(struct relay_conn *rc, struct tcp_pcb *self)
 	for (int i = 0; i < 2; i++) {
 		if (pcbs[i] == NULL)
 			continue;
-		relay_detach(pcbs[i]);
+		ns_tcp_detach(pcbs[i]);
 		tcp_abandon(pcbs[i], reset);
 		if (pcbs[i] == self)
 			ret = ERR_ABRT;

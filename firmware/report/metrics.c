@@ -20,6 +20,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "nic.h"
+#include "dns_counters.h"
 #include "mgmt.h"
 #include "netstack.h"
 #include "relay.h"
@@ -444,6 +445,39 @@ metrics_nics(struct pl_loop *lp, FILE *f)
 	}
 }
 
+/* --- DNS responders: the counters of dns_counters, by family ----------- */
+
+static void
+metrics_dns(struct pl_loop *lp, FILE *f)
+{
+	const struct pl_config *cfg = lp->lp_cfg;
+	char name[METRICS_NAME_MAX];
+
+	for (size_t c = 0; c < dns_n_counters; c++) {
+		const struct dns_counter *dc = &dns_counters[c];
+
+		if (dc->dc_help == NULL)
+			continue;	/* written with its family's first */
+		snprintf(name, sizeof(name), "privlink_dns_%s_total", dc->dc_family);
+		metrics_family(f, name, "counter", dc->dc_help);
+		for (int i = 0; i < cfg->n_nics; i++) {
+			if (cfg->nics[i].nic_dns_addr == 0)
+				continue;
+			for (size_t d = c; d < dns_n_counters; d++) {
+				const struct dns_counter *m = &dns_counters[d];
+				struct metrics_label l[METRICS_MAX_LABELS] = {
+					{ "nic", cfg->nics[i].nic_name }, { m->dc_label, m->dc_value },
+				};
+
+				if (strcmp(m->dc_family, dc->dc_family) != 0)
+					continue;
+				metrics_sample(f, name, l,
+				    dns_counter_value(&cfg->nics[i].nic_rt->nr_dns_stats, m));
+			}
+		}
+	}
+}
+
 /* --- the appliance ------------------------------------------------------- */
 
 /* The appliance's connections; every reason of events, zeros too. */
@@ -595,6 +629,7 @@ metrics_write(struct pl_loop *lp, FILE *f)
 	metrics_appliance(lp, f);
 	metrics_connections(lp, f);
 	metrics_nics(lp, f);
+	metrics_dns(lp, f);
 	metrics_nat(lp, f);
 	metrics_services(lp, f);
 	metrics_backends(lp, f);

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mgmt.h"
 #include "nic.h"
+#include "dns_counters.h"
 #include "relay.h"
 #include "share.h"
 #include "stats.h"
@@ -130,6 +131,21 @@ status_links(FILE *f)
 	    (unsigned long long)ls.ls_rx_truncated, (unsigned long long)ls.ls_rx_malformed);
 }
 
+/* A NIC's responder: its address, whether it runs, its counters. */
+static void
+status_dns(const struct cfg_nic *n, FILE *f)
+{
+	const struct dns_stats *st = &n->nic_rt->nr_dns_stats;
+
+	fputs(",\n     \"dns\": {\"address\": ", f);
+	status_addr(f, n->nic_dns_addr);
+	fprintf(f, ", \"running\": %s", n->nic_rt->nr_dns != NULL ? "true" : "false");
+	for (size_t c = 0; c < dns_n_counters; c++)
+		fprintf(f, ", \"%s\": %llu", dns_counters[c].dc_key,
+		    (unsigned long long)dns_counter_value(st, &dns_counters[c]));
+	fputs("}", f);
+}
+
 static void
 status_nics(struct pl_loop *lp, FILE *f)
 {
@@ -155,6 +171,8 @@ status_nics(struct pl_loop *lp, FILE *f)
 			    stats_nic_counters[c].nc_key,
 			    (unsigned long long)stats_nic_value(st, &stats_nic_counters[c]));
 		status_neighbours(rp, f);
+		if (n->nic_dns_addr != 0)
+			status_dns(n, f);
 		fputs("}", f);
 	}
 	fputs("\n  ],\n", f);

@@ -17,6 +17,8 @@
 #     BENCH_VLANS consumer VLANs configured on one trunk, through the
 #     tests' user-space 802.1Q switch, and on the untagged veth path; the
 #     time `privlinkd -t` takes for 200 VLAN NICs and 1,000 endpoints.
+#  5. DNS rows (dns.sh): queries a second answered by privlinkd's responder
+#     and by NSD at the same place, measured by dnsperf.
 # The modes take turns at each point, so their figures come from the
 # same minutes.  Each figure is the median of its runs.
 #
@@ -31,10 +33,13 @@
 # BENCH_LOSS ("1 5"; "" for none), BENCH_LOSS_RUNS (1), BENCH_LOSS_SECONDS
 # (10), BENCH_LOSS_MODES ("privlinkd haproxy-splice"), WRK_CONNS (32),
 # BENCH_MODES ("privlinkd haproxy haproxy-splice kernel"),
-# BENCH_HAPROXY_MAXPIPES (64), BENCH_VLANS ("1 200"; "" for none).
+# BENCH_HAPROXY_MAXPIPES (64), BENCH_VLANS ("1 200"; "" for none),
+# BENCH_DNS (on; "" for none), BENCH_DNS_SECONDS (10),
+# BENCH_DNS_CLIENTS (4), BENCH_DNS_OUTSTANDING (200).
 # Quick check of the harness: BENCH_IDLE_POINTS="0 1000" BENCH_SECONDS=2
 # BENCH_RUNS=1 BENCH_LOSS_SECONDS=3.  The VLAN rows alone:
-# BENCH_IDLE_POINTS= BENCH_LOSS= make bench.
+# BENCH_IDLE_POINTS= BENCH_LOSS= make bench; the DNS rows alone:
+# BENCH_IDLE_POINTS= BENCH_LOSS= BENCH_VLANS= make bench.
 set -u
 cd "$(dirname "$0")/../.."
 if [ "$(id -u)" != 0 ]; then
@@ -50,6 +55,7 @@ IDLE_SINKS=$(( max_point > 0 ? (max_point + IDLE_PER_PROC - 1) / IDLE_PER_PROC :
 . tests/bench/modes.sh
 . tests/bench/measure.sh
 . tests/bench/vlans.sh
+. tests/bench/dns.sh
 trap bench_down EXIT
 BENCH_RUNS=${BENCH_RUNS:-3}
 BENCH_LARGE_RUNS=${BENCH_LARGE_RUNS:-1}
@@ -58,6 +64,7 @@ BENCH_LOSS=${BENCH_LOSS-1 5}
 BENCH_LOSS_RUNS=${BENCH_LOSS_RUNS:-1}
 BENCH_LOSS_MODES=${BENCH_LOSS_MODES:-privlinkd haproxy-splice}
 BENCH_VLANS=${BENCH_VLANS-1 200}
+BENCH_DNS=${BENCH_DNS-on}
 RESULTS=build/bench-runs.jsonl
 : >"$RESULTS"
 bench_fd_limit || { echo "bench: cannot set the open files limit" >&2; exit 1; }
@@ -154,6 +161,10 @@ if [ -n "$BENCH_VLANS" ]; then
 	note "privlinkd -t: $BENCH_VLAN_CHECK_NICS VLAN NICs, $BENCH_VLAN_CHECK_ENDPOINTS endpoints"
 	vlan_check_time >>"$RESULTS" || fail "privlinkd -t on the VLAN drop failed"
 fi
+if [ -n "$BENCH_DNS" ]; then
+	note "DNS rows: privlinkd's responder and NSD, dnsperf ${BENCH_DNS_SECONDS} s"
+	dns_rows || fail "DNS rows failed"
+fi
 note "done"
 
 strip -o build/privlinkd.stripped build/privlinkd || failed=1
@@ -166,7 +177,8 @@ python3 tests/bench/report.py "$RESULTS" build/bench.json \
 	wrk_conns="$WRK_CONNS" idle_points="$BENCH_IDLE_POINTS" idle_byte="$IDLE_BYTE" \
 	idle_open_seconds="$IDLE_OPEN_SECONDS" haproxy_idle_max="$HAPROXY_IDLE_MAX" \
 	haproxy_maxpipes="$HAPROXY_MAXPIPES" fd_limit="$(ulimit -Hn)" \
-	vlans="$BENCH_VLANS" loss="$BENCH_LOSS" loss_runs="$BENCH_LOSS_RUNS" loss_seconds="$BENCH_LOSS_SECONDS" \
+	vlans="$BENCH_VLANS" dns_seconds="$BENCH_DNS_SECONDS" dns_clients="$BENCH_DNS_CLIENTS" \
+	dns_outstanding="$BENCH_DNS_OUTSTANDING" loss="$BENCH_LOSS" loss_runs="$BENCH_LOSS_RUNS" loss_seconds="$BENCH_LOSS_SECONDS" \
 	minutes="$(( ($(date +%s) - started + 59) / 60 ))" || failed=1
 rm -f build/privlinkd.stripped
 exit $failed

@@ -9,7 +9,8 @@ through the proxy), bulk at no idle connection, bulk over a lossy link,
 memory per idle connection, binary size, and the VLAN rows (conn/s with
 1 and with 200 VLANs configured, through the tests' user-space switch, the
 untagged path beside them, and the time of privlinkd -t on 200 VLAN NICs
-and 1,000 endpoints) under "vlans".  build/bench.json keeps the
+and 1,000 endpoints) under "vlans", and DNS queries a second answered by
+privlinkd's responder and by NSD (dnsperf) under "dns".  build/bench.json keeps the
 keys of the earlier harness under "figures" (point 0; memory at 10,000
 idle or the nearest point), and adds "curve", "loss" and "idle"."""
 import datetime
@@ -31,11 +32,15 @@ UNIT = {"conn_per_s": "conn/s", "p50_ms": "ms", "p99_ms": "ms", "bulk_1_gbit": "
 
 runs, held, na, after, loss_counts = {}, {}, {}, {}, {}
 vlan_runs, vlan_check = {}, []
+dns_runs = {}
 bad, short = [], []
 with open(runs_path) as f:
     for line in f:
         r = json.loads(line)
         m, mode, point = r["metric"], r["mode"], r.get("point", 0)
+        if m == "dns_qps":
+            dns_runs.setdefault(mode, []).append(r)
+            continue
         if m == "vlan_check_seconds":
             vlan_check.append(r)
             continue
@@ -136,6 +141,11 @@ if vlan_check:
     doc["vlans"]["check"] = {"nics": vlan_check[0]["nics"], "endpoints": vlan_check[0]["endpoints"],
                              "median_seconds": round(statistics.median(r["value"] for r in vlan_check), 4),
                              "runs": [r["value"] for r in vlan_check]}
+# DNS: queries a second answered, by server.
+doc["dns"] = {mode: {"median": round(statistics.median(r["value"] for r in rs), 1),
+                     "runs": [r["value"] for r in rs], "lost": [r["lost"] for r in rs],
+                     "cpu_pct": [r.get("cpu_pct") for r in rs]}
+              for mode, rs in sorted(dns_runs.items())}
 doc["binary"] = {"privlinkd_bytes": int(info["privlinkd_bytes"]),
                  "privlinkd_stripped_bytes": int(info["privlinkd_stripped_bytes"]),
                  "haproxy_bytes": int(info["haproxy_bytes"])}
@@ -252,6 +262,20 @@ if c:
     rows.append((f"privlinkd -t, {c['nics']} VLAN NICs, {c['endpoints']:,} endpoints", "s",
                  f"{c['median_seconds']:.3f}", "-", "-", "-", "-", "-", "-",
                  f"median of {len(c['runs'])}"))
+d = doc["dns"]
+if d:
+    rule(f"DNS: queries/s answered (dnsperf, {info.get('dns_clients', '?')} clients, "
+         f"{info.get('dns_outstanding', '?')} outstanding, {info.get('dns_seconds', '?')} s)")
+    p, n = d.get("privlinkd", {}).get("median"), d.get("nsd", {}).get("median")
+    notes = [f"NSD (server-count 1) {num(n)}, privlinkd {p / n:.2f}x" if p is not None and n else "no NSD figure"]
+    for mode, v in sorted(d.items()):
+        c = [x for x in v.get("cpu_pct", []) if x is not None]
+        if c:
+            notes.append(f"{'NSD' if mode == 'nsd' else mode} CPU {statistics.median(c):.0f} %")
+    lost = sum(sum(v.get("lost", [])) for v in d.values())
+    notes.append(f"{lost:,} queries lost" if lost else "none lost")
+    rows.append(("A of a name, one answer; rate limit off", "queries/s", "-" if p is None else num(p),
+                 "-", "-", "-", "-", "-", "-", "; ".join(notes)))
 b = doc["binary"]
 rows.append(("binary size (stripped)", "KiB", f"{b['privlinkd_stripped_bytes'] / 1024:,.0f}",
              f"{b['haproxy_bytes'] / 1024:,.0f}", f"{b['privlinkd_stripped_bytes'] / b['haproxy_bytes']:.2f}x",

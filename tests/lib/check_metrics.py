@@ -182,6 +182,17 @@ def cross_check(samples, st, frames_later=False):
         frames(samples, w, "privlink_nic_tx_frames_total", lab, n["tx_frames"])
         same(samples, w, "privlink_nic_rx_dropped_total", dict(lab, reason="not_ours"),
              n["rx_dropped_not_ours"])
+        d = n.get("dns")
+        if d:
+            for t in ("udp", "tcp"):
+                same(samples, w, "privlink_dns_queries_total", dict(lab, transport=t), d["queries_" + t])
+            for rc in ("noerror", "formerr", "servfail", "nxdomain", "notimp", "refused"):
+                same(samples, w, "privlink_dns_answers_total", dict(lab, rcode=rc), d[rc])
+            same(samples, w, "privlink_dns_truncated_total", lab, d["truncated"])
+            same(samples, w, "privlink_dns_rate_limited_total", dict(lab, action="dropped"), d["rate_dropped"])
+            same(samples, w, "privlink_dns_rate_limited_total", dict(lab, action="slipped"), d["rate_slipped"])
+            for r in ("accepted", "refused", "idle_closed"):
+                same(samples, w, "privlink_dns_tcp_connections_total", dict(lab, result=r), d["tcp_" + r])
     c = st["connections"]
     same(samples, "appliance", "privlink_connections", {}, c["live"])
     same(samples, "appliance", "privlink_connections_max", {}, c["max"])
