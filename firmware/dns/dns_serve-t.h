@@ -133,8 +133,15 @@ struct dns_srv {
 	uint32_t		ds_serial;	/* its SOA serial (dns_serve_apply) */
 	struct dns_stats	*ds_stats;	/* the NIC's (nr_dns_stats) */
 	struct dns_rate		ds_rate;
-	uint8_t			ds_query[DNS_QUERY_MAX];
-	uint8_t			ds_resp[2 + 65535];	/* TCP's length, the answer */
 };
+
+/* One query and its answer being made: the loop answers one query at a
+ * time and lwIP copies what is sent, so every NIC's responder shares
+ * these 68 KiB instead of holding its own (dns_serve.c). */
+struct dns_scratch {
+	uint8_t			sc_query[DNS_QUERY_MAX];
+	uint8_t			sc_resp[2 + 65535];	/* TCP's length, the answer */
+};
+extern struct dns_scratch dns_scratch;
 
 #endif

@@ -26,6 +26,8 @@
 #include "dns_rate.h"
 #include "dns_serve.h"
 
+struct dns_scratch dns_scratch;
+
 /* Counts one query's outcome: the answer's RCODE and TC, or none. */
 void
 dns_serve_count(struct dns_stats *st, const struct dns_result *res, size_t len)
@@ -67,7 +69,7 @@ dns_serve_slip(const uint8_t *q, size_t len, uint8_t *resp)
 	return i;
 }
 
-/* Sends len bytes of srv's ds_resp to addr:port.  0, or -1 (counted). */
+/* Sends len bytes of dns_scratch's answer to addr:port.  0, or -1 (counted). */
 static int
 dns_serve_send(struct dns_srv *srv, size_t len, const ip_addr_t *addr, u16_t port)
 {
@@ -77,7 +79,7 @@ dns_serve_send(struct dns_srv *srv, size_t len, const ip_addr_t *addr, u16_t por
 		srv->ds_stats->ds_send_errors++;
 		return -1;
 	}
-	memcpy(p->payload, srv->ds_resp, len);
+	memcpy(p->payload, dns_scratch.sc_resp, len);
 	if (udp_sendto(srv->ds_udp, p, addr, port) != ERR_OK) {
 		srv->ds_stats->ds_send_errors++;
 		pbuf_free(p);
@@ -112,14 +114,14 @@ dns_serve_udp_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t
 		pbuf_free(p);
 		return;
 	}
-	pbuf_copy_partial(p, srv->ds_query, (u16_t)qlen, 0);
+	pbuf_copy_partial(p, dns_scratch.sc_query, (u16_t)qlen, 0);
 	pbuf_free(p);
 	switch (dns_rate_check(&srv->ds_rate, ip4_addr_get_u32(ip_2_ip4(addr)), sys_now())) {
 	case DNS_RATE_PASS:
 		break;
 	case DNS_RATE_SLIPPED:
 		st->ds_rate_slipped++;
-		if ((len = dns_serve_slip(srv->ds_query, qlen, srv->ds_resp)) > 0)
+		if ((len = dns_serve_slip(dns_scratch.sc_query, qlen, dns_scratch.sc_resp)) > 0)
 			(void)dns_serve_send(srv, len, addr, port);
 		return;
 	case DNS_RATE_DROPPED:
@@ -127,8 +129,8 @@ dns_serve_udp_cb(void *arg, struct udp_pcb *pcb, struct pbuf *p, const ip_addr_t
 		return;
 	}
 	if (srv->ds_view != NULL)
-		len = dns_answer(srv->ds_view, srv->ds_query, qlen, srv->ds_resp,
-		    sizeof(srv->ds_resp) - 2, DNS_UDP, &res);
+		len = dns_answer(srv->ds_view, dns_scratch.sc_query, qlen, dns_scratch.sc_resp,
+		    sizeof(dns_scratch.sc_resp) - 2, DNS_UDP, &res);
 	dns_serve_count(st, &res, len);
 	if (len > 0)
 		(void)dns_serve_send(srv, len, addr, port);

@@ -109,26 +109,26 @@ dns_tcp_work(struct dns_tcp *dt, int *gone)
 		}
 		if (dt->dt_in->tot_len < 2 + qlen)
 			break;
-		pbuf_copy_partial(dt->dt_in, srv->ds_query, qlen, 2);
+		pbuf_copy_partial(dt->dt_in, dns_scratch.sc_query, qlen, 2);
 		dt->dt_in = pbuf_free_header(dt->dt_in, (u16_t)(2 + qlen));
 		tcp_recved(pcb, (u16_t)(2 + qlen));
 		srv->ds_stats->ds_queries_tcp++;
 		dt->dt_last_ms = sys_now();
-		len = srv->ds_view == NULL ? 0 : dns_answer(srv->ds_view, srv->ds_query, qlen,
-		    srv->ds_resp + 2, sizeof(srv->ds_resp) - 2, DNS_TCP, &res);
+		len = srv->ds_view == NULL ? 0 : dns_answer(srv->ds_view, dns_scratch.sc_query, qlen,
+		    dns_scratch.sc_resp + 2, sizeof(dns_scratch.sc_resp) - 2, DNS_TCP, &res);
 		dns_serve_count(srv->ds_stats, &res, len);
 		if (len == 0)
 			continue;
-		srv->ds_resp[0] = (uint8_t)(len >> 8);
-		srv->ds_resp[1] = (uint8_t)len;
-		if ((rc = dns_tcp_write(pcb, srv->ds_resp, (uint32_t)len + 2)) < 0)
+		dns_scratch.sc_resp[0] = (uint8_t)(len >> 8);
+		dns_scratch.sc_resp[1] = (uint8_t)len;
+		if ((rc = dns_tcp_write(pcb, dns_scratch.sc_resp, (uint32_t)len + 2)) < 0)
 			goto send_error;
 		if (rc == 0) {
 			/* Kept until lwIP has room: no further query is read
 			 * meanwhile, so one answer at most waits. */
 			if ((dt->dt_out = malloc(len + 2)) == NULL)
 				goto send_error;
-			memcpy(dt->dt_out, srv->ds_resp, len + 2);
+			memcpy(dt->dt_out, dns_scratch.sc_resp, len + 2);
 			dt->dt_out_len = (uint32_t)len + 2;
 			break;
 		}

@@ -18,6 +18,8 @@ for round in "synflood 20" "idle 20" "tiny 6" "ooo 6" "churn 6" "arpflood 6" "sp
 	check "$1: tenant B's connections completed (at most 10% failed)" json_true "$r" \
 		'r["probe"].get("short_ok", 0) > 0 and r["probe"]["short_failed"] * 10 <= r["probe"]["short_ok"] + r["probe"]["short_failed"]'
 	check "$1: privlinkd is alive" privlinkd_alive
+	check "$1: both networks get answers again within 30 s after the attack" \
+		json_true "$r" 'r["settle_s"] >= 0'
 	echo "# $r"
 done
 tenants_capture_stop

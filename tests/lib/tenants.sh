@@ -145,13 +145,34 @@ tenants_round() {
 		"$((secs - 1))" 10.0.0.6 443 "$big" 7 2>&1 | tail -1)
 	wait $a
 	sleep 1		# what the attack left behind settles before the next
-	python3 - "$mode" "$(tail -1 "$TOPO_DIR/attack.$mode")" "$p" >>"$TENANTS_RESULTS" <<-'PY'
+	tenants_settle
+	python3 - "$mode" "$(tail -1 "$TOPO_DIR/attack.$mode")" "$p" "$TENANTS_SETTLE_S" \
+		>>"$TENANTS_RESULTS" <<-'PY'
 	import json, sys
 	def load(s):
 	    try:
 	        return json.loads(s)
 	    except ValueError:
 	        return {"unparsed": s[-300:]}
-	print(json.dumps({"mode": sys.argv[1], "attack": load(sys.argv[2]), "probe": load(sys.argv[3])}))
+	print(json.dumps({"mode": sys.argv[1], "attack": load(sys.argv[2]), "probe": load(sys.argv[3]),
+	                  "settle_s": float(sys.argv[4])}))
 	PY
+}
+
+# tenants_settle: waits (at most 30 s) until both tenants' networks get an
+# answer from the appliance again, so each round starts from an appliance
+# that answers: the end of an attack (9,000 connections closing at once)
+# keeps the loop busy for a while, which is not the next round's attack.
+# TENANTS_SETTLE_S: how long it took (-1: not within 30 s).
+tenants_settle() {
+	local start=$SECONDS
+	TENANTS_SETTLE_S=-1
+	while [ $((SECONDS - start)) -lt 30 ]; do
+		if in_cons ping -c 1 -W 1 -q 10.0.0.6 >/dev/null 2>&1 &&
+		    in_cons2 ping -c 1 -W 1 -q 10.0.0.6 >/dev/null 2>&1; then
+			TENANTS_SETTLE_S=$((SECONDS - start))
+			return 0
+		fi
+	done
+	return 1
 }
