@@ -74,10 +74,6 @@ dns_nics_ini 24 consumer-a=pe0 consumer-b=pe1 >"$DROP/10-nics.ini"
 start_privlinkd "$DROP" || prelude_fail "privlinkd starts with dns = on two consumer NICs"
 ok "privlinkd starts with dns = on two consumer NICs"
 
-# A: the addresses of an A answer, sorted, one line.
-a_of() { "$@" +short 2>/dev/null | sort -V | tr '\n' ' ' | sed 's/ $//'; }
-status_of() { "$@" +noall +comments 2>/dev/null | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
-
 check_eq "network A: dig web.contoso.example gives network A's endpoint" \
 	"$(a_of in_cons $DIG web.contoso.example A)" "10.0.0.5"
 check_eq "network B: the same name gives network B's own endpoint" \

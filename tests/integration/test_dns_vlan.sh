@@ -9,7 +9,7 @@
 # own VLAN's endpoints and nothing of the others'; the Pending VLAN's name
 # does not resolve until a drop approves it.  privlinkd runs under ASan
 # and UBSan.
-. "$(dirname "$0")/../lib/prelude.sh" san topo ppv2 drop vlan_topo.sh
+. "$(dirname "$0")/../lib/prelude.sh" san topo ppv2 drop vlan_topo.sh dns_drop.sh
 at_exit vlan_topo_down
 DNS=10.0.0.53
 DIG="dig @$DNS +time=2 +tries=1"
@@ -37,10 +37,6 @@ check_eq "privlinkd -t: a responder on the untagged NIC and on three VLANs, one 
 	"$(tail -n 1 <<<"$out")" "configuration OK"
 start_privlinkd "$DROP" || { not_ok "privlinkd starts"; exit 1; }
 ok "privlinkd starts"
-
-# a_of CMD...: the addresses of an A answer, sorted, on one line.
-a_of() { "$@" +short 2>/dev/null | sort -V | tr '\n' ' ' | sed 's/ $//'; }
-status_of() { "$@" +noall +comments 2>/dev/null | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
 
 check_eq "VLAN 10: raw.contoso.example is its own two endpoints" \
 	"$(a_of in_vlan 10 $DIG raw.contoso.example A)" "10.0.0.11 10.0.0.12"

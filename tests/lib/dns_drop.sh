@@ -1,5 +1,5 @@
-# The DNS tests' NICs (test_dns, test_dns_tcp): source it through the
-# prelude (word dns_drop.sh).
+# The DNS tests' NICs and answers (test_dns, test_dns_tcp, test_dns_vlan):
+# source it through the prelude (word dns_drop.sh).
 #
 # dns_nics_ini LEN NAME=IFACE...: an INI of consumer NICs NAME on IFACE,
 # each 10.0.0.5/LEN with its responder on $DNS, and the provider NIC
@@ -13,3 +13,8 @@ dns_nics_ini() {
 	done
 	printf '[nic provider0]\ninterface = pv0\naddress = 192.168.10.201/24\nrole = provider\n'
 }
+
+# a_of DIG...: the addresses of an A answer, sorted, on one line.
+a_of() { "$@" +short 2>/dev/null | sort -V | tr '\n' ' ' | sed 's/ $//'; }
+# status_of DIG...: the answer's status (NOERROR, NXDOMAIN, ...).
+status_of() { "$@" +noall +comments 2>/dev/null | sed -n 's/.*status: \([A-Z]*\).*/\1/p'; }
